@@ -1,0 +1,293 @@
+"""Record types every stage of forcewatch passes along.
+
+This module imports nothing of ours, so that ingest, extract, resolve, fuse,
+store and serve can all depend on it without depending on each other.
+Every record turns into plain JSON-ready dicts with ``to_dict`` and back with
+``from_dict``; spans are ``(start, end)`` character offsets into the
+document text, so any field can be traced to its evidence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import typing
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+Span = tuple[int, int]
+
+# PLOVER top-level categories, in the order of the PLOVER codebook.
+EVENT_TYPES = (
+    "AGREE", "CONSULT", "SUPPORT", "CONCEDE", "COOPERATE", "AID", "RETREAT", "REQUEST",
+    "ACCUSE", "REJECT", "THREATEN", "PROTEST", "SANCTION", "MOBILIZE", "COERCE", "ASSAULT",
+    "OTHER",
+)
+# Force-posture modes, our refinement of PLOVER for military movements.
+SUBTYPES = (
+    "withdraw", "deploy", "depart", "arrive", "load", "transit", "anchor", "presence",
+    "basing", "no_comment",
+)
+MODALITIES = ("asserted", "hedged", "negated", "future", "unconfirmed", "no_comment")
+SOURCE_KINDS = (
+    "named", "anonymous", "official", "organization", "journalist", "imagery", "sensor", "analyst",
+)
+PLACE_PRECISIONS = ("site", "city", "admin", "country", "region", "relative")
+PLACE_KINDS = (
+    "country", "admin", "city", "airfield", "port", "base", "region", "sea", "relative", "road",
+)
+
+
+def content_id(*parts: str, length: int = 16) -> str:
+    """Stable id from content, so the same input always gets the same id."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:length]
+
+
+class Record:
+    """JSON round-tripping shared by all records (dates as ISO strings)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]):
+        hints = typing.get_type_hints(cls)
+        kwargs = {}
+        for f in dataclasses.fields(cls):
+            if f.name in data:
+                kwargs[f.name] = _typed(hints[f.name], data[f.name])
+        return cls(**kwargs)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Record):
+        return value.to_dict()
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _typed(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    args = typing.get_args(hint)
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        inner = [a for a in args if a is not type(None)]
+        return _typed(inner[0], value) if len(inner) == 1 else value
+    if origin is list:
+        return [_typed(args[0], v) for v in value]
+    if origin is tuple:
+        return tuple(value)
+    if isinstance(hint, type) and issubclass(hint, Record):
+        return hint.from_dict(value)
+    if hint is datetime and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    if hint is date and isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return value
+
+
+@dataclass
+class Document(Record):
+    """One report as ingested: its text and what we know of its origin."""
+
+    id: str
+    text: str
+    path: str | None = None
+    url: str | None = None
+    title: str | None = None
+    published: date | None = None
+    outlet: str | None = None
+    media_type: str = "text"  # text | html | rss | jsonl | observation
+
+    @staticmethod
+    def make_id(text: str) -> str:
+        """Documents are identified by their text: the same report twice is one document."""
+        return content_id(text.strip())
+
+
+@dataclass
+class Place(Record):
+    """A resolved place: a point with an uncertainty radius, traced to its mention."""
+
+    name: str
+    lat: float | None = None
+    lon: float | None = None
+    kind: str | None = None  # one of PLACE_KINDS
+    precision: str | None = None  # one of PLACE_PRECISIONS
+    radius_km: float | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2, as GeoNames
+    geonames_id: int | None = None
+    text: str | None = None  # the mention as written
+    span: Span | None = None
+    anchor: str | None = None  # for relative places: the place it is relative to
+    distance_km: float | None = None
+    bearing_deg: float | None = None
+
+
+@dataclass
+class TimeSpan(Record):
+    """When something happened, as an inclusive date range with its precision."""
+
+    start: date
+    end: date
+    precision: str = "day"  # day | month | year
+    text: str | None = None  # the expression as written; None when taken from the publication date
+    span: Span | None = None
+    inferred: bool = False  # True when no time cue was found and the document date was used
+
+
+@dataclass
+class Actor(Record):
+    name: str
+    country: str | None = None  # ISO 3166-1 alpha-3, as PLOVER/CAMEO
+    text: str | None = None
+    span: Span | None = None
+
+
+@dataclass
+class Equipment(Record):
+    name: str  # canonical catalogue name, e.g. "An-124"
+    category: str | None = None  # aircraft | ship | vehicle | air_defence | personnel
+    count: int | None = None
+    count_qualifier: str | None = None  # exact | at_least | about | at_most
+    text: str | None = None
+    span: Span | None = None
+
+
+@dataclass
+class Source(Record):
+    """Who says so: the attribution of a claim."""
+
+    kind: str  # one of SOURCE_KINDS
+    name: str | None = None
+    affiliation: str | None = None
+    anonymous: bool = False
+    reliability: str | None = None  # Admiralty A-F
+    text: str | None = None  # the attribution as written
+    span: Span | None = None
+
+
+@dataclass
+class Evidence(Record):
+    """A piece of text that supports a field: document id and character span."""
+
+    doc_id: str
+    span: Span
+    text: str
+    field: str | None = None
+
+
+@dataclass
+class Event(Record):
+    """One claim about the world: what, who, where, when, who says so, how sure."""
+
+    id: str
+    doc_id: str
+    type: str
+    subtype: str | None
+    trigger: str
+    trigger_span: Span
+    sentence: str
+    span: Span  # the sentence in the document
+    actor: Actor | None = None
+    target: Actor | None = None
+    equipment: list[Equipment] = field(default_factory=list)
+    location: Place | None = None
+    origin: Place | None = None
+    destination: Place | None = None
+    time: TimeSpan | None = None
+    source: Source | None = None
+    modality: str = "asserted"
+    credibility: str | None = None  # Admiralty code, e.g. "B2"
+    track_id: str | None = None  # set for events derived from a sensor track
+
+    @staticmethod
+    def make_id(doc_id: str, trigger_span: Span, type_: str, subtype: str | None) -> str:
+        return content_id(doc_id, str(trigger_span[0]), str(trigger_span[1]), type_, subtype or "")
+
+
+@dataclass
+class Mention(Record):
+    """Something extraction found in the text, before resolution gives it meaning.
+
+    ``kind`` is place, date, actor, equipment or attribution; ``label`` is the
+    finer tag (NER label, cue type); ``data`` holds what the finder learned.
+    """
+
+    kind: str
+    text: str
+    span: Span
+    label: str | None = None
+    sentence: int | None = None  # index into Analysis.sentences
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Analysis:
+    """The working state of one document as it passes through the pipeline.
+
+    ``parse`` is the NLP library's own object for the document (a spaCy Doc);
+    stages read it, but what they hand on to later stages goes in records.
+    """
+
+    document: Document
+    sentences: list[Span] = field(default_factory=list)
+    relevant: list[int] = field(default_factory=list)  # sentence indexes worth parsing
+    mentions: list[Mention] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    places: list[Place] = field(default_factory=list)  # every resolved place mention
+    parse: Any = None
+
+
+@dataclass
+class Site(Record):
+    """A facility analysts watch: a point with a radius, or a polygon."""
+
+    id: str
+    name: str
+    kind: str  # airfield | port | base | anchorage | region
+    lat: float
+    lon: float
+    radius_km: float = 3.0
+    country: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    polygon: list[tuple[float, float]] | None = None  # (lat, lon) ring
+
+
+@dataclass
+class Position(Record):
+    """One sensor fix of an aircraft or vessel."""
+
+    t: datetime
+    lat: float
+    lon: float
+    altitude_ft: float | None = None
+    speed_kn: float | None = None
+    course_deg: float | None = None
+    on_ground: bool | None = None
+    status: str | None = None  # AIS navigational status, e.g. "at_anchor"
+
+
+@dataclass
+class Track(Record):
+    """A time-ordered run of positions of one aircraft (ICAO hex) or vessel (MMSI)."""
+
+    id: str
+    platform: str  # aircraft | vessel
+    ident: str  # ICAO 24-bit hex or MMSI
+    name: str | None = None  # callsign or vessel name
+    type_code: str | None = None  # e.g. "A124", or AIS ship type
+    registration: str | None = None
+    operator: str | None = None
+    flag: str | None = None
+    military: bool | None = None
+    positions: list[Position] = field(default_factory=list)
+    source: str | None = None  # file or feed it came from

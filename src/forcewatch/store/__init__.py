@@ -1,0 +1,5 @@
+"""Where forcewatch keeps what it learned (DuckDB by default)."""
+
+from forcewatch.store.duck import Store
+
+__all__ = ["Store"]

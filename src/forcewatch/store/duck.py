@@ -1,0 +1,271 @@
+"""The embedded store: documents, events, tracks and sites in one DuckDB file.
+
+Each event is kept whole as JSON (the record is the truth) with the fields
+analysts filter on copied into columns, so queries need no JSON parsing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from forcewatch.records import Document, Event, Site, Track
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id VARCHAR PRIMARY KEY,
+    path VARCHAR, url VARCHAR, title VARCHAR, published DATE, outlet VARCHAR,
+    media_type VARCHAR, text VARCHAR NOT NULL,
+    ingested_at TIMESTAMP DEFAULT current_timestamp
+);
+CREATE TABLE IF NOT EXISTS events (
+    id VARCHAR PRIMARY KEY,
+    doc_id VARCHAR NOT NULL,
+    type VARCHAR NOT NULL, subtype VARCHAR,
+    lat DOUBLE, lon DOUBLE, place VARCHAR,
+    t_start DATE, t_end DATE,
+    source_kind VARCHAR, modality VARCHAR, credibility VARCHAR,
+    actor_country VARCHAR, sentence VARCHAR,
+    track_id VARCHAR,
+    record JSON NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tracks (
+    id VARCHAR PRIMARY KEY,
+    platform VARCHAR, ident VARCHAR, name VARCHAR, type_code VARCHAR,
+    registration VARCHAR, operator VARCHAR, flag VARCHAR, military BOOLEAN, source VARCHAR,
+    t_start TIMESTAMP, t_end TIMESTAMP, n_positions INTEGER
+);
+CREATE TABLE IF NOT EXISTS positions (
+    track_id VARCHAR, t TIMESTAMP, lat DOUBLE, lon DOUBLE, altitude_ft DOUBLE,
+    speed_kn DOUBLE, course_deg DOUBLE, on_ground BOOLEAN, status VARCHAR
+);
+CREATE TABLE IF NOT EXISTS sites (
+    id VARCHAR PRIMARY KEY, name VARCHAR, kind VARCHAR, lat DOUBLE, lon DOUBLE,
+    radius_km DOUBLE, country VARCHAR, record JSON NOT NULL
+);
+"""
+
+EVENT_COLUMNS = (
+    "id", "doc_id", "type", "subtype", "lat", "lon", "place", "t_start", "t_end",
+    "source_kind", "modality", "credibility", "actor_country", "sentence", "track_id", "record",
+)
+
+
+def _event_row(event: Event) -> tuple:
+    loc = event.location
+    return (
+        event.id, event.doc_id, event.type, event.subtype,
+        loc.lat if loc else None, loc.lon if loc else None, loc.name if loc else None,
+        event.time.start if event.time else None, event.time.end if event.time else None,
+        event.source.kind if event.source else None, event.modality, event.credibility,
+        event.actor.country if event.actor else None, event.sentence, event.track_id,
+        json.dumps(event.to_dict(), ensure_ascii=False),
+    )
+
+
+class Store:
+    """A DuckDB file holding everything forcewatch knows."""
+
+    def __init__(self, path: str | Path = "forcewatch.duckdb", read_only: bool = False):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(self.path, read_only=read_only)
+        if not read_only:
+            self.con.execute(SCHEMA)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @contextmanager
+    def transaction(self):
+        """All or nothing: a failure inside leaves what was stored before untouched."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    # -- documents -------------------------------------------------------
+    def has_document(self, doc_id: str) -> bool:
+        return self.con.execute("SELECT 1 FROM documents WHERE id = ?", [doc_id]).fetchone() is not None
+
+    def add_document(self, doc: Document, events: Sequence[Event] = ()) -> bool:
+        """Store a document and its events once; returns False if it was already stored."""
+        if self.has_document(doc.id):
+            return False
+        with self.transaction():
+            self.con.execute(
+                "INSERT INTO documents (id, path, url, title, published, outlet, media_type, text)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [doc.id, doc.path, doc.url, doc.title, doc.published, doc.outlet, doc.media_type, doc.text],
+            )
+            self._insert_events(events)
+        return True
+
+    def document(self, doc_id: str) -> Document | None:
+        row = self.con.execute(
+            "SELECT id, text, path, url, title, published, outlet, media_type FROM documents WHERE id = ?",
+            [doc_id],
+        ).fetchone()
+        return _document(row) if row else None
+
+    def documents(self, limit: int = 100, offset: int = 0) -> list[Document]:
+        rows = self.con.execute(
+            "SELECT id, text, path, url, title, published, outlet, media_type FROM documents"
+            " ORDER BY published NULLS LAST, id LIMIT ? OFFSET ?",
+            [limit, offset],
+        ).fetchall()
+        return [_document(r) for r in rows]
+
+    def count(self, table: str) -> int:
+        if table not in ("documents", "events", "tracks", "positions", "sites"):
+            raise ValueError(f"unknown table {table!r}")
+        return self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+    # -- events ----------------------------------------------------------
+    def _insert_events(self, events: Iterable[Event]) -> None:
+        rows = [_event_row(e) for e in events]
+        if rows:
+            marks = ", ".join("?" * len(EVENT_COLUMNS))
+            self.con.executemany(
+                f"INSERT OR REPLACE INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({marks})", rows
+            )
+
+    def add_events(self, events: Iterable[Event]) -> None:
+        """Store events not tied to a stored document (sensor events); same id replaces."""
+        with self.transaction():
+            self._insert_events(events)
+
+    def event(self, event_id: str) -> Event | None:
+        row = self.con.execute("SELECT record FROM events WHERE id = ?", [event_id]).fetchone()
+        return Event.from_dict(json.loads(row[0])) if row else None
+
+    def events(
+        self,
+        type: str | None = None,
+        subtype: str | None = None,
+        near: tuple[float, float, float] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        source_kind: str | None = None,
+        modality: str | None = None,
+        credibility: str | None = None,
+        doc_id: str | None = None,
+        q: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Event]:
+        where, params = self._event_filter(
+            type, subtype, near, bbox, since, until, source_kind, modality, credibility, doc_id, q
+        )
+        sql = f"SELECT record FROM events {where} ORDER BY t_start NULLS LAST, doc_id, id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return [Event.from_dict(json.loads(r[0])) for r in self.con.execute(sql, params).fetchall()]
+
+    def count_events(self, **filters) -> int:
+        where, params = self._event_filter(**filters)
+        return self.con.execute(f"SELECT count(*) FROM events {where}", params).fetchone()[0]
+
+    @staticmethod
+    def _event_filter(
+        type=None, subtype=None, near=None, bbox=None, since=None, until=None,
+        source_kind=None, modality=None, credibility=None, doc_id=None, q=None,
+    ) -> tuple[str, list]:
+        clauses, params = [], []
+        for column, value in (
+            ("type", type), ("subtype", subtype), ("source_kind", source_kind),
+            ("modality", modality), ("doc_id", doc_id),
+        ):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if credibility:
+            # "B" matches B1..B6, "B2" only B2, "B2-" is not a thing: keep it simple.
+            clauses.append("credibility LIKE ?")
+            params.append(credibility + "%")
+        if since is not None:
+            clauses.append("t_end >= ?")
+            params.append(since)
+        if until is not None:
+            clauses.append("t_start <= ?")
+            params.append(until)
+        if bbox is not None:
+            south, west, north, east = bbox
+            clauses.append("lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?")
+            params += [south, north, west, east]
+        if near is not None:
+            lat, lon, km = near
+            # Prefilter on a box, then the exact great-circle distance.
+            dlat = km / 111.0
+            dlon = km / max(1e-6, 111.0 * math.cos(math.radians(lat)))
+            clauses.append("lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?")
+            params += [lat - dlat, lat + dlat, lon - dlon, lon + dlon]
+            clauses.append(
+                "2 * 6371.0088 * asin(sqrt(pow(sin(radians(lat - ?) / 2), 2) + cos(radians(?)) *"
+                " cos(radians(lat)) * pow(sin(radians(lon - ?) / 2), 2))) <= ?"
+            )
+            params += [lat, lat, lon, km]
+        if q:
+            clauses.append("(sentence ILIKE ? OR place ILIKE ?)")
+            params += [f"%{q}%", f"%{q}%"]
+        return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    # -- tracks and sites ------------------------------------------------
+    def add_tracks(self, tracks: Iterable[Track]) -> int:
+        """Store tracks with their positions; a track id already stored is replaced."""
+        n = 0
+        with self.transaction():
+            for track in tracks:
+                times = [p.t for p in track.positions]
+                self.con.execute("DELETE FROM positions WHERE track_id = ?", [track.id])
+                self.con.execute(
+                    "INSERT OR REPLACE INTO tracks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [track.id, track.platform, track.ident, track.name, track.type_code,
+                     track.registration, track.operator, track.flag, track.military, track.source,
+                     min(times) if times else None, max(times) if times else None, len(times)],
+                )
+                if track.positions:
+                    self.con.executemany(
+                        "INSERT INTO positions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [(track.id, p.t, p.lat, p.lon, p.altitude_ft, p.speed_kn, p.course_deg,
+                          p.on_ground, p.status) for p in track.positions],
+                    )
+                n += 1
+        return n
+
+    def add_sites(self, sites: Iterable[Site]) -> None:
+        with self.transaction():
+            self.con.executemany(
+                "INSERT OR REPLACE INTO sites VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(s.id, s.name, s.kind, s.lat, s.lon, s.radius_km, s.country,
+                  json.dumps(s.to_dict(), ensure_ascii=False)) for s in sites],
+            )
+
+    def sites(self) -> list[Site]:
+        rows = self.con.execute("SELECT record FROM sites ORDER BY name").fetchall()
+        return [Site.from_dict(json.loads(r[0])) for r in rows]
+
+
+def _document(row) -> Document:
+    return Document(
+        id=row[0], text=row[1], path=row[2], url=row[3], title=row[4], published=row[5],
+        outlet=row[6], media_type=row[7],
+    )
