@@ -83,6 +83,12 @@ class Store:
     def close(self) -> None:
         self.con.close()
 
+    def cursor(self) -> Store:
+        """The same database on a cursor of its own, for use from another thread (the web server)."""
+        other = object.__new__(Store)
+        other.path, other.con = self.path, self.con.cursor()
+        return other
+
     def __enter__(self):
         return self
 
@@ -183,6 +189,41 @@ class Store:
     def count_events(self, **filters) -> int:
         where, params = self._event_filter(**filters)
         return self.con.execute(f"SELECT count(*) FROM events {where}", params).fetchone()[0]
+
+    def event_page(self, limit: int, offset: int = 0, **filters) -> tuple[int, list[Event]]:
+        """(number matching, one page of them): the ids are sorted first, then only the page's
+        records are read, so a page of a large table costs no JSON parsing of the rest."""
+        where, params = self._event_filter(**filters)
+        total = self.con.execute(f"SELECT count(*) FROM events {where}", params).fetchone()[0]
+        if total == 0 or offset >= total:
+            return total, []
+        rows = self.con.execute(
+            f"SELECT e.record FROM (SELECT id, t_start, doc_id FROM events {where}"
+            " ORDER BY t_start NULLS LAST, doc_id, id LIMIT ? OFFSET ?) AS page"
+            " JOIN events AS e USING (id) ORDER BY page.t_start NULLS LAST, page.doc_id, page.id",
+            [*params, limit, offset],
+        ).fetchall()
+        return total, [Event.from_dict(json.loads(r[0])) for r in rows]
+
+    def event_facets(self, **filters) -> dict[str, dict[str, int]]:
+        """Counts of the matching events by type, subtype, source kind, modality and credibility."""
+        where, params = self._event_filter(**filters)
+        out: dict[str, dict[str, int]] = {}
+        for column in ("type", "subtype", "source_kind", "modality", "credibility"):
+            rows = self.con.execute(
+                f"SELECT {column}, count(*) FROM events {where} GROUP BY 1 ORDER BY 2 DESC, 1", params
+            ).fetchall()
+            out[column] = {k: n for k, n in rows if k is not None}
+        return out
+
+    def event_counts_by_doc(self, doc_ids: Sequence[str]) -> dict[str, int]:
+        if not doc_ids:
+            return {}
+        marks = ", ".join("?" * len(doc_ids))
+        rows = self.con.execute(
+            f"SELECT doc_id, count(*) FROM events WHERE doc_id IN ({marks}) GROUP BY doc_id", list(doc_ids)
+        ).fetchall()
+        return dict(rows)
 
     @staticmethod
     def _event_filter(

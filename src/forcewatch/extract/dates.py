@@ -1,0 +1,53 @@
+"""Date and time expressions, as written; resolve/time gives them calendar dates.
+
+Found by pattern (weekdays, month-day, years, relative phrases) and by the
+model's DATE entities; durations ("a 49-year lease", "five years") are kept
+out because they say how long, not when.
+"""
+
+from __future__ import annotations
+
+import re
+
+from forcewatch.records import Analysis, Mention
+
+MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
+WEEKDAYS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_PATTERNS = [
+    ("DATE", re.compile(rf"\b{MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b")),
+    ("DATE", re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTHS}(?:,?\s+\d{{4}})?\b")),
+    ("DATE", re.compile(r"\b\d{4}-\d{2}-\d{2}\b")),
+    ("MONTH", re.compile(rf"\b(?:(?:early|mid|late)[- ])?{MONTHS}\s+\d{{4}}\b")),
+    ("MONTH", re.compile(rf"\b(?:last|this|next)\s+month\b|\b(?:in|since|during|until)\s+(?:early\s+|mid-?|late\s+)?{MONTHS}\b(?!\s+\d)")),
+    ("WEEKDAY", re.compile(rf"\b(?:(?:last|this|next|on|early|late)\s+)?{WEEKDAYS}(?:\s+(?:morning|afternoon|evening|night))?\b")),
+    ("RELATIVE", re.compile(r"\b(?:today|yesterday|tonight|last night|this week|last week|earlier this week|this weekend|last weekend|(?:a|one|two|three|four|five|six|seven|\d+) (?:days?|weeks?) ago)\b", re.IGNORECASE)),
+    ("YEAR", re.compile(r"\b(?:in|since|by|until|from|during|of|early|late|mid-?)\s+((?:19|20)\d{2})\b(?![-\s]*(?:year|km|kilomet|mile))")),
+]
+_DURATION = re.compile(r"^\d+[-\s](?:year|month|week|day|hour)s?(?:-long|-old)?$|^(?:\w+\s+)?(?:years?|months?|weeks?|days?|decades?)$", re.IGNORECASE)
+
+
+def find_dates(analysis: Analysis) -> None:
+    """Add date mentions for parsed sentences (pattern hits first, then the model's DATE entities)."""
+    text = analysis.document.text
+    taken: list[tuple[int, int]] = []
+
+    def add(label: str, start: int, end: int, index: int) -> None:
+        if any(start < e and end > s for s, e in taken):
+            return
+        taken.append((start, end))
+        analysis.mentions.append(Mention("date", text[start:end], (start, end), label, index))
+
+    for index in sorted(analysis.parse):
+        s0, s1 = analysis.sentences[index]
+        sentence = text[s0:s1]
+        for label, pattern in _PATTERNS:
+            for m in pattern.finditer(sentence):
+                group = 1 if label == "YEAR" else 0
+                add(label, s0 + m.start(group), s0 + m.end(group), index)
+        parsed = analysis.parse[index]
+        for ent in parsed.doc.ents:
+            if ent.label_ == "DATE" and not _DURATION.match(ent.text):
+                start, end = parsed.span(ent)
+                if re.search(r"\d{4}|day|week|month|year|ago|" + MONTHS, ent.text):
+                    add("DATE_NER", start, end, index)
+    analysis.mentions.sort(key=lambda m: m.span[0])

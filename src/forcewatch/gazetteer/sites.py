@@ -1,0 +1,36 @@
+"""Watched facilities: the packaged sites file plus any the user adds."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from forcewatch.records import Site
+
+
+def load_sites(*extra: str | Path) -> list[Site]:
+    """Packaged sites, then user files (argument or FORCEWATCH_SITES, ':'-separated); later ids win."""
+    texts = [resources.files("forcewatch.data").joinpath("sites.yaml").read_text("utf-8")]
+    paths = [Path(p) for p in extra]
+    paths += [Path(p) for p in os.environ.get("FORCEWATCH_SITES", "").split(os.pathsep) if p]
+    for path in paths:
+        try:
+            texts.append(path.read_text("utf-8"))
+        except OSError as exc:
+            raise ValueError(f"{path}: cannot read sites file ({exc.strerror})") from exc
+    sites: dict[str, Site] = {}
+    for source, text in zip(["packaged sites.yaml", *map(str, paths)], texts):
+        entries = yaml.safe_load(text) or []
+        if not isinstance(entries, list):
+            raise ValueError(f"{source}: a sites file is a list of sites")
+        for i, entry in enumerate(entries):
+            try:
+                site = Site.from_dict(entry)
+                site.lat, site.lon = float(site.lat), float(site.lon)
+            except (TypeError, ValueError, KeyError) as exc:
+                raise ValueError(f"{source}: site #{i + 1} is not valid ({exc})") from exc
+            sites[site.id] = site
+    return list(sites.values())

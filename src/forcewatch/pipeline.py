@@ -1,0 +1,78 @@
+"""The text pipeline: small components run in order over one Analysis per document.
+
+ingest gives Documents; extract finds sentences, mentions and events;
+resolve gives them coordinates, dates and sources. Like a spaCy pipeline,
+each component is a plain function of the Analysis, so components can be
+replaced or reordered without touching the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from forcewatch.records import Analysis, Document
+
+Component = Callable[[Analysis], None]
+
+
+def default_components() -> list[tuple[str, Component]]:
+    from forcewatch.extract.attribution import find_attributions
+    from forcewatch.extract.dates import find_dates
+    from forcewatch.extract.events import code_events, code_no_comment
+    from forcewatch.extract.places import find_places
+    from forcewatch.gazetteer.lookup import default_gazetteer
+    from forcewatch.resolve.places import resolve_places
+    from forcewatch.resolve.sources import resolve_sources
+    from forcewatch.resolve.time import resolve_times
+
+    gazetteer = default_gazetteer()
+    return [
+        ("places", lambda a: find_places(a, gazetteer)),
+        ("dates", find_dates),
+        ("attribution", find_attributions),
+        ("events", code_events),
+        ("no_comment", code_no_comment),
+        ("resolve_places", lambda a: resolve_places(a, gazetteer)),
+        ("resolve_times", resolve_times),
+        ("resolve_sources", resolve_sources),
+    ]
+
+
+class Pipeline:
+    """Documents in, analysed documents (with events) out, parsing in batches."""
+
+    def __init__(self, components: list[tuple[str, Component]] | None = None, batch_docs: int = 32):
+        self.components = components if components is not None else default_components()
+        self.batch_docs = batch_docs
+
+    def analyze(self, documents: Iterable[Document]) -> Iterator[Analysis]:
+        batch: list[Analysis] = []
+        for doc in documents:
+            batch.append(self.prepare(doc))
+            if len(batch) >= self.batch_docs:
+                yield from self._finish(batch)
+                batch = []
+        if batch:
+            yield from self._finish(batch)
+
+    @staticmethod
+    def prepare(doc: Document) -> Analysis:
+        from forcewatch.extract.nlp import split_sentences
+        from forcewatch.extract.screen import screen
+
+        analysis = Analysis(document=doc, sentences=split_sentences(doc.text))
+        analysis.relevant = screen(analysis)
+        return analysis
+
+    def _finish(self, batch: list[Analysis]) -> Iterator[Analysis]:
+        from forcewatch.extract.nlp import parse
+
+        parse(batch)
+        for analysis in batch:
+            for _, component in self.components:
+                component(analysis)
+            analysis.events.sort(key=lambda e: e.trigger_span[0])
+            yield analysis
+
+    def __call__(self, doc: Document) -> Analysis:
+        return next(self.analyze([doc]))

@@ -1,0 +1,538 @@
+"""The web API and dashboard: `forcewatch serve`.
+
+``create_app(db_path, token=None)`` returns a FastAPI app serving
+
+* the REST API under ``/api`` (OpenAPI at ``/docs`` and ``/openapi.json``): events with
+  filters and pagination, one event with its evidence, documents, sites, GeoJSON;
+* ``POST /api/documents`` (also ``POST /documents``): ingest a report over the API, run the
+  extraction pipeline and store it; needs ``Authorization: Bearer TOKEN`` and is refused
+  when the operator configured no token;
+* the single-page dashboard at ``/`` (static files in ``serve/web``, nothing from the network).
+
+Every error is JSON: ``{"error": {"status": 404, "message": "..."}}``.
+The database is opened read-only when no token is configured (nothing can write), so
+several readers can share the file; each request works on its own DuckDB cursor.
+"""
+
+import contextlib
+import hmac
+import re
+import threading
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import forcewatch
+from forcewatch.records import (
+    EVENT_TYPES, MODALITIES, SOURCE_KINDS, SUBTYPES, Document, Event,
+)
+from forcewatch.serve.output import event_record, geojson
+from forcewatch.store import Store
+
+WEB = Path(__file__).with_name("web")
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000  # one page of /api/events or /api/documents
+GEOJSON_DEFAULT_LIMIT = 5000
+GEOJSON_MAX_LIMIT = 20000
+MAX_DOCUMENT_CHARS = 2_000_000  # a report posted to the API
+
+CREDIBILITY = re.compile(r"^[A-F][1-6]?$")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        self.status, self.message, self.headers = status, message, headers
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None, **extra) -> JSONResponse:
+    return JSONResponse({"error": {"status": status, "message": message, **extra}}, status, headers=headers)
+
+
+# -- response models (for the OpenAPI schema) -------------------------------
+
+class ErrorBody(BaseModel):
+    status: int
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class EventPage(BaseModel):
+    total: int = Field(description="Number of events matching the filters.")
+    limit: int
+    offset: int
+    items: list[dict[str, Any]] = Field(description="Event records (docs/event-record.md), oldest first.")
+
+
+class DocumentSummary(BaseModel):
+    id: str
+    title: str | None = None
+    url: str | None = None
+    path: str | None = None
+    outlet: str | None = None
+    published: date | None = None
+    media_type: str | None = None
+    chars: int
+    n_events: int
+
+
+class DocumentPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[DocumentSummary]
+
+
+class DocumentFull(DocumentSummary):
+    text: str
+    events: list[dict[str, Any]]
+
+
+class Highlight(BaseModel):
+    field: str = Field(description="trigger, source, location, origin, destination, time, actor, target, equipment")
+    start: int
+    end: int
+    text: str
+
+
+class EvidenceBody(BaseModel):
+    doc_id: str
+    document_stored: bool = Field(description="False when the document is not stored: text is then the sentence alone.")
+    text: str = Field(description="The document text (untrusted: render as text).")
+    sentence: Highlight = Field(description="The event's sentence as offsets into text.")
+    highlights: list[Highlight] = Field(description="Spans inside the text that support fields of the event.")
+
+
+class EventWithEvidence(BaseModel):
+    event: dict[str, Any]
+    evidence: EvidenceBody
+
+
+class IngestRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_DOCUMENT_CHARS, description="The report: plain text, or HTML with media_type=html.")
+    title: str | None = None
+    url: str | None = None
+    path: str | None = None
+    outlet: str | None = None
+    published: date | None = Field(None, description="Publication date; relative dates in the text are read against it.")
+    media_type: str = Field("text", pattern="^(text|html)$")
+
+
+class IngestResult(BaseModel):
+    id: str
+    created: bool = Field(description="False when the same text was already stored (nothing changed).")
+    n_events: int
+    events: list[dict[str, Any]]
+
+
+# -- the app ----------------------------------------------------------------
+
+def create_app(
+    db_path: str | Path,
+    token: str | None = None,
+    *,
+    pipeline: Any = None,
+    tiles: str | None = None,
+) -> FastAPI:
+    """The API and dashboard over the DuckDB file ``db_path``.
+
+    ``token``: bearer token that ``POST /documents`` requires (no token: ingest refused and
+    the database opened read-only). ``pipeline``: an object with ``analyze(docs)`` yielding
+    analyses (default: ``forcewatch.pipeline.Pipeline``, created on first ingest).
+    ``tiles``: an opt-in online tile URL template (e.g. ``https://tile.example/{z}/{x}/{y}.png``);
+    by default the map uses only the packaged offline basemap.
+    """
+    db_path = str(db_path)
+    token = token or None
+    if db_path != ":memory:" and not Path(db_path).exists():
+        Store(db_path).close()  # an empty database with the schema
+    read_only = token is None and db_path != ":memory:"
+    store = Store(db_path, read_only=read_only)
+    ingest_lock = threading.Lock()
+    state: dict[str, Any] = {"pipeline": pipeline}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        store.close()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="forcewatch",
+        version=forcewatch.__dict__.get("__version__", "0.1.0"),
+        description=(
+            "Geolocated, dated, source-graded force-posture events extracted from reports and sensor "
+            "feeds. Read endpoints are open; `POST /api/documents` needs `Authorization: Bearer TOKEN` "
+            "(the operator's `--token` / FORCEWATCH_TOKEN). Errors are JSON: "
+            "`{\"error\": {\"status\": 404, \"message\": \"...\"}}`. See docs/api.md."
+        ),
+        responses={422: {"model": ErrorResponse, "description": "Invalid parameter"}},
+    )
+    app.state.store = store
+    app.state.read_only = read_only
+
+    # -- errors as JSON ---------------------------------------------------
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError):
+        return _error(exc.status, exc.message, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no such endpoint: {request.method} {request.url.path} (see /docs)"
+        elif exc.status_code == 405:
+            message = f"method {request.method} not allowed on {request.url.path}"
+        return _error(exc.status_code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        problems = []
+        for e in exc.errors():
+            where = ".".join(str(x) for x in e.get("loc", ()) if x not in ("query", "path", "body"))
+            problems.append(f"{where or 'request'}: {e.get('msg')}")
+        return _error(422, "; ".join(problems) or "invalid request", details=problems)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception):  # pragma: no cover - last resort
+        return _error(500, f"internal error: {type(exc).__name__}: {exc}")
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next):
+        response = await call_next(request)
+        img = "'self' data:"
+        if tiles:
+            parts = urlsplit(tiles.replace("{s}", "a"))
+            host = parts.netloc.replace("a.", "*.", 1) if "{s}" in tiles else parts.netloc
+            img += f" {parts.scheme}://{host}"
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            f"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src {img}; "
+            "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    # -- dependencies -----------------------------------------------------
+    def db() -> Iterator[Store]:
+        cursor = store.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+    DB = Annotated[Store, Depends(db)]
+
+    def event_filters(
+        type: Annotated[str | None, Query(description=f"PLOVER category: {', '.join(EVENT_TYPES)}.")] = None,
+        subtype: Annotated[str | None, Query(description=f"Force-posture mode: {', '.join(SUBTYPES)}.")] = None,
+        bbox: Annotated[str | None, Query(description="WEST,SOUTH,EAST,NORTH in degrees (GeoJSON order).", examples=["35.5,34.5,36.5,35.8"])] = None,
+        near: Annotated[str | None, Query(description="LAT,LON,KM: within KM of a point.", examples=["35.40,35.95,25"])] = None,
+        since: Annotated[date | None, Query(description="Events ending on or after this date (YYYY-MM-DD).")] = None,
+        until: Annotated[date | None, Query(description="Events starting on or before this date (YYYY-MM-DD).")] = None,
+        source_kind: Annotated[str | None, Query(description=f"Who says so: {', '.join(SOURCE_KINDS)}.")] = None,
+        modality: Annotated[str | None, Query(description=f"How it is said: {', '.join(MODALITIES)}.")] = None,
+        credibility: Annotated[str | None, Query(description="Admiralty grade: a letter (B matches B1..B6) or letter and digit (B2).")] = None,
+        q: Annotated[str | None, Query(max_length=200, description="Text search in the event's sentence and place name (case-insensitive).")] = None,
+        doc_id: Annotated[str | None, Query(description="Events of one document.")] = None,
+    ) -> dict[str, Any]:
+        filters: dict[str, Any] = {}
+        if type:
+            filters["type"] = _choice("type", type.upper(), EVENT_TYPES)
+        if subtype:
+            filters["subtype"] = _choice("subtype", subtype.lower(), SUBTYPES)
+        if source_kind:
+            filters["source_kind"] = _choice("source_kind", source_kind.lower(), SOURCE_KINDS)
+        if modality:
+            filters["modality"] = _choice("modality", modality.lower(), MODALITIES)
+        if credibility:
+            cred = credibility.upper()
+            if not CREDIBILITY.match(cred):
+                raise ApiError(422, f"credibility: {credibility!r} is not an Admiralty grade (A-F, optionally 1-6, e.g. B or B2)")
+            filters["credibility"] = cred
+        if bbox:
+            west, south, east, north = _floats("bbox", bbox, 4, "WEST,SOUTH,EAST,NORTH")
+            if not (-90 <= south <= north <= 90 and -180 <= west <= 180 and -180 <= east <= 180):
+                raise ApiError(422, "bbox: expected WEST,SOUTH,EAST,NORTH with SOUTH <= NORTH, latitudes in [-90, 90] and longitudes in [-180, 180]")
+            if west > east:
+                raise ApiError(422, "bbox: WEST > EAST (boxes across the antimeridian are not supported; send two requests)")
+            filters["bbox"] = (south, west, north, east)
+        if near:
+            lat, lon, km = _floats("near", near, 3, "LAT,LON,KM")
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 < km <= 20000):
+                raise ApiError(422, "near: expected LAT in [-90, 90], LON in [-180, 180] and 0 < KM <= 20000")
+            filters["near"] = (lat, lon, km)
+        if since and until and since > until:
+            raise ApiError(422, f"since ({since}) is after until ({until})")
+        if since:
+            filters["since"] = since
+        if until:
+            filters["until"] = until
+        if q and q.strip():
+            filters["q"] = q.strip()
+        if doc_id:
+            filters["doc_id"] = doc_id
+        return filters
+
+    Filters = Annotated[dict, Depends(event_filters)]
+
+    def records(s: Store, events: list[Event]) -> list[dict[str, Any]]:
+        docs = {d: s.document(d) for d in {e.doc_id for e in events}}
+        return [event_record(e, docs[e.doc_id]) for e in events]
+
+    # -- read endpoints ---------------------------------------------------
+    @app.get("/api/events", response_model=EventPage, tags=["events"], summary="List events")
+    def list_events(
+        s: DB,
+        filters: Filters,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (at most {MAX_LIMIT}).")] = DEFAULT_LIMIT,
+        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    ):
+        """Events matching every filter given, oldest first (undated last), one page at a time."""
+        total, events = s.event_page(limit, offset, **filters)
+        return {"total": total, "limit": limit, "offset": offset, "items": records(s, events)}
+
+    @app.get(
+        "/api/events.geojson", tags=["events"], summary="Events as GeoJSON",
+        responses={200: {"content": {"application/geo+json": {}}, "description": "A FeatureCollection"}},
+    )
+    def events_geojson(
+        s: DB,
+        filters: Filters,
+        limit: Annotated[int, Query(ge=1, le=GEOJSON_MAX_LIMIT)] = GEOJSON_DEFAULT_LIMIT,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ):
+        """The located events matching the filters as a FeatureCollection (properties: the event record).
+        ``total`` and ``truncated`` tell whether the limit cut the collection short."""
+        total, events = s.event_page(limit, offset, **filters)
+        body = geojson(records(s, events))
+        body["total"] = total
+        body["truncated"] = offset + len(events) < total
+        return JSONResponse(body, media_type="application/geo+json")
+
+    @app.get("/api/events/facets", tags=["events"], summary="Counts by field")
+    def event_facets(s: DB, filters: Filters) -> dict[str, Any]:
+        """Counts of matching events by type, subtype, source_kind, modality and credibility (for filter menus)."""
+        return {"total": s.count_events(**filters), "facets": s.event_facets(**filters)}
+
+    @app.get(
+        "/api/events/{event_id}", response_model=EventWithEvidence, tags=["events"],
+        summary="One event with its evidence", responses={404: {"model": ErrorResponse}},
+    )
+    def get_event(event_id: str, s: DB):
+        """The event record and its evidence: the document text with the sentence and the spans
+        that support each field as character offsets (for highlighting)."""
+        event = s.event(event_id)
+        if event is None:
+            raise ApiError(404, f"no event with id {event_id!r}")
+        doc = s.document(event.doc_id)
+        return {"event": event_record(event, doc), "evidence": evidence(event, doc)}
+
+    @app.get("/api/documents", response_model=DocumentPage, tags=["documents"], summary="List documents")
+    def list_documents(
+        s: DB,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ):
+        """Stored documents (without their text), by publication date."""
+        docs = s.documents(limit=limit, offset=offset)
+        counts = s.event_counts_by_doc([d.id for d in docs])
+        return {
+            "total": s.count("documents"), "limit": limit, "offset": offset,
+            "items": [_summary(d, counts.get(d.id, 0)) for d in docs],
+        }
+
+    @app.get(
+        "/api/documents/{doc_id}", response_model=DocumentFull, tags=["documents"],
+        summary="One document with its text and events", responses={404: {"model": ErrorResponse}},
+    )
+    def get_document(doc_id: str, s: DB):
+        doc = s.document(doc_id)
+        if doc is None:
+            raise ApiError(404, f"no document with id {doc_id!r}")
+        events = s.events(doc_id=doc_id, limit=MAX_LIMIT)
+        return {
+            **_summary(doc, s.count_events(doc_id=doc_id)), "text": doc.text,
+            "events": [event_record(e, doc) for e in events],
+        }
+
+    @app.get("/api/sites", tags=["sites"], summary="Watched sites")
+    def list_sites(s: DB) -> dict[str, Any]:
+        """Facilities watched: those stored in the database, else the packaged list."""
+        sites = s.sites()
+        origin = "database"
+        if not sites:
+            from forcewatch.gazetteer.sites import load_sites
+
+            try:
+                sites, origin = load_sites(), "packaged"
+            except ValueError as exc:
+                raise ApiError(500, f"cannot load sites: {exc}") from exc
+        return {"total": len(sites), "origin": origin, "items": [x.to_dict() for x in sites]}
+
+    @app.get("/api/meta", tags=["meta"], summary="Vocabularies and server settings")
+    def meta(s: DB) -> dict[str, Any]:
+        """The values filters accept, counts of what is stored, and dashboard settings."""
+        return {
+            "types": list(EVENT_TYPES), "subtypes": list(SUBTYPES), "source_kinds": list(SOURCE_KINDS),
+            "modalities": list(MODALITIES), "credibility_letters": list("ABCDEF"),
+            "counts": {"events": s.count("events"), "documents": s.count("documents")},
+            "limits": {"max_page": MAX_LIMIT, "max_geojson": GEOJSON_MAX_LIMIT},
+            "ingest": "enabled" if token else "disabled",
+            "tiles": tiles,
+        }
+
+    # -- ingest -----------------------------------------------------------
+    def authorize(request: Request) -> None:
+        if not token:
+            raise ApiError(
+                403, "ingest over the API is disabled: the operator must start the server with "
+                "--token TOKEN or FORCEWATCH_TOKEN",
+            )
+        header = request.headers.get("authorization", "")
+        scheme, _, given = header.partition(" ")
+        if scheme.lower() != "bearer" or not given:
+            raise ApiError(401, "missing bearer token: send 'Authorization: Bearer TOKEN'",
+                           {"WWW-Authenticate": "Bearer"})
+        if not hmac.compare_digest(given.strip().encode(), token.encode()):
+            raise ApiError(401, "invalid bearer token", {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+    def analyze(doc: Document) -> list[Event]:
+        if state["pipeline"] is None:
+            try:
+                from forcewatch.pipeline import Pipeline
+            except ImportError as exc:
+                raise ApiError(503, f"extraction pipeline unavailable: {exc}") from exc
+            state["pipeline"] = Pipeline()
+        analyses = list(state["pipeline"].analyze([doc]))
+        return [e for a in analyses for e in a.events]
+
+    def ingest(body: IngestRequest, s: DB, _: Annotated[None, Depends(authorize)]):
+        """Run extraction on a report and store it with its events. Idempotent: the document id
+        is derived from its text, so posting the same text again stores nothing new (201 the
+        first time, 200 after)."""
+        if body.media_type == "html":
+            from forcewatch.ingest.reports import html_to_text
+
+            text, title, published = html_to_text(body.text)
+        else:
+            text, title, published = body.text.replace("\r\n", "\n").replace("\r", "\n"), None, None
+        if not text.strip():
+            raise ApiError(422, "text: the document has no text")
+        doc = Document(
+            id=Document.make_id(text), text=text, path=body.path, url=body.url,
+            title=body.title or title, published=body.published or published, outlet=body.outlet,
+            media_type=body.media_type,
+        )
+        with ingest_lock:
+            if s.has_document(doc.id):
+                events = s.events(doc_id=doc.id)
+                stored = s.document(doc.id)
+                return JSONResponse(
+                    {"id": doc.id, "created": False, "n_events": len(events),
+                     "events": [event_record(e, stored) for e in events]}, 200,
+                )
+            events = analyze(doc)
+            s.add_document(doc, events)
+        return JSONResponse(
+            {"id": doc.id, "created": True, "n_events": len(events),
+             "events": [event_record(e, doc) for e in events]}, 201,
+        )
+
+    ingest_doc = {
+        "response_model": IngestResult, "status_code": 201, "tags": ["documents"],
+        "summary": "Ingest a report (token required)",
+        "responses": {200: {"model": IngestResult, "description": "Already stored"},
+                      401: {"model": ErrorResponse}, 403: {"model": ErrorResponse},
+                      503: {"model": ErrorResponse}},
+    }
+    app.post("/api/documents", **ingest_doc)(ingest)
+    app.post("/documents", include_in_schema=False, **ingest_doc)(ingest)
+
+    # -- the dashboard ----------------------------------------------------
+    @app.get("/", include_in_schema=False)
+    def index():
+        return FileResponse(WEB / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=WEB), name="static")
+    return app
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ApiError(422, f"{name}: {value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _floats(name: str, value: str, n: int, shape: str) -> list[float]:
+    try:
+        numbers = [float(x) for x in value.split(",")]
+    except ValueError:
+        numbers = []
+    if len(numbers) != n or any(x != x or x in (float("inf"), float("-inf")) for x in numbers):
+        raise ApiError(422, f"{name}: {value!r} is not {shape}")
+    return numbers
+
+
+def _summary(doc: Document, n_events: int) -> dict[str, Any]:
+    return {
+        "id": doc.id, "title": doc.title, "url": doc.url, "path": doc.path, "outlet": doc.outlet,
+        "published": doc.published, "media_type": doc.media_type, "chars": len(doc.text), "n_events": n_events,
+    }
+
+
+def _spans(event: Event) -> Iterator[tuple[str, tuple[int, int] | None, str | None]]:
+    yield "trigger", event.trigger_span, event.trigger
+    for name in ("source", "actor", "target", "location", "origin", "destination", "time"):
+        part = getattr(event, name)
+        if part is not None:
+            yield name, part.span, part.text
+    for item in event.equipment:
+        yield "equipment", item.span, item.text
+
+
+def evidence(event: Event, doc: Document | None) -> dict[str, Any]:
+    """The document text with the event's sentence and supporting spans as offsets into it.
+
+    When the document is not stored (e.g. a sensor event), the text is the sentence alone and
+    the offsets are moved to match it.
+    """
+    if doc is not None:
+        text, shift = doc.text, 0
+    else:
+        text, shift = event.sentence, event.span[0]
+
+    def within(span) -> tuple[int, int] | None:
+        if not span:
+            return None
+        a, b = span[0] - shift, span[1] - shift
+        return (a, b) if 0 <= a < b <= len(text) else None
+
+    sentence = within(event.span) or (0, len(text))
+    highlights = []
+    for name, span, _ in _spans(event):
+        ab = within(span)
+        if ab:
+            highlights.append({"field": name, "start": ab[0], "end": ab[1], "text": text[ab[0]:ab[1]]})
+    highlights.sort(key=lambda h: (h["start"], -h["end"]))
+    return {
+        "doc_id": event.doc_id,
+        "document_stored": doc is not None,
+        "text": text,
+        "sentence": {"field": "sentence", "start": sentence[0], "end": sentence[1], "text": text[sentence[0]:sentence[1]]},
+        "highlights": highlights,
+    }
+
