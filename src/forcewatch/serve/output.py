@@ -60,42 +60,43 @@ def _when(r: dict[str, Any]) -> str:
     return text
 
 
-def _place(loc: dict[str, Any] | None) -> str:
-    if not loc:
-        return ""
-    where = loc["name"]
-    if loc.get("lat") is not None:
-        where += f"\n{loc['lat']:.3f},{loc['lon']:.3f}"
+def _place(r: dict[str, Any]) -> str:
+    loc = r.get("location")
+    where = ""
+    if loc:
+        where = loc["name"]
         if loc.get("radius_km") is not None:
-            where += f" ±{loc['radius_km']:g} km"
-    return where
+            where += f" ±{loc['radius_km']:.3g} km"
+    for key, word in (("origin", "from"), ("destination", "to")):
+        if r.get(key):
+            where += f"\n{word} {r[key]['name']}"
+    return where.strip()
+
+
+def _source(r: dict[str, Any]) -> str:
+    src = r.get("source") or {}
+    kind = src.get("kind", "")
+    return f"{src['name']} ({kind})" if src.get("name") else kind
 
 
 def event_table(records: list[dict[str, Any]], title: str | None = None) -> Table:
+    """One row per event: when, what, who, where, who says so, how sure, and the words that say it."""
     table = Table(title=title, show_lines=True, expand=False)
-    for name in ("when", "what", "who", "where", "says who", "how sure", "evidence"):
-        table.add_column(name, overflow="fold")
+    table.add_column("when", no_wrap=True)
+    table.add_column("what", max_width=24)
+    table.add_column("who", max_width=16)
+    table.add_column("where", max_width=30)
+    table.add_column("says who", max_width=24)
+    table.add_column("how sure", no_wrap=True)
+    table.add_column("evidence", ratio=1, min_width=30)
     for r in records:
         what = r["type"] + (f"/{r['subtype']}" if r.get("subtype") else "")
         gear = ", ".join(
             (f"{e['count']}× " if e.get("count") else "") + e["name"] for e in r.get("equipment") or []
         )
-        if gear:
-            what += f"\n{gear}"
-        route = ""
-        if r.get("origin"):
-            route += f"\nfrom {r['origin']['name']}"
-        if r.get("destination"):
-            route += f"\nto {r['destination']['name']}"
-        src = r.get("source") or {}
-        says = src.get("kind", "")
-        if src.get("name"):
-            says = f"{src['name']} ({says})"
-        actor = (r.get("actor") or {}).get("name", "")
         table.add_row(
-            _when(r), what, actor, _place(r.get("location")) + route, says,
-            f"{r.get('modality', '')} {r.get('credibility') or ''}".strip(),
-            _snippet(r),
+            _when(r), what + (f"\n{gear}" if gear else ""), (r.get("actor") or {}).get("name", ""),
+            _place(r), _source(r), f"{r.get('credibility') or ''} {r.get('modality', '')}".strip(), _snippet(r),
         )
     return table
 

@@ -1,0 +1,29 @@
+"""Shared fixtures: the real sample report from ../shared when present, and a parsed pipeline."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("FORCEWATCH_SHARED", REPO.parent / "shared"))
+SAMPLE = SHARED / "samples" / "russia-syria-bases.txt"
+DEMO = REPO / "src" / "forcewatch" / "data" / "demo"
+
+
+@pytest.fixture(scope="session")
+def pipeline():
+    from forcewatch.pipeline import Pipeline
+
+    return Pipeline()
+
+
+@pytest.fixture(scope="session")
+def sample_analysis(pipeline):
+    if not SAMPLE.exists():
+        pytest.skip(f"{SAMPLE} not present")
+    from forcewatch.ingest.reports import read_reports
+
+    return pipeline(read_reports(SAMPLE)[0])

@@ -1,0 +1,89 @@
+from datetime import date
+
+import pytest
+
+from forcewatch.records import Document, Event, Place, Site, Source, TimeSpan
+from forcewatch.store import Store
+
+
+def doc(text: str) -> Document:
+    return Document(id=Document.make_id(text), text=text, path="x.txt", published=date(2024, 12, 14))
+
+
+def event(d: Document, start: int, type_="MOBILIZE", subtype="anchor", lat=34.97, lon=35.78, day=9, kind="imagery"):
+    span = (start, start + 4)
+    return Event(
+        id=Event.make_id(d.id, span, type_, subtype), doc_id=d.id, type=type_, subtype=subtype,
+        trigger=d.text[span[0]:span[1]], trigger_span=span, sentence=d.text, span=(0, len(d.text)),
+        location=Place("p", lat, lon, "relative", "relative", 3.0),
+        time=TimeSpan(date(2024, 12, day), date(2024, 12, day)),
+        source=Source(kind), credibility="B2",
+    )
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "fw.duckdb") as s:
+        yield s
+
+
+def test_same_document_is_stored_once(store):
+    d = doc("Three ships anchored off Tartus.")
+    assert store.add_document(d, [event(d, 0)]) is True
+    assert store.add_document(d, [event(d, 0)]) is False
+    assert store.count("documents") == 1
+    assert store.count("events") == 1
+    assert store.document(d.id).text == d.text
+    assert store.document(d.id).published == date(2024, 12, 14)
+
+
+def test_event_filters(store):
+    d = doc("Ships anchored. Jets left the base. Troops withdrew.")
+    store.add_document(d, [
+        event(d, 0, day=9),
+        event(d, 16, subtype="depart", lat=35.40, lon=35.95, day=13),
+        event(d, 36, type_="RETREAT", subtype="withdraw", lat=55.75, lon=37.62, day=14, kind="anonymous"),
+    ])
+    assert len(store.events()) == 3
+    assert [e.subtype for e in store.events(type="MOBILIZE")] == ["anchor", "depart"]
+    near_hmeimim = store.events(near=(35.40, 35.95, 25))
+    assert [e.subtype for e in near_hmeimim] == ["depart"]
+    # 60 km from Hmeimim reaches the anchorage off Tartus (~50 km away) but not Moscow.
+    assert {e.subtype for e in store.events(near=(35.40, 35.95, 60))} == {"depart", "anchor"}
+    assert [e.subtype for e in store.events(since=date(2024, 12, 10))] == ["depart", "withdraw"]
+    assert [e.subtype for e in store.events(until=date(2024, 12, 13))] == ["anchor", "depart"]
+    assert [e.subtype for e in store.events(source_kind="anonymous")] == ["withdraw"]
+    assert [e.subtype for e in store.events(bbox=(34.0, 35.0, 36.0, 36.5))] == ["anchor", "depart"]
+    assert store.count_events(type="MOBILIZE") == 2
+    assert len(store.events(limit=1, offset=1)) == 1
+
+
+def test_a_failed_write_leaves_earlier_data_untouched(store):
+    first = doc("First report.")
+    store.add_document(first, [event(first, 0)])
+    second = doc("Second report.")
+    broken = event(second, 0)
+    broken.type = None  # violates NOT NULL: the whole document must roll back
+    with pytest.raises(Exception):
+        store.add_document(second, [broken])
+    assert store.count("documents") == 1
+    assert store.count("events") == 1
+    assert not store.has_document(second.id)
+    # The store still works afterwards.
+    assert store.add_document(second, [event(second, 0)]) is True
+
+
+def test_sites_round_trip(store):
+    store.add_sites([Site("hmeimim", "Hmeimim Air Base", "airfield", 35.4011, 35.9487, 3.0, "SY", ["Khmeimim"])])
+    [site] = store.sites()
+    assert site.aliases == ["Khmeimim"] and site.radius_km == 3.0
+
+
+def test_reopened_database_keeps_everything(tmp_path):
+    path = tmp_path / "fw.duckdb"
+    d = doc("Ships anchored.")
+    with Store(path) as s:
+        s.add_document(d, [event(d, 0)])
+    with Store(path, read_only=True) as s:
+        assert s.count("events") == 1
+        assert s.event(event(d, 0).id).location.lat == 34.97

@@ -1,0 +1,112 @@
+"""The command line, run in-process with typer's runner on files the tests write."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from forcewatch.serve.cli import app
+from forcewatch.store import Store
+
+REPORT = (
+    "Chinese navy moves ships near Taiwan\n"
+    "Satellite images taken by Maxar on Monday showed four Chinese destroyers anchored about 20 kilometers "
+    "east of Kaohsiung.\n"
+    "The Chinese defence ministry did not respond to a request for comment.\n"
+)
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def report(tmp_path):
+    path = tmp_path / "taiwan.txt"
+    path.write_text(REPORT, "utf-8")
+    return path
+
+
+def test_extract_prints_one_json_event_per_line(runner, report):
+    result = runner.invoke(app, ["extract", str(report), "--published", "2024-10-16"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    anchor = next(r for r in records if r["subtype"] == "anchor")
+    assert anchor["doc"]["published"] == "2024-10-16"
+    assert anchor["time"]["start"] == "2024-10-14"  # Monday before Wednesday 16th
+    assert anchor["source"]["kind"] == "imagery"
+    assert anchor["equipment"][0]["name"] == "destroyer" and anchor["equipment"][0]["count"] == 4
+    assert anchor["location"]["precision"] == "relative"
+    assert 22.5 < anchor["location"]["lat"] < 22.8 and 120.4 < anchor["location"]["lon"] < 120.6
+    assert REPORT[anchor["span"][0]:anchor["span"][1]] == anchor["sentence"]
+    assert any(r["subtype"] == "no_comment" and r["modality"] == "no_comment" for r in records)
+
+
+def test_extract_geojson_and_table(runner, report):
+    result = runner.invoke(app, ["extract", str(report), "--published", "2024-10-16", "-f", "geojson"])
+    collection = json.loads(result.stdout)
+    assert collection["type"] == "FeatureCollection"
+    assert all(f["geometry"]["type"] == "Point" for f in collection["features"])
+    assert collection["features"]
+    result = runner.invoke(app, ["extract", str(report), "--published", "2024-10-16", "-f", "table"])
+    assert result.exit_code == 0 and "anchor" in result.stdout
+
+
+def test_bad_date_is_refused(runner, report):
+    result = runner.invoke(app, ["extract", str(report), "--published", "16/10/2024"])
+    assert result.exit_code != 0
+    assert "not a date" in result.output
+
+
+def test_ingest_is_idempotent_and_reports_bad_files_without_losing_good_ones(runner, tmp_path, report):
+    db = tmp_path / "fw.duckdb"
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    binary = tmp_path / "photo.txt"
+    binary.write_bytes(b"\x00\x01\x02\xff")
+    result = runner.invoke(app, ["ingest", str(report), str(empty), str(binary), "--db", str(db), "--published", "2024-10-16"])
+    assert result.exit_code == 1
+    assert f"{empty}: file is empty" in result.stderr
+    assert f"{binary}: binary file" in result.stderr
+    with Store(db, read_only=True) as store:
+        n_docs, n_events = store.count("documents"), store.count("events")
+    assert n_docs == 1 and n_events >= 2
+    # A copy of the same report under another name is the same document.
+    copy = tmp_path / "copy.txt"
+    copy.write_text(REPORT, "utf-8")
+    result = runner.invoke(app, ["ingest", str(report), str(copy), "--db", str(db), "--published", "2024-10-16"])
+    assert result.exit_code == 0
+    assert "2 already stored" in result.stderr
+    with Store(db, read_only=True) as store:
+        assert (store.count("documents"), store.count("events")) == (n_docs, n_events)
+
+
+def test_events_filters_from_the_command_line(runner, tmp_path, report):
+    db = tmp_path / "fw.duckdb"
+    runner.invoke(app, ["ingest", str(report), "--db", str(db), "--published", "2024-10-16"])
+    near = runner.invoke(app, ["events", "--db", str(db), "--near", "22.65,120.5,30", "-f", "jsonl"])
+    assert near.exit_code == 0
+    subtypes = [json.loads(line)["subtype"] for line in near.stdout.splitlines()]
+    assert "anchor" in subtypes and "no_comment" not in subtypes
+    far = runner.invoke(app, ["events", "--db", str(db), "--near", "35.4,35.9,50", "-f", "jsonl"])
+    assert far.stdout.strip() == ""
+    typed = runner.invoke(app, ["events", "--db", str(db), "--type", "other", "-f", "jsonl"])
+    assert {json.loads(line)["subtype"] for line in typed.stdout.splitlines()} == {"no_comment"}
+    missing = runner.invoke(app, ["events", "--db", str(tmp_path / "none.duckdb")])
+    assert missing.exit_code == 2 and "no such database" in missing.stderr
+
+
+def test_demo_processes_the_bundled_reports(runner, tmp_path):
+    out = tmp_path / "demo"
+    result = runner.invoke(app, ["demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "forcewatch.duckdb").exists()
+    records = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
+    assert len(records) >= 10
+    assert any(r["subtype"] == "anchor" and r["source"]["kind"] == "imagery" for r in records)
+    assert "events from" in result.stdout
+    # Running it again adds nothing.
+    again = runner.invoke(app, ["demo", "--out", str(out)])
+    assert again.exit_code == 0
+    assert len((out / "events.jsonl").read_text().splitlines()) == len(records)
