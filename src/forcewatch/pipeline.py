@@ -9,6 +9,7 @@ replaced or reordered without touching the others.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 from forcewatch.records import Analysis, Document
 
@@ -76,3 +77,54 @@ class Pipeline:
 
     def __call__(self, doc: Document) -> Analysis:
         return next(self.analyze([doc]))
+
+
+@dataclass
+class IngestResult:
+    added: int = 0
+    skipped: int = 0
+    events: int = 0
+    linked: int = 0  # stored events whose corroboration links changed
+
+
+def ingest(store, documents: Iterable[Document], pipeline: Pipeline | None = None,
+           on_document: Callable[[Analysis], None] | None = None) -> IngestResult:
+    """Analyse and store documents not stored yet, then link their events with what is stored.
+
+    Each document is stored in its own transaction, so a failure loses nothing
+    stored before it; fusion runs once at the end over the new events.
+    """
+    result = IngestResult()
+    fresh: dict[str, Document] = {}
+    for doc in documents:
+        if doc.id in fresh or store.has_document(doc.id):
+            result.skipped += 1
+        else:
+            fresh[doc.id] = doc
+    new_events = []
+    for analysis in (pipeline or Pipeline()).analyze(fresh.values()):
+        if store.add_document(analysis.document, analysis.events):
+            result.added += 1
+            result.events += len(analysis.events)
+            new_events += analysis.events
+        if on_document is not None:
+            on_document(analysis)
+    result.linked = len(fuse_stored(store, new_events))
+    return result
+
+
+def fuse_stored(store, new_events: list) -> list:
+    """Corroborate new events against stored events of the same period; store what changed."""
+    from forcewatch.fuse.corroborate import FUSION_WINDOW, fuse
+
+    dated = [e for e in new_events if e.time is not None]
+    if not dated:
+        return []
+    since = min(e.time.start for e in dated) - FUSION_WINDOW
+    until = max(e.time.end for e in dated) + FUSION_WINDOW
+    new_ids = {e.id for e in dated}
+    stored = [e for e in store.events(since=since, until=until) if e.id not in new_ids]
+    changed = fuse(dated, stored)
+    if changed:
+        store.add_events(changed)
+    return changed

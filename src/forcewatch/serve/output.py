@@ -96,9 +96,18 @@ def event_table(records: list[dict[str, Any]], title: str | None = None) -> Tabl
         )
         table.add_row(
             _when(r), what + (f"\n{gear}" if gear else ""), (r.get("actor") or {}).get("name", ""),
-            _place(r), _source(r), f"{r.get('credibility') or ''} {r.get('modality', '')}".strip(), _snippet(r),
+            _place(r), _source(r), _how_sure(r), _snippet(r),
         )
     return table
+
+
+def _how_sure(r: dict[str, Any]) -> str:
+    text = f"{r.get('credibility') or ''} {r.get('modality', '')}".strip()
+    if r.get("corroborated_by"):
+        text += f"\n{len(r['corroborated_by'])} agree"
+    if r.get("contradicted_by"):
+        text += f"\n{len(r['contradicted_by'])} deny"
+    return text
 
 
 def _snippet(r: dict[str, Any], width: int = 90) -> str:

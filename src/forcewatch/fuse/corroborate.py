@@ -1,0 +1,150 @@
+"""Which claims independent sources or tracks agree on, and which they deny.
+
+Two events describe the same happening when their kinds fit (a claimed
+take-off and a tracked departure), their places overlap (pins closer than
+the sum of their uncertainty radii), and their dates overlap (with a day's
+slack, more when a date was only inferred from publication). They
+corroborate each other when they come from independent sources: different
+documents and a different source (kind and name), so one outlet repeating
+one anonymous official counts once. A negated claim that matches an
+asserted one contradicts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from pyproj import Geod
+
+from forcewatch.records import Event, Place
+
+GEOD = Geod(ellps="WGS84")
+# Subtypes that can describe the same happening seen from two sides.
+COMPATIBLE: dict[str, set[str]] = {
+    "depart": {"depart", "transit", "withdraw", "load"},
+    "arrive": {"arrive", "transit", "deploy"},
+    "transit": {"transit", "depart", "arrive", "deploy", "withdraw"},
+    "anchor": {"anchor", "presence"},
+    "presence": {"presence", "anchor", "load", "basing", "arrive"},
+    "load": {"load", "presence", "depart"},
+    "withdraw": {"withdraw", "depart", "transit"},
+    "deploy": {"deploy", "arrive", "transit"},
+    "basing": {"basing", "presence"},
+}
+PLACE_SLACK_KM = 2.0
+MAX_RADIUS_KM = 50.0  # a country-wide pin corroborates nothing
+DAY_SLACK = timedelta(days=1)
+INFERRED_SLACK = timedelta(days=3)
+NEUTRAL = {"no_comment", "unconfirmed"}
+FUSION_WINDOW = timedelta(days=4)  # how far apart in time stored events are compared at all
+
+
+def _kinds_fit(a: Event, b: Event) -> bool:
+    if a.subtype and b.subtype:
+        return b.subtype in COMPATIBLE.get(a.subtype, {a.subtype})
+    if a.subtype or b.subtype:
+        return False
+    same_actor = a.actor and b.actor and a.actor.country and a.actor.country == b.actor.country
+    return a.type == b.type and bool(same_actor)
+
+
+def _points(e: Event) -> list[Place]:
+    return [p for p in (e.location, e.origin, e.destination)
+            if p is not None and p.lat is not None and (p.radius_km or 0) <= MAX_RADIUS_KM]
+
+
+def places_overlap(a: Event, b: Event) -> bool:
+    for p in _points(a):
+        for q in _points(b):
+            km = GEOD.inv(p.lon, p.lat, q.lon, q.lat)[2] / 1000
+            if km <= (p.radius_km or 0) + (q.radius_km or 0) + PLACE_SLACK_KM:
+                return True
+    return False
+
+
+def times_overlap(a: Event, b: Event) -> bool:
+    if a.time is None or b.time is None:
+        return False
+    sa = INFERRED_SLACK if a.time.inferred else DAY_SLACK
+    sb = INFERRED_SLACK if b.time.inferred else DAY_SLACK
+    return a.time.start - sa <= b.time.end + sb and b.time.start - sb <= a.time.end + sa
+
+
+def _source_key(e: Event) -> tuple:
+    s = e.source
+    if s is None:
+        return ("?", e.doc_id)
+    if s.kind == "sensor":
+        return ("sensor", e.track_id or e.doc_id)
+    if s.anonymous or not s.name:
+        # Unnamed sources are only told apart by the document that carries them.
+        return (s.kind, s.affiliation, e.doc_id)
+    return (s.kind, s.name.lower())
+
+
+def independent(a: Event, b: Event) -> bool:
+    return a.doc_id != b.doc_id and _source_key(a) != _source_key(b)
+
+
+def same_happening(a: Event, b: Event) -> bool:
+    return _kinds_fit(a, b) and times_overlap(a, b) and places_overlap(a, b)
+
+
+def link(events: Iterable[Event], candidates: Iterable[Event] | None = None) -> list[Event]:
+    """Fill corroborated_by / contradicted_by for events (against each other and candidates).
+
+    Returns every event whose links changed, new or old, so the caller can store them.
+    """
+    events = list(events)
+    pool = {e.id: e for e in (candidates or [])}
+    pool.update({e.id: e for e in events})
+    changed: dict[str, Event] = {}
+    new_ids = {e.id for e in events}
+    for a in events:
+        for b in pool.values():
+            if a.id == b.id or (b.id in new_ids and b.id < a.id):
+                continue
+            if a.modality in NEUTRAL or b.modality in NEUTRAL or not independent(a, b):
+                continue
+            if not same_happening(a, b):
+                continue
+            agree = (a.modality == "negated") == (b.modality == "negated")
+            field = "corroborated_by" if agree else "contradicted_by"
+            for x, y in ((a, b), (b, a)):
+                links = getattr(x, field)
+                if y.id not in links:
+                    links.append(y.id)
+                    links.sort()
+                    changed[x.id] = x
+    return list(changed.values())
+
+
+def regrade(event: Event) -> None:
+    """Information credibility after fusion (Admiralty): confirmed by others -> 1, contradicted -> 5.
+
+    Only the digit moves; the reliability letter is the source's own. An event
+    both confirmed and contradicted is left at 3 (possibly true).
+    """
+    if not event.credibility or not (event.corroborated_by or event.contradicted_by):
+        return
+    letter, digit = event.credibility[0], int(event.credibility[1:] or 6)
+    n_for, n_against = len(event.corroborated_by), len(event.contradicted_by)
+    if n_for and n_against:
+        digit = 3
+    elif n_for:
+        digit = 1 if event.modality in ("asserted", "negated") else min(digit, 2)
+    else:
+        digit = max(digit, 5)
+    event.credibility = f"{letter}{digit}"
+    note = f"corroborated by {n_for}, contradicted by {n_against} independent report(s)"
+    basis = (event.credibility_basis or "").split("; fusion:")[0]
+    event.credibility_basis = f"{basis}; fusion: {note}" if basis else f"fusion: {note}"
+
+
+def fuse(new_events: list[Event], stored: Iterable[Event]) -> list[Event]:
+    """Link new events with stored ones and regrade all that changed; returns what to store."""
+    changed = link(new_events, stored)
+    for e in changed:
+        regrade(e)
+    return changed
