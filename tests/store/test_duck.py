@@ -87,3 +87,25 @@ def test_reopened_database_keeps_everything(tmp_path):
     with Store(path, read_only=True) as s:
         assert s.count("events") == 1
         assert s.event(event(d, 0).id).location.lat == 34.97
+
+
+def test_a_locked_or_foreign_file_gets_a_clear_error(tmp_path):
+    import subprocess
+    import sys
+
+    from forcewatch.store import StoreBusy
+
+    path = tmp_path / "fw.duckdb"
+    with Store(path):
+        # Another process cannot open it while this one writes.
+        code = (
+            "import sys\nfrom forcewatch.store import Store, StoreBusy\n"
+            f"try:\n    Store({str(path)!r}, read_only=True)\nexcept StoreBusy as e:\n    print(e); sys.exit(3)\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 3, done.stderr
+    assert "in use by another process" in done.stdout
+    text_file = tmp_path / "notes.duckdb"
+    text_file.write_text("not a database")
+    with pytest.raises(StoreBusy, match="cannot open database"):
+        Store(text_file)

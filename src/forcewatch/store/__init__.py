@@ -1,5 +1,5 @@
 """Where forcewatch keeps what it learned (DuckDB by default)."""
 
-from forcewatch.store.duck import Store
+from forcewatch.store.duck import Store, StoreBusy
 
-__all__ = ["Store"]
+__all__ = ["Store", "StoreBusy"]

@@ -51,6 +51,10 @@ CREATE TABLE IF NOT EXISTS sites (
 );
 """
 
+class StoreBusy(Exception):
+    """The database file cannot be opened (locked by another process, or not a database)."""
+
+
 EVENT_COLUMNS = (
     "id", "doc_id", "type", "subtype", "lat", "lon", "place", "t_start", "t_end",
     "source_kind", "modality", "credibility", "actor_country", "sentence", "track_id", "record",
@@ -76,7 +80,15 @@ class Store:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(self.path, read_only=read_only)
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.IOException as exc:
+            if "could not set lock" in str(exc).lower():
+                raise StoreBusy(
+                    f"{self.path}: database is in use by another process (a running `forcewatch serve`?); "
+                    "stop it, or ingest through its API"
+                ) from None
+            raise StoreBusy(f"{self.path}: cannot open database ({str(exc).splitlines()[0]})") from None
         if not read_only:
             self.con.execute(SCHEMA)
 
