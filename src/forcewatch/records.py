@@ -142,6 +142,8 @@ class TimeSpan(Record):
     text: str | None = None  # the expression as written; None when taken from the publication date
     span: Span | None = None
     inferred: bool = False  # True when no time cue was found and the document date was used
+    start_time: datetime | None = None  # exact UTC instants when known (sensor events)
+    end_time: datetime | None = None
 
 
 @dataclass
@@ -173,6 +175,9 @@ class Source(Record):
     reliability: str | None = None  # Admiralty A-F
     text: str | None = None  # the attribution as written
     span: Span | None = None
+    cue: str | None = None  # the attribution verb or phrase ("told", "according to", "showed")
+    refers_to: str | None = None  # for "the official", "he": the earlier attribution it refers back to
+    nested_via: Source | None = None  # "X said Y told him": on Y's Source, X (who relays Y's claim)
 
 
 @dataclass
@@ -207,7 +212,10 @@ class Event(Record):
     source: Source | None = None
     modality: str = "asserted"
     credibility: str | None = None  # Admiralty code, e.g. "B2"
+    credibility_basis: str | None = None  # why that code (docs/credibility.md)
     track_id: str | None = None  # set for events derived from a sensor track
+    corroborated_by: list[str] = field(default_factory=list)  # ids of events from independent sources that agree
+    contradicted_by: list[str] = field(default_factory=list)  # ids of events from independent sources that deny it
 
     @staticmethod
     def make_id(doc_id: str, trigger_span: Span, type_: str, subtype: str | None) -> str:

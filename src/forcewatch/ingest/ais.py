@@ -247,6 +247,33 @@ def read_nmea(lines: Iterable[str], stats: Counter | None = None) -> Iterator[tu
         if not payload:
             bad["empty_payload"] += 1
             continue
+        c0 = payload[0]
+        if (c0 == "1" or c0 == "2" or c0 == "3") and len(payload) >= 28:
+            # Fast path for the bulk of any feed: class A position reports (layout as in decode_payload).
+            try:
+                x = int(payload.translate(_TRANS), 8)
+            except ValueError:
+                bad["payload"] += 1
+                continue
+            n_msgs += 1
+            n = 6 * len(payload)
+            lon = (x >> (n - 89)) & 0xFFFFFFF
+            lat = (x >> (n - 116)) & 0x7FFFFFF
+            if lon & 0x8000000:
+                lon -= 0x10000000
+            if lat & 0x4000000:
+                lat -= 0x8000000
+            if lon > 108000000 or lon < -108000000 or lat > 54000000 or lat < -54000000:
+                lon_f = lat_f = None
+            else:
+                lon_f, lat_f = lon / 600000.0, lat / 600000.0
+            sog = (x >> (n - 60)) & 0x3FF
+            cog = (x >> (n - 128)) & 0xFFF
+            hdg = (x >> (n - 137)) & 0x1FF
+            yield ("P", str((x >> (n - 38)) & 0x3FFFFFFF), t if t is not None else clock, lat_f, lon_f,
+                   sog / 10.0 if sog != 1023 else None, cog / 10.0 if cog < 3600 else None,
+                   hdg if hdg < 360 else None, (x >> (n - 42)) & 0xF)
+            continue
         try:
             out = decode_payload(payload)
         except ValueError:
@@ -417,7 +444,15 @@ def read_ais_csv(lines: Iterable[str], stats: Counter | None = None) -> Iterator
     static_cols = [cols.get(k) for k in ("name", "ship_type", "callsign", "imo")]
     width = max(cols.values()) + 1
     seen_static: dict[str, tuple] = {}
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:  # NUL bytes, runaway quoted fields
+            stats["lines"] += 1
+            stats["bad:csv"] += 1
+            continue
         stats["lines"] += 1
         if len(row) < width:
             if row:
