@@ -8,8 +8,9 @@ replaced or reordered without touching the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from forcewatch.records import Analysis, Document
 
@@ -128,3 +129,40 @@ def fuse_stored(store, new_events: list) -> list:
     if changed:
         store.add_events(changed)
     return changed
+
+
+def store_feed(store, result) -> int | None:
+    """Store a feed's document, events and tracks, then corroborate its events against stored ones.
+
+    Returns how many events corroboration changed, or None when the same file was stored before.
+    """
+    if store.has_document(result.document.id):
+        return None
+    store.add_tracks(result.tracks)
+    store.add_document(result.document, result.events)
+    return len(fuse_stored(store, result.events))
+
+
+def ingest_feeds(store, feeds: Sequence[tuple[Path, str | None]], registry=None, sites=None,
+                 echo=print) -> tuple[int, int, int, int, int]:
+    """Read and store each feed; returns (stored, already stored, failed, events stored, events linked)."""
+    from forcewatch.ingest import InputError
+    from forcewatch.ingest.feeds import read_feed
+
+    stored = skipped = failed = n_events = linked = 0
+    for path, fmt in feeds:
+        try:
+            result = read_feed(path, fmt, registry=registry, sites=sites)
+        except InputError as exc:
+            echo(f"error: {exc}")
+            failed += 1
+            continue
+        echo(result.report())
+        changed = store_feed(store, result)
+        if changed is None:
+            skipped += 1
+        else:
+            stored += 1
+            n_events += len(result.events)
+            linked += changed
+    return stored, skipped, failed, n_events, linked

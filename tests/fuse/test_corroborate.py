@@ -1,7 +1,7 @@
 from datetime import date
 
 from forcewatch.fuse.corroborate import fuse, link, same_happening
-from forcewatch.records import Actor, Event, Place, Source, TimeSpan
+from forcewatch.records import Actor, Equipment, Event, Place, Source, TimeSpan
 
 HMEIMIM = Place("Hmeimim Air Base", 35.4011, 35.9487, "airfield", "site", 3.0, "SY")
 TARTUS_ANCHORAGE = Place("13 km NW of Tartus", 34.97, 35.79, "relative", "relative", 3.3, "SY")
@@ -90,3 +90,22 @@ def test_fusion_regrades_information_credibility():
     lone = ev("other", "depart", HMEIMIM, 14, Source("named", "X"), credibility="C3")
     fuse([denial], [lone])
     assert lone.credibility == "C5" and denial.credibility == "C5"
+
+
+def test_equipment_must_not_differ():
+    an124 = [Equipment("An-124", "aircraft", 2)]
+    il76 = [Equipment("Il-76", "aircraft", 1)]
+    plane = [Equipment("cargo plane", "aircraft", 1)]
+    ships = [Equipment("frigate", "ship", 2)]
+    claim = ev("news", "depart", HMEIMIM, 14, OFFICIAL, equipment=an124)
+    assert not same_happening(claim, ev("adsb", "depart", HMEIMIM, 14, TRACK, equipment=il76))
+    assert same_happening(claim, ev("adsb", "depart", HMEIMIM, 14, TRACK, equipment=an124))
+    assert same_happening(claim, ev("other", "depart", HMEIMIM, 14, KREMLIN, equipment=plane))
+    assert same_happening(claim, ev("other", "depart", HMEIMIM, 14, KREMLIN))
+    assert not same_happening(claim, ev("ais", "depart", HMEIMIM, 14, TRACK, equipment=ships))
+
+
+def test_two_track_events_do_not_confirm_each_other():
+    a = ev("ais", "anchor", TARTUS_ANCHORAGE, 9, TRACK, track_id="frigate")
+    b = ev("ais2", "anchor", TARTUS_ANCHORAGE, 9, TRACK, track_id="tanker")
+    assert link([a, b]) == []

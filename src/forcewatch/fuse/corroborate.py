@@ -2,8 +2,9 @@
 
 Two events describe the same happening when their kinds fit (a claimed
 take-off and a tracked departure), their places overlap (pins closer than
-the sum of their uncertainty radii), and their dates overlap (with a day's
-slack, more when a date was only inferred from publication). They
+the sum of their uncertainty radii), their equipment does not differ (an
+An-124 is not an Il-76), and their dates overlap (with a day's slack, more
+when a date was only inferred from publication). They
 corroborate each other when they come from independent sources: different
 documents and a different source (kind and name), so one outlet repeating
 one anonymous official counts once. A negated claim that matches an
@@ -49,6 +50,31 @@ def _kinds_fit(a: Event, b: Event) -> bool:
     return a.type == b.type and bool(same_actor)
 
 
+GENERIC_CATEGORIES = {"personnel", "materiel"}
+
+
+def _specific(name: str) -> bool:
+    """Catalogue names with a designation ("An-124", "S-400") name a type; lower-case ones a class."""
+    return any(c.isupper() or c.isdigit() for c in name)
+
+
+def equipment_fits(a: Event, b: Event) -> bool:
+    """Both name equipment: they must share a category, and a type where both name types in it."""
+    cats_a = {q.category for q in a.equipment} - GENERIC_CATEGORIES
+    cats_b = {q.category for q in b.equipment} - GENERIC_CATEGORIES
+    if not cats_a or not cats_b:
+        return True
+    shared = cats_a & cats_b
+    if not shared:
+        return False
+    for cat in shared:
+        types_a = {q.name for q in a.equipment if q.category == cat and _specific(q.name)}
+        types_b = {q.name for q in b.equipment if q.category == cat and _specific(q.name)}
+        if types_a and types_b and not types_a & types_b:
+            return False
+    return True
+
+
 def _points(e: Event) -> list[Place]:
     return [p for p in (e.location, e.origin, e.destination)
             if p is not None and p.lat is not None and (p.radius_km or 0) <= MAX_RADIUS_KM]
@@ -84,11 +110,14 @@ def _source_key(e: Event) -> tuple:
 
 
 def independent(a: Event, b: Event) -> bool:
-    return a.doc_id != b.doc_id and _source_key(a) != _source_key(b)
+    """Different documents and sources; two track events are never independent confirmation of one
+    another (different tracks are different platforms, the same track is the same sensor)."""
+    both_sensor = a.source is not None and b.source is not None and a.source.kind == b.source.kind == "sensor"
+    return a.doc_id != b.doc_id and _source_key(a) != _source_key(b) and not both_sensor
 
 
 def same_happening(a: Event, b: Event) -> bool:
-    return _kinds_fit(a, b) and times_overlap(a, b) and places_overlap(a, b)
+    return _kinds_fit(a, b) and equipment_fits(a, b) and times_overlap(a, b) and places_overlap(a, b)
 
 
 def link(events: Iterable[Event], candidates: Iterable[Event] | None = None) -> list[Event]:

@@ -206,20 +206,6 @@ def read_feed(path: str | Path, fmt: str | None = None, registry=None, sites: Se
     return FeedResult(path, fmt, document, tracks, events, stats)
 
 
-def store_feed(store, result: FeedResult) -> int | None:
-    """Store a feed's document, events and tracks, then corroborate its events against stored ones.
-
-    Returns how many events corroboration changed, or None when the same file was stored before.
-    """
-    from forcewatch.pipeline import fuse_stored
-
-    if store.has_document(result.document.id):
-        return None
-    store.add_tracks(result.tracks)
-    store.add_document(result.document, result.events)
-    return len(fuse_stored(store, result.events))
-
-
 def split_paths(paths: Sequence[Path], fmt: str | None = None,
                 report_suffixes: frozenset[str] | set[str] = frozenset()) -> tuple[list[tuple[Path, str | None]], list[Path]]:
     """Sensor feeds (by --format or by content) apart from report files; directories are expanded."""
@@ -239,25 +225,3 @@ def split_paths(paths: Sequence[Path], fmt: str | None = None,
             found = sniff(p) if p.is_file() else None
             (feeds.append((p, found)) if found else reports.append(p))
     return feeds, reports
-
-
-def ingest_feeds(store, feeds: Sequence[tuple[Path, str | None]], registry=None, sites=None,
-                 echo=print) -> tuple[int, int, int, int, int]:
-    """Read and store each feed; returns (stored, already stored, failed, events stored, events linked)."""
-    stored = skipped = failed = n_events = linked = 0
-    for path, fmt in feeds:
-        try:
-            result = read_feed(path, fmt, registry=registry, sites=sites)
-        except InputError as exc:
-            echo(f"error: {exc}")
-            failed += 1
-            continue
-        echo(result.report())
-        changed = store_feed(store, result)
-        if changed is None:
-            skipped += 1
-        else:
-            stored += 1
-            n_events += len(result.events)
-            linked += changed
-    return stored, skipped, failed, n_events, linked
