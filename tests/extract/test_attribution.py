@@ -1,0 +1,112 @@
+"""Attribution cues found in sentences written for these tests (no outlet text)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from forcewatch.extract.attribution import find_attributions
+from forcewatch.pipeline import Pipeline
+from forcewatch.records import Document
+
+TEXTS = {
+    "told": "Two Ukrainian officials, speaking on condition of anonymity, told AP that Russian troops had withdrawn "
+            "from the village.",
+    "according": "According to Maxar imagery, at least four warships left the port on Tuesday.",
+    "not_a_source": "The brigade will redeploy its troops according to what the situation on the front requires.",
+    "no_comment": "A spokesperson for the Pentagon declined to comment on the deployment of the bombers.",
+    "nested": "A Ukrainian commander said a captured soldier told him that his unit had withdrawn from the town.",
+    "trailing": "Russia withdrew its troops from the island, two Western diplomats said.",
+    "imagery": "Satellite images taken by Planet Labs on March 3 showed two frigates anchored off the naval base.",
+    "sensor": "Flight-tracking data from Flightradar24 showed two Il-76 transport planes landing at the airfield.",
+    "saw": "At the harbor, an AP photographer saw dozens of Russian troops boarding a landing ship.",
+    "unconfirmed": "The footage, which could not be independently verified, shows troops moving toward the border.",
+    "backref": "A senior NATO official, who asked not to be named, said Russian bombers had been moved to the north. "
+               "The official said the bombers would stay there.",
+    "negated_say": "The ministry did not say whether the troops would withdraw from the base.",
+}
+
+
+@pytest.fixture(scope="module")
+def analyses():
+    docs = {k: Document(id=k, text=t, outlet="AP", published=date(2025, 3, 6)) for k, t in TEXTS.items()}
+    pipe = Pipeline([("attribution", find_attributions)])
+    return {a.document.id: a for a in pipe.analyze(docs.values())}
+
+
+def speakers(a):
+    return [m for m in a.mentions if m.kind == "attribution" and m.label in ("SAY", "ACCORDING", "IMAGERY", "SENSOR", "SEE")]
+
+
+def cues(a, label):
+    return [m for m in a.mentions if m.kind == "attribution" and m.label == label]
+
+
+def test_span_is_exactly_the_speaker_phrase_and_verb_span_the_verb(analyses):
+    a = analyses["told"]
+    (m,) = speakers(a)
+    assert m.label == "SAY"
+    assert m.text == "Two Ukrainian officials, speaking on condition of anonymity"
+    assert a.document.text[m.span[0]:m.span[1]] == m.text
+    v0, v1 = m.data["verb_span"]
+    assert a.document.text[v0:v1] == "told"
+    assert m.data["anonymous_cue"] is True
+    assert m.data["plural"] is True and m.data["head"] == "official"
+
+
+def test_according_to_and_what_is_not_a_source(analyses):
+    (m,) = speakers(analyses["according"])
+    assert m.label == "ACCORDING" and m.text == "Maxar imagery"
+    assert m.data["claim_span"] == list(analyses["according"].sentences[0])
+    assert speakers(analyses["not_a_source"]) == []
+
+
+def test_no_comment_cue(analyses):
+    (cue,) = cues(analyses["no_comment"], "NO_COMMENT")
+    assert cue.text == "declined to comment"
+
+
+def test_nested_attribution_records_both_speakers_with_nested_claims(analyses):
+    outer, inner = sorted(speakers(analyses["nested"]), key=lambda m: m.span[0])
+    assert outer.text == "A Ukrainian commander" and inner.text == "a captured soldier"
+    o0, o1 = outer.data["claim_span"]
+    i0, i1 = inner.data["claim_span"]
+    assert o0 <= i0 and i1 <= o1 and (i1 - i0) < (o1 - o0)
+
+
+def test_trailing_attribution_covers_the_whole_sentence(analyses):
+    a = analyses["trailing"]
+    (m,) = speakers(a)
+    assert m.text == "two Western diplomats"
+    c0, c1 = m.data["claim_span"]
+    withdrew = a.document.text.index("withdrew")
+    assert c0 == a.sentences[0][0] and c0 <= withdrew < c1
+
+
+def test_imagery_sensor_and_own_observation_labels(analyses):
+    (img,) = speakers(analyses["imagery"])
+    assert img.label == "IMAGERY" and img.text == "Satellite images taken by Planet Labs on March 3"
+    (sen,) = speakers(analyses["sensor"])
+    assert sen.label == "SENSOR" and "Flightradar24" in sen.text
+    (saw,) = speakers(analyses["saw"])
+    assert saw.label == "SEE" and saw.text == "an AP photographer"
+
+
+def test_unconfirmed_cue_in_a_relative_clause_covers_the_sentence(analyses):
+    a = analyses["unconfirmed"]
+    (cue,) = cues(a, "UNCONFIRMED")
+    assert cue.text == "could not be independently verified"
+    assert cue.data["scope"] == list(a.sentences[0])
+    (m,) = speakers(a)
+    assert m.label == "IMAGERY"
+
+
+def test_definite_speaker_is_marked_as_a_back_reference(analyses):
+    first, second = sorted(speakers(analyses["backref"]), key=lambda m: m.span[0])
+    assert not first.data["backref"] and first.data["anonymous_cue"]
+    assert second.text == "The official" and second.data["backref"]
+
+
+def test_negated_speech_verb_is_no_attribution(analyses):
+    assert speakers(analyses["negated_say"]) == []

@@ -1,0 +1,288 @@
+"""Sources, modality and Admiralty grades on sentences written for these tests, and on the sample."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from forcewatch.extract.attribution import find_attributions
+from forcewatch.extract.events import code_events, code_no_comment
+from forcewatch.pipeline import Pipeline
+from forcewatch.records import Document, Event, Source
+from forcewatch.resolve import sources
+from forcewatch.resolve.sources import grade_reliability, resolve_sources
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = Path(os.environ.get("FORCEWATCH_SHARED", REPO.parent / "shared")) / "samples" / "russia-syria-bases.txt"
+COMPONENTS = [("attribution", find_attributions), ("events", code_events), ("no_comment", code_no_comment),
+              ("resolve_sources", resolve_sources)]
+
+TEXTS = {
+    "anon": "Two Ukrainian officials, speaking on condition of anonymity, told AP that Russian troops had withdrawn "
+            "from the village.",
+    "maxar": "According to Maxar imagery, at least four warships left the port on Tuesday.",
+    "pentagon": "A spokesperson for the Pentagon declined to comment on the deployment of the bombers.",
+    "nested": "A Ukrainian commander said a captured soldier told him that his unit had withdrawn from the town.",
+    "trailing": "Russia withdrew its troops from the island, two Western diplomats said.",
+    "suggests": "Satellite imagery suggests that the brigade deployed to the border region.",
+    "deny": "The Israeli military denied that its troops had entered the buffer zone.",
+    "peskov": "Kremlin spokesman Dmitry Peskov said the troops would stay in Belarus.",
+    "verify": "The footage, which could not be independently verified, shows troops moving toward the border.",
+    "adsb": "Flight-tracking data from Flightradar24 showed two Il-76 transport planes landing at the airfield.",
+    "analyst": "Maria Lopez, a defense analyst at the Lisbon Security Institute, said the navy had likely moved "
+               "the submarines north.",
+    "later": "Chinese warships arrived in the port on Sunday. AP could not independently verify the report.",
+    "believe": "Officials believe the regiment was redeployed to the south.",
+    "he": "\u201cWe will not withdraw our forces from the city,\u201d the minister said. He added that more troops "
+          "would arrive next week.",
+    "sources": "Iraqi security sources told AP that Turkish troops had crossed the border. The sources said the "
+               "troops would withdraw within days.",
+    "only": "Thousands of troops are being deployed to the northern border. Officials told AP.",
+    "appears": "Video posted on social media appears to show a column of troops crossing the bridge.",
+    "seen": "An AP reporter said that a convoy of military trucks could be seen heading towards the port. "
+            "The trucks later arrived at the port.",
+    "own": "The navy deployed two frigates to the gulf in 2019.",
+    "nameless": "The ministry said troops would withdraw from the border area.",
+    "aside": "The Kremlin said Russian troops would stay in the region, while the defense ministry declined to "
+             "comment on the withdrawal of the brigade.",
+    "quote": "\u201cWe are leaving the base,\u201d the officer said. \u201cThe troops will withdraw to the north "
+             "tomorrow.\u201d",
+    "verified": "Russian forces have withdrawn from the town, Ukrainian officials said. The withdrawal could not "
+                "be independently verified.",
+    "dismissed": "The Kremlin dismissed reports that Russian troops had withdrawn from the base.",
+    "framed": "Satellite images may show Russian bombers parked at the air base, according to an analyst.",
+    "reach": "The ministry said troops were deployed to the border. AP could not immediately reach the ministry "
+             "for comment on the withdrawal.",
+}
+
+
+@pytest.fixture(scope="module")
+def analyses():
+    docs = [Document(id=k, text=t, outlet="AP", published=date(2025, 3, 6)) for k, t in TEXTS.items()]
+    return {a.document.id: a for a in Pipeline(COMPONENTS).analyze(docs)}
+
+
+def event(a, trigger: str) -> Event:
+    found = [e for e in a.events if e.trigger.startswith(trigger)]
+    assert found, f"no event {trigger!r} in {[e.trigger for e in a.events]}"
+    return found[0]
+
+
+def test_anonymous_officials_are_anonymous_with_affiliation(analyses):
+    e = event(analyses["anon"], "withdrawn")
+    assert (e.source.kind, e.source.affiliation, e.source.anonymous) == ("anonymous", "Ukrainian", True)
+    assert e.source.text == "Two Ukrainian officials, speaking on condition of anonymity"
+    assert e.modality == "asserted"
+    # AP is B in the registry: an unnamed source it vouches for is one grade lower.
+    assert e.credibility == "C3"
+    assert "one grade below" in e.credibility_basis
+
+
+def test_according_to_imagery_names_the_provider(analyses):
+    e = event(analyses["maxar"], "left")
+    assert (e.source.kind, e.source.name, e.source.cue) == ("imagery", "Maxar", "according to")
+    assert e.credibility == "B2"
+
+
+def test_declined_to_comment_is_an_official_no_comment(analyses):
+    a = analyses["pentagon"]
+    assert a.events and all(e.modality == "no_comment" for e in a.events)
+    e = a.events[0]
+    assert (e.source.kind, e.source.name) == ("official", "Pentagon")
+    assert e.credibility.endswith("6")
+
+
+def test_nested_attribution_goes_to_the_inner_speaker_via_the_outer(analyses):
+    e = event(analyses["nested"], "withdrawn")
+    assert e.source.text == "a captured soldier" and e.source.kind == "anonymous"
+    assert e.source.nested_via is not None and e.source.nested_via.text == "A Ukrainian commander"
+
+
+def test_trailing_attribution(analyses):
+    e = event(analyses["trailing"], "withdrew")
+    assert (e.source.kind, e.source.affiliation) == ("anonymous", "Western")
+
+
+def test_hedging_verb_raises_asserted_to_hedged(analyses):
+    e = event(analyses["suggests"], "deployed")
+    assert e.source.kind == "imagery" and e.modality == "hedged"
+    assert e.credibility == "B3"
+    assert event(analyses["believe"], "redeployed").modality == "hedged"
+    e = event(analyses["appears"], "crossing")
+    assert e.source.kind == "imagery" and e.modality == "hedged"
+    assert e.source.reliability == "C"  # footage of unknown origin, not satellite imagery
+
+
+def test_denial_negates_the_claim_but_not_the_denial(analyses):
+    a = analyses["deny"]
+    e = event(a, "entered")
+    assert (e.source.kind, e.source.name, e.modality) == ("official", "Israeli military", "negated")
+    denial = [x for x in a.events if x.trigger == "denied"]
+    assert all(x.modality == "asserted" for x in denial)
+
+
+def test_named_spokesman_is_an_official_with_affiliation(analyses):
+    e = event(analyses["peskov"], "stay")
+    assert (e.source.kind, e.source.name, e.source.affiliation) == ("official", "Dmitry Peskov", "Kremlin")
+
+
+def test_could_not_be_verified(analyses):
+    e = event(analyses["verify"], "moving")
+    assert e.modality == "unconfirmed" and e.credibility.endswith("6")
+    e = event(analyses["later"], "arrived")
+    assert e.modality == "unconfirmed"
+    assert (e.source.kind, e.source.name) == ("organization", "AP")
+
+
+def test_sensor_feed(analyses):
+    e = event(analyses["adsb"], "landing")
+    assert (e.source.kind, e.source.name, e.credibility) == ("sensor", "Flightradar24", "B2")
+
+
+def test_named_analyst_with_affiliation_and_hedge(analyses):
+    e = event(analyses["analyst"], "moved")
+    assert (e.source.kind, e.source.name, e.source.affiliation) == ("analyst", "Maria Lopez", "Lisbon Security Institute")
+    assert e.modality == "hedged" and e.credibility == "C4"
+
+
+def test_pronoun_and_definite_back_references_carry_the_source(analyses):
+    e = event(analyses["he"], "arrive")
+    assert e.source.text == "He" and e.source.refers_to == "the minister" and e.source.kind == "official"
+    e = event(analyses["sources"], "withdraw")
+    assert e.source.text.startswith("The sources")
+    assert (e.source.kind, e.source.affiliation) == ("anonymous", "Iraqi security")
+    assert e.source.refers_to.startswith("Iraqi security sources")
+
+
+def test_attribution_only_sentence_covers_the_sentence_before(analyses):
+    e = event(analyses["only"], "deployed")
+    assert e.source.kind == "anonymous" and e.source.text == "Officials"
+
+
+def test_could_be_seen_is_an_observation_and_the_description_continues(analyses):
+    a = analyses["seen"]
+    heading = event(a, "heading")
+    assert heading.source.kind == "journalist" and heading.source.name == "AP"
+    assert heading.modality == "asserted" and heading.credibility == "B2"
+    later = event(a, "arrived")
+    assert later.span[0] > heading.span[1]
+    assert later.source.kind == "journalist" and later.source.text == "An AP reporter"
+
+
+def test_unattributed_is_the_outlets_own_and_institutions_are_officials(analyses):
+    e = event(analyses["own"], "deployed")
+    assert (e.source.kind, e.source.name, e.credibility) == ("organization", "AP", "B3")
+    e = event(analyses["nameless"], "withdraw")
+    assert (e.source.kind, e.source.name, e.modality) == ("official", "ministry", "future")
+
+
+def test_no_comment_covers_its_own_clause_only(analyses):
+    a = analyses["aside"]
+    assert event(a, "stay").modality == "future" and event(a, "stay").source.name == "Kremlin"
+    e = event(a, "withdrawal")
+    assert (e.source.kind, e.source.name, e.modality) == ("official", "defense ministry", "no_comment")
+    assert e.source.nested_via is None  # an aside, not something the Kremlin reported
+    e = event(analyses["reach"], "withdrawal")
+    assert (e.source.name, e.modality) == ("ministry", "no_comment")
+    assert event(analyses["reach"], "deployed").modality == "asserted"
+
+
+def test_quotation_continues_its_speaker(analyses):
+    e = event(analyses["quote"], "withdraw")
+    assert e.source.text == "the officer" and e.source.kind == "anonymous" and e.modality == "future"
+
+
+def test_could_not_be_verified_covers_the_claim_before(analyses):
+    e = event(analyses["verified"], "withdrawn")
+    assert (e.source.kind, e.source.affiliation, e.modality) == ("anonymous", "Ukrainian", "unconfirmed")
+
+
+def test_dismissed_reports_are_negated(analyses):
+    e = event(analyses["dismissed"], "withdrawn")
+    assert (e.source.name, e.modality) == ("Kremlin", "negated")
+
+
+def test_according_to_frames_the_rest_of_the_sentence(analyses):
+    e = event(analyses["framed"], "parked")
+    assert e.source.kind == "imagery" and e.modality == "hedged"
+    assert e.source.nested_via is not None and e.source.nested_via.kind == "analyst"
+    assert e.source.reliability == "C"  # imagery (B) known only through an analyst (C)
+
+
+def test_reliability_rules_and_user_registry(tmp_path, monkeypatch):
+    assert grade_reliability(Source("anonymous", anonymous=True), "Reuters")[0] == "C"
+    assert grade_reliability(Source("anonymous", anonymous=True), "Unknown Gazette")[0] == "F"
+    assert grade_reliability(Source("anonymous", anonymous=True), "Al Jazeera")[0] == "D"
+    assert grade_reliability(Source("official", "Kremlin"), "TASS")[0] == "D"  # capped by the relaying outlet
+    assert grade_reliability(Source("imagery", "Planet Labs"), "TASS")[0] == "B"
+    inner = Source("named", "A B", nested_via=Source("anonymous", anonymous=True, text="a source"))
+    assert grade_reliability(inner, "Reuters")[0] == "C"
+    user = tmp_path / "mine.yaml"
+    user.write_text("outlets:\n  Unknown Gazette: C\nbodies:\n  Kremlin: E\n")
+    monkeypatch.setenv("FORCEWATCH_SOURCES", str(user))
+    sources.registry.cache_clear()
+    try:
+        assert grade_reliability(Source("anonymous", anonymous=True), "Unknown Gazette")[0] == "D"
+        assert grade_reliability(Source("official", "Kremlin"), "Reuters")[0] == "E"
+    finally:
+        monkeypatch.delenv("FORCEWATCH_SOURCES")
+        sources.registry.cache_clear()
+
+
+# --- the sample report ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample():
+    if not SAMPLE.exists():
+        pytest.skip(f"{SAMPLE} not present")
+    from forcewatch.ingest.reports import read_reports
+
+    return Pipeline(COMPONENTS)(read_reports(SAMPLE)[0])
+
+
+def in_sentence(a, words: str) -> list[Event]:
+    return [e for e in a.events if words in e.sentence]
+
+
+def test_sample_sources_and_modalities(sample):
+    for words in ("Satellite footage on Friday", "Planet Labs", "Syrian military and security sources",
+                  "But the sources", "Al-Khadim", "A Reuters journalist said", "Reuters saw", "Kremlin said"):
+        assert in_sentence(sample, words), f"no event in the sentence with {words!r}"
+    for e in in_sentence(sample, "Satellite footage on Friday"):
+        assert e.source.kind == "imagery" and e.modality == "hedged"
+    for e in in_sentence(sample, "Planet Labs"):
+        assert (e.source.kind, e.source.name) == ("imagery", "Planet Labs") and e.modality == "asserted"
+    for e in in_sentence(sample, "Syrian military and security sources"):
+        assert (e.source.kind, e.source.affiliation) == ("anonymous", "Syrian military and security")
+    for e in in_sentence(sample, "But the sources"):
+        assert e.source.kind == "anonymous" and e.source.affiliation == "Syrian military and security"
+        assert e.modality in ("negated", "future")
+    for e in in_sentence(sample, "the official said"):
+        assert e.source.kind == "anonymous" and e.source.affiliation == "armed opposition"
+    ministry = [e for e in in_sentence(sample, "Defense Ministry") if e.subtype == "no_comment"]
+    assert ministry and all(e.source.kind == "official" and e.modality == "no_comment" for e in ministry)
+    route = [e for e in in_sentence(sample, "Al-Khadim") if e.subtype == "transit"]
+    assert route and all((e.source.kind, e.source.name, e.source.affiliation, e.modality) ==
+                         ("analyst", "Yoruk Işık", "Bosphorus Observer", "hedged") for e in route)
+    for words in ("A Reuters journalist said", "Reuters saw", "The convoy had stopped"):
+        for e in in_sentence(sample, words):
+            assert (e.source.kind, e.source.name, e.modality) == ("journalist", "Reuters", "asserted"), words
+    for e in in_sentence(sample, "withdrawing its forces from the front lines in northern"):
+        assert e.source.text == "Officials" and e.source.kind == "anonymous"
+    for e in in_sentence(sample, "Ali Halloum"):
+        assert (e.source.kind, e.source.name) == ("named", "Ali Halloum")
+    for e in in_sentence(sample, "listening sites"):
+        assert (e.source.kind, e.source.affiliation) == ("anonymous", "Syrian military and Western intelligence")
+
+
+def test_sample_grades_are_explained(sample):
+    for e in sample.events:
+        assert e.credibility and e.credibility[0] in "ABCDEF" and e.credibility[1] in "123456"
+        assert e.credibility_basis and e.credibility_basis.startswith(e.credibility[0] + ":")
+        if e.source.span is not None:
+            assert sample.document.text[e.source.span[0]:e.source.span[1]] == e.source.text
+    assert not any(e.credibility.startswith("F") for e in sample.events)  # Reuters relays every source
