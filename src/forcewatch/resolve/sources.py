@@ -98,17 +98,20 @@ ANALYST_AFFILIATION = re.compile(
 OBSERVERS = ("journalist", "imagery", "sensor")
 
 
-@lru_cache(maxsize=1)
 def registry() -> dict[str, dict[str, str]]:
     """Reliability by outlet, imagery provider, sensor feed, body and source kind.
 
-    The packaged data/sources.yaml, updated section by section with the file
-    named by FORCEWATCH_SOURCES (same format) when that is set.
+    The packaged data/sources.yaml, updated section by section with the files
+    named by FORCEWATCH_SOURCES (same format, several joined with ':').
     """
+    return _registry(os.environ.get("FORCEWATCH_SOURCES", ""))
+
+
+@lru_cache(maxsize=4)
+def _registry(extra: str) -> dict[str, dict[str, str]]:
     data = yaml.safe_load(resources.files("forcewatch.data").joinpath("sources.yaml").read_text("utf-8"))
-    extra = os.environ.get("FORCEWATCH_SOURCES")
-    if extra:
-        user = yaml.safe_load(Path(extra).read_text("utf-8")) or {}
+    for path in filter(None, extra.split(os.pathsep)):
+        user = yaml.safe_load(Path(path).read_text("utf-8")) or {}
         for section, values in user.items():
             data.setdefault(section, {}).update(values or {})
     return data
