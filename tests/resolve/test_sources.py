@@ -223,13 +223,15 @@ def test_reliability_rules_and_user_registry(tmp_path, monkeypatch):
     user = tmp_path / "mine.yaml"
     user.write_text("outlets:\n  Unknown Gazette: C\nbodies:\n  Kremlin: E\n")
     monkeypatch.setenv("FORCEWATCH_SOURCES", str(user))
-    sources.registry.cache_clear()
-    try:
-        assert grade_reliability(Source("anonymous", anonymous=True), "Unknown Gazette")[0] == "D"
-        assert grade_reliability(Source("official", "Kremlin"), "Reuters")[0] == "E"
-    finally:
-        monkeypatch.delenv("FORCEWATCH_SOURCES")
-        sources.registry.cache_clear()
+    assert grade_reliability(Source("anonymous", anonymous=True), "Unknown Gazette")[0] == "D"
+    assert grade_reliability(Source("official", "Kremlin"), "Reuters")[0] == "E"
+    # Several files, the later winning; and back to the packaged grades without them.
+    later = tmp_path / "later.yaml"
+    later.write_text("bodies:\n  Kremlin: D\n")
+    monkeypatch.setenv("FORCEWATCH_SOURCES", f"{user}:{later}")
+    assert grade_reliability(Source("official", "Kremlin"), "Reuters")[0] == "D"
+    monkeypatch.delenv("FORCEWATCH_SOURCES")
+    assert grade_reliability(Source("anonymous", anonymous=True), "Unknown Gazette")[0] == "F"
 
 
 # --- the sample report ----------------------------------------------------------------------------------

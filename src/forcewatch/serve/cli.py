@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import contextmanager
 from datetime import date
 from enum import Enum
 from importlib import resources
@@ -22,8 +23,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
-err = Console(stderr=True)
+# Piped output is read by people too: give tables room rather than rich's 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, soft_wrap=True)  # errors stay on one line, whatever the width
 
 DEFAULT_DB = os.environ.get("FORCEWATCH_DB", "forcewatch.duckdb")
 
@@ -91,6 +93,15 @@ def _analyze(docs):
             yield analysis
 
 
+def _ingest(store, docs):
+    """Store new documents with a progress bar, then corroborate (pipeline.ingest)."""
+    from forcewatch.pipeline import ingest
+
+    with _progress() as progress:
+        task = progress.add_task("analysing", total=len(docs))
+        return ingest(store, docs, on_document=lambda _: progress.advance(task))
+
+
 def _print(records: list[dict], fmt: Format, title: str | None = None) -> None:
     from forcewatch.serve.output import event_table, geojson, jsonl
 
@@ -119,31 +130,56 @@ def extract(
 
 @app.command()
 def ingest(
-    paths: list[Path] = typer.Argument(..., help="Report files or directories."),
+    paths: list[Path] = typer.Argument(..., help="Report files, sensor feeds (ADS-B, AIS) or directories."),
     db: Path = typer.Option(DEFAULT_DB, help="DuckDB file (created if missing)."),
     published: str | None = typer.Option(None, help="Publication date YYYY-MM-DD for all files."),
+    feed_format: str | None = typer.Option(
+        None, "--format", help="Treat the paths as sensor feeds of this format: sbs, aircraft-json, readsb-trace, "
+        "modes-hex, nmea, ais-catcher, ais-csv (default: recognised by content).",
+    ),
+    sites: list[Path] = typer.Option([], "--sites", help="YAML file of extra watched sites (point+radius or polygon)."),
+    aircraft_db: list[Path] = typer.Option([], "--aircraft-db", help="Aircraft registry CSV (hex, registration, type, operator, military)."),
+    vessel_db: list[Path] = typer.Option([], "--vessel-db", help="Vessel CSV (MMSI, name, type, flag)."),
 ):
-    """Store reports and their events; a document already stored is skipped."""
+    """Store reports and sensor feeds and their events; a document or feed already stored is skipped."""
+    from forcewatch.ingest.feeds import FORMATS, split_paths
     from forcewatch.store import Store
 
-    docs, failures = read_all(paths, _published(published))
-    added = skipped = n_events = 0
+    if feed_format is not None and feed_format not in FORMATS:
+        raise typer.BadParameter(f"{feed_format!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
+    feeds, paths = split_paths(paths, feed_format, REPORT_SUFFIXES)
+    docs, failures = read_all(paths, _published(published)) if paths else ([], 0)
     with Store(db) as store:
-        fresh = []
-        for doc in docs:
-            if store.has_document(doc.id) or any(d.id == doc.id for d in fresh):
-                skipped += 1
-            else:
-                fresh.append(doc)
-        for analysis in _analyze(fresh):
-            if store.add_document(analysis.document, analysis.events):
-                added += 1
-                n_events += len(analysis.events)
-    err.print(
-        f"{added} document(s) stored with {n_events} event(s); {skipped} already stored; "
-        f"{failures} failed. Database: {db}", highlight=False,
-    )
+        if feeds:
+            failures += _ingest_feeds(store, feeds, sites, aircraft_db, vessel_db)
+        result = _ingest(store, docs) if docs or not feeds else None
+    if result is not None:
+        err.print(
+            f"{result.added} document(s) stored with {result.events} event(s); {result.skipped} already stored; "
+            f"{failures} failed; {result.linked} event(s) newly corroborated or contradicted. Database: {db}",
+            highlight=False,
+        )
     raise typer.Exit(1 if failures else 0)
+
+
+def _ingest_feeds(store, feeds, sites, aircraft_db, vessel_db) -> int:
+    """Store sensor feeds (tracks, events, a document per feed); returns how many failed."""
+    from forcewatch.gazetteer.sites import load_sites
+    from forcewatch.pipeline import ingest_feeds
+    from forcewatch.ingest.registry import Registry
+
+    try:
+        registry = Registry.default(aircraft_db, vessel_db)
+        watched = load_sites(*sites)
+    except (InputError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        return len(feeds)
+    stored, skipped, failed, n_events, linked = ingest_feeds(
+        store, feeds, registry, watched, echo=lambda line: err.print(line, highlight=False, soft_wrap=True, markup=False),
+    )
+    err.print(f"{stored} sensor feed(s) stored with {n_events} event(s); {skipped} already stored; {failed} failed; "
+              f"{linked} event(s) newly corroborated or contradicted.", highlight=False)
+    return failed
 
 
 def _near(value: str | None) -> tuple[float, float, float] | None:
@@ -184,6 +220,79 @@ def events(
     _print([event_record(e, docs[e.doc_id]) for e in found], format, title=f"{len(found)} events")
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _run_server(db: Path, host: str, port: int, token: str | None, tiles: str | None = None) -> None:
+    """Serve the API and dashboard on DB until Ctrl+C."""
+    import socket
+
+    import uvicorn
+
+    from forcewatch.serve.api import create_app
+
+    try:  # a clear message rather than uvicorn's traceback when the port is taken
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.bind((host, port))
+    except OSError as exc:
+        err.print(f"[red]error:[/red] cannot listen on {host}:{port} ({exc.strerror}); try --port",
+                  highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    from forcewatch.store.duck import StoreBusy
+
+    try:
+        application = create_app(db, token=token or None, tiles=tiles)
+    except StoreBusy as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
+    url = f"http://{shown}:{port}/"
+    err.print(
+        f"forcewatch dashboard: {url}\nAPI docs:  {url}docs   Database: {db}\n"
+        f"Ingest over the API: {'enabled (bearer token)' if token else 'disabled (no --token)'}. Ctrl+C to stop.",
+        highlight=False,
+    )
+    if host not in LOOPBACK:
+        err.print(f"[yellow]warning:[/yellow] listening on {host}: anyone who can reach it can read the events.")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def serve(
+    db: Path = typer.Option(DEFAULT_DB, help="DuckDB file."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default)."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    token: str | None = typer.Option(
+        None, "--token", envvar="FORCEWATCH_TOKEN", show_default=False,
+        help="Bearer token that POST /documents requires; without one, ingest over the API is refused.",
+    ),
+    tiles: str | None = typer.Option(
+        None, help="Opt-in online map tiles URL template, e.g. https://tile.example.org/{z}/{x}/{y}.png "
+        "(default: the packaged offline basemap only).",
+    ),
+):
+    """Serve the web dashboard and the REST API (OpenAPI docs at /docs)."""
+    if not db.exists() and not token:
+        err.print(f"[red]error:[/red] {db}: no such database (run `forcewatch ingest` or `forcewatch demo` first)",
+                  highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    _run_server(db, host, port, token, tiles)
+
+
+@contextmanager
+def _extra_sources(path: Path):
+    """Grade with a user source registry on top of any the user named, for the length of a block."""
+    before = os.environ.get("FORCEWATCH_SOURCES")
+    os.environ["FORCEWATCH_SOURCES"] = os.pathsep.join(filter(None, [before, str(path)]))
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["FORCEWATCH_SOURCES"]
+        else:
+            os.environ["FORCEWATCH_SOURCES"] = before
+
+
 def demo_reports() -> Path:
     return Path(str(resources.files("forcewatch.data").joinpath("demo")))
 
@@ -191,35 +300,163 @@ def demo_reports() -> Path:
 @app.command()
 def demo(
     out: Path = typer.Option(Path("forcewatch-demo"), help="Folder for the database and exports."),
+    serve: bool = typer.Option(False, "--serve", help="Then serve the dashboard on the demo database."),
+    host: str = typer.Option("127.0.0.1", help="With --serve: address to listen on."),
+    port: int = typer.Option(8000, help="With --serve: port to listen on."),
 ):
-    """Process the bundled sample reports and print their timeline."""
-    from forcewatch.serve.output import event_record, geojson, jsonl
+    """Process the bundled sample reports and feeds, print their timeline (--serve: then open the dashboard)."""
+    from forcewatch.fuse.posture import detect
+    from forcewatch.gazetteer.sites import load_sites
+    from forcewatch.ingest.feeds import split_paths
+    from forcewatch.serve.output import event_record, event_table, geojson, jsonl
     from forcewatch.store import Store
 
     out.mkdir(parents=True, exist_ok=True)
     db = out / "forcewatch.duckdb"
-    docs, _ = read_all([demo_reports()], None)
-    with Store(db) as store:
-        for analysis in _analyze([d for d in docs if not store.has_document(d.id)]):
-            store.add_document(analysis.document, analysis.events)
+    feeds, paths = split_paths([demo_reports()], None, REPORT_SUFFIXES)
+    docs, _ = read_all(paths, None)
+    registry = sorted(demo_reports().glob("feeds/*-registry.csv"))
+    with Store(db) as store, _extra_sources(demo_reports() / "sources.yaml"):
+        _ingest(store, docs)
+        _ingest_feeds(store, feeds, [], [p for p in registry if "aircraft" in p.name],
+                      [p for p in registry if "vessel" in p.name])
         found = store.events()
         doc_by_id = {d: store.document(d) for d in {e.doc_id for e in found}}
+        flags = detect(found, {s.id: s for s in load_sites()}.values())
     records = [event_record(e, doc_by_id[e.doc_id]) for e in found]
-    console.print(event_table_for_demo(records, len(docs)))
+    console.print(event_table(records, title=f"forcewatch demo: {len(docs)} bundled reports, {len(feeds)} sensor feeds"))
+    console.print(posture_table(flags))
     (out / "events.jsonl").write_text(jsonl(records), "utf-8")
     (out / "events.geojson").write_text(json.dumps(geojson(records), ensure_ascii=False, indent=1), "utf-8")
     console.print(
-        f"\n{len(records)} events from {len(docs)} reports.\n"
+        f"\n{len(records)} events from {len(docs)} reports and {len(feeds)} sensor feeds.\n"
         f"Database: {db}\nExports:  {out / 'events.jsonl'}, {out / 'events.geojson'}\n"
         f"Query:    forcewatch events --db {db} --near 35.40,35.95,25", highlight=False,
     )
+    if serve:
+        _run_server(db, host, port, token=None)
+    else:
+        console.print(
+            f"Map:      forcewatch serve --db {db}   then open http://127.0.0.1:8000/\n"
+            f"          (or: forcewatch demo --serve)", highlight=False,
+        )
 
 
-def event_table_for_demo(records, n_docs):
-    from forcewatch.serve.output import event_table
+@app.command()
+def posture(
+    db: Path = typer.Option(DEFAULT_DB, help="DuckDB file."),
+    window: int = typer.Option(7, help="Days per window."),
+    until: str | None = typer.Option(None, help="Last day of the window (default: the latest event)."),
+    format: Format = typer.Option(Format.table, "--format", "-f", help="table or jsonl."),
+):
+    """Flag posture changes at watched sites: withdrawal, build-up, redeployment."""
+    import dataclasses
 
-    return event_table(records, title=f"forcewatch demo: timeline of {n_docs} bundled reports")
+    from forcewatch.fuse.posture import detect
+    from forcewatch.gazetteer.sites import load_sites
+    from forcewatch.store import Store
+
+    if not db.exists():
+        err.print(f"[red]error:[/red] {db}: no such database (run `forcewatch ingest` first)")
+        raise typer.Exit(2)
+    with Store(db, read_only=True) as store:
+        sites = {s.id: s for s in load_sites()} | {s.id: s for s in store.sites()}
+        flags = detect(store.events(), sites.values(), window, _published(until))
+    if format is Format.jsonl:
+        for f in flags:
+            sys.stdout.write(json.dumps(dataclasses.asdict(f), default=str) + "\n")
+        return
+    console.print(posture_table(flags))
+
+
+def posture_table(flags):
+    from rich.table import Table
+
+    table = Table(title=f"{len(flags)} posture change(s)")
+    for name in ("site", "change", "window", "score", "evidence"):
+        table.add_column(name)
+    for f in flags:
+        change = f.change + (f" → {f.to_site}" if f.to_site else "")
+        table.add_row(f.site, change, f"{f.start}..{f.end}", f"{f.score:g}", f"{f.summary} ({len(f.evidence)} events)")
+    return table
+
+
+class PlaceFormat(str, Enum):
+    jsonl = "jsonl"
+    table = "table"
+
+
+@app.command()
+def places(
+    paths: list[Path] = typer.Argument(..., help="Report files or directories (text, HTML, RSS, JSONL)."),
+    published: str | None = typer.Option(None, help="Publication date YYYY-MM-DD (default: NAME.meta.json or page metadata)."),
+    format: PlaceFormat = typer.Option(PlaceFormat.jsonl, "--format", "-f"),
+    ner: bool = typer.Option(False, "--ner", help="Also use the spaCy model's entities (slower)."),
+):
+    """Geoparse reports: one line per place mention, resolved to coordinates."""
+    from forcewatch.gazetteer.geoparse import FIELDS, geoparse, records
+
+    docs, failures = read_all(paths, _published(published))
+    rows = [r for a in geoparse(docs, ner=ner) for r in records(a)]
+    if format is PlaceFormat.jsonl:
+        for r in rows:
+            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+    else:
+        from rich.table import Table
+
+        table = Table(*FIELDS, title=f"{len(rows)} place mentions")
+        for r in rows:
+            table.add_row(*("" if r[f] is None else str(r[f]) for f in FIELDS))
+        console.print(table)
+    raise typer.Exit(1 if failures else 0)
+
+
+gazetteer_app = typer.Typer(help="The place gazetteer (DuckDB, in the user cache).", no_args_is_help=True)
+app.add_typer(gazetteer_app, name="gazetteer")
+
+
+@gazetteer_app.command("import")
+def gazetteer_import(
+    file: Path = typer.Argument(..., help="GeoNames dump: allCountries.zip, XX.zip, cities500.zip/.txt, alternateNamesV2.zip"),
+    db: Path | None = typer.Option(None, help="Database to import into (default: the user import database)."),
+):
+    """Import a GeoNames dump so every place GeoNames knows can be found (streamed, bounded memory)."""
+    from forcewatch.gazetteer.geonames import import_file
+
+    if not file.exists():
+        err.print(f"[red]error:[/red] {file}: no such file")
+        raise typer.Exit(2)
+    try:
+        with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                      TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
+            task = progress.add_task(f"importing {file.name}", total=1.0)
+            summary = import_file(file, db, progress=lambda frac: progress.update(task, completed=frac))
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    err.print(summary, highlight=False)
+
+
+@gazetteer_app.command("info")
+def gazetteer_info():
+    """Where the gazetteer lives and what it holds."""
+    from forcewatch.gazetteer.lookup import Gazetteer
+
+    g = Gazetteer()
+    rows = g.con.execute("SELECT kind, count(*) FROM places GROUP BY kind ORDER BY 2 DESC").fetchall()
+    console.print(f"database: {g.path}")
+    for kind, n in rows:
+        console.print(f"  {kind:10} {n:>9,}")
+    if g.has_user:
+        n = g.con.execute(f"SELECT count(*) FROM {g._u}.places").fetchone()[0]
+        console.print(f"imported GeoNames: {g.user_db} ({n:,} places)")
 
 
 def main() -> None:
-    app()
+    from forcewatch.store import StoreBusy
+
+    try:
+        app()
+    except StoreBusy as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
