@@ -10,7 +10,7 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -58,7 +58,28 @@ class StoreBusy(Exception):
 EVENT_COLUMNS = (
     "id", "doc_id", "type", "subtype", "lat", "lon", "place", "t_start", "t_end",
     "source_kind", "modality", "credibility", "actor_country", "sentence", "track_id", "record",
+    "search",
 )
+
+# Text search (the q filter) looks in one lower-cased column: the sentence, the place, who says
+# so, the actor and the equipment. A plain substring test on it is several times faster than
+# ILIKE over the sentence, which case-folds every row on every query.
+SEARCH_MIGRATION = """
+ALTER TABLE events ADD COLUMN IF NOT EXISTS search VARCHAR;
+UPDATE events SET search = lower(coalesce(sentence, '') || chr(10) || coalesce(place, '')) WHERE search IS NULL;
+"""
+
+
+def search_text(event: Event) -> str:
+    parts = [event.sentence or ""]
+    if event.location:
+        parts.append(event.location.name or "")
+    if event.source:
+        parts += [event.source.name or "", event.source.affiliation or ""]
+    if event.actor:
+        parts.append(event.actor.name or "")
+    parts += [e.name for e in event.equipment]
+    return "\n".join(p for p in parts if p).lower()
 
 
 def _event_row(event: Event) -> tuple:
@@ -69,7 +90,7 @@ def _event_row(event: Event) -> tuple:
         event.time.start if event.time else None, event.time.end if event.time else None,
         event.source.kind if event.source else None, event.modality, event.credibility,
         event.actor.country if event.actor else None, event.sentence, event.track_id,
-        json.dumps(event.to_dict(), ensure_ascii=False),
+        json.dumps(event.to_dict(), ensure_ascii=False), search_text(event),
     )
 
 
@@ -91,6 +112,10 @@ class Store:
             raise StoreBusy(f"{self.path}: cannot open database ({str(exc).splitlines()[0]})") from None
         if not read_only:
             self.con.execute(SCHEMA)
+            self.con.execute(SEARCH_MIGRATION)
+        self._search_column = read_only is False or self.con.execute(
+            "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'events' AND column_name = 'search'"
+        ).fetchone()[0] > 0
 
     def close(self) -> None:
         self.con.close()
@@ -99,6 +124,7 @@ class Store:
         """The same database on a cursor of its own, for use from another thread (the web server)."""
         other = object.__new__(Store)
         other.path, other.con = self.path, self.con.cursor()
+        other._search_column = self._search_column
         return other
 
     def __enter__(self):
@@ -203,19 +229,71 @@ class Store:
         return self.con.execute(f"SELECT count(*) FROM events {where}", params).fetchone()[0]
 
     def event_page(self, limit: int, offset: int = 0, **filters) -> tuple[int, list[Event]]:
-        """(number matching, one page of them): the ids are sorted first, then only the page's
-        records are read, so a page of a large table costs no JSON parsing of the rest."""
+        """(number matching, one page of them, in the order of ``events``)."""
+        total, dicts = self.event_dicts_page(limit, offset, **filters)
+        return total, [Event.from_dict(d) for d in dicts]
+
+    def event_dicts_page(
+        self, limit: int, offset: int = 0, newest_first: bool = False, **filters
+    ) -> tuple[int, list[dict]]:
+        """Like ``event_page`` with each event as its stored JSON (``Event.to_dict()`` form), for
+        servers that only pass records on; ``newest_first`` reverses the order (undated still last).
+        The ids are sorted first, then only the page's records are read, so a page of a large
+        table parses no JSON but its own."""
         where, params = self._event_filter(**filters)
-        total = self.con.execute(f"SELECT count(*) FROM events {where}", params).fetchone()[0]
-        if total == 0 or offset >= total:
+        order = ("ORDER BY t_start DESC NULLS LAST, doc_id DESC, id DESC" if newest_first
+                 else "ORDER BY t_start NULLS LAST, doc_id, id")
+        if not where:  # count(*) of a whole table is free; the sort reads three columns
+            total = self.con.execute("SELECT count(*) FROM events").fetchone()[0]
+            ids = [r[0] for r in self.con.execute(
+                f"SELECT id FROM events {order} LIMIT ? OFFSET ?", [limit, offset]
+            ).fetchall()] if offset < total else []
+        else:  # one pass of the filters serves both the count and the page
+            total, ids = self.con.execute(
+                f"WITH m AS MATERIALIZED (SELECT id, t_start, doc_id FROM events {where}),"
+                f" page AS (SELECT id, t_start, doc_id FROM m {order} LIMIT ? OFFSET ?)"
+                f" SELECT (SELECT count(*) FROM m), (SELECT list(id {order}) FROM page)",
+                [*params, limit, offset],
+            ).fetchone()
+            ids = ids or []
+        if not ids:
             return total, []
-        rows = self.con.execute(
-            f"SELECT e.record FROM (SELECT id, t_start, doc_id FROM events {where}"
-            " ORDER BY t_start NULLS LAST, doc_id, id LIMIT ? OFFSET ?) AS page"
-            " JOIN events AS e USING (id) ORDER BY page.t_start NULLS LAST, page.doc_id, page.id",
-            [*params, limit, offset],
-        ).fetchall()
-        return total, [Event.from_dict(json.loads(r[0])) for r in rows]
+        by_id = dict(self._by_ids("SELECT id, record FROM events", ids))
+        return total, [json.loads(by_id[i]) for i in ids if i in by_id]
+
+    def _by_ids(self, select: str, ids: Sequence[str], chunk: int = 100) -> list[tuple]:
+        """Rows of ``select ... WHERE id IN (ids)`` through the primary-key index: ids go in as
+        escaped literals, in chunks, because DuckDB scans the whole table for a parameter
+        list or a long literal list (a hash join) but looks short literal lists up."""
+        rows: list[tuple] = []
+        for k in range(0, len(ids), chunk):
+            literals = ", ".join("'" + i.replace("'", "''") + "'" for i in ids[k:k + chunk])
+            rows += self.con.execute(f"{select} WHERE id IN ({literals})").fetchall()
+        return rows
+
+    def documents_by_id(self, doc_ids: Iterable[str], text: bool = True) -> dict[str, Document]:
+        """Stored documents among ``doc_ids`` in one query (``text=False``: text left empty)."""
+        ids = list(dict.fromkeys(doc_ids))
+        if not ids:
+            return {}
+        text_column = "text" if text else "''"
+        rows = self._by_ids(
+            f"SELECT id, {text_column}, path, url, title, published, outlet, media_type FROM documents", ids
+        )
+        return {r[0]: _document(r) for r in rows}
+
+    def document_summaries(self, limit: int = 100, offset: int = 0) -> list[dict]:
+        """One page of documents as ``documents`` orders them, without their text: id, path, url,
+        title, published, outlet, media_type, chars (length of the text)."""
+        ids = [r[0] for r in self.con.execute(
+            "SELECT id FROM documents ORDER BY published NULLS LAST, id LIMIT ? OFFSET ?", [limit, offset]
+        ).fetchall()]
+        columns = ("id", "path", "url", "title", "published", "outlet", "media_type", "chars")
+        rows = self._by_ids(
+            "SELECT id, path, url, title, published, outlet, media_type, length(text) FROM documents", ids
+        )
+        by_id = {r[0]: dict(zip(columns, r)) for r in rows}
+        return [by_id[i] for i in ids if i in by_id]
 
     def event_facets(self, **filters) -> dict[str, dict[str, int]]:
         """Counts of the matching events by type, subtype, source kind, modality and credibility."""
@@ -237,8 +315,8 @@ class Store:
         ).fetchall()
         return dict(rows)
 
-    @staticmethod
     def _event_filter(
+        self,
         type=None, subtype=None, near=None, bbox=None, since=None, until=None,
         source_kind=None, modality=None, credibility=None, doc_id=None, q=None,
     ) -> tuple[str, list]:
@@ -276,33 +354,61 @@ class Store:
                 " cos(radians(lat)) * pow(sin(radians(lon - ?) / 2), 2))) <= ?"
             )
             params += [lat, lat, lon, km]
-        if q:
+        if q and getattr(self, "_search_column", False):
+            clauses.append("contains(search, ?)")
+            params.append(q.lower())
+        elif q:  # a read-only database from before the search column
             clauses.append("(sentence ILIKE ? OR place ILIKE ?)")
             params += [f"%{q}%", f"%{q}%"]
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     # -- tracks and sites ------------------------------------------------
     def add_tracks(self, tracks: Iterable[Track]) -> int:
-        """Store tracks with their positions; a track id already stored is replaced."""
-        n = 0
-        with self.transaction():
-            for track in tracks:
-                times = [p.t for p in track.positions]
-                self.con.execute("DELETE FROM positions WHERE track_id = ?", [track.id])
-                self.con.execute(
-                    "INSERT OR REPLACE INTO tracks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [track.id, track.platform, track.ident, track.name, track.type_code,
-                     track.registration, track.operator, track.flag, track.military, track.source,
-                     min(times) if times else None, max(times) if times else None, len(times)],
-                )
-                if track.positions:
-                    self.con.executemany(
-                        "INSERT INTO positions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(track.id, p.t, p.lat, p.lon, p.altitude_ft, p.speed_kn, p.course_deg,
-                          p.on_ground, p.status) for p in track.positions],
+        """Store tracks with their positions; a track id already stored is replaced.
+
+        Rows go in through CSV ``COPY``: ``execute``/``executemany`` manage a few hundred
+        rows a second, and a day of AIS around one port is millions of positions.
+        """
+        import csv
+        import os
+        import tempfile
+
+        ids: list[str] = []
+        files = [tempfile.mkstemp(prefix=f"forcewatch-{name}-", suffix=".csv") for name in ("tracks", "positions")]
+        try:
+            with open(files[0][0], "w", newline="", encoding="utf-8") as ft, \
+                    open(files[1][0], "w", newline="", encoding="utf-8") as fp:
+                track_rows, position_rows = csv.writer(ft), csv.writer(fp)
+                for track in tracks:
+                    times = [p.t for p in track.positions]
+                    ids.append(track.id)
+                    track_rows.writerow(
+                        [track.id, track.platform, track.ident, track.name, track.type_code, track.registration,
+                         track.operator, track.flag, _csv_bool(track.military), track.source,
+                         _utc_naive(min(times)) if times else None, _utc_naive(max(times)) if times else None,
+                         len(times)])
+                    position_rows.writerows(
+                        (track.id, _utc_naive(p.t), p.lat, p.lon, p.altitude_ft, p.speed_kn, p.course_deg,
+                         _csv_bool(p.on_ground), p.status)
+                        for p in track.positions
                     )
-                n += 1
-        return n
+            if not ids:
+                return 0
+            tracks_csv, positions_csv = (path.replace("'", "''") for _, path in files)
+            with self.transaction():
+                self.con.execute("DELETE FROM positions WHERE track_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
+                self.con.execute("CREATE OR REPLACE TEMP TABLE new_tracks AS SELECT * FROM tracks LIMIT 0")
+                self.con.execute(f"COPY new_tracks FROM '{tracks_csv}' (FORMAT csv, HEADER false, NULLSTR '')")
+                self.con.execute("INSERT OR REPLACE INTO tracks SELECT * FROM new_tracks")
+                self.con.execute("DROP TABLE new_tracks")
+                self.con.execute(f"COPY positions FROM '{positions_csv}' (FORMAT csv, HEADER false, NULLSTR '')")
+        finally:
+            for _, path in files:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+        return len(ids)
 
     def add_sites(self, sites: Iterable[Site]) -> None:
         with self.transaction():
@@ -315,6 +421,17 @@ class Store:
     def sites(self) -> list[Site]:
         rows = self.con.execute("SELECT record FROM sites ORDER BY name").fetchall()
         return [Site.from_dict(json.loads(r[0])) for r in rows]
+
+
+def _csv_bool(value: bool | None) -> str | None:
+    return None if value is None else ("true" if value else "false")
+
+
+def _utc_naive(t: datetime) -> str:
+    """A position time for the TIMESTAMP column: UTC, without offset."""
+    if t.tzinfo is not None:
+        t = t.astimezone(timezone.utc).replace(tzinfo=None)
+    return t.isoformat(sep=" ")
 
 
 def _document(row) -> Document:

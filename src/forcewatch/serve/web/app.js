@@ -105,6 +105,10 @@
     .setView([35.0, 36.5], 7);
   map.attributionControl.setPrefix("Leaflet");
   const eventLayer = L.layerGroup().addTo(map);
+  // Site names are labelled on the map once zoomed in enough for them not to pile up.
+  const labelZoom = () => map.getContainer().classList.toggle("far", map.getZoom() < 7);
+  map.on("zoomend", labelZoom);
+  labelZoom();
   const siteLayer = L.layerGroup().addTo(map);
 
   async function loadBasemap() {
@@ -130,54 +134,80 @@
           radius: (s.radius_km || 1) * 1000, color: "#555", weight: 1, dashArray: "3 3", fill: false, interactive: false,
         });
         const dot = L.circleMarker([s.lat, s.lon], { radius: 3, color: "#333", weight: 1, fillColor: "#fff", fillOpacity: 1 });
-        dot.bindTooltip(el("span", { text: s.name }), { permanent: false, direction: "right", className: "site-label" });
+        dot.bindTooltip(el("span", { text: s.name }), { permanent: true, direction: "right", offset: [6, 0], className: "site-label" });
         siteLayer.addLayer(ring);
         siteLayer.addLayer(dot);
       }
     } catch (e) { /* sites are decoration */ }
   }
 
-  function groupKey(loc) { return `${loc.lat.toFixed(3)},${loc.lon.toFixed(3)}`; }
+  function located(ev) {
+    const loc = ev.location;
+    return !!loc && typeof loc.lat === "number" && typeof loc.lon === "number";
+  }
+
+  // Markers closer than CLUSTER_PX on screen are drawn as one, with a count; clicking it zooms
+  // in to separate them, or (same spot) lists them. Recomputed at every zoom.
+  const CLUSTER_PX = 24;
 
   function drawMarkers() {
     eventLayer.clearLayers();
     state.markers.clear();
     state.markerOf.clear();
-    const groups = new Map();
+    const clusters = [];
     for (const ev of state.events) {
-      const loc = ev.location;
-      if (!loc || typeof loc.lat !== "number" || typeof loc.lon !== "number") continue;
-      const key = groupKey(loc);
-      if (!groups.has(key)) groups.set(key, []);
-      groups.get(key).push(ev);
+      if (!located(ev)) continue;
+      const pt = map.project([ev.location.lat, ev.location.lon], map.getZoom());
+      let home = null;
+      for (const c of clusters) {
+        if (Math.abs(c.pt.x - pt.x) <= CLUSTER_PX && Math.abs(c.pt.y - pt.y) <= CLUSTER_PX) { home = c; break; }
+      }
+      if (!home) { home = { pt, evs: [] }; clusters.push(home); }
+      home.evs.push(ev);
     }
-    for (const [key, evs] of groups) {
+    clusters.forEach((c, n) => {
+      const evs = c.evs;
+      const key = `c${n}`;
       const first = evs[0];
-      const label = evs.length > 1 ? String(evs.length) : "";
+      const spots = new Set(evs.map((e) => `${e.location.lat.toFixed(4)},${e.location.lon.toFixed(4)}`));
+      const places = [...new Set(evs.map((e) => e.location.name))];
+      const ids = evs.map((e) => e.id);
       const icon = L.divIcon({ className: "", html: "", iconSize: [22, 22], iconAnchor: [11, 11] });
       const marker = L.marker([first.location.lat, first.location.lon], { icon, keyboard: true, riseOnHover: true });
       marker.on("add", () => {
         const node = marker.getElement();
         if (!node) return;
-        const dot = el("div", { class: "fw-marker", text: label, "data-ids": evs.map((e) => e.id).join(" "), "data-key": key });
-        dot.style.setProperty("--c", colorOf(first));
+        const n = evs.length;
+        const label = n < 2 ? "" : n < 1000 ? String(n) : `${Math.floor(n / 1000)}k`;
+        const dot = el("div", { class: "fw-marker" + (spots.size > 1 ? " cluster" : "") + (label.length > 2 ? " small" : ""), text: label });
+        dot.style.setProperty("--c", spots.size > 1 ? "#39424e" : colorOf(first));
+        if (ids.includes(state.selected)) dot.classList.add("selected");
         node.replaceChildren(dot);
-        node.setAttribute("aria-label", `${evs.length} event(s) at ${first.location.name}`);
-        node.setAttribute("data-event-ids", evs.map((e) => e.id).join(" "));
-        node.setAttribute("data-place", first.location.name || "");
+        node.setAttribute("aria-label", `${evs.length} event(s) at ${places.join(", ")}`);
+        node.setAttribute("data-event-ids", ids.join(" "));
+        node.setAttribute("data-place", places.join(" | "));
+        node.setAttribute("data-spots", String(spots.size));
       });
-      marker.bindTooltip(el("span", { text: `${first.location.name}: ${evs.map(what).join("; ")}` }), { direction: "top", offset: [0, -10] });
+      marker.bindTooltip(el("span", { text: `${places.join(", ")}: ${evs.map(what).join("; ")}` }), { direction: "top", offset: [0, -10] });
       marker.on("click", () => onMarkerClick(key));
       eventLayer.addLayer(marker);
-      state.markers.set(key, { marker, ids: evs.map((e) => e.id) });
+      state.markers.set(key, { marker, ids, spots: spots.size, evs });
       for (const ev of evs) state.markerOf.set(ev.id, key);
-    }
+    });
   }
 
   function onMarkerClick(key) {
     const group = state.markers.get(key);
     if (!group) return;
+    group.marker.closeTooltip();
     const ids = group.ids;
+    if (group.spots > 1 && map.getZoom() < map.getMaxZoom()) {
+      // Several places drawn as one: zoom in until they come apart.
+      const b = L.latLngBounds(group.evs.map((e) => [e.location.lat, e.location.lon]));
+      const z = Math.min(map.getMaxZoom(), Math.max(map.getZoom() + 1, map.getBoundsZoom(b.pad(0.5))));
+      map.setView(b.getCenter(), z);
+      return;
+    }
     // Repeated clicks on a stack of events step through them.
     const i = ids.indexOf(state.selected);
     const next = i >= 0 ? ids[(i + 1) % ids.length] : ids[0];
@@ -186,8 +216,13 @@
       const list = el("ul", { class: "popup-list" });
       for (const id of ids) {
         const ev = state.byId.get(id);
-        const b = el("button", { type: "button", text: `${when(ev)} · ${what(ev)} · ${who(ev)}` });
-        b.addEventListener("click", () => select(id, { from: "popup" }));
+        const b = el("button", { type: "button", "data-id": id, text: `${when(ev)} · ${what(ev)} · ${who(ev)}` });
+        if (id === next) b.classList.add("current");
+        b.addEventListener("click", () => {
+          for (const other of list.querySelectorAll("button.current")) other.classList.remove("current");
+          b.classList.add("current");
+          select(id, { from: "popup" });
+        });
         list.appendChild(el("li", null, b));
       }
       group.marker.bindPopup(list, { maxWidth: 360 }).openPopup();
@@ -254,13 +289,9 @@
       item.setAttribute("aria-current", "true");
       if (from !== "timeline") item.scrollIntoView({ block: "nearest", inline: "center" });
     }
-    const key = state.markerOf.get(id);
+    const key = markSelected(id);
     if (state.uncertainty) { state.uncertainty.remove(); state.uncertainty = null; }
     if (key) {
-      const group = state.markers.get(key);
-      for (const other of group.ids) if (other !== id && state.items.get(other)) state.items.get(other).classList.add("grouped");
-      const node = group.marker.getElement();
-      if (node && node.firstChild) node.firstChild.classList.add("selected");
       const loc = ev.location;
       if (loc.radius_km) {
         state.uncertainty = L.circle([loc.lat, loc.lon], {
@@ -274,6 +305,19 @@
     for (const node of document.querySelectorAll(".item[aria-current]")) if (node !== item) node.removeAttribute("aria-current");
     if (location.hash !== `#event=${id}`) history.replaceState(null, "", `#event=${encodeURIComponent(id)}`);
     showEvent(id);
+  }
+
+  // Highlight the marker holding this event and the other timeline items drawn with it.
+  function markSelected(id) {
+    for (const m of document.querySelectorAll(".fw-marker.selected")) m.classList.remove("selected");
+    for (const item of document.querySelectorAll(".item.grouped")) item.classList.remove("grouped");
+    const key = state.markerOf.get(id);
+    if (!key) return null;
+    const group = state.markers.get(key);
+    for (const other of group.ids) if (other !== id && state.items.get(other)) state.items.get(other).classList.add("grouped");
+    const node = group.marker.getElement();
+    if (node && node.firstChild) node.firstChild.classList.add("selected");
+    return key;
   }
 
   async function showEvent(id) {
@@ -400,6 +444,7 @@
     const mine = ++loading;
     const params = queryString();
     params.set("limit", String(PAGE));
+    params.set("order", "desc"); // when there are more than a page, show the latest
     setStatus("loading…");
     let body;
     try {
@@ -409,15 +454,17 @@
       return;
     }
     if (mine !== loading) return;
-    state.events = body.items;
+    // Oldest first on the timeline; undated (last in either order) stay at the end.
+    const dated = body.items.filter((e) => e.time), undated = body.items.filter((e) => !e.time);
+    state.events = dated.reverse().concat(undated);
     state.total = body.total;
     state.byId = new Map(state.events.map((e) => [e.id, e]));
     drawMarkers();
     drawTimeline();
-    const located = state.events.filter((e) => e.location && typeof e.location.lat === "number").length;
-    setStatus(`${body.total} event${body.total === 1 ? "" : "s"}${body.total > state.events.length ? ` (first ${state.events.length} shown)` : ""}, ${located} on the map`);
+    const onMap = state.events.filter(located).length;
+    setStatus(`${body.total.toLocaleString("en")} event${body.total === 1 ? "" : "s"}${body.total > state.events.length ? ` (latest ${state.events.length} shown)` : ""}, ${onMap} on the map`);
     document.body.dataset.loaded = "true";
-    if (!state.fitted && !$("#filters").elements.inview.checked) { fitEvents(); state.fitted = true; }
+    if (!state.fitted && !$("#filters").elements.inview.checked) { fitEvents({ focus: true }); state.fitted = true; }
     const wanted = state.selected || decodeURIComponent((location.hash.match(/^#event=(.+)$/) || [])[1] || "");
     if (wanted && state.byId.has(wanted)) select(wanted, { from: "code" });
     else if (state.selected) {
@@ -427,8 +474,17 @@
     }
   }
 
-  function fitEvents() {
-    const pts = state.events.filter((e) => e.location && typeof e.location.lat === "number").map((e) => [e.location.lat, e.location.lon]);
+  function fitEvents(opts) {
+    let evs = state.events.filter(located);
+    if (opts && opts.focus) {
+      // First view: where most events are (the country holding 60 % or more of them), so a few
+      // far-away events do not shrink the map; "Fit events" shows them all.
+      const byCountry = new Map();
+      for (const e of evs) if (e.location.country) byCountry.set(e.location.country, (byCountry.get(e.location.country) || 0) + 1);
+      const [top, n] = [...byCountry.entries()].sort((a, b) => b[1] - a[1])[0] || [null, 0];
+      if (top && n >= 0.6 * evs.length && n < evs.length) evs = evs.filter((e) => e.location.country === top);
+    }
+    const pts = evs.map((e) => [e.location.lat, e.location.lon]);
     if (pts.length) map.fitBounds(L.latLngBounds(pts).pad(0.25), { maxZoom: 9 });
   }
 
@@ -462,7 +518,8 @@
     form.addEventListener("submit", (e) => { e.preventDefault(); loadEvents(); });
     form.addEventListener("reset", () => setTimeout(loadEvents, 0));
     map.on("moveend", () => { if (form.elements.inview.checked) reload(); });
-    $("#fit").addEventListener("click", fitEvents);
+    map.on("zoomend", () => { drawMarkers(); if (state.selected) markSelected(state.selected); });
+    $("#fit").addEventListener("click", () => fitEvents());
     window.addEventListener("hashchange", () => {
       const m2 = location.hash.match(/^#event=(.+)$/);
       if (m2) { const id = decodeURIComponent(m2[1]); if (id !== state.selected) select(id, { from: "code" }); }

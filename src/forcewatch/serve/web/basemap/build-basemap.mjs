@@ -1,3 +1,5 @@
+// Usage (in a folder with node_modules/world-atlas and node_modules/topojson-client):
+//   node build-basemap.mjs countries.geojson
 // Offline basemap for forcewatch: Natural Earth country outlines via world-atlas
 // (110m worldwide; 50m for countries touching the Mediterranean / Middle East / Black Sea box).
 import fs from 'fs';
