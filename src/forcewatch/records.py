@@ -10,7 +10,9 @@ document text, so any field can be traced to its evidence.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import types
 import typing
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -53,12 +55,14 @@ class Record:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]):
-        hints = typing.get_type_hints(cls)
-        kwargs = {}
-        for f in dataclasses.fields(cls):
-            if f.name in data:
-                kwargs[f.name] = _typed(hints[f.name], data[f.name])
-        return cls(**kwargs)
+        return cls(**{name: _typed(hint, data[name]) for name, hint in _field_hints(cls) if name in data})
+
+
+@functools.cache
+def _field_hints(cls) -> tuple[tuple[str, Any], ...]:
+    """(field name, resolved type) of a record class, worked out once: it is costly."""
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
 
 
 def _plain(value: Any) -> Any:
@@ -78,7 +82,7 @@ def _typed(hint: Any, value: Any) -> Any:
         return None
     args = typing.get_args(hint)
     origin = typing.get_origin(hint)
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+    if origin in (typing.Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
         return _typed(inner[0], value) if len(inner) == 1 else value
     if origin is list:
