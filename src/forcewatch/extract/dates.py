@@ -1,6 +1,7 @@
 """Date and time expressions, as written; resolve/time gives them calendar dates.
 
-Found by pattern (weekdays, month-day, years, relative phrases) and by the
+Found by pattern (weekdays, month-day, years, ranges, named eras such as "the
+early Cold War", relative phrases) and by the
 model's DATE entities; durations ("a 49-year lease", "five years") are kept
 out because they say how long, not when.
 """
@@ -21,6 +22,10 @@ _PATTERNS = [
     ("MONTH", re.compile(rf"\b(?:last|this|next)\s+month\b|\b(?:in|since|during|until)\s+(?:early\s+|mid-?|late\s+)?{MONTHS}\b(?!\s+\d)")),
     ("WEEKDAY", re.compile(rf"\b(?:(?:last|this|next|on|early|late)\s+)?{WEEKDAYS}(?:\s+(?:morning|afternoon|evening|night))?\b")),
     ("RELATIVE", re.compile(r"\b(?:today|yesterday|tonight|last night|this week|last week|earlier this week|this weekend|last weekend|(?:a|one|two|three|four|five|six|seven|\d+) (?:days?|weeks?) ago)\b", re.IGNORECASE)),
+    ("RANGE", re.compile(r"\b(?:between|from)\s+(?:19|20)\d{2}\s+(?:and|to|until|through)\s+(?:19|20)\d{2}\b|\b(?:19|20)\d{2}\s?[-–]\s?(?:(?:19|20)\d{2}|\d{2})\b(?![-\s]*(?:year|km|kilomet|mile))")),
+    ("ERA", re.compile(r"\b(?:(?:since|during|in|after|before|until|throughout)\s+)?(?:the\s+)?(?:(?:early|late|mid|final|first)[- ](?:years\s+of\s+the\s+)?)?"
+                       r"(?:Cold War|Second World War|First World War|World War (?:II|I|One|Two|2|1)|Soviet era|Soviet times)\b", re.I)),
+    ("RELATIVE", re.compile(r"\b(?:last|this|next|earlier this|later this) year\b", re.IGNORECASE)),
     ("YEAR", re.compile(r"\b(?:in|since|by|until|from|during|of|early|late|mid-?)\s+((?:19|20)\d{2})\b(?![-\s]*(?:year|km|kilomet|mile))")),
 ]
 _DURATION = re.compile(r"^\d+[-\s](?:year|month|week|day|hour)s?(?:-long|-old)?$|^(?:\w+\s+)?(?:years?|months?|weeks?|days?|decades?)$", re.IGNORECASE)
@@ -31,11 +36,13 @@ def find_dates(analysis: Analysis) -> None:
     text = analysis.document.text
     taken: list[tuple[int, int]] = []
 
-    def add(label: str, start: int, end: int, index: int) -> None:
+    def add(label: str, start: int, end: int, index: int) -> Mention | None:
         if any(start < e and end > s for s, e in taken):
-            return
+            return None
         taken.append((start, end))
-        analysis.mentions.append(Mention("date", text[start:end], (start, end), label, index))
+        mention = Mention("date", text[start:end], (start, end), label, index)
+        analysis.mentions.append(mention)
+        return mention
 
     for index in sorted(analysis.parse):
         s0, s1 = analysis.sentences[index]
@@ -43,7 +50,11 @@ def find_dates(analysis: Analysis) -> None:
         for label, pattern in _PATTERNS:
             for m in pattern.finditer(sentence):
                 group = 1 if label == "YEAR" else 0
-                add(label, s0 + m.start(group), s0 + m.end(group), index)
+                mention = add(label, s0 + m.start(group), s0 + m.end(group), index)
+                if mention is not None:
+                    lead = re.match(r"(since|until|by|before|after|from|during|in)\b", m.group(0), re.I)
+                    if lead:
+                        mention.data["prep"] = lead.group(1).lower()
         parsed = analysis.parse[index]
         for ent in parsed.doc.ents:
             if ent.label_ == "DATE" and not _DURATION.match(ent.text):

@@ -20,6 +20,7 @@ NUMBER_WORDS = {
     "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
     "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
     "dozen": 12, "dozens": 24, "several": None, "some": None, "many": None,
+    "a pair": 2, "a couple": 2, "a dozen": 12, "a few": None, "a handful": None, "hundreds": None, "thousands": None,
 }
 QUALIFIERS = {
     "at least": "at_least", "more than": "at_least", "over": "at_least", "some": "about",
@@ -27,8 +28,8 @@ QUALIFIERS = {
     "at most": "at_most", "almost": "about", "approximately": "about",
 }
 _COUNT = re.compile(
-    r"(?:(?P<qual>at least|more than|over|about|around|roughly|nearly|up to|at most|almost|approximately)\s+)?"
-    r"(?P<num>\d[\d,]*|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
+    r"(?:(?P<qual>at least|more than|over|about|around|roughly|nearly|up to|at most|almost|approximately|some)\s+)?"
+    r"(?<![\w.-])(?P<num>\d[\d,]*|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
     r"(?:\s+(?:of\s+(?:the\s+)?)?(?:[A-Za-z'’-]+\s+){0,3})?$",
     re.IGNORECASE,
 )
@@ -61,7 +62,18 @@ def find_equipment(text: str, offset: int = 0) -> list[Equipment]:
             text=m.group(), span=(offset + start, offset + m.end()),
         ))
     found.sort(key=lambda e: e.span[0])
-    return found
+    # A generic word right after a type of the same category names the same thing:
+    # "Il-76 transport planes" is one mention of Il-76s.
+    generic = {e["name"] for _, e in catalogue() if e.get("generic")}
+    keep: list[Equipment] = []
+    for e in found:
+        prev = keep[-1] if keep else None
+        if prev is not None and (e.name in generic or e.name == prev.name) and prev.category == e.category and 0 <= e.span[0] - prev.span[1] <= 1:
+            prev.text = text[prev.span[0] - offset:e.span[1] - offset]
+            prev.span = (prev.span[0], e.span[1])
+            continue
+        keep.append(e)
+    return keep
 
 
 def _count_before(text: str, start: int, plural: bool) -> tuple[int | None, str | None]:

@@ -1,16 +1,31 @@
 """The event coder: triggers in the dependency parse become Event records.
 
-A trigger is a verb or noun from the lexicon below (docs/ontology.md lists
-it with examples). For each one the coder reads, from the parse, who acts
-(subject, possessor or nationality adjective), on whom (object), with what
-equipment, and the grammatical modality of the clause (negated, future,
-hedged). Places, dates and sources are left to later stages, which read
-them from the mentions found in the same sentence.
+A trigger is a verb or a noun from the packaged lexicon (data/triggers.yaml;
+docs/ontology.md lists it with examples), or a verb whose meaning depends on
+its object ("leave its bases", "granted a lease", "sending cargo planes
+through"). For each trigger the coder reads from the parse who acts (subject,
+agent, possessor or nationality adjective), on whom (object or
+with/against/to phrase), with what equipment, and the grammatical modality of
+the clause (negated, future, hedged).
+
+One occurrence is one event: triggers of the same type in one clause ("took
+off ... heading to Libya", "a convoy ... could be seen heading") merge into a
+single event whose subtype is the most specific one. Triggers inside a
+source's description ("an official stationed outside the facility said")
+are not events, nor are hyphenated modifiers ("Istanbul-based") or requests
+for comment. A light document coreference fills actors: pronouns and
+relative pronouns take their antecedent, and a movement without a stated
+actor takes the actor of the document's other movements.
+
+Places, dates and sources are left to later stages, which read them from the
+mentions found in the same sentence.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
@@ -18,183 +33,560 @@ import yaml
 
 from forcewatch.extract.equipment import find_equipment
 from forcewatch.extract.nlp import ParsedSentence
-from forcewatch.records import Actor, Analysis, Event, Mention
+from forcewatch.records import Actor, Analysis, Equipment, Event, Mention
 
-M = "MOBILIZE"
-# lemma -> (PLOVER type, force-posture subtype); verbs and nominalisations alike.
-TRIGGERS: dict[str, tuple[str, str | None]] = {
-    **dict.fromkeys(["withdraw", "withdrawal", "retreat", "evacuate", "evacuation", "drawdown", "exit", "pullout", "pullback"], ("RETREAT", "withdraw")),
-    **dict.fromkeys(["deploy", "deployment", "redeploy", "redeployment", "reinforce", "reinforcement", "dispatch", "station", "buildup", "build-up", "amass", "mobilize", "mobilise", "mobilization", "regroup"], (M, "deploy")),
-    **dict.fromkeys(["depart", "departure", "sail"], (M, "depart")),
-    **dict.fromkeys(["arrive", "arrival", "land", "dock", "reach"], (M, "arrive")),
-    **dict.fromkeys(["load", "loading", "unload", "unloading", "airlift"], (M, "load")),
-    **dict.fromkeys(["transit", "convoy", "fly", "route", "travel", "cross", "movement", "head"], (M, "transit")),
-    **dict.fromkeys(["anchor", "moor", "berth"], (M, "anchor")),
-    **dict.fromkeys(["presence", "patrol", "walk", "hangar", "park"], (M, "presence")),
-    **dict.fromkeys(["lease", "host"], ("COOPERATE", "basing")),
-    **dict.fromkeys(["discuss", "discussion", "talk", "talks", "meet", "meeting", "visit", "negotiate", "negotiation", "consult", "consultation"], ("CONSULT", None)),
-    **dict.fromkeys(["support", "back", "endorse", "praise", "recognize", "recognise", "prop"], ("SUPPORT", None)),
-    **dict.fromkeys(["aid", "asylum", "help", "assist", "assistance", "supply", "deliver", "donate", "resupply"], ("AID", None)),
-    **dict.fromkeys(["attack", "strike", "airstrike", "bomb", "bombing", "shell", "shelling", "intervene", "intervention", "invade", "invasion", "raid", "kill", "shoot", "fight", "clash", "offensive"], ("ASSAULT", None)),
-    **dict.fromkeys(["accuse", "blame", "condemn", "criticize", "criticise", "denounce", "investigate", "investigation", "probe"], ("ACCUSE", None)),
-    **dict.fromkeys(["threaten", "threat", "ultimatum"], ("THREATEN", None)),
-    **dict.fromkeys(["demand", "urge", "appeal", "request", "ask"], ("REQUEST", None)),
-    **dict.fromkeys(["reject", "refuse", "veto", "oppose", "rebuff"], ("REJECT", None)),
-    **dict.fromkeys(["protest", "demonstrate", "demonstration", "rally"], ("PROTEST", None)),
-    **dict.fromkeys(["sanction", "embargo", "expel", "boycott", "suspend"], ("SANCTION", None)),
-    **dict.fromkeys(["arrest", "detain", "seize", "blockade", "ban", "confiscate", "deport", "persecute", "overthrow", "ouster", "oust"], ("COERCE", None)),
-    **dict.fromkeys(["agree", "agreement", "sign", "deal", "accord", "ceasefire", "truce", "accept"], ("AGREE", None)),
-    **dict.fromkeys(["concede", "release", "ease", "apologize", "apologise", "surrender", "yield"], ("CONCEDE", None)),
-}
-# Verb + particle or adverb that changes the meaning of the verb.
-PHRASAL: dict[tuple[str, str], tuple[str, str | None]] = {
-    ("take", "off"): (M, "depart"), ("pull", "out"): ("RETREAT", "withdraw"),
-    ("pull", "back"): ("RETREAT", "withdraw"), ("ship", "back"): ("RETREAT", "withdraw"),
-    ("send", "back"): ("RETREAT", "withdraw"), ("fly", "out"): (M, "depart"),
-    ("touch", "down"): (M, "arrive"), ("set", "sail"): (M, "depart"), ("move", "in"): (M, "deploy"),
-    ("call", "for"): ("REQUEST", None),
-}
-# Verbs whose meaning depends on their object or complement.
-CONTEXTUAL = {"leave", "send", "move", "grant", "keep", "remain", "stay", "maintain", "see", "establish", "ship"}
-MILITARY_NOUNS = re.compile(
-    r"\b(?:base|bases|forces?|troops|soldiers|military|army|navy|fleet|aircraft|planes?|ships?|vessels?|"
-    r"frigates?|equipment|convoy|officers|personnel|jets?|helicopters?|warships?|vehicles?|units?|facility|positions?)\b",
+MOVEMENT = ("MOBILIZE", "RETREAT")
+# Verbs coded by their arguments (see _contextual) that the screen must also look for; "have",
+# "keep" and "see" are left out: they only count next to military words, which the screen finds anyway.
+CONTEXTUAL_SCREEN = {"leave", "send", "ship", "move", "grant", "establish", "return", "fire", "open fire", "head"}
+# When several movement triggers of one clause merge, the most specific subtype wins.
+SUBTYPE_PRIORITY = ("withdraw", "depart", "arrive", "anchor", "load", "basing", "deploy", "transit", "presence", None)
+SPEAKER_LABELS = ("SAY", "ACCORDING", "IMAGERY", "SEE")
+
+MILITARY_CONTEXT = re.compile(
+    r"\b(?:base|bases|forces?|troops|soldiers|military|army|navy|naval|fleet|aircraft|planes?|ships?|vessels?|"
+    r"frigates?|destroyers?|warships?|submarines?|equipment|convoy|officers|personnel|jets?|helicopters?|drones?|"
+    r"vehicles?|tanks?|units?|facility|positions?|brigades?|battalions?|regiments?|divisions?|missiles?|"
+    r"artillery|mercenar(?:y|ies)|marines|garrison|airfield|airbase|air base|port|harbou?r|fighters|militants|"
+    r"rebels|insurgents|police|peacekeepers|air defen[cs]e|bombers?|carrier)\b",
     re.I,
 )
-HEDGES = {"appear", "apparently", "likely", "possibly", "reportedly", "suggest", "seem", "allegedly", "perhaps", "probably", "believe", "unclear"}
+HEDGES = {"appear", "apparently", "likely", "possibly", "reportedly", "suggest", "seem", "allegedly", "perhaps",
+          "probably", "unclear", "purportedly", "supposedly", "rumor", "rumour", "unverified", "possible"}
 MODAL_HEDGE = {"may", "might", "could"}
-FUTURE = {"will", "would", "shall", "'ll"}
-INTENT = {"plan", "intend", "intention", "aim", "prepare", "expect", "goal"}
+FUTURE = {"will", "shall", "'ll", "wo"}
+CONDITIONAL = {"would"}
+INTENT = {"plan", "intend", "intention", "aim", "prepare", "expect", "goal", "want", "seek", "propose", "threaten",
+          "vow", "promise", "pledge", "decide", "order", "schedule", "set", "due", "going", "poise", "willing", "ready",
+          "prepared", "determined", "agree", "offer", "try", "attempt"}
+REFUSAL = {"refuse", "decline", "reject", "deny", "rule", "fail", "halt", "stop", "cancel", "postpone", "suspend"}
+NEGATORS = {"not", "n't", "never", "no", "without"}
+# Verbs that carry a noun trigger as their object without adding meaning of their own.
+LIGHT_VERBS = {"hold", "carry", "conduct", "launch", "stage", "make", "begin", "start", "continue", "prepare",
+               "complete", "undertake", "mount", "give", "have", "go", "resume", "step", "order", "announce",
+               "stage", "finish", "speed", "accelerate", "see", "show", "plan", "form", "forge", "reach", "strike",
+               "sign", "seal", "issue", "deliver", "set"}
+ORG_HEADS = {"ministry", "fleet", "navy", "army", "government", "parliament", "police", "air force", "guard",
+             "forces", "military", "command", "coast guard", "embassy", "administration", "authorities", "cabinet",
+             "court", "council", "intelligence", "regime", "opposition", "rebels", "leadership", "senate", "congress",
+             "assembly", "party", "officials", "diplomats", "president", "minister", "troops", "soldiers"}
+# Heads whose nationality is simply the country: "Russian soldiers" -> Russia.
+COUNTRY_HEADS = {"troops", "soldiers", "forces", "military", "officials", "diplomats", "servicemen", "personnel",
+                 "planes", "aircraft", "ships", "warships", "jets", "convoy", "source", "sources", "side", "state",
+                 "authorities", "people", "units"}
+NON_STATE = re.compile(
+    r"\b(?:opposition|rebels?|insurgents?|militants?|militias?|interim administration|new rulers|jihadists?|"
+    r"protesters|demonstrators|separatists|guerrillas?|gunmen|fighters|mercenar(?:y|ies)|junta|police|"
+    r"prisoners|workers|students)\b",
+    re.I,
+)
+
+
+# --------------------------------------------------------------------------- lexicon
+
+
+@dataclass(frozen=True)
+class Sense:
+    type: str
+    subtype: str | None
+    military: bool  # needs military context in the sentence
+
+
+@dataclass
+class Lexicon:
+    verbs: dict[str, Sense] = field(default_factory=dict)
+    nouns: dict[str, Sense] = field(default_factory=dict)
+    verb_phrases: dict[tuple[str, str], Sense] = field(default_factory=dict)
+    noun_phrases: dict[tuple[str, str], Sense] = field(default_factory=dict)
+
+    phrases: list[str] = field(default_factory=list)
+
+    def words_and_phrases(self) -> list[str]:
+        """Every single-word trigger and every multi-word trigger as written, for the screen."""
+        return sorted(set(self.verbs) | set(self.nouns) | set(self.phrases) | CONTEXTUAL_SCREEN)
 
 
 @lru_cache(maxsize=1)
-def actor_words() -> dict[str, str]:
-    """Lower-cased word or phrase -> ISO alpha-3, from actors.yaml and pycountry."""
+def lexicon() -> Lexicon:
+    """The trigger lexicon from data/triggers.yaml (first group naming a lemma wins)."""
+    groups = yaml.safe_load(resources.files("forcewatch.data").joinpath("triggers.yaml").read_text("utf-8"))
+    lex = Lexicon()
+    for g in groups:
+        military = set(g.get("military") or [])
+        for kind, single, multi in (("verbs", lex.verbs, lex.verb_phrases), ("nouns", lex.nouns, lex.noun_phrases)):
+            for word in g.get(kind) or []:
+                sense = Sense(g["type"], g.get("subtype"), word in military)
+                parts = word.lower().split()
+                if len(parts) == 1:
+                    single.setdefault(parts[0], sense)
+                else:
+                    multi.setdefault((parts[0], parts[-1]), sense)
+                    lex.phrases.append(" ".join(parts))
+    return lex
+
+
+# --------------------------------------------------------------------------- actors
+
+
+@dataclass(frozen=True)
+class ActorWord:
+    code: str | None
+    name: str  # the actor's name when this word stands alone
+    adjective: str | None
+    group: bool
+
+
+@lru_cache(maxsize=1)
+def actor_table() -> dict[str, ActorWord]:
+    """Lower-cased word or phrase -> ActorWord, from actors.yaml and pycountry."""
     import pycountry
 
-    table: dict[str, str] = {}
+    table: dict[str, ActorWord] = {}
     for c in pycountry.countries:
-        table.setdefault(c.name.lower(), c.alpha_3)
-        if hasattr(c, "common_name"):
-            table.setdefault(c.common_name.lower(), c.alpha_3)
+        name = getattr(c, "common_name", None) or c.name
+        for w in {c.name, name}:
+            table.setdefault(w.lower(), ActorWord(c.alpha_3, name, None, False))
     data = yaml.safe_load(resources.files("forcewatch.data").joinpath("actors.yaml").read_text("utf-8"))
-    for code, words in data.items():
+    for code, words in data["countries"].items():
+        adjective = words[1] if len(words) > 1 else None
         for w in words:
-            table[w.lower()] = code
+            table[w.lower()] = ActorWord(code, words[0], adjective, False)
+    for name, g in data["groups"].items():
+        for w in g["words"]:
+            table[w.lower()] = ActorWord(g.get("country"), name, None, True)
     return table
 
 
-def actor_of(tokens, text: str | None = None) -> Actor | None:
-    """An actor from a noun phrase: 'Russian soldiers' -> Russia, 'the Kremlin' -> Russia."""
-    words = actor_words()
-    phrase = " ".join(t.text for t in tokens)
-    low = phrase.lower()
+def actor_words() -> dict[str, str]:
+    """Lower-cased word or phrase -> ISO alpha-3 (kept for callers of the old interface)."""
+    return {w: a.code for w, a in actor_table().items() if a.code}
+
+
+def _lookup(tokens) -> tuple[int, int, ActorWord] | None:
+    """The longest actor word in a token list: (start, end, entry)."""
+    table = actor_table()
     for size in (3, 2, 1):
         for i in range(len(tokens) - size + 1):
-            chunk = " ".join(t.text for t in tokens[i:i + size]).lower().strip(" '’s")
-            if chunk in words:
-                return Actor(name=_actor_name(phrase, tokens), country=words[chunk])
-    if re.search(r"\b(?:opposition|rebels?|insurgents?|militants?|interim administration|new rulers)\b", low):
-        return Actor(name=_actor_name(phrase, tokens), country=None)
+            chunk = tokens[i:i + size]
+            text = " ".join(t.text for t in chunk)
+            low = text.lower().strip(" '’")
+            if low.endswith(("'s", "’s")):
+                low = low[:-2]
+            entry = table.get(low)
+            if entry is None and size == 1:
+                entry = _demonym(low)
+            if entry is None:
+                continue
+            # Short all-capital abbreviations ("US", "UN") must be written so: "us" is a pronoun.
+            raw = text.strip(" '’")
+            if len(low.replace(".", "")) <= 3 and not raw[:2].isupper():
+                continue
+            if size == 1 and chunk[0].pos_ in ("VERB", "AUX", "ADP"):
+                continue
+            return i, i + size, entry
     return None
 
 
-def _actor_name(phrase: str, tokens) -> str:
-    """A short readable name: the phrase without determiners and relative clauses."""
+DEMONYM_ENDINGS = ("ians", "ian", "ans", "an", "ese", "ns", "n", "is", "i", "ish")
+
+
+def _demonym(low: str) -> ActorWord | None:
+    """Country adjectives not listed in actors.yaml: 'Chilean' -> Chile, 'Kenyans' -> Kenya."""
+    table = actor_table()
+    for ending in DEMONYM_ENDINGS:
+        if low.endswith(ending) and len(low) - len(ending) >= 4:
+            stem = low[: -len(ending)]
+            for candidate in (stem, stem + "a", stem + "e", stem + "o"):
+                entry = table.get(candidate)
+                if entry is not None and not entry.group:
+                    return ActorWord(entry.code, entry.name, low.capitalize(), False)
+    return None
+
+
+def actor_of(tokens, text: str | None = None) -> Actor | None:
+    """An actor from a noun phrase: 'Russian soldiers' -> Russia, 'the Kremlin' -> Russia,
+    "at least three ships in Russia's Mediterranean fleet" -> Russian Mediterranean fleet."""
+    tokens = [t for t in tokens if not t.is_space]
+    if not tokens:
+        return None
+    found = _lookup(tokens)
+    if found is None:
+        low = " ".join(t.text for t in tokens).lower()
+        m = NON_STATE.search(low)
+        if m and len(tokens) <= 8:
+            return Actor(name=_clean_phrase(tokens), country=None)
+        return None
+    i, j, entry = found
+    word_tokens = tokens[i:j]
+    head = word_tokens[-1]
+    name = entry.name
+    if not entry.group:
+        # The phrase head the actor word modifies: "Russia's Mediterranean fleet", "Russian Defense Ministry".
+        governor = head
+        while governor.dep_ in ("poss", "case", "compound", "amod", "nmod") and governor.head != governor \
+                and governor.head.pos_ in ("NOUN", "PROPN") and governor.head in tokens:
+            governor = governor.head
+        if governor != head:
+            lemma = governor.lemma_.lower()
+            text = governor.text.lower()
+            if lemma in ORG_HEADS or text in ORG_HEADS:
+                if text in COUNTRY_HEADS or lemma in COUNTRY_HEADS:
+                    name = entry.name
+                else:
+                    mods = [t for t in governor.lefts if t.dep_ in ("compound", "amod", "nmod") and t.i > head.i]
+                    adjective = entry.adjective or entry.name
+                    name = " ".join([adjective] + [t.text for t in mods] + [governor.text])
+            elif NON_STATE.search(governor.text):
+                name = f"{entry.adjective or entry.name} {governor.text}"
+    return Actor(name=name, country=entry.code, text=" ".join(t.text for t in tokens))
+
+
+def _clean_phrase(tokens) -> str:
+    """A short readable name: the phrase without determiners, numbers and relative clauses."""
     words = []
     for t in tokens:
-        if t.dep_ in ("relcl", "acl", "punct") or t.text in (",", "who", "which", "that"):
+        if t.dep_ in ("relcl", "acl", "punct", "appos") or t.lower_ in (",", "who", "which", "that", "whose"):
             break
-        if t.dep_ == "det" and t.i == tokens[0].i:
+        if t.dep_ in ("det", "nummod", "quantmod") or t.pos_ == "NUM" or t.lower_ in ("least", "at", "some"):
             continue
         words.append(t.text_with_ws)
-    return "".join(words).strip() or phrase
+    return "".join(words).strip() or " ".join(t.text for t in tokens)
 
 
-def _trigger(tok) -> tuple[str, str | None] | None:
+# --------------------------------------------------------------------------- triggers
+
+
+@dataclass
+class Candidate:
+    tok: object
+    type: str
+    subtype: str | None
+    end: object  # last token of the trigger (particle of a phrasal verb)
+    noun: bool
+
+
+def _military(tok) -> bool:
+    return bool(MILITARY_CONTEXT.search(tok.sent.text if tok.doc.has_annotation("SENT_START") else tok.doc.text))
+
+
+def _is_verb(tok) -> bool:
+    return tok.tag_.startswith("VB") or tok.pos_ == "VERB"
+
+
+def _hyphenated(tok) -> bool:
+    """A word joined by a hyphen to the next or previous one ("Istanbul-based", "anti-war")."""
+    doc = tok.doc
+    before = tok.i > 0 and doc[tok.i - 1].text == "-" and not doc[tok.i - 1].whitespace_
+    after = tok.i + 1 < len(doc) and doc[tok.i + 1].text == "-" and not tok.whitespace_
+    return before or after
+
+
+def _phrase_partners(tok):
+    """Words that can complete a phrasal trigger: particles, adverbs, objects, prepositions and their objects."""
+    for c in tok.children:
+        if c.dep_ in ("prt", "advmod", "dobj", "prep", "acomp", "compound:prt", "attr", "dative"):
+            yield c
+            if c.dep_ == "prep":
+                yield from (g for g in c.children if g.dep_ == "pobj")
+    if tok.i + 1 < len(tok.doc):
+        yield tok.doc[tok.i + 1]
+
+
+def _trigger(tok) -> Candidate | None:
+    """The event sense of one token, or None."""
+    lex = lexicon()
     lemma = tok.lemma_.lower()
-    if tok.pos_ in ("VERB", "AUX"):
-        for child in tok.children:
-            if child.dep_ in ("prt", "advmod", "dobj") and (lemma, child.lower_) in PHRASAL:
-                return PHRASAL[(lemma, child.lower_)]
-    if tok.pos_ not in ("VERB", "NOUN", "PROPN", "ADJ"):
+    low = tok.lower_
+    if tok.is_punct or tok.like_num or tok.pos_ in ("DET", "PRON", "ADP", "CCONJ", "SCONJ", "PART", "NUM"):
         return None
-    if lemma in CONTEXTUAL:
-        return _contextual(tok, lemma)
-    if lemma == "base" and tok.pos_ == "VERB":
-        return ("COOPERATE", "basing")
-    if lemma in ("talk", "back", "land", "head", "walk", "park", "station", "strike", "shell", "fly", "cross",
-                 "travel", "reach", "route", "sail", "supply", "support", "help", "ask", "release", "ease", "deal", "host"):
-        # Common words: only military context makes them events.
-        window = tok.sent.text if hasattr(tok, "sent") else tok.doc.text
-        if lemma in ("talk", "deal", "help", "support", "ask", "release", "ease") and tok.pos_ == "VERB":
-            return TRIGGERS.get(lemma)
-        if not MILITARY_NOUNS.search(window):
+    if _is_verb(tok) and tok.pos_ != "AUX":
+        for partner in _phrase_partners(tok):
+            for key in ((lemma, partner.lower_), (lemma, partner.lemma_.lower())):
+                sense = lex.verb_phrases.get(key)
+                if sense and (not sense.military or _military(tok)):
+                    end = partner if partner.i == tok.i + 1 or partner.dep_ in ("prt", "advmod") else tok
+                    return Candidate(tok, sense.type, sense.subtype, end, False)
+        if _hyphenated(tok):
             return None
-        if lemma == "head" and tok.pos_ != "VERB":
+        if lemma in LIGHT_VERBS | {"engage", "open", "launch", "conduct", "undertake", "lodge", "file", "impose",
+                                   "declare", "announce", "carry", "stage", "hold", "mount"}:
+            for c in tok.children:
+                obj = c if c.dep_ == "dobj" else next((g for g in c.children if g.dep_ == "pobj"), None) \
+                    if c.dep_ == "prep" and c.lower_ in ("in", "out") else None
+                if obj is not None and obj.pos_ in ("NOUN", "PROPN") and _trigger(obj) is not None:
+                    return None  # "launched an investigation": the noun is the event
+        contextual = _contextual(tok, lemma)
+        if contextual is not None:
+            return Candidate(tok, contextual[0], contextual[1], tok, False) if contextual[0] else None
+        sense = lex.verbs.get(lemma)
+        if sense and lemma in ("seek", "press", "want", "offer", "promise", "pledge", "vow", "threaten", "agree",
+                               "refuse", "decline") and any(c.dep_ == "xcomp" for c in tok.children):
+            # "sought to overthrow": the infinitive is the event; intent verbs only colour its modality.
+            if sense.type in ("REQUEST",):
+                return None
+        if sense and (not sense.military or _military(tok)):
+            return Candidate(tok, sense.type, sense.subtype, tok, False)
+        return None
+    if tok.pos_ in ("NOUN", "PROPN"):
+        if tok.pos_ == "PROPN" and not (tok.is_sent_start or tok.is_title):
             return None
-        if lemma == "strike" and tok.pos_ == "NOUN" and not re.search(r"air|missile|drone", window, re.I):
+        for c in tok.children:
+            if c.dep_ in ("compound", "amod", "nmod"):
+                sense = lex.noun_phrases.get((c.lemma_.lower(), lemma)) or lex.noun_phrases.get((c.lower_, low))
+                if sense:
+                    return Candidate(tok, sense.type, sense.subtype, tok, True)
+        if _hyphenated(tok):
+            doc = tok.doc
+            if tok.i >= 2 and doc[tok.i - 1].text == "-":
+                joined = f"{doc[tok.i - 2].lower_}-{low}"
+                sense = lex.nouns.get(joined)
+                if sense:
+                    return Candidate(tok, sense.type, sense.subtype, tok, True)
             return None
-    return TRIGGERS.get(lemma)
+        sense = lex.nouns.get(low) or lex.nouns.get(lemma)
+        if sense is None:
+            return None
+        if sense.military and not _military(tok):
+            return None
+        # A trigger noun modifying another noun ("resupply center", "strike force") is not an event.
+        if tok.dep_ in ("compound", "amod", "nmod") and tok.head.pos_ in ("NOUN", "PROPN") \
+                and tok.head.lower_ not in GENERIC_HEADS:
+            return None
+        return _noun_sense(tok, lemma, sense)
+    if tok.pos_ == "ADJ" and tok.tag_ == "VBN":
+        sense = lex.verbs.get(lemma)
+        if sense and not _hyphenated(tok) and (not sense.military or _military(tok)):
+            return Candidate(tok, sense.type, sense.subtype, tok, False)
+    return None
 
 
-def _contextual(tok, lemma: str) -> tuple[str, str | None] | None:
-    objects = [c for c in tok.children if c.dep_ in ("dobj", "prep", "attr", "nsubjpass", "nsubj", "acomp", "oprd")]
-    context = " ".join(" ".join(t.text for t in c.subtree) for c in objects)
-    subject = " ".join(" ".join(t.text for t in c.subtree) for c in tok.children if c.dep_ in ("nsubj", "nsubjpass"))
-    if lemma == "leave" and MILITARY_NOUNS.search(context):
-        if re.search(r"\b(?:plane|aircraft|jet|ship|vessel|frigate|convoy)", subject, re.I):
-            return (M, "depart")
-        return ("RETREAT", "withdraw")
-    if lemma in ("send", "ship", "move"):
-        if re.search(r"\b(?:through|via)\b", tok.sent.text[tok.idx - tok.sent.start_char:] if hasattr(tok, "sent") else ""):
-            return (M, "transit")
-        if MILITARY_NOUNS.search(context) or MILITARY_NOUNS.search(subject):
-            return (M, "deploy") if lemma != "ship" else (M, "transit")
+def _noun_sense(tok, lemma: str, sense: Sense) -> Candidate | None:
+    words = {c.lower_ for c in tok.subtree}
+    if lemma == "strike" and words & {"hunger", "general", "workers", "union", "labor", "labour"}:
+        return Candidate(tok, "PROTEST", None, tok, True)
+    if lemma == "strike" and not words & {"air", "missile", "drone", "rocket", "artillery", "military", "retaliatory"} \
+            and not _military(tok):
+        return None
+    if lemma in ("request", "question", "call", "demand", "inquiry") and tok.dep_ == "pobj" and \
+            tok.head.head.lemma_.lower() in ("comment", "respond", "reply", "answer", "return"):
+        return None
+    if lemma in ("request", "call", "demand") and re.search(r"\bcomment|interview|response\b", tok.sent.text[tok.idx - tok.sent.start_char:], re.I):
+        return None
+    if lemma == "protest" and tok.head.lemma_.lower() in ACCUSE_VERBS:
+        return Candidate(tok, "ACCUSE", None, tok, True)
+    if lemma == "presence" and not (_military(tok) or words & set(actor_table())):
+        return None
+    return Candidate(tok, sense.type, sense.subtype, tok, True)
+
+
+def _arguments_text(tok, deps=("dobj", "prep", "attr", "nsubjpass", "acomp", "oprd", "dative", "advmod")) -> str:
+    parts = []
+    for c in tok.children:
+        if c.dep_ in deps:
+            parts.append(" ".join(t.text for t in c.subtree))
+    return " ".join(parts)
+
+
+def _subject_text(tok) -> str:
+    subj = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if not subj and tok.dep_ == "xcomp":
+        # Object control: "ordered French troops to leave" -> the troops leave.
+        subj = [c for c in tok.head.children if c.dep_ == "dobj"]
+    if not subj and tok.dep_ in ("xcomp", "conj", "advcl") and tok.head != tok:
+        return _subject_text(tok.head)
+    return " ".join(" ".join(t.text for t in c.subtree) for c in subj)
+
+
+VEHICLE_SUBJECT = re.compile(r"\b(?:planes?|aircraft|jets?|ships?|vessels?|frigates?|warships?|convoy|helicopters?|"
+                             r"bombers?|destroyers?|submarines?|tankers?|An-?\d+|Il-?\d+|Tu-?\d+)", re.I)
+
+
+def _contextual(tok, lemma: str) -> tuple[str | None, str | None] | None:
+    """Senses of verbs that depend on their arguments; (None, None) means 'not an event'."""
+    if lemma not in ("leave", "send", "ship", "move", "grant", "keep", "maintain", "see", "establish", "have",
+                     "return", "fire", "open", "pull", "bring", "take", "head", "protest", "block", "blockade",
+                     "strike", "lift", "ease", "relax", "cancel", "remove", "drop", "scrap", "end", "halt", "suspend",
+                     "postpone", "reduce", "cut", "freeze", "accept", "decline", "refuse"):
+        return None
+    context = _arguments_text(tok)
+    subject = _subject_text(tok)
+    passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in tok.children)
+    both = f"{context} {subject}"
+    if lemma == "protest":
+        if any(c.dep_ == "nsubj" for c in tok.children) and not CIVILIANS.search(subject) and (
+                _actor_in(subject) or re.search(r"\b(?:group|government|ministry|officials?|organi[sz]ation|party|"
+                                                r"watch|amnesty|council|embassy|authorities)\b", subject, re.I)):
+            return ("ACCUSE", None)
+        return ("PROTEST", None)
+    if lemma in ("block", "blockade"):
+        if CIVILIANS.search(subject):
+            return ("PROTEST", None)
+        if lemma == "blockade" or _military_text(both) or _actor_in(subject):
+            return ("COERCE", None)
+        return (None, None)
+    if lemma == "strike":
+        if CIVILIANS.search(subject) or re.search(r"\b(?:union|strike)\b", context, re.I):
+            return ("PROTEST", None)
+        if _military_text(both) or re.search(r"\btargets?\b", context, re.I):
+            return ("ASSAULT", None)
+        return (None, None)
+    if lemma in ("lift", "ease", "relax", "cancel", "remove", "drop", "scrap", "end", "halt", "suspend", "postpone",
+                 "reduce", "cut", "freeze"):
+        obj = _arguments_text(tok, ("dobj", "nsubjpass"))
+        if RESTRICTIONS.search(obj):
+            return ("CONCEDE", None) if lemma not in ("freeze",) else ("SANCTION", None)
+        if COOPERATION.search(obj) or (lemma in ("cut", "freeze", "suspend", "halt") and re.search(
+                r"\b(?:funds?|assets|accounts|deliveries|payments|oil|gas|supply)\b", obj, re.I)):
+            return ("SANCTION", None)
+        if lemma in ("halt", "suspend", "freeze", "cut") and _military_text(both):
+            return ("SANCTION", None) if not re.search(r"\b(?:attacks?|offensive|fighting|strikes?)\b", obj, re.I) \
+                else ("CONCEDE", None)
+        return (None, None)
+    if lemma == "accept":
+        if re.search(r"\b(?:demands?|terms|conditions|ultimatum|resignation)\b", context, re.I):
+            return ("CONCEDE", None)
+        return ("AGREE", None)
+    if lemma in ("decline", "refuse"):
+        if any(c.dep_ == "xcomp" for c in tok.children) or lemma == "refuse" or re.search(
+                r"\b(?:offer|invitation|request|demands?|proposal|calls?)\b", context, re.I):
+            return ("REJECT", None)
+        return (None, None)
+    if lemma == "leave":
+        if _military_text(context) or _military_text(subject):
+            if VEHICLE_SUBJECT.search(subject):
+                return ("MOBILIZE", "depart")
+            return ("RETREAT", "withdraw")
+        if _actor_in(subject) and _actor_in(context):
+            return ("RETREAT", "withdraw")
+        return (None, None)
+    if lemma in ("send", "ship", "move", "bring"):
+        if re.search(r"\b(?:back|home)\b", context, re.I):
+            return ("RETREAT", "withdraw")
+        if _military_text(both):
+            after = tok.sent.text[tok.idx - tok.sent.start_char:]
+            if re.search(r"\b(?:through|via|across|over)\b", after):
+                return ("MOBILIZE", "transit")
+            if lemma == "move" and re.search(r"\b(?:out of|away from)\b", after):
+                return ("RETREAT", "withdraw")
+            return ("MOBILIZE", "deploy") if lemma != "ship" else ("MOBILIZE", "transit")
+        if lemma == "send" and re.search(r"\baid|food|supplies|assistance|weapons|arms\b", context, re.I):
+            return ("AID", None)
+        return (None, None)
+    if lemma == "head":
+        if MILITARY_CONTEXT.search(tok.sent.text) and tok.pos_ == "VERB" \
+                and any(c.dep_ in ("prep", "advmod") for c in tok.children):
+            return ("MOBILIZE", "transit")
+        return (None, None)
     if lemma == "grant":
         if re.search(r"\basylum\b", context, re.I):
             return ("AID", None)
-        if re.search(r"\blease\b", context, re.I):
+        if re.search(r"\blease|access|basing|base|rights\b", context, re.I):
             return ("COOPERATE", "basing")
-    if lemma in ("keep", "remain", "stay", "maintain") and MILITARY_NOUNS.search(context + " " + subject):
-        return (M, "presence")
-    if lemma == "see" and tok.dep_ in ("xcomp", "ROOT", "ccomp", "conj") and any(c.dep_ == "auxpass" for c in tok.children):
-        if MILITARY_NOUNS.search(subject) or MILITARY_NOUNS.search(context):
-            return (M, "presence")
-    if lemma == "establish" and re.search(r"\bchannels?|contacts?|communication\b", context, re.I):
-        return ("CONSULT", None)
+        if re.search(r"\bamnesty|pardon|release\b", context, re.I):
+            return ("CONCEDE", None)
+        if re.search(r"\brecognition|independence\b", context, re.I):
+            return ("SUPPORT", None)
+        return ("AID", None)
+    if lemma in ("keep", "maintain", "have"):
+        if re.search(r"\b(?:bases?|troops|forces|presence|garrison|soldiers|facility|facilities|sites?|contingent)\b",
+                     context, re.I) and _actor_in(subject):
+            return ("MOBILIZE", "presence")
+        if lemma == "maintain" and re.search(r"\b(?:ties|relations|contacts?)\b", context, re.I):
+            return ("CONSULT", None)
+        return (None, None)
+    if lemma == "see":
+        if passive and tok.dep_ in ("xcomp", "ROOT", "ccomp", "conj") and VEHICLE_SUBJECT.search(subject + " " + context):
+            return ("MOBILIZE", "presence")
+        return (None, None)
+    if lemma == "establish":
+        if re.search(r"\bchannels?|contacts?|communication|ties|relations\b", context, re.I):
+            return ("CONSULT", None) if not re.search(r"diplomatic", context, re.I) else ("SUPPORT", None)
+        if re.search(r"\bbases?|presence|outpost|garrison\b", context, re.I):
+            return ("COOPERATE", "basing")
+        return (None, None)
+    if lemma == "return":
+        if MILITARY_CONTEXT.search(subject) and re.search(r"\bhome|base|bases|to\b", context, re.I):
+            return ("RETREAT", "withdraw")
+        if re.search(r"\bland|territory|property|bodies|prisoners|hostages\b", context, re.I):
+            return ("CONCEDE", None)
+        return (None, None)
+    if lemma == "fire":
+        if re.search(r"\b(?:missiles?|rockets?|shells?|shots?|at|on|upon|mortars?|rounds)\b", context, re.I):
+            return ("ASSAULT", None)
+        return (None, None)
+    if lemma == "open":
+        if re.search(r"\bfire\b", context, re.I):
+            return ("ASSAULT", None)
+        if re.search(r"\bembassy|consulate|talks|negotiations|border|crossing\b", context, re.I):
+            return ("SUPPORT", None) if re.search(r"embassy|consulate", context, re.I) else ("CONCEDE", None)
+        return (None, None)
+    if lemma == "pull" or lemma == "take":
+        return None  # phrasal senses only ("pull out", "take off"), found before this
     return None
 
 
+def _military_text(text: str) -> bool:
+    return bool(MILITARY_CONTEXT.search(text) or VEHICLE_SUBJECT.search(text) or find_equipment(text))
+
+
+def _actor_in(text: str) -> bool:
+    low = text.lower()
+    return any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", low) for w in _country_names(low))
+
+
+def _country_names(low: str) -> list[str]:
+    return [w for w in actor_table() if w in low]
+
+
+# --------------------------------------------------------------------------- modality
+
+
 def _modality(tok) -> str:
-    """Grammatical modality of the trigger's clause: negated, future, hedged or asserted."""
+    """Grammatical modality of the trigger's clause: negated, hedged, future or asserted."""
     chain = [tok]
     head = tok
-    while head.dep_ in ("xcomp", "conj", "pobj", "prep", "dobj", "amod", "compound", "acl") and head.head is not head:
+    while head.dep_ in ("xcomp", "conj", "pobj", "prep", "dobj", "amod", "compound", "acl", "pcomp", "acomp") \
+            and head.head != head:
+        if head.dep_ == "conj" and any(c.dep_ in ("nsubj", "nsubjpass", "aux") for c in head.children):
+            break
         head = head.head
         chain.append(head)
     negated = future = hedged = False
     for t in chain:
+        lemma = t.lemma_.lower()
+        perception = lemma == "see" and any(c.dep_ == "auxpass" for c in t.children)
         for c in t.children:
-            if c.dep_ == "neg" or c.lower_ in ("never", "no"):
+            clemma = c.lemma_.lower()
+            if c.dep_ == "neg" or (c.lower_ in ("never", "no") and c.dep_ in ("neg", "det", "advmod")):
                 negated = True
-            if c.dep_ == "aux" and c.lower_ in FUTURE:
+            if c.dep_ == "aux" and c.lower_ in FUTURE | CONDITIONAL:
                 future = True
-            if c.dep_ == "aux" and c.lower_ in MODAL_HEDGE:
+            if c.dep_ == "aux" and c.lower_ in MODAL_HEDGE and not perception:
                 hedged = True
-            if c.lemma_.lower() in HEDGES:
+            if clemma in HEDGES and c.dep_ in ("advmod", "aux", "amod", "ccomp", "parataxis"):
                 hedged = True
-        if t.lemma_.lower() in HEDGES:
-            hedged = True
-        if t.lemma_.lower() in INTENT and t is not tok:
-            future = True
-        if t.lower_ == "intention" and any(c.lower_ == "no" for c in t.children):
+            if c.dep_ in ("nsubj", "nsubjpass") and clemma in INTENT:
+                future = True
+            if t is tok and c.dep_ == "amod" and clemma in ("future", "planned", "proposed", "upcoming", "possible",
+                                                               "potential", "expected"):
+                future = True
+        if t != tok:
+            if lemma in HEDGES:
+                hedged = True
+            if lemma in INTENT:
+                future = True
+            if lemma in REFUSAL and t.pos_ == "VERB":
+                negated = True
+        if t.lower_ in ("intention", "plan", "plans") and any(c.lower_ == "no" for c in t.children):
             negated = True
     for anc in tok.ancestors:
-        if anc.lemma_.lower() in HEDGES:
+        lemma = anc.lemma_.lower()
+        if lemma in HEDGES:
             hedged = True
-        if anc.lemma_.lower() in ("intention", "plan") and any(c.lower_ == "no" for c in anc.children):
+        if lemma in ("intention", "plan") and any(c.lower_ == "no" for c in anc.children):
             negated = True
+        if anc.dep_ in ("ROOT",) or anc.lemma_ in ("say", "tell"):
+            break
     if negated:
         return "negated"
     if hedged:
@@ -204,77 +596,382 @@ def _modality(tok) -> str:
     return "asserted"
 
 
-def _actor_for(tok, doc) -> Actor | None:
-    for child in tok.children:
-        if child.dep_ in ("nsubj", "nsubjpass", "agent", "poss"):
-            sub = list(child.subtree) if child.dep_ != "agent" else [t for c in child.children for t in c.subtree]
-            if child.dep_ == "nsubjpass":
-                continue
-            found = actor_of(sub)
-            if found:
-                return found
-    for child in tok.children:
-        if child.dep_ in ("amod", "compound", "nmod"):
-            found = actor_of([child])
-            if found:
-                return found
-    if tok.dep_ in ("conj", "xcomp", "advcl", "pobj", "dobj") and tok.head is not tok:
-        return _actor_for(tok.head, doc)
+# --------------------------------------------------------------------------- roles
+
+
+def _resolve_pronoun(tok, context: _Context | None) -> Actor | None:
+    low = tok.lower_
+    if low in ("who", "whose", "which", "that"):
+        clause = tok.head
+        while clause.dep_ not in ("relcl", "acl") and clause.head != clause:
+            clause = clause.head
+        if clause.dep_ in ("relcl", "acl"):
+            return actor_of(_np_tokens(clause.head))
+        return None
+    if low in ("it", "they", "its", "their", "them") and context is not None:
+        return context.speaker or context.last_actor
     return None
 
 
-def _target_for(tok) -> Actor | None:
-    for child in tok.children:
-        if child.dep_ == "dobj":
-            found = actor_of(list(child.subtree))
+def _np_tokens(tok):
+    """The noun phrase of a head, without relative clauses, appositions and clauses."""
+    skip: set[int] = set()
+    for t in tok.subtree:
+        if t != tok and t.dep_ in ("relcl", "acl", "appos", "advcl", "ccomp", "punct", "conj", "cc"):
+            skip.update(x.i for x in t.subtree)
+    return [t for t in tok.subtree if t.i not in skip]
+
+
+CIVILIANS = re.compile(r"\b(?:demonstrators|protesters|protestors|workers|employees|staff|farmers|students|people|"
+                       r"supporters|residents|villagers|youths?|young|crowds?|thousands|hundreds|activists|unions?|"
+                       r"drivers|truckers|miners|doctors|teachers|women|men|strikers|prisoners|inmates|refugees|"
+                       r"fishermen|traders|shopkeepers|opposition)\b", re.I)
+RESTRICTIONS = re.compile(r"\b(?:restrictions?|ban|bans|curfew|sanctions?|embargo|blockade|siege|martial law|"
+                          r"state of emergency|controls?|limits?|barriers?|tariffs?|censorship|measures|travel ban)\b", re.I)
+COOPERATION = re.compile(r"\b(?:visit|visits|talks|meeting|meetings|aid|assistance|cooperation|mediation|agreement|"
+                         r"relations|ties|contacts?|supplies|exports?|imports?|trade|negotiations|dialogue|loans?|"
+                         r"funding|flights|programme|program|mission|summit)\b", re.I)
+GENERIC_HEADS = {"effort", "efforts", "mission", "process", "campaign", "operation", "operations", "drive", "bid",
+                 "plan", "attempt", "programme", "program", "initiative", "bill", "proposal"}
+ACCUSE_VERBS = {"lodge", "file", "register", "issue", "deliver", "send", "submit", "voice", "express"}
+
+
+UNIT_HEAD = re.compile(r"^(?:one|some|all|most|part|members?|units?|elements?|parts?|remnants?|contingents?|"
+                       r"dozens|hundreds|thousands)$", re.I)
+
+
+def _left_tokens(tok):
+    """The head and what stands before it in its phrase: "Russia 's Mediterranean fleet"."""
+    out = []
+    for t in tok.subtree:
+        if t.i > tok.i:
+            break
+        if t.i == tok.i:
+            out.append(t)
+            continue
+        path = [t, *t.ancestors]
+        chain = path[:[x.i for x in path].index(tok.i)]
+        if any(x.dep_ in ("relcl", "acl", "appos", "prep", "punct", "conj", "cc") for x in chain):
+            continue
+        out.append(t)
+    return out
+
+
+def _np_actor(tok, context) -> Actor | None:
+    """The actor a noun phrase names: its possessor, its modifiers, or for units and vehicles an of/in phrase."""
+    if tok.pos_ == "PRON" or tok.lower_ in ("whose", "who", "which"):
+        return _resolve_pronoun(tok, context)
+    for c in tok.children:
+        if c.dep_ == "poss" and (c.pos_ == "PRON" or c.lower_ in ("whose", "its", "their")):
+            found = _np_actor(c, context)
             if found:
                 return found
-        if child.dep_ == "prep" and child.lower_ in ("with", "against", "to", "on"):
+    found = actor_of(_left_tokens(tok))
+    if found:
+        return found
+    if MILITARY_CONTEXT.fullmatch(tok.text) or VEHICLE_SUBJECT.search(tok.text) or UNIT_HEAD.match(tok.text):
+        for c in tok.children:
+            if c.dep_ == "prep" and c.lower_ in ("of", "in", "from"):
+                for p in c.children:
+                    if p.dep_ == "pobj":
+                        found = _np_actor(p, context)
+                        if found:
+                            return found
+    return None
+
+
+def _actor_for(tok, context, seen=None) -> Actor | None:
+    seen = seen or set()
+    if tok.i in seen:
+        return None
+    seen.add(tok.i)
+    for child in tok.children:
+        if child.dep_ in ("nsubj", "poss"):
+            found = _np_actor(child, context)
+            if found:
+                return found
+        if child.dep_ == "agent":
             for p in child.children:
-                found = actor_of(list(p.subtree))
+                found = _np_actor(p, context)
                 if found:
                     return found
+    if any(c.dep_ == "nsubj" and c.lower_ in ("it", "they") for c in tok.children) and context is not None:
+        return context.speaker or context.last_actor
+    if tok.pos_ in ("NOUN", "PROPN"):
+        for child in tok.children:
+            if child.dep_ == "prep" and child.lower_ == "between":
+                for p in child.children:
+                    if p.dep_ == "pobj":
+                        found = _np_actor(p, context)
+                        if found:
+                            return found
+        for child in tok.children:
+            if child.dep_ in ("amod", "compound", "nmod") and not _is_verb(child):
+                found = actor_of([child])
+                if found:
+                    return found
+            if child.dep_ == "prep" and (child.lower_ == "by" or (child.lower_ == "of" and context is not None
+                                                                  and context.movement)):
+                for p in child.children:
+                    if p.dep_ == "pobj":
+                        found = _np_actor(p, context)
+                        if found:
+                            return found
+        if tok.dep_ in ("dobj", "pobj", "attr") and tok.head.lemma_.lower() in LIGHT_VERBS | {"for", "in"}:
+            verb = tok.head if tok.dep_ != "pobj" else tok.head.head
+            return _actor_for(verb, context, seen)
+        if tok.dep_ in ("nsubj", "nsubjpass"):
+            return None
+        return None
+    # Passive verbs: the theme's nationality ("a Russian convoy could be seen") acts for movements.
+    for child in tok.children:
+        if child.dep_ == "nsubjpass":
+            found = _np_actor(child, context)
+            if found and context is not None and context.movement:
+                return found
+    if tok.dep_ == "acl" and tok.head.dep_ in ("dobj", "attr", "nsubj") and tok.head.head != tok.head:
+        # "had no plans to withdraw", "the decision to deploy": the planner acts.
+        return _actor_for(tok.head.head, context, seen)
+    if tok.dep_ == "xcomp":
+        for c in tok.head.children:
+            if c.dep_ == "dobj":
+                found = _np_actor(c, context)
+                if found:
+                    return found
+                break
+    if tok.dep_ in ("conj", "xcomp", "advcl") and tok.head != tok:
+        return _actor_for(tok.head, context, seen)
     return None
+
+
+def _target_for(tok, actor: Actor | None, context, type_: str) -> Actor | None:
+    found = None
+    passive = any(c.dep_ == "auxpass" for c in tok.children)
+    for child in tok.children:
+        if found:
+            break
+        if child.dep_ in ("dobj", "dative") and type_ not in MOVEMENT:
+            found = _np_actor(child, context)
+        elif child.dep_ == "nsubjpass" and type_ not in MOVEMENT:
+            found = _np_actor(child, context)
+        elif child.dep_ == "prep" and child.lower_ == "between":
+            pobj = [p for p in child.children if p.dep_ == "pobj"]
+            conj = [c for p in pobj for c in p.children if c.dep_ == "conj"]
+            if conj:
+                found = _np_actor(conj[0], context)
+        elif child.dep_ == "prep" and child.lower_ in ("with", "against", "to", "on", "at", "from", "for", "of"):
+            if type_ in MOVEMENT and child.lower_ not in ("against", "with"):
+                continue
+            if tok.pos_ in ("NOUN", "PROPN") and child.lower_ == "of" and type_ in MOVEMENT:
+                continue
+            for p in child.children:
+                if p.dep_ == "pobj":
+                    found = _np_actor(p, context)
+                    if found:
+                        break
+    if found and actor and found.country == actor.country and found.name == actor.name:
+        return None
+    return found
+
+
+# --------------------------------------------------------------------------- clauses and grouping
+
+
+def _clause(tok):
+    """The verb whose clause holds a trigger: participles and infinitives attach to their head verb."""
+    t = tok
+    for _ in range(12):
+        if _is_verb(t) and t.pos_ != "AUX":
+            loose = t.dep_ in ("xcomp", "acl") or (
+                t.dep_ == "advcl" and t.tag_ == "VBG" and not any(c.dep_ == "mark" for c in t.children)) or (
+                t.dep_ == "advcl" and t.tag_ == "VB" and any(c.lower_ == "to" and c.dep_ == "aux" for c in t.children)) or (
+                t.dep_ == "conj" and _is_verb(t.head) and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children))
+            if not loose:
+                return t
+        if t.head == t:
+            return t
+        t = t.head
+    return t
+
+
+def _same_occurrence(a: Candidate, b: Candidate) -> bool:
+    if a.type != b.type:
+        return False
+    if a.tok.lemma_ == b.tok.lemma_ and a.tok.dep_ != "conj" and b.tok.dep_ != "conj":
+        return True
+    return a.type in MOVEMENT or a.noun or b.noun
+
+
+@dataclass
+class _Context:
+    last_actor: Actor | None = None
+    movement: bool = False
+    movers: Counter = field(default_factory=Counter)
+    actors: dict[str, Actor] = field(default_factory=dict)
+    seen_nouns: set[str] = field(default_factory=set)
+    speaker: Actor | None = None  # the state or body speaking in the current sentence, for "X said it would ..."
+
+
+def _speaker_spans(analysis: Analysis, index: int) -> list[tuple[int, int]]:
+    return [m.span for m in analysis.mentions
+            if m.kind == "attribution" and m.sentence == index and m.label in SPEAKER_LABELS]
+
+
+def _cue_spans(analysis: Analysis, index: int) -> list[tuple[int, int]]:
+    return [m.span for m in analysis.mentions
+            if m.kind == "attribution" and m.sentence == index and m.label in ("NO_COMMENT", "UNCONFIRMED")]
+
+
+def _equipment_for(tok, parsed: ParsedSentence, equipment: list[Equipment], excluded) -> list[Equipment]:
+    """Equipment in the smallest enclosing phrase of the trigger that names any."""
+    usable = [e for e in equipment if not any(s <= e.span[0] < t for s, t in excluded)]
+    node = tok
+    while True:
+        sub = list(node.subtree)
+        lo, hi = parsed.span(sub[0])[0], parsed.span(sub[-1])[1]
+        inside = [e for e in usable if lo <= e.span[0] and e.span[1] <= hi]
+        if inside or node.head == node:
+            return _dedupe_equipment(inside)
+        if node.lemma_ in ("say", "tell") and node != tok:
+            return []
+        node = node.head
+
+
+def _subject_equipment(tok, parsed: ParsedSentence, equipment: list[Equipment]) -> list[Equipment]:
+    """Equipment named in the subject of the trigger's verb or of the verb it completes ("soldiers began loading")."""
+    out = []
+    node = tok
+    for _ in range(3):
+        for c in node.children:
+            if c.dep_ in ("nsubj", "nsubjpass"):
+                sub = list(c.subtree)
+                lo, hi = parsed.span(sub[0])[0], parsed.span(sub[-1])[1]
+                out.extend(e for e in equipment if lo <= e.span[0] and e.span[1] <= hi)
+                return out
+        if node.dep_ not in ("xcomp", "advcl", "conj", "pobj", "prep") or node.head == node:
+            break
+        node = node.head
+    return out
+
+
+def _dedupe_equipment(items: list[Equipment]) -> list[Equipment]:
+    """One entry per kind; a generic uncounted mention ("cargo planes") after a specific type is dropped."""
+    out: list[Equipment] = []
+    for e in items:
+        same = next((o for o in out if o.name == e.name), None)
+        if same is not None:
+            if same.count is None and e.count is not None:
+                out[out.index(same)] = e
+            continue
+        if e.count is None and e.name in ("cargo plane", "aircraft", "ship", "helicopter", "fighter jet") and any(
+                o.category == e.category and o.count is not None for o in out):
+            continue
+        out.append(e)
+    return out
 
 
 def code_events(analysis: Analysis) -> None:
-    """Events for every parsed sentence, at most one per trigger word."""
+    """Events for every parsed sentence: one per occurrence, several per sentence when it holds several."""
     doc_id = analysis.document.id
     text = analysis.document.text
-    last_actor: Actor | None = None
+    context = _Context()
+    pending_movers: list[Event] = []
     for index in sorted(analysis.parse):
         parsed: ParsedSentence = analysis.parse[index]
         s0, s1 = analysis.sentences[index]
         sentence = text[s0:s1]
+        speakers = _speaker_spans(analysis, index)
+        cues = _cue_spans(analysis, index)
+        excluded = speakers + cues
         equipment = find_equipment(sentence, s0)
-        seen: set[tuple[str, str | None, str]] = set()
+        context.speaker = None
+        for m in analysis.mentions:
+            if m.kind == "attribution" and m.sentence == index and m.label == "SAY":
+                speaker_tokens = [t for t in parsed.doc if m.span[0] <= parsed.span(t)[0] < m.span[1]]
+                context.speaker = actor_of(speaker_tokens)
+                if context.speaker:
+                    break
+        candidates: list[Candidate] = []
         for tok in parsed.doc:
-            coded = _trigger(tok)
-            if not coded:
+            start = parsed.span(tok)[0]
+            if any(s <= start < e for s, e in excluded):
                 continue
-            type_, subtype = coded
-            modality = _modality(tok)
-            key = (type_, subtype, modality)
-            if key in seen:
+            cand = _trigger(tok)
+            if cand is None:
                 continue
-            seen.add(key)
-            actor = _actor_for(tok, parsed.doc)
-            if actor is None and any(c.dep_ == "nsubj" and c.lower_ in ("it", "they") for c in tok.children):
-                actor = last_actor
-            if actor is not None:
-                last_actor = actor
-            t_span = parsed.span(tok)
-            for child in tok.children:
-                if child.dep_ == "prt":
-                    t_span = (t_span[0], parsed.span(child)[1])
-            analysis.events.append(Event(
-                id=Event.make_id(doc_id, t_span, type_, subtype),
-                doc_id=doc_id, type=type_, subtype=subtype,
+            # A definite noun naming again what an earlier sentence described ("the convoy had stopped").
+            if cand.noun and any(c.lower_ in ("the", "this", "that") for c in tok.children if c.dep_ == "det") \
+                    and tok.lemma_.lower() in context.seen_nouns and cand.type in MOVEMENT:
+                continue
+            candidates.append(cand)
+        groups: list[list[Candidate]] = []
+        for cand in candidates:
+            home = _clause(cand.tok)
+            for g in groups:
+                if _clause(g[0].tok) == home and _same_occurrence(g[0], cand) and \
+                        _modality(g[0].tok) == _modality(cand.tok) or (
+                        cand.noun and g[0].type == cand.type and g[0].subtype == cand.subtype
+                        and _modality(g[0].tok) == _modality(cand.tok)):
+                    g.append(cand)
+                    break
+            else:
+                groups.append([cand])
+        for g in groups:
+            best = min(g, key=lambda c: (SUBTYPE_PRIORITY.index(c.subtype) if c.subtype in SUBTYPE_PRIORITY else 99,
+                                         c.noun, c.tok.i))
+            verb = next((c for c in g if not c.noun), best)
+            context.movement = best.type in MOVEMENT
+            actor = None
+            for c in [verb, best, *g]:
+                actor = _actor_for(c.tok, context)
+                if actor:
+                    break
+            if actor is None and any(ch.dep_ == "nsubj" and ch.lower_ in ("it", "they") for c in g for ch in c.tok.children):
+                actor = context.last_actor
+            t_span = (parsed.span(best.tok)[0], parsed.span(best.end)[1])
+            if best.end.i < best.tok.i:
+                t_span = (parsed.span(best.tok)[0], parsed.span(best.tok)[1])
+            items: list[Equipment] = []
+            for c in g:
+                items.extend(_equipment_for(c.tok, parsed, equipment, speakers))
+                items.extend(_subject_equipment(c.tok, parsed, equipment))
+            items = _dedupe_equipment(sorted(items, key=lambda e: e.span))
+            if not best.subtype:
+                items = [e for e in items if e.category != "personnel"]
+            event = Event(
+                id=Event.make_id(doc_id, t_span, best.type, best.subtype),
+                doc_id=doc_id, type=best.type, subtype=best.subtype,
                 trigger=text[t_span[0]:t_span[1]], trigger_span=t_span,
-                sentence=sentence, span=(s0, s1), actor=actor, target=_target_for(tok),
-                equipment=[e for e in equipment if e.category != "personnel" or subtype],
-                modality=modality,
-            ))
+                sentence=sentence, span=(s0, s1), actor=actor,
+                target=_target_for(verb.tok, actor, context, best.type),
+                equipment=items, modality=_modality(verb.tok),
+            )
+            analysis.events.append(event)
+            if actor is not None:
+                context.last_actor = actor
+                if best.type in MOVEMENT and actor.country:
+                    context.movers[actor.country] += 1
+                    context.actors.setdefault(actor.country, actor)
+            elif best.type in MOVEMENT:
+                pending_movers.append(event)
+            for c in g:
+                if c.noun:
+                    context.seen_nouns.add(c.tok.lemma_.lower())
+    # Light document coreference: a movement without a stated actor belongs to the
+    # document's main mover when there is one (the cargo plane in a report on Russia's withdrawal).
+    if context.movers:
+        country, _ = context.movers.most_common(1)[0]
+        main = context.actors[country]
+        for event in pending_movers:
+            if event.actor is None and (event.equipment or MILITARY_CONTEXT.search(event.sentence)):
+                event.actor = Actor(name=_country_name(main), country=country, text=None, span=None)
+
+
+def _country_name(actor: Actor) -> str:
+    for entry in actor_table().values():
+        if entry.code == actor.country and not entry.group:
+            return entry.name
+    return actor.name
 
 
 def code_no_comment(analysis: Analysis) -> None:
@@ -287,6 +984,10 @@ def code_no_comment(analysis: Analysis) -> None:
         parsed = analysis.parse[m.sentence]
         s0, s1 = analysis.sentences[m.sentence]
         subject = [t for t in parsed.doc if parsed.span(t)[1] <= m.span[0]]
+        # The asked party is the subject phrase just before the cue, not the whole sentence start.
+        clause_start = max((i for i, t in enumerate(subject) if t.text in (",", ";", "—") or t.lower_ in ("but", "and")),
+                           default=-1)
+        subject = subject[clause_start + 1:]
         analysis.events.append(Event(
             id=Event.make_id(doc_id, m.span, "OTHER", "no_comment"), doc_id=doc_id, type="OTHER",
             subtype="no_comment", trigger=m.text, trigger_span=m.span, sentence=text[s0:s1], span=(s0, s1),
@@ -297,3 +998,55 @@ def code_no_comment(analysis: Analysis) -> None:
             analysis.mentions.append(Mention("attribution", text[who[0]:who[1]], who, "SAY", m.sentence,
                                              {"anonymous_cue": False, "pronoun": False}))
     analysis.mentions.sort(key=lambda x: x.span[0])
+
+
+COOPERATIVE = {"CONSULT", "SUPPORT", "AID", "CONCEDE", "COOPERATE", "AGREE"}
+CONFLICTUAL = {"SANCTION", "COERCE", "ASSAULT", "PROTEST", "RETREAT", "THREATEN"}
+DEONTIC = {"must", "should", "ought"}
+
+
+def plover_type(event: Event, analysis: Analysis) -> str:
+    """The PLOVER category the codebook gives this event, which can differ from its action type.
+
+    PLOVER codes what the source does in saying it: a promise or stated intention to
+    cooperate ("Finland will give Tanzania a grant") is AGREE, a stated intention to act
+    against someone ("would boycott", "may halt mediation if ...") is THREATEN, a refusal to
+    cooperate ("would not meet demands") is REJECT, a statement that someone must act
+    ("said China must drop barriers") is REQUEST, and sending peacekeepers is AID.
+    forcewatch keeps the action's own type with a modality (a future withdrawal stays
+    RETREAT/withdraw, modality future), so this mapping is applied only when PLOVER
+    categories are asked for.
+    """
+    type_ = event.type
+    tok = _token_at(analysis, event.trigger_span[0], event.span)
+    if tok is not None:
+        node = tok
+        for _ in range(4):
+            if any(c.dep_ == "aux" and c.lower_ in DEONTIC for c in node.children) or \
+                    any(c.lemma_ == "have" and c.i + 1 < len(c.doc) and c.doc[c.i + 1].lower_ == "to" for c in node.children):
+                if node.dep_ in ("ccomp", "conj") or any(c.dep_ == "nsubj" for c in node.children):
+                    return "REQUEST"
+            if node.dep_ not in ("xcomp", "conj", "pobj", "prep", "dobj") or node.head == node:
+                break
+            node = node.head
+    if type_ in ("MOBILIZE",) and re.search(r"\bpeacekeep", event.sentence, re.I):
+        return "AID"
+    if event.modality == "future":
+        if type_ in COOPERATIVE:
+            return "AGREE"
+        if type_ in CONFLICTUAL:
+            return "THREATEN"
+    if event.modality == "negated" and type_ in COOPERATIVE | {"REQUEST"}:
+        return "REJECT"
+    return type_
+
+
+def _token_at(analysis: Analysis, char: int, sentence_span):
+    index = analysis.sentences.index(sentence_span)
+    parsed = (analysis.parse or {}).get(index)
+    if parsed is None:
+        return None
+    for tok in parsed.doc:
+        if parsed.offset + tok.idx == char:
+            return tok
+    return None

@@ -30,7 +30,7 @@ _LAST_WORD = re.compile(r"([\w.]+)$")
 def _is_boundary(line: str, m: re.Match) -> bool:
     if not m.group(1).startswith("."):
         return True
-    word = _LAST_WORD.search(line, 0, m.start(1))
+    word = _LAST_WORD.search(line, max(0, m.start(1) - 24), m.start(1))  # a short window: no rescans
     if word is None:
         return True
     w = word.group(1)

@@ -3,8 +3,11 @@
 Weekday names mean the most recent such day on or before publication (news
 reports the past); a month and day without a year takes the year that puts it
 on or before publication; years and months keep their coarser precision.
-Without a publication date, relative expressions stay unresolved rather than
-guessed.
+Ranges ("between 2014 and 2016", "since the early Cold War") keep both ends;
+"since X" runs to the publication date. Without a publication date, relative
+expressions stay unresolved rather than guessed. Each event takes the date
+closest to its trigger in the dependency tree, so one sentence can carry a
+background event ("in 2015") beside a recent one ("on Sunday").
 """
 
 from __future__ import annotations
@@ -25,6 +28,31 @@ def resolve_date(m: Mention, published: date | None) -> TimeSpan | None:
     """One date mention to a TimeSpan, or None when it cannot be pinned down."""
     text = m.text.strip()
     low = text.lower()
+    span = _resolve(m, text, low, published)
+    if span is not None and m.data.get("prep") == "since" and published is not None and published > span.start:
+        span.end = published  # "since 2015": from then until the report
+    return span
+
+
+def _resolve(m: Mention, text: str, low: str, published: date | None) -> TimeSpan | None:
+    if m.label == "ERA":
+        return _era(m, low, published)
+    if m.label == "RANGE":
+        years = [int(y) for y in re.findall(r"\d{2,4}", text)]
+        first, last = years[0], years[-1]
+        if last < 100:
+            last += first // 100 * 100
+        if last >= first:
+            return TimeSpan(date(first, 1, 1), date(last, 12, 31), "year", text, m.span)
+        return None
+    if re.search(r"\b(?:last|this|next|earlier this|later this) year\b", low):
+        if published is None:
+            return None
+        year = published.year + (-1 if low.startswith("last") else 1 if low.startswith("next") else 0)
+        end = date(year, 12, 31)
+        if year == published.year and "later" not in low:
+            end = published
+        return TimeSpan(date(year, 1, 1), end, "year", text, m.span)
     if m.label == "YEAR" or re.fullmatch(r"(?:19|20)\d{2}", text):
         year = int(re.search(r"(?:19|20)\d{2}", text).group())
         return TimeSpan(date(year, 1, 1), date(year, 12, 31), "year", text, m.span)
@@ -57,6 +85,36 @@ def resolve_date(m: Mention, published: date | None) -> TimeSpan | None:
     return _dateparser(m, published)
 
 
+# Named periods news refers to, as (first year, last year).
+ERAS = {
+    "cold war": (1947, 1991), "second world war": (1939, 1945), "world war ii": (1939, 1945),
+    "world war two": (1939, 1945), "world war 2": (1939, 1945), "first world war": (1914, 1918),
+    "world war i": (1914, 1918), "world war one": (1914, 1918), "world war 1": (1914, 1918),
+    "soviet era": (1922, 1991), "soviet times": (1922, 1991),
+}
+
+
+def _era(m: Mention, low: str, published: date | None) -> TimeSpan | None:
+    """'since the early Cold War' -> 1947..(publication), year precision; early/mid/late take a third."""
+    name = next((k for k in sorted(ERAS, key=len, reverse=True) if k in low), None)
+    if name is None:
+        return None
+    first, last = ERAS[name]
+    third = (last - first + 1) / 3
+    if re.search(r"\b(?:early|first)\b", low):
+        last = int(first + third - 1)
+    elif re.search(r"\bmid\b", low):
+        first, last = int(first + third), int(first + 2 * third - 1)
+    elif re.search(r"\b(?:late|final)\b", low):
+        first = int(last - third + 1)
+    start, end = date(first, 1, 1), date(last, 12, 31)
+    if low.startswith("since") and published is not None:
+        end = published
+    elif low.startswith(("after",)) and published is not None:
+        start, end = end, published
+    return TimeSpan(start, end, "year", m.text, m.span)
+
+
 def _dateparser(m: Mention, published: date | None) -> TimeSpan | None:
     import dateparser
 
@@ -77,7 +135,9 @@ def _dateparser(m: Mention, published: date | None) -> TimeSpan | None:
 
 
 def resolve_times(analysis: Analysis) -> None:
-    """Give each event the date mention nearest its trigger in the same sentence, else the document date."""
+    """Give each event the date mention its trigger governs, else the one closest to it in
+    the sentence's dependency tree (ties go to the nearer one in the text), else the
+    document date, marked inferred."""
     published = analysis.document.published
     by_sentence: dict[int, list[tuple[Mention, TimeSpan]]] = {}
     for m in analysis.mentions:
@@ -85,10 +145,47 @@ def resolve_times(analysis: Analysis) -> None:
             span = resolve_date(m, published)
             if span is not None:
                 by_sentence.setdefault(m.sentence, []).append((m, span))
+    index_of = {s: i for i, s in enumerate(analysis.sentences)}
     for event in analysis.events:
-        index = next(i for i, s in enumerate(analysis.sentences) if s == event.span)
+        index = index_of.get(event.span)
         options = by_sentence.get(index)
         if options:
-            _, event.time = min(options, key=lambda o: abs(o[0].span[0] - event.trigger_span[0]))
+            parsed = (analysis.parse or {}).get(index)
+            _, event.time = min(options, key=lambda o: (not _governs(parsed, event.trigger_span[0], o[0].span[0]),
+                                                        _tree_distance(parsed, event.trigger_span[0], o[0].span[0]),
+                                                        abs(o[0].span[0] - event.trigger_span[0])))
         elif published is not None:
             event.time = TimeSpan(published, published, "day", None, None, inferred=True)
+
+
+def _governs(parsed, head_char: int, char: int) -> bool:
+    """True when the token at ``char`` lies in the subtree of the token at ``head_char``."""
+    if parsed is None:
+        return False
+    head, tok = _token_at(parsed, head_char), _token_at(parsed, char)
+    if head is None or tok is None:
+        return False
+    return tok.i == head.i or head.i in {t.i for t in tok.ancestors}
+
+
+def _tree_distance(parsed, a: int, b: int) -> int:
+    """Edges between the tokens at two document offsets in a parsed sentence (0 without a parse)."""
+    if parsed is None:
+        return 0
+    ta, tb = _token_at(parsed, a), _token_at(parsed, b)
+    if ta is None or tb is None:
+        return 0
+    up_a = [ta.i] + [t.i for t in ta.ancestors]
+    up_b = [tb.i] + [t.i for t in tb.ancestors]
+    common = next((i for i in up_a if i in up_b), None)
+    if common is None:
+        return len(up_a) + len(up_b)
+    return up_a.index(common) + up_b.index(common)
+
+
+def _token_at(parsed, char: int):
+    local = char - parsed.offset
+    for tok in parsed.doc:
+        if tok.idx <= local < tok.idx + len(tok.text) or tok.idx >= local:
+            return tok
+    return None
