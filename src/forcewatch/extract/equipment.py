@@ -30,9 +30,12 @@ QUALIFIERS = {
 _COUNT = re.compile(
     r"(?:(?P<qual>at least|more than|over|about|around|roughly|nearly|up to|at most|almost|approximately|some)\s+)?"
     r"(?<![\w.-])(?P<num>\d[\d,]*|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
-    r"(?:\s+(?:of\s+(?:the\s+)?)?(?:[A-Za-z'’-]+\s+){0,3})?$",
+    r"(?:\s+(?:of\s+(?:the\s+)?)?(?:[A-Za-z.'’-]+\s+){0,3})?$",
     re.IGNORECASE,
 )
+
+
+_MONTH_BEFORE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -89,6 +92,9 @@ def _count_before(text: str, start: int, plural: bool) -> tuple[int | None, str 
     if not m:
         return None, None
     num = m.group("num").lower().replace(",", "")
+    lead = window[:m.start("num")]
+    if num.isdigit() and (_MONTH_BEFORE.search(lead) or (len(num) == 4 and re.search(r"\b(?:in|since|by|of|until)\s+$", lead))):
+        return None, None  # "on December 9 showed frigates", "in 2017 warships": a date, not a count
     if num in ("a", "an") and (plural or re.search(r"\bof\b", m.group(), re.IGNORECASE)):
         return None, None
     value = int(num) if num.isdigit() else NUMBER_WORDS.get(num)

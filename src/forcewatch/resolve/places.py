@@ -599,7 +599,8 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
             continue
         if _is_actor_word(m, place, event) or _is_subject(text, m, trigger, place):
             continue
-        own_subject = bool(_OWN_VERB.match(text[m.span[1]:m.span[1] + 30]))
+        own_subject = bool(_OWN_VERB.match(text[m.span[1]:m.span[1] + 30])) and not _AFTER_PREPOSITION.search(
+            text[max(0, m.span[0] - 20):m.span[0]])  # "forces from Chad was completed": Chad is no subject
         adjacent = m.span[1] <= trigger[0] and _is_subject(text, m, trigger)
         if own_subject and not adjacent and (place.kind == "country" or (place.geonames_id or 0) in capitals()):
             continue  # "... while Damascus is sending troops": a capital doing something else
@@ -639,6 +640,7 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
     return best("location"), best("origin"), best("destination")
 
 
+_AFTER_PREPOSITION = re.compile(r"\b(?:in|at|near|outside|from|to|towards|into|off|of)\s+(?:the\s+)?$")
 _OWN_VERB = re.compile(r"\s+(?:is|was|are|were|has|have|had|will|would|said|says|sent|sends|announced|denied|"
                        r"accused|warned|insisted|claimed|reported)\b")
 _CAPITALS: set[int] | None = None

@@ -1,0 +1,127 @@
+"""The event coder on sentences written for these tests (not the lexicon's tuning cases), and the
+force-posture cases the bench scores."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from forcewatch.extract.equipment import find_equipment
+from forcewatch.records import Document
+
+CASES = Path(__file__).resolve().parents[2] / "bench" / "data" / "force_posture_cases.yaml"
+
+
+def code(pipeline, text: str, published: date | None = date(2025, 2, 14)):
+    return pipeline(Document(id=Document.make_id(text), text=text, published=published)).events
+
+
+def one(events, subtype=None, type_=None, trigger=None):
+    found = [e for e in events if (subtype is None or e.subtype == subtype) and (type_ is None or e.type == type_)
+             and (trigger is None or trigger in e.trigger)]
+    assert len(found) == 1, [(e.type, e.subtype, e.trigger) for e in events]
+    return found[0]
+
+
+def test_one_sentence_two_events_one_negated(pipeline):
+    events = code(pipeline, "Britain is pulling its Typhoon jets out of Cyprus, but it will not leave its radar "
+                            "station at Mount Olympus, the defence ministry said.")
+    withdrawals = [e for e in events if e.subtype == "withdraw"]
+    assert sorted(e.modality for e in withdrawals) == ["asserted", "negated"]
+    assert all(e.actor and e.actor.country == "GBR" for e in withdrawals)  # "it" is Britain
+
+
+def test_nominal_trigger_nationality_actor_origin_and_month(pipeline):
+    e = one(code(pipeline, "The withdrawal of French forces from Chad was completed in January, officials said."),
+            "withdraw")
+    assert (e.type, e.trigger, e.actor.country) == ("RETREAT", "withdrawal", "FRA")
+    assert e.origin is not None and e.origin.country == "TD"
+    assert (e.time.start, e.time.end, e.time.precision) == (date(2025, 1, 1), date(2025, 1, 31), "month")
+
+
+def test_capital_and_kremlin_stand_for_the_state(pipeline):
+    events = code(pipeline, "The Kremlin said it had sent two Pantsir systems to the base. "
+                            "Moscow denied that its ships had left Tartus.")
+    deploy = one(events, "deploy")
+    assert deploy.actor.country == "RUS"
+    assert [(q.name, q.count) for q in deploy.equipment] == [("Pantsir", 2)]
+    depart = one(events, "depart")
+    assert depart.modality == "negated" and depart.actor.country == "RUS"
+    assert depart.location is not None and "Tartus" in depart.location.name
+
+
+def test_counts_models_and_year_rollover(pipeline):
+    e = one(code(pipeline, "At least three Il-76 transport aircraft and two Su-24 bombers landed at Khmeimim on "
+                           "December 28, a flight tracker said.", published=date(2025, 1, 3)), "arrive")
+    assert {(q.name, q.count, q.count_qualifier) for q in e.equipment} == {("Il-76", 3, "at_least"), ("Su-24", 2, "exact")}
+    assert e.time.start == date(2024, 12, 28)
+    assert e.location is not None and e.location.name.startswith("Hmeimim")
+
+
+def test_count_across_an_actor_name_and_last_week(pipeline):
+    e = one(code(pipeline, "Four U.S. Navy destroyers docked in Souda Bay last week."), "arrive")
+    assert e.actor.country == "USA"
+    assert [(q.name, q.count) for q in e.equipment] == [("destroyer", 4)]
+    assert (e.time.start, e.time.end) == (date(2025, 2, 3), date(2025, 2, 9))  # Monday to Sunday before 14 Feb
+
+
+def test_model_numbers_and_dates_are_not_counts():
+    items = find_equipment("An An-124 and a C-17 were seen on December 9 beside 12 Su-35 fighters.")
+    counts = {q.name: q.count for q in items}
+    assert counts["An-124"] == 1 and counts["C-17"] == 1 and counts["Su-35"] == 12
+    assert find_equipment("Satellite images on December 9 showed frigates in port.")[0].count is None
+
+
+def test_future_and_hedged_modality(pipeline):
+    patrol = one(code(pipeline, "Chinese coast guard vessels will patrol the disputed shoal next month, Beijing said."),
+                 "presence")
+    assert (patrol.actor.country, patrol.modality, patrol.time.precision) == ("CHN", "future", "month")
+    assert patrol.time.start == date(2025, 3, 1)
+    moved = code(pipeline, "Iran may have moved drones to the airfield, an analyst said.")
+    assert [(e.type, e.modality) for e in moved if e.type == "MOBILIZE"] == [("MOBILIZE", "hedged")]
+
+
+def test_lease_duration_is_not_a_date(pipeline):
+    e = one(code(pipeline, "Moscow was granted a 49-year lease on the port in 2017."), "basing")
+    assert e.type == "COOPERATE"
+    assert (e.time.start, e.time.end, e.time.precision) == (date(2017, 1, 1), date(2017, 12, 31), "year")
+
+
+def test_no_time_cue_takes_the_publication_date_marked_inferred(pipeline):
+    e = one(code(pipeline, "Turkish troops crossed into northern Iraq, the army said."), "transit")
+    assert e.actor.country == "TUR"
+    assert e.time.start == date(2025, 2, 14) and e.time.inferred and e.time.text is None
+
+
+def test_common_words_need_military_context(pipeline):
+    assert not [e for e in code(pipeline, "Oil prices moved higher on Monday as traders weighed the outlook.")
+                if e.type == "MOBILIZE"]
+    assert not [e for e in code(pipeline, "She left the company in March to head a start-up.")
+                if e.type in ("RETREAT", "MOBILIZE")]
+
+
+def test_conflict_and_reaction(pipeline):
+    events = code(pipeline, "Israeli jets struck targets near Damascus overnight, and Syria condemned the attack.")
+    assert one(events, type_="ASSAULT").actor.country == "ISR"
+    assert one(events, type_="ACCUSE").actor.country == "SYR"
+
+
+def test_force_posture_cases(pipeline):
+    """Every expected event of the bench's cases is coded with its type, subtype and actor."""
+    cases = yaml.safe_load(CASES.read_text("utf-8"))
+    expected = matched = 0
+    misses = []
+    for case in cases:
+        events = code(pipeline, case["text"], case["published"])
+        for want in case["events"]:
+            expected += 1
+            hit = any(e.type == want["type"] and e.subtype == want.get("subtype")
+                      and (e.actor.country if e.actor else None) == want.get("actor") for e in events)
+            matched += hit
+            if not hit:
+                misses.append((case["text"][:60], want["type"], want.get("subtype")))
+    assert expected >= 25
+    assert matched / expected >= 0.9, misses
