@@ -97,7 +97,7 @@ def build(db: Path, n: int) -> None:
         FROM e2;
     """)
     # Each document's text is its ten sentences; each event's span points at its own sentence.
-    con.execute(f"""
+    con.execute("""
         INSERT INTO documents (id, path, url, title, published, outlet, media_type, text)
         SELECT doc_id, NULL, 'https://example.org/' || doc_id, 'Generated report ' || doc_id, min(d), 'bench',
                'text', string_agg(sentence, ' ' ORDER BY i)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import pytest
 import yaml
 
 from forcewatch.extract.equipment import find_equipment

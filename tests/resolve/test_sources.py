@@ -12,7 +12,6 @@ from forcewatch.extract.attribution import find_attributions
 from forcewatch.extract.events import code_events, code_no_comment
 from forcewatch.pipeline import Pipeline
 from forcewatch.records import Document, Event, Source
-from forcewatch.resolve import sources
 from forcewatch.resolve.sources import grade_reliability, resolve_sources
 
 REPO = Path(__file__).resolve().parents[2]
@@ -288,3 +287,23 @@ def test_sample_grades_are_explained(sample):
         if e.source.span is not None:
             assert sample.document.text[e.source.span[0]:e.source.span[1]] == e.source.text
     assert not any(e.credibility.startswith("F") for e in sample.events)  # Reuters relays every source
+
+
+def test_attribution_outside_the_clause_tree_terminates():
+    """An attribution verb that is not an ancestor of another once sent the parent search round the
+    parse's root forever; the sentence must now come back, graded, within seconds."""
+    import signal
+
+    def hang(*_):
+        raise AssertionError("source resolution did not terminate")
+
+    text = ("A German minister has called off a planned visit to Niger after a state of emergency was declared "
+            "in the former colony, the ministry said on Friday.")
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(20)
+    try:
+        analysis = Pipeline()(Document(id=Document.make_id(text), text=text, published=date(2020, 1, 1)))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert analysis.events and all(e.source.kind == "official" for e in analysis.events)

@@ -110,7 +110,7 @@ def _subject(verb):
             return child
         if child.dep_ in ("nsubj", "nsubjpass"):
             return None
-    if verb.dep_ in ("conj", "xcomp") and verb.head is not verb:
+    if verb.dep_ in ("conj", "xcomp") and verb.head.i != verb.i:
         head = verb.head
         # "X said the flights carried aid and denied that ...", parsed with "denied" joined to "carried":
         # a speech verb joined to a reported clause belongs to the reporter.
@@ -295,7 +295,7 @@ def _asked(analysis: Analysis, parsed: ParsedSentence, index: int, start: int, e
     if not verbs:
         return
     verb = min(verbs, key=lambda t: sum(1 for _ in t.ancestors))
-    while verb.dep_ in ("xcomp", "aux") and verb.head is not verb:
+    while verb.dep_ in ("xcomp", "aux") and verb.head.i != verb.i:
         verb = verb.head
     subj = _subject(verb)
     if verb.lemma_.lower() == "reach":  # "Reuters could not reach the ministry for comment": the ministry
@@ -380,7 +380,7 @@ def _cue_scope(parsed: ParsedSentence, start: int, end: int, sentence: tuple[int
     if not verbs:
         return sentence
     head = min(verbs, key=lambda t: sum(1 for _ in t.ancestors))
-    while head.dep_ in ("xcomp", "aux") and head.head is not head:
+    while head.dep_ in ("xcomp", "aux") and head.head.i != head.i:
         head = head.head
     if head.dep_ in ("relcl", "acl"):
         return sentence  # "The footage, which could not be verified, shows ...": about the source itself

@@ -746,7 +746,6 @@ def _actor_for(tok, context, seen=None) -> Actor | None:
 
 def _target_for(tok, actor: Actor | None, context, type_: str) -> Actor | None:
     found = None
-    passive = any(c.dep_ == "auxpass" for c in tok.children)
     for child in tok.children:
         if found:
             break

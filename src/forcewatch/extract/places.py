@@ -517,7 +517,7 @@ def _compounds(doc: _Doc, index: int, s0: int, sentence: str) -> None:
             continue
         pos = m.start(1)
         for part in token.split("-"):
-            start, end = s0 + pos, s0 + pos + len(part)
+            start = s0 + pos
             pos += len(part) + 1
             part = part.rstrip(".") if not re.search(r"\.\w", part) else part
             if len(part) < 2 or not part[0].isupper():

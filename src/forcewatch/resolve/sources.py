@@ -585,7 +585,7 @@ def _path_hedges(trigger, stop) -> tuple[list, list]:
                     hedges.append(c)
             elif c.dep_ in ("advmod", "acomp") and c.lemma_.lower() in HEDGE_WORDS:
                 hedges.append(c)
-        if node.head is node:
+        if node.head.i == node.i:
             break
         node = node.head
     return hedges, observations
@@ -743,7 +743,7 @@ def _reported_within(analysis: Analysis, inner: Mention, outer: Mention) -> bool
     if parsed is None or i is None or o is None:
         return True
     node = parsed.doc[i]
-    while node.i != o and node.head is not node:
+    while node.i != o and node.head.i != node.i:
         if node.dep_ in ("advcl", "relcl", "acl"):
             return False
         node = node.head
