@@ -39,7 +39,7 @@ from pathlib import Path
 
 import yaml
 
-SCHEMA = 12
+SCHEMA = 14
 
 PLACES_DDL = """
 CREATE TABLE IF NOT EXISTS places (
@@ -196,6 +196,10 @@ def _add_regions(rows: _Rows) -> None:
                  geonames_id=entry.get("geonames_id"), aliases=entry.get("aliases", []))
 
 
+_GENERIC_AIRPORT_WORD = re.compile(r"(?:State|County|Regional|Municipal|International|Memorial|Field|Air|Army|Naval|"
+                                   r"Airport|Airfield|Airpark|Heliport|Executive|Intl|Metropolitan|City|Downtown)\b")
+
+
 def _add_airfields(rows: _Rows) -> None:
     import airportsdata
 
@@ -206,6 +210,13 @@ def _add_airfields(rows: _Rows) -> None:
         if short != name and len(short) > 3:
             # 'Al Khadim Airport' is also 'Al Khadim air base' / 'Al Khadim airfield'.
             aliases += [f"{short} air base", f"{short} airbase", f"{short} airfield", f"{short} airport"]
+        # 'London Heathrow Airport' is 'Heathrow', 'Amsterdam Airport Schiphol' is 'Schiphol'.
+        city = (a.get("city") or "").strip()
+        bare = re.sub(r"^Airport\s+", "", short[len(city):].strip()) if city and short.startswith(city + " ") else ""
+        if not bare and name.startswith(f"{city} Airport "):
+            bare = name[len(city) + len(" Airport "):]
+        if len(bare) > 3 and bare[0].isupper() and not _GENERIC_AIRPORT_WORD.match(bare):
+            aliases += [bare, f"{bare} Airport", f"{bare} International Airport"]
         military = bool(re.search(r"\b(?:Air Base|Airbase|AB|Air Force|Military|Naval Air|RAF|NAS|AFB)\b", name))
         rows.add(name, name, a["lat"], a["lon"], "airfield", a.get("country") or None,
                  radius_km=3.0, feature="military" if military else "airport", source="airportsdata",
@@ -327,7 +338,7 @@ def _add_subdivisions(rows: _Rows, groups: dict) -> None:
         cc = sub.country_code
         if sub.parent_code is not None:
             continue
-        key = suffix.sub("", fold(sub.name))
+        key = suffix.sub("", fold(re.sub(r"\s*\[.*\]$", "", sub.name)))
         admin1 = sub.code.split("-")[1] if cc == "US" else None
         group = (cc, admin1) if admin1 else name_to_group.get((cc, key))
         if group and not admin1:
@@ -341,7 +352,7 @@ def _add_subdivisions(rows: _Rows, groups: dict) -> None:
             lat, lon, radius = pts[0][0], pts[0][1], 30.0
         else:
             continue
-        display = display_name(sub.name, [])
+        display = display_name(re.sub(r"\s*\[.*\]$", "", sub.name), [])
         kind_word = (sub.type or "").lower()
         aliases = [sub.name, display]
         if cc == "US":

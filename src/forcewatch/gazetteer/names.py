@@ -101,7 +101,10 @@ PLACE_DESPITE_COMMON = {
 REGION_DEMONYMS = {"African": "Africa", "European": "Europe", "Asian": "Asia", "Latin American": "South America",
                    "South American": "South America", "North American": "North America", "Middle Eastern": "Middle East",
                    "Mediterranean": "Mediterranean Sea", "Caucasian": "Caucasus", "Balkan": "Balkans",
-                   "Arctic": "Arctic Ocean", "Pacific": "Pacific Ocean", "Atlantic": "Atlantic Ocean"}
+                   "Arctic": "Arctic Ocean", "Pacific": "Pacific Ocean", "Atlantic": "Atlantic Ocean",
+                   "Central American": "Central America", "English": "England", "Scottish": "Scotland",
+                   "Welsh": "Wales", "Kurdish": "Kurdistan", "Kurds": "Kurdistan", "Arab": "Arabian Peninsula",
+                   "Arabs": "Arabian Peninsula", "Gulf Arab": "Gulf states"}
 
 # Capitalised words that end a place name rather than continue it ("in Corsica Thursday").
 DATE_WORDS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",

@@ -159,7 +159,7 @@ def _candidates(name: str, gazetteer: Gazetteer, fuzzy: bool = False) -> list[En
         # "EU", "UAE", "BC": acronyms name countries, states, regions or facilities, not villages
         big = [e for e in entries if e.kind not in ("city",) or e.population >= 1_000_000]
         entries = big or entries
-    if not entries and (fuzzy or len(name) >= 5):
+    if not entries and (fuzzy or len(name) >= 5) and not name.isupper():  # acronyms are not transliterated
         hits = gazetteer.fuzzy(name, 85.0)
         if hits:
             top = hits[0][1]
@@ -181,8 +181,10 @@ def _embedded(name: str, gazetteer: Gazetteer) -> list[Entry]:
             key = fold(phrase)
             if not key or key in NEVER_ALONE or key in COMMON_WORDS or len(key) < 3:
                 continue
+            # Only a place's own name: "Inn" in "Christopher Inn" is not Innsbruck's alternate name.
             found = [e for e in gazetteer.lookup(phrase)
-                     if e.kind in ("country", "admin", "region", "sea") or e.site_id or e.population >= 10_000]
+                     if (e.kind in ("country", "admin", "region", "sea") or e.site_id or e.population >= 10_000)
+                     and (e.site_id or key in (fold(e.name), fold(e.original or "")))]
             if found:
                 return found
     return []
