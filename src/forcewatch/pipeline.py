@@ -29,7 +29,7 @@ def default_components() -> list[tuple[str, Component]]:
 
     gazetteer = default_gazetteer()
     return [
-        ("places", lambda a: find_places(a, gazetteer)),
+        ("places", lambda a: find_places(a, gazetteer, context_sentences(a))),
         ("dates", find_dates),
         ("attribution", find_attributions),
         ("events", code_events),
@@ -38,6 +38,15 @@ def default_components() -> list[tuple[str, Component]]:
         ("resolve_times", resolve_times),
         ("resolve_sources", resolve_sources),
     ]
+
+
+def context_sentences(analysis: Analysis, lead: int = 3) -> list[int]:
+    """Sentences whose places matter to the events: the parsed ones, their neighbours and the lead
+    (headline, dateline). Places elsewhere in a long off-topic stretch add cost, not context."""
+    keep = set(range(min(lead, len(analysis.sentences))))
+    for i in analysis.relevant:
+        keep |= {i - 1, i, i + 1}
+    return sorted(i for i in keep if 0 <= i < len(analysis.sentences))
 
 
 class Pipeline:
@@ -71,6 +80,9 @@ class Pipeline:
 
         parse(batch)
         for analysis in batch:
+            if not analysis.relevant:
+                yield analysis  # nothing passed the screen: no sentence can hold an event
+                continue
             for _, component in self.components:
                 component(analysis)
             analysis.events.sort(key=lambda e: e.trigger_span[0])

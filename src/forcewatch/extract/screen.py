@@ -13,8 +13,10 @@ regular expression), finds three kinds of cue:
 A sentence is parsed when it holds a force cue, or an event cue together with
 an actor cue (a political event between states: "Greece demanded that ...").
 Its neighbours are parsed too when they add something the coder reads across
-sentences: an attribution ("Officials told Reuters."), an actor for a pronoun,
-or an event. Everything else (local news, sport, business) is never parsed.
+sentences: an attribution ("Officials told Reuters.") or a sentence opening with
+a pronoun or "the convoy" that refers back. Everything else (local news, sport,
+business) is never parsed, and a document with nothing to parse skips every
+later step.
 """
 
 from __future__ import annotations
@@ -36,15 +38,18 @@ FORCE_WORDS = {
     "missiles", "artillery", "howitzer", "howitzers", "bomber", "bombers", "fighters", "presence", "stationed",
     "airstrike", "airstrikes", "shelling", "invasion", "offensive", "ceasefire", "truce", "insurgent", "insurgents",
     "militant", "militants", "rebel", "rebels", "jihadist", "jihadists", "militia", "militias", "junta", "pentagon",
-    "kremlin", "nato", "lease", "leased", "leases", "sortie", "sorties", "airlift", "airlifted", "airlifts",
+    "kremlin", "nato", "sortie", "sorties", "airlift", "airlifted", "airlifts",
     "mercenary", "mercenaries", "pantsir", "iskander", "kalibr", "bayraktar", "shahed", "himars", "kinzhal",
-    "patriot", "ruslan", "hercules", "globemaster", "ifv", "ifvs", "apc", "apcs", "peacekeepers", "peacekeeping",
-    "brigade", "brigades", "battalion", "battalions", "regiment", "regiments", "division", "divisions",
+    "ruslan", "hercules", "globemaster", "peacekeepers", "peacekeeping",
+    "brigade", "brigades", "battalion", "battalions", "regiment", "regiments",
     "anchorage", "berthed", "docked", "moored", "anchored", "sailed", "landed", "grounded", "squadron", "squadrons",
 }
 FORCE_STEMS = ("withdr", "retreat", "evacuat", "deploy", "redeploy", "reinforc", "mobilis", "mobiliz", "militar",
-               "mercenar", "depart", "arriv", "anchor", "moor", "berth", "transit", "garrison", "peacekeep",
+               "mercenar", "arriv", "anchor", "berth", "garrison", "peacekeep",
                "demobili", "disengag", "airlift", "sealift", "invad", "bombard")
+# Words whose stem would also catch everyday words ("department", "transition", "Moore").
+FORCE_WORDS |= {"depart", "departs", "departed", "departing", "departure", "departures", "moored", "mooring",
+                "transit", "transits", "transited", "transiting"}
 FORCE_PHRASES = {
     ("took", "off"), ("take", "off"), ("takes", "off"), ("taken", "off"), ("taking", "off"), ("pull", "out"),
     ("pulled", "out"), ("pulling", "out"), ("pull", "back"), ("pulled", "back"), ("air", "base"), ("air", "bases"),
@@ -55,7 +60,7 @@ FORCE_PHRASES = {
     ("tanks", "and"), ("tanks", "or"), ("heavy", "equipment"), ("armoured", "vehicles"), ("armored", "vehicles"),
 }
 # Model designators: An-124, Su-24, S-400, MQ-9, T-72, BMP-2, F-16, C-17, TB2 ...
-DESIGNATOR = re.compile(r"^[a-z]{1,4}-?\d{1,3}[a-z]{0,3}s?$")
+DESIGNATOR = re.compile(r"^(?!mid-)[a-z]{1,4}-\d{1,3}[a-z]{0,3}s?$|^[a-z]{2,4}\d{1,3}[a-z]?s?$")
 _IRREGULAR = {
     "withdraw": "withdrew withdrawn", "take": "took taken", "leave": "left", "fly": "flew flown flies",
     "send": "sent", "fight": "fought", "strike": "struck", "seek": "sought", "meet": "met", "hold": "held",
@@ -162,7 +167,7 @@ def screen(analysis: Analysis) -> list[int]:
         for j in (i - 1, i + 1):
             if 0 <= j < len(sentences) and j not in keep:
                 s, e = sentences[j]
-                if j in events or (j == i + 1 and _PRONOUN_START.search(text, s, e)) or (
+                if (j == i + 1 and _PRONOUN_START.search(text, s, e)) or (
                         j in actors and _ATTRIBUTION.search(text, s, e)) or (e - s < 80 and _ATTRIBUTION.search(text, s, e)):
                     keep.add(j)
     return sorted(keep)

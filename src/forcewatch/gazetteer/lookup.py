@@ -220,7 +220,7 @@ class Gazetteer:
         skel = skeleton(key)
         results: list[tuple[Entry, float, str]] = []
         if len(skel) >= 2 and len(key) >= 4:
-            candidates = [k for k in self._skeletons().get(skel, ()) if k != key]
+            candidates = [k for k in self._skeleton_keys(skel) if k != key]
             candidates += [k for k in self._overlay if skeleton(k) == skel and k != key]
             user = self._user_query([skel], "skel")
             found = [(e, k) for k in candidates for e in self.lookup(k)]
@@ -238,15 +238,16 @@ class Gazetteer:
         self._fuzzy_cache[cache_key] = results
         return results
 
-    def _skeletons(self) -> dict[str, list[str]]:
+    def _skeleton_keys(self, skel: str) -> list[str]:
+        """Names sharing a consonant skeleton: one indexed query per skeleton, remembered."""
         if self._skel is None:
-            out: dict[str, list[str]] = {}
+            self._skel = {}
+        keys = self._skel.get(skel)
+        if keys is None:
             with self._lock:
-                rows = self.con.execute("SELECT DISTINCT skel, key FROM names").fetchall()
-            for skel, key in rows:
-                out.setdefault(skel, []).append(key)
-            self._skel = out
-        return self._skel
+                rows = self.con.execute("SELECT DISTINCT key FROM lookup WHERE skel = ?", [skel]).fetchall()
+            keys = self._skel[skel] = [r[0] for r in rows]
+        return keys
 
     def country(self, iso2: str) -> Entry | None:
         """The country entry for an ISO 3166-1 alpha-2 code."""
