@@ -169,3 +169,20 @@ def test_capital_as_doer_but_town_as_place(gaz):
     assert loc[0].text == "Palmyra" and loc[1].country == "SY"
     loc, _, dest = assign_roles(text, _event(text, "sending", "deploy"), pairs)
     assert dest[1].name == "Homs" and (loc is None or loc[1].name != "Damascus")
+
+
+def test_spatial_support_favours_the_candidate_near_the_other_names(gaz):
+    """Paris among Bonham, Honey Grove and Sulphur Springs is Paris, Texas: its candidate there has
+    neighbours from the other names; Paris, France has none."""
+    from forcewatch.resolve.places import _spatial_support
+
+    text = "Crews from Bonham, Honey Grove and Sulphur Springs drove to Paris."
+    names = [m for m in analysed(text, gaz).mentions if m.label in ("NAME", "FACILITY")]
+    paris = next(m for m in names if m.text == "Paris")
+    support = _spatial_support(names, gaz)
+    points = {(lat, lon): v for (span, lat, lon), v in support.items() if span == tuple(paris.span)}
+    texas = max(v for (lat, lon), v in points.items() if km((lat, lon), (33.66, -95.56)) < 20)
+    assert texas > 1.0 and texas == max(points.values())  # neighbours from several names, the most of any
+    assert not any(km((lat, lon), (48.85, 2.35)) < 50 for lat, lon in points)  # France: no support
+    assert km((place_of(resolved(text, gaz), "Paris").lat, place_of(resolved(text, gaz), "Paris").lon),
+              (33.66, -95.56)) < 20

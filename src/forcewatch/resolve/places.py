@@ -66,6 +66,7 @@ class Context:
     admins: Counter = field(default_factory=Counter)
     points: list[tuple[float, float, tuple]] = field(default_factory=list)  # lat, lon, span
     own: dict = field(default_factory=dict)  # span -> (country, admin1) that mention voted for
+    support: dict = field(default_factory=dict)  # (span, lat, lon) -> other names that have a candidate nearby
 
     @property
     def focus(self) -> str | None:
@@ -150,6 +151,7 @@ def score(e: Entry, ctx: Context | None, want: set[str] | None = None, within: l
         if ctx.points and e.kind not in ("country", "region", "sea"):
             near = _nearest_km(e.lat, e.lon, ctx.points, span)
             s += 3.0 if near < 50 else 2.0 if near < 200 else 1.0 if near < 600 else 0.0
+        s += 3.0 * min(ctx.support.get((span, e.lat, e.lon), 0.0), 3.0)
     return s
 
 
@@ -445,6 +447,61 @@ def _context(analysis: Analysis, gazetteer: Gazetteer, provisional: dict) -> Con
     return ctx
 
 
+SUPPORT_KM = 150.0
+
+
+def _spatial_support(names: list[Mention], gazetteer: Gazetteer) -> dict:
+    """For each candidate point of each ambiguous name: how many *other* names of the document have a
+    candidate within SUPPORT_KM, each weighted by 1/its number of candidates (an unambiguous
+    neighbour counts 1, a "Springfield" with thirty candidates hardly at all).
+
+    Local news names places near each other ("Paris", "Lamar County", "Clarksville" are all in
+    north-east Texas); the first, context-free guess for each ("Paris, France") cannot see that,
+    this can. Vectorised: one distance matrix per document."""
+    import numpy as np
+
+    owners, lats, lons, keys = [], [], [], []
+    by_key: dict[str, list[Mention]] = {}
+    for m in names:
+        by_key.setdefault(fold(mention_name(m)), []).append(m)
+    if len(by_key) < 2:
+        return {}
+    weights = []
+    for k, (key, ms) in enumerate(by_key.items()):
+        entries = [e for e in _candidates(mention_name(ms[0]), gazetteer, bool(ms[0].data.get("fuzzy")))
+                   if e.kind not in ("country", "region", "sea")][:80]
+        if not entries:
+            continue
+        for e in entries:
+            owners.append(k)
+            lats.append(e.lat)
+            lons.append(e.lon)
+            keys.append((key, e.lat, e.lon))
+        weights += [1.0 / len(entries)] * len(entries)
+    if not owners:
+        return {}
+    owner = np.array(owners)
+    la, lo = np.radians(np.array(lats)), np.radians(np.array(lons))
+    h = (np.sin((la[:, None] - la[None, :]) / 2) ** 2
+         + np.cos(la[:, None]) * np.cos(la[None, :]) * np.sin((lo[:, None] - lo[None, :]) / 2) ** 2)
+    near = 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(h, 0, 1))) <= SUPPORT_KM
+    near &= owner[:, None] != owner[None, :]
+    w = np.array(weights)
+    n_owners = len(by_key)
+    # per candidate, per other name: the best weight of that name's nearby candidates
+    score = np.zeros(len(owners))
+    for k in range(n_owners):
+        cols = owner == k
+        if cols.any():
+            score += (near[:, cols] * w[cols][None, :]).max(axis=1)
+    out = {}
+    for (key, lat, lon), value in zip(keys, score):
+        if value > 0:
+            for m in by_key[key]:
+                out[(tuple(m.span), lat, lon)] = float(value)
+    return out
+
+
 def place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> list[tuple[Mention, Place | None]]:
     """Resolve every place mention of a document: a pass without context, two with it, then all."""
     text = analysis.document.text
@@ -457,7 +514,9 @@ def place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> list[tuple[Menti
         entry = choose(entries, None, None, None, within[tuple(m.span)], None, mention_name(m))
         if entry is not None:
             provisional[tuple(m.span)] = entry
+    support = _spatial_support(names, gazetteer)
     ctx = _context(analysis, gazetteer, provisional)
+    ctx.support = support
     for _ in range(2):  # let the mentions settle each other ("Paris" and "Lamar County": Texas)
         for m in names:
             entries = _candidates(mention_name(m), gazetteer, bool(m.data.get("fuzzy")))
@@ -465,6 +524,7 @@ def place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> list[tuple[Menti
                 provisional[tuple(m.span)] = choose(entries, None, None, ctx, within[tuple(m.span)],
                                                     tuple(m.span), mention_name(m))
         ctx = _context(analysis, gazetteer, provisional)
+        ctx.support = support
     out: list[tuple[Mention, Place | None]] = []
     resolved: dict = {}
     # Names first, then what refers to them (back-references, "outside the facility", roads).
