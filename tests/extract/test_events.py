@@ -72,6 +72,7 @@ def test_model_numbers_and_dates_are_not_counts():
     counts = {q.name: q.count for q in items}
     assert counts["An-124"] == 1 and counts["C-17"] == 1 and counts["Su-35"] == 12
     assert find_equipment("Satellite images on December 9 showed frigates in port.")[0].count is None
+    assert find_equipment("Photos dated March 3 show four corvettes.")[0].count == 4  # the nearest number
 
 
 def test_future_and_hedged_modality(pipeline):
@@ -124,3 +125,33 @@ def test_force_posture_cases(pipeline):
                 misses.append((case["text"][:60], want["type"], want.get("subtype")))
     assert expected >= 25
     assert matched / expected >= 0.9, misses
+
+
+def test_dateline_is_not_part_of_the_subject(pipeline):
+    events = code(pipeline, "VILNIUS, Lithuania - Germany has begun moving troops to a new base near the border, "
+                            "officials said.")
+    assert {e.actor.country for e in events if e.type == "MOBILIZE"} == {"DEU"}
+
+
+def test_pronoun_and_possessive_refer_to_the_state_not_the_speakers(pipeline):
+    events = code(pipeline, "Turkey has begun withdrawing troops from the border, though it intends to keep its "
+                            "outposts in the hills, three Kurdish officials said.")
+    keep = one(events, "presence")
+    assert (keep.actor.country, keep.modality) == ("TUR", "future")
+    scaled = code(pipeline, "Paris is scaling back its deployment in the Sahel, a French officer said.")
+    assert [(e.type, e.subtype, e.actor.country) for e in scaled if e.type in ("MOBILIZE", "RETREAT")] == \
+        [("RETREAT", "withdraw", "FRA")]  # the deployment is what is scaled back, not a second event
+
+
+def test_parts_of_names_and_feared_attacks_are_not_events(pipeline):
+    events = code(pipeline, "Two landing ships left Sevastopol on Tuesday because of the threat of missile strikes.")
+    assert not [e for e in events if e.subtype == "arrive"]  # "landing" names the ships
+    assert not [e for e in events if e.type == "ASSAULT"]  # the strikes are feared, not made
+    assert one(events, "depart").equipment[0].count == 2
+
+
+def test_moving_along_a_road_is_transit(pipeline):
+    e = one(code(pipeline, "A column of Iranian trucks was seen moving north on the desert road linking Palmyra "
+                           "to Deir ez-Zor on Sunday."), "transit")
+    assert e.location is not None and e.location.precision == "relative"
+    assert e.location.text.startswith("the desert road")

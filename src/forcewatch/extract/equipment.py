@@ -91,6 +91,11 @@ def _count_before(text: str, start: int, plural: bool) -> tuple[int | None, str 
     m = _COUNT.search(window)
     if not m:
         return None, None
+    while True:  # the number nearest the noun: "dated December 9 showed two frigates" -> two
+        later = _COUNT.search(window, m.start("num") + len(m.group("num")))
+        if later is None:
+            break
+        m = later
     num = m.group("num").lower().replace(",", "")
     lead = window[:m.start("num")]
     if num.isdigit() and (_MONTH_BEFORE.search(lead) or (len(num) == 4 and re.search(r"\b(?:in|since|by|of|until)\s+$", lead))):

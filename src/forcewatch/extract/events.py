@@ -468,6 +468,8 @@ def _contextual(tok, lemma: str) -> tuple[str | None, str | None] | None:
                 return ("MOBILIZE", "transit")
             if lemma == "move" and re.search(r"\b(?:out of|away from)\b", after):
                 return ("RETREAT", "withdraw")
+            if lemma == "move" and re.match(r"\s*\w+\s+(?:north|south|east|west|towards?|along|down|up)\b", after):
+                return ("MOBILIZE", "transit")  # "moving south on the highway": on the road, not deployed
             return ("MOBILIZE", "deploy") if lemma != "ship" else ("MOBILIZE", "transit")
         if lemma == "send" and re.search(r"\baid|food|supplies|assistance|weapons|arms\b", context, re.I):
             return ("AID", None)
@@ -488,8 +490,9 @@ def _contextual(tok, lemma: str) -> tuple[str | None, str | None] | None:
             return ("SUPPORT", None)
         return ("AID", None)
     if lemma in ("keep", "maintain", "have"):
-        if re.search(r"\b(?:bases?|troops|forces|presence|garrison|soldiers|facility|facilities|sites?|contingent)\b",
-                     context, re.I) and _actor_in(subject):
+        if re.search(r"\b(?:bases?|airbases?|troops|forces|presence|garrisons?|soldiers|facility|facilities|sites?|"
+                     r"contingents?|outposts?|positions|ports?)\b",
+                     context, re.I) and (_actor_in(subject) or (lemma != "have" and subject.lower() in ("it", "they", "we"))):
             return ("MOBILIZE", "presence")
         if lemma == "maintain" and re.search(r"\b(?:ties|relations|contacts?)\b", context, re.I):
             return ("CONSULT", None)
@@ -608,6 +611,26 @@ def _resolve_pronoun(tok, context: _Context | None) -> Actor | None:
         if clause.dep_ in ("relcl", "acl"):
             return actor_of(_np_tokens(clause.head))
         return None
+    if low in ("its", "their"):
+        # "Moscow thins out its deployment": a possessive first refers to its own clause's subject.
+        head = tok.head
+        for _ in range(6):
+            if head.pos_ in ("VERB", "AUX") or head.head.i == head.i:
+                break
+            head = head.head
+        for c in head.children:
+            if c.dep_ in ("nsubj", "nsubjpass") and c.i < tok.i and c.pos_ != "PRON":
+                found = actor_of(_left_tokens(c))
+                if found:
+                    return found
+    if low in ("it", "its"):
+        # "Russia has begun ..., though it intends to keep its bases": the nearest state named as a
+        # subject before it in the sentence, rather than the (plural, human) speaker.
+        for t in reversed(tok.doc[:tok.i]):
+            if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ != "PRON":
+                found = actor_of(_left_tokens(t))
+                if found:
+                    return found
     if low in ("it", "they", "its", "their", "them") and context is not None:
         return context.speaker or context.last_actor
     return None
@@ -641,11 +664,16 @@ UNIT_HEAD = re.compile(r"^(?:one|some|all|most|part|members?|units?|elements?|pa
 
 
 def _left_tokens(tok):
-    """The head and what stands before it in its phrase: "Russia 's Mediterranean fleet"."""
+    """The head and what stands before it in its phrase: "Russia 's Mediterranean fleet".
+
+    Nothing left of a dash: in "LATAKIA, Syria - Russia has begun" the dateline is not part of the subject."""
     out = []
+    dash = max((t.i for t in tok.subtree if t.i < tok.i and t.text in ("-", "–", "—", "--")), default=-1)
     for t in tok.subtree:
         if t.i > tok.i:
             break
+        if t.i <= dash:
+            continue
         if t.i == tok.i:
             out.append(t)
             continue
@@ -869,6 +897,31 @@ def _dedupe_equipment(items: list[Equipment]) -> list[Equipment]:
     return out
 
 
+PROSPECT_NOUNS = {"threat", "risk", "fear", "danger", "prospect", "possibility", "spectre", "specter"}
+
+
+def _drop_subordinate(candidates: list[Candidate], parsed: ParsedSentence, equipment: list[Equipment]) -> list[Candidate]:
+    """Triggers that are part of another event or thing, not events of their own: a word of an
+    equipment name ("landing ships"), a movement noun that another movement verb acts on ("thins out
+    its deployment"), an attack feared rather than made ("the threat of drone attacks")."""
+    verbs = {c.tok.i: c for c in candidates if not c.noun}
+    spans = [e.span for e in equipment]
+    keep = []
+    for c in candidates:
+        tok = c.tok
+        start = parsed.span(tok)[0]
+        if any(s <= start < e for s, e in spans):
+            continue
+        head = verbs.get(tok.head.i)
+        if c.noun and tok.dep_ == "dobj" and head is not None and head is not c \
+                and head.type in MOVEMENT and c.type in MOVEMENT:
+            continue
+        if tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.lemma_.lower() in PROSPECT_NOUNS:
+            continue
+        keep.append(c)
+    return keep
+
+
 def code_events(analysis: Analysis) -> None:
     """Events for every parsed sentence: one per occurrence, several per sentence when it holds several."""
     doc_id = analysis.document.id
@@ -903,6 +956,7 @@ def code_events(analysis: Analysis) -> None:
                     and tok.lemma_.lower() in context.seen_nouns and cand.type in MOVEMENT:
                 continue
             candidates.append(cand)
+        candidates = _drop_subordinate(candidates, parsed, equipment)
         groups: list[list[Candidate]] = []
         for cand in candidates:
             home = _clause(cand.tok)

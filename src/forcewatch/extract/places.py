@@ -79,8 +79,10 @@ _NEAR = re.compile(
 )
 _BETWEEN = re.compile(rf"\bbetween\s+(?:the\s+)?(?P<a>{_W}(?:\s+{_W}){{0,2}})\s+and\s+(?:the\s+)?(?P<b>{_W}(?:\s+{_W}){{0,2}})")
 _ROAD = re.compile(
-    r"\b(?:on\s+)?the\s+(?P<road>highway|road|motorway|route|M\d+\s+highway)\s+(?:connecting|linking|between|from)\s+(?:the\s+)?"
-    r"(?P<a>.+?)\s+(?:to|and|with)\s+(?:the\s+)?(?P<b>(?:[\w'’-]+\s?){1,5}?)(?=[,.;]|\s+(?:a|an|the)\s|$)"
+    r"\b(?:on\s+)?the\s+(?:[a-z-]+\s+){0,2}?(?P<road>highway|road|motorway|route|M\d+\s+highway)\s+"
+    r"(?:connecting|linking|between|from)\s+(?:the\s+)?"
+    r"(?P<a>.+?)\s+(?:to|and|with)\s+(?:the\s+)?(?P<b>(?:[\w'’-]+\s?){1,5}?)"
+    r"(?=[,.;]|\s+(?:a|an|the|on|in|at|near|as|after|before|while|when|where|from)\s|$)"
 )
 # "TARTUS, Syria (Reuters) -", "MOSCOW (AP) —", "Kyiv, Ukraine —"
 _DATELINE = re.compile(
@@ -359,7 +361,8 @@ def _relatives(doc: _Doc, index: int, s0: int, sentence: str) -> None:
     for m in _ROAD.finditer(sentence):
         a, b = _place_in(doc, m.group("a")), _place_in(doc, m.group("b"))
         if a and b:
-            doc.add("ROAD", s0 + m.start("road") - 4, s0 + m.end("b"), index, a=a[0], b=b[0], road=m.group("road"),
+            start = m.start() + (len(re.match(r"on\s+", m.group()).group()) if re.match(r"on\s", m.group()) else 0)
+            doc.add("ROAD", s0 + start, s0 + m.end("b"), index, a=a[0], b=b[0], road=m.group("road"),
                     a_facility=a[1], b_facility=b[1])
     for m in _BETWEEN.finditer(sentence):
         a, b = doc.known_or_fuzzy(m.group("a")), doc.known_or_fuzzy(m.group("b"))

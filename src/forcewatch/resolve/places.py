@@ -655,8 +655,9 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
             inherits.add(tuple(m2.span))
         # "in Mallawi, 260 km south of Cairo", "the Balata camp near Nablus", "Furqlus, a town on the
         # highway between Homs and Palmyra": the relative phrase describes the place just named
-        if m2.label in ("RELATIVE", "NEAR", "ROAD", "BETWEEN") and m1.label in ("NAME", "FACILITY", "RELATIVE", "NEAR") and \
-                re.fullmatch(r",\s*(?:(?:a|an|the)\s+(?:[\w-]+\s+){0,4})?|\s+(?:[a-z-]+\s+){0,3}", between or "x"):
+        if m2.label in ("RELATIVE", "NEAR", "ROAD", "BETWEEN", "BACKREF") and m1.label in ("NAME", "FACILITY", "RELATIVE", "NEAR") and \
+                re.fullmatch(r",\s*(?:(?:just\s+)?(?:outside|near|off|inside|beyond|by)\s+)?(?:(?:a|an|the)\s+(?:[\w-]+\s+){0,4})?|"
+                             r"\s+(?:[a-z-]+\s+){0,3}", between or "x"):
             outer.add(tuple(m2.span))
     locative_spans: set[tuple] = set()
     prev_end, prev = -1, None
@@ -666,7 +667,7 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
         coordinated = prev is not None and tuple(prev.span) in locative_spans and \
             re.fullmatch(r"\s*(?:,|and|or|,\s*and)\s*", between or "x")
         prev_end, prev = m.span[1], m
-        if tuple(m.span) in outer and (place.precision in ("country", "admin", "region", "city") or m.label in ("RELATIVE", "NEAR")):
+        if tuple(m.span) in outer and (place.precision in ("country", "admin", "region", "city") or m.label in ("RELATIVE", "NEAR", "BACKREF")):
             continue
         if m.data.get("dateline") or m.label == "DEMONYM":
             continue
