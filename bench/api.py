@@ -138,6 +138,7 @@ def build(db: Path, n: int) -> None:
     n_events = con.execute("SELECT count(*) FROM events").fetchone()[0]
     n_docs = con.execute("SELECT count(*) FROM documents").fetchone()[0]
     con.close()
+    Store(db).close()  # as forcewatch would: the store's own migrations fill derived columns
     print(f"built {db}: {n_events:,} events, {n_docs:,} documents in {time.perf_counter() - t0:.1f} s "
           f"({db.stat().st_size / 1e6:.0f} MB)")
 

@@ -117,6 +117,14 @@ class Document(Record):
         return content_id(text.strip())
 
 
+def doc_ref(doc: Document | None, doc_id: str) -> dict[str, Any]:
+    """What an event record says about its document: {id, path, url, title, published}."""
+    if doc is None:
+        return {"id": doc_id, "path": None, "url": None, "title": None, "published": None}
+    return {"id": doc.id, "path": doc.path, "url": doc.url, "title": doc.title,
+            "published": doc.published.isoformat() if doc.published else None}
+
+
 @dataclass
 class Place(Record):
     """A resolved place: a point with an uncertainty radius, traced to its mention."""

@@ -8,19 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from forcewatch.records import Document, Event
-
-
-def doc_ref(doc: Document | None, doc_id: str) -> dict[str, Any]:
-    if doc is None:
-        return {"id": doc_id, "path": None, "url": None, "title": None, "published": None}
-    return {
-        "id": doc.id,
-        "path": doc.path,
-        "url": doc.url,
-        "title": doc.title,
-        "published": doc.published.isoformat() if doc.published else None,
-    }
+from forcewatch.records import Document, Event, doc_ref
 
 
 def event_record(event: Event, doc: Document | None) -> dict[str, Any]:

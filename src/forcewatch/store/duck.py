@@ -14,8 +14,9 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
+import orjson
 
-from forcewatch.records import Document, Event, Site, Track
+from forcewatch.records import Document, Event, Site, Track, doc_ref
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -58,7 +59,7 @@ class StoreBusy(Exception):
 EVENT_COLUMNS = (
     "id", "doc_id", "type", "subtype", "lat", "lon", "place", "t_start", "t_end",
     "source_kind", "modality", "credibility", "actor_country", "sentence", "track_id", "record",
-    "search",
+    "search", "doc_ref",
 )
 
 # Text search (the q filter) looks in one lower-cased column: the sentence, the place, who says
@@ -67,6 +68,17 @@ EVENT_COLUMNS = (
 SEARCH_MIGRATION = """
 ALTER TABLE events ADD COLUMN IF NOT EXISTS search VARCHAR;
 UPDATE events SET search = lower(coalesce(sentence, '') || chr(10) || coalesce(place, '')) WHERE search IS NULL;
+"""
+
+
+# Each event row also carries a reference to its document ({id, path, url, title, published}):
+# documents never change once stored, and a page of a thousand events then needs no second
+# round of look-ups in the documents table.
+DOC_REF_MIGRATION = """
+ALTER TABLE events ADD COLUMN IF NOT EXISTS doc_ref VARCHAR;
+UPDATE events SET doc_ref = to_json({'id': d.id, 'path': d.path, 'url': d.url, 'title': d.title,
+                                     'published': CAST(d.published AS VARCHAR)})::VARCHAR
+FROM documents d WHERE d.id = events.doc_id AND events.doc_ref IS NULL;
 """
 
 
@@ -82,7 +94,7 @@ def search_text(event: Event) -> str:
     return "\n".join(p for p in parts if p).lower()
 
 
-def _event_row(event: Event) -> tuple:
+def _event_row(event: Event, doc: Document | None = None) -> tuple:
     loc = event.location
     return (
         event.id, event.doc_id, event.type, event.subtype,
@@ -91,6 +103,7 @@ def _event_row(event: Event) -> tuple:
         event.source.kind if event.source else None, event.modality, event.credibility,
         event.actor.country if event.actor else None, event.sentence, event.track_id,
         json.dumps(event.to_dict(), ensure_ascii=False), search_text(event),
+        json.dumps(doc_ref(doc, event.doc_id), ensure_ascii=False) if doc is not None else None,
     )
 
 
@@ -113,9 +126,11 @@ class Store:
         if not read_only:
             self.con.execute(SCHEMA)
             self.con.execute(SEARCH_MIGRATION)
-        self._search_column = read_only is False or self.con.execute(
-            "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'events' AND column_name = 'search'"
-        ).fetchone()[0] > 0
+            self.con.execute(DOC_REF_MIGRATION)
+        columns = {r[0] for r in self.con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'events'").fetchall()}
+        self._search_column = "search" in columns
+        self._doc_ref_column = "doc_ref" in columns
 
     def close(self) -> None:
         self.con.close()
@@ -125,6 +140,7 @@ class Store:
         other = object.__new__(Store)
         other.path, other.con = self.path, self.con.cursor()
         other._search_column = self._search_column
+        other._doc_ref_column = self._doc_ref_column
         return other
 
     def __enter__(self):
@@ -158,7 +174,7 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [doc.id, doc.path, doc.url, doc.title, doc.published, doc.outlet, doc.media_type, doc.text],
             )
-            self._insert_events(events)
+            self._insert_events(events, {doc.id: doc})
         return True
 
     def document(self, doc_id: str) -> Document | None:
@@ -182,8 +198,11 @@ class Store:
         return self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
     # -- events ----------------------------------------------------------
-    def _insert_events(self, events: Iterable[Event]) -> None:
-        rows = [_event_row(e) for e in events]
+    def _insert_events(self, events: Iterable[Event], docs: dict[str, Document] | None = None) -> None:
+        events = list(events)
+        if docs is None:
+            docs = self.documents_by_id((e.doc_id for e in events), text=False)
+        rows = [_event_row(e, docs.get(e.doc_id)) for e in events]
         if rows:
             marks = ", ".join("?" * len(EVENT_COLUMNS))
             self.con.executemany(
@@ -258,8 +277,19 @@ class Store:
             ids = ids or []
         if not ids:
             return total, []
-        by_id = dict(self._by_ids("SELECT id, record FROM events", ids))
-        return total, [json.loads(by_id[i]) for i in ids if i in by_id]
+        if self._doc_ref_column:
+            by_id = {r[0]: r[1:] for r in self._by_ids("SELECT id, record, doc_ref FROM events", ids)}
+        else:  # a read-only database from before the doc_ref column
+            by_id = {r[0]: (r[1], None) for r in self._by_ids("SELECT id, record FROM events", ids)}
+        out = []
+        for i in ids:
+            if i in by_id:
+                record, ref = by_id[i]
+                d = orjson.loads(record)
+                if ref is not None:
+                    d["doc"] = orjson.loads(ref)
+                out.append(d)
+        return total, out
 
     def _by_ids(self, select: str, ids: Sequence[str], chunk: int = 100) -> list[tuple]:
         """Rows of ``select ... WHERE id IN (ids)`` through the primary-key index: ids go in as
