@@ -109,3 +109,21 @@ def test_a_locked_or_foreign_file_gets_a_clear_error(tmp_path):
     text_file.write_text("not a database")
     with pytest.raises(StoreBusy, match="cannot open database"):
         Store(text_file)
+
+
+def test_pages_carry_the_document_reference_also_in_databases_from_before_it(tmp_path):
+    """Events stored with their document carry its reference; a database written before the
+    doc_ref column is filled in when opened for writing, and read-only it falls back to look-ups."""
+    path = tmp_path / "old.duckdb"
+    d = doc("Two frigates left Tartus on Friday.")
+    with Store(path) as s:
+        s.add_document(d, [event(d, 0)])
+        _, page = s.event_dicts_page(10)
+        assert page[0]["doc"] == {"id": d.id, "path": "x.txt", "url": None, "title": None, "published": "2024-12-14"}
+        s.con.execute("ALTER TABLE events DROP COLUMN doc_ref")  # as written by an earlier forcewatch
+    with Store(path, read_only=True) as s:
+        _, page = s.event_dicts_page(10)
+        assert "doc" not in page[0] and page[0]["doc_id"] == d.id
+    with Store(path) as s:  # writable: the migration fills the column from the documents table
+        _, page = s.event_dicts_page(10)
+        assert page[0]["doc"]["path"] == "x.txt" and page[0]["doc"]["published"] == "2024-12-14"
