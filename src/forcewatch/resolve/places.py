@@ -334,7 +334,7 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, focus=None, want: set[str]
         return place
     if m.label == "DEMONYM":
         if m.data.get("place"):
-            entry = choose([e for e in gazetteer.lookup(m.data["place"]) if e.kind in ("region", "sea")])
+            entry = choose([e for e in gazetteer.lookup(m.data["place"]) if e.kind in ("region", "sea", "admin")])
         else:
             entry = gazetteer.country(m.data["country"])
         return _entry_place(entry, m) if entry else None
