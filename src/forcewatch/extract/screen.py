@@ -58,6 +58,8 @@ FORCE_PHRASES = {
     ("defence", "ministry"), ("defense", "ministry"), ("fighter", "jets"), ("fighter", "jet"), ("air", "defence"),
     ("air", "defense"), ("cargo", "plane"), ("cargo", "planes"), ("landing", "ship"), ("landing", "ships"),
     ("tanks", "and"), ("tanks", "or"), ("heavy", "equipment"), ("armoured", "vehicles"), ("armored", "vehicles"),
+    ("listening", "sites"), ("listening", "posts"), ("listening", "stations"), ("radar", "station"),
+    ("radar", "stations"),
 }
 # Model designators: An-124, Su-24, S-400, MQ-9, T-72, BMP-2, F-16, C-17, TB2 ...
 DESIGNATOR = re.compile(r"^(?!mid-)[a-z]{1,4}-\d{1,3}[a-z]{0,3}s?$|^[a-z]{2,4}\d{1,3}[a-z]?s?$")
