@@ -193,6 +193,28 @@ def queries(base: str, n_events: int, rng: random.Random):
     ]
 
 
+def _time_queries(base: str, n_events: int, rng: random.Random, requests: int, rows: list) -> None:
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for name, path in queries(base, n_events, rng):
+            for _ in range(3):
+                client.get(path()).raise_for_status()
+            times, sizes, totals = [], [], []
+            for _ in range(requests):
+                p = path()
+                t0 = time.perf_counter()
+                r = client.get(p)
+                times.append((time.perf_counter() - t0) * 1000)
+                r.raise_for_status()
+                sizes.append(len(r.content))
+                body = r.json()
+                totals.append(body.get("total", 1) if isinstance(body, dict) else 1)
+            times.sort()
+            p50 = statistics.median(times)
+            p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+            rows.append((name, p50, p95, statistics.median(totals), statistics.median(sizes)))
+            print(f"  {name:42s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms", file=sys.stderr, flush=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", type=Path, default=Path("/tmp/forcewatch-bench.duckdb"))
@@ -207,30 +229,16 @@ def main(argv=None) -> int:
         build(args.db, args.events)
     with Store(args.db, read_only=True) as store:
         n_events = store.count("events")
+    if not n_events:
+        raise SystemExit(f"{args.db}: no events (run without --reuse to build the database)")
     base, server = serve(args.db)
     rng = random.Random(7)
     rows = []
-    with httpx.Client(base_url=base, timeout=60) as client:
-        for name, path in queries(base, n_events, rng):
-            for _ in range(3):
-                client.get(path()).raise_for_status()
-            times, sizes, totals = [], [], []
-            for _ in range(args.requests):
-                p = path()
-                t0 = time.perf_counter()
-                r = client.get(p)
-                times.append((time.perf_counter() - t0) * 1000)
-                r.raise_for_status()
-                sizes.append(len(r.content))
-                body = r.json()
-                totals.append(body.get("total", 1) if isinstance(body, dict) else 1)
-            times.sort()
-            p50 = statistics.median(times)
-            p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-            rows.append((name, p50, p95, statistics.median(totals), statistics.median(sizes)))
-            print(f"  {name:42s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms", file=sys.stderr, flush=True)
-    server.terminate()
-    server.wait(10)
+    try:
+        _time_queries(base, n_events, rng, args.requests, rows)
+    finally:  # never leave a server behind, whatever went wrong
+        server.terminate()
+        server.wait(10)
 
     load = os.getloadavg()[0]
     print(f"\nforcewatch API latency: {n_events:,} events, {args.requests} requests per query, one at a time, "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from forcewatch.gazetteer.build import data_version, default_path, display_name, fold, skeleton
@@ -106,3 +108,24 @@ def test_lookups_are_fast(gaz):
         gaz.lookup("Damascus")
         "Aleppo" in gaz
     assert time.perf_counter() - t0 < 0.5
+
+
+def test_name_index_snapshot_is_reused_and_refreshed_when_the_database_changes(gaz, tmp_path):
+    """The in-memory index is saved beside the database and loaded from there by later processes;
+    a snapshot of another database (size or time differ) is not trusted."""
+    import shutil
+
+    copy = tmp_path / "gazetteer-copy.duckdb"
+    shutil.copy(gaz.path, copy)
+    first = Gazetteer(path=copy)
+    assert [e.name for e in first.lookup("Tartous")] == ["Tartus"]
+    snapshot = tmp_path / f"gazetteer-copy.index-py{sys.version_info[0]}{sys.version_info[1]}"
+    assert snapshot.exists()
+    first.close()
+    second = Gazetteer(path=copy)
+    assert [e.name for e in second.lookup("Hmeimim")] == [e.name for e in gaz.lookup("Hmeimim")]
+    second.close()
+    snapshot.write_bytes(__import__("marshal").dumps(((1, 2), {}, {})))  # from some other database
+    third = Gazetteer(path=copy)
+    assert third.lookup("Tartus"), "a stale snapshot must be rebuilt from the database"
+    third.close()
