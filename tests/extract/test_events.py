@@ -155,3 +155,32 @@ def test_moving_along_a_road_is_transit(pipeline):
                            "to Deir ez-Zor on Sunday."), "transit")
     assert e.location is not None and e.location.precision == "relative"
     assert e.location.text.startswith("the desert road")
+
+
+def test_named_periods_as_labels_are_not_dates(pipeline):
+    e = one(code(pipeline, "Russia deployed two Cold War-era bombers to Venezuela."), "deploy")
+    assert e.time.inferred  # "Cold War-era" describes the bombers; the event has no date of its own
+    e = one(code(pipeline, "Soviet troops were stationed in the valley during the Cold War, historians say."),
+            "deploy")
+    assert (e.time.start.year, e.time.end.year) == (1947, 1991)
+
+
+def test_two_nominal_events_with_their_own_actors(pipeline):
+    events = code(pipeline, "The withdrawal of Turkish troops from Iraq followed the withdrawal of French troops "
+                            "from Mali.")
+    assert sorted((e.actor.country, e.origin.country) for e in events if e.subtype == "withdraw") == \
+        [("FRA", "ML"), ("TUR", "IQ")]
+
+
+def test_a_sentence_referring_back_is_parsed_with_its_antecedent(pipeline):
+    events = code(pipeline, "Russian troops entered the town of Kupiansk overnight, officials said. They set up "
+                            "roadblocks and began patrolling the main road.")
+    patrol = [e for e in events if e.subtype == "presence"]
+    assert patrol and patrol[0].actor.country == "RUS"  # "They": no cue of its own, read via the sentence before
+
+
+def test_actor_words_need_their_capitals():
+    from forcewatch.extract.events import _actor_in
+
+    assert _actor_in("the US Navy") and _actor_in("Turkey said") and _actor_in("Russian troops")
+    assert not _actor_in("they told us") and not _actor_in("roast turkey for the troops")

@@ -163,10 +163,10 @@ def test_state_abbreviation_settles_the_town(gaz):
 
 
 def test_capital_as_doer_but_town_as_place(gaz):
-    text = "Palmyra is hosting a concert while Damascus is sending troops to Homs."
+    text = "Jableh is holding a market while Damascus is sending troops to Homs."
     pairs = [(m, p) for m, p in resolved(text, gaz) if p]
-    loc, _, _ = assign_roles(text, _event(text, "hosting", None), pairs)
-    assert loc[0].text == "Palmyra" and loc[1].country == "SY"
+    loc, _, _ = assign_roles(text, _event(text, "holding", None), pairs)
+    assert loc[0].text == "Jableh" and loc[1].country == "SY"
     loc, _, dest = assign_roles(text, _event(text, "sending", "deploy"), pairs)
     assert dest[1].name == "Homs" and (loc is None or loc[1].name != "Damascus")
 

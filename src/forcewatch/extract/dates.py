@@ -23,8 +23,12 @@ _PATTERNS = [
     ("WEEKDAY", re.compile(rf"\b(?:(?:last|this|next|on|early|late)\s+)?{WEEKDAYS}(?:\s+(?:morning|afternoon|evening|night))?\b")),
     ("RELATIVE", re.compile(r"\b(?:today|yesterday|tonight|last night|this week|last week|earlier this week|this weekend|last weekend|(?:a|one|two|three|four|five|six|seven|\d+) (?:days?|weeks?) ago)\b", re.IGNORECASE)),
     ("RANGE", re.compile(r"\b(?:between|from)\s+(?:19|20)\d{2}\s+(?:and|to|until|through)\s+(?:19|20)\d{2}\b|\b(?:19|20)\d{2}\s?[-–]\s?(?:(?:19|20)\d{2}|\d{2})\b(?![-\s]*(?:year|km|kilomet|mile))")),
-    ("ERA", re.compile(r"\b(?:(?:since|during|in|after|before|until|throughout)\s+)?(?:the\s+)?(?:(?:early|late|mid|final|first)[- ](?:years\s+of\s+the\s+)?)?"
-                       r"(?:Cold War|Second World War|First World War|World War (?:II|I|One|Two|2|1)|Soviet era|Soviet times)\b", re.I)),
+    # A named period as a time ("since the early Cold War", "during World War Two"), not as a label
+    # ("Cold War-era bombers", "a new Cold War"): it needs a preposition before it.
+    ("ERA", re.compile(r"\b(?:[Ss]ince|[Dd]uring|[Ii]n|[Aa]fter|[Bb]efore|[Uu]ntil|[Tt]hroughout)\s+(?:the\s+)?"
+                       r"(?:(?:early|late|mid|final|first)[- ](?:years\s+of\s+the\s+)?)?"
+                       r"(?:Cold War|Second World War|First World War|World War (?:II|I|One|Two|2|1)|Soviet era|Soviet times)"
+                       r"\b(?![-–](?:era|style|vintage|type|like|built|made))")),
     ("RELATIVE", re.compile(r"\b(?:last|this|next|earlier this|later this) year\b", re.IGNORECASE)),
     ("YEAR", re.compile(r"\b(?:in|since|by|until|from|during|of|early|late|mid-?)\s+((?:19|20)\d{2})\b(?![-\s]*(?:year|km|kilomet|mile))")),
 ]

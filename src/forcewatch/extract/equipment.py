@@ -91,14 +91,15 @@ def _count_before(text: str, start: int, plural: bool) -> tuple[int | None, str 
     m = _COUNT.search(window)
     if not m:
         return None, None
-    while True:  # the number nearest the noun: "dated December 9 showed two frigates" -> two
-        later = _COUNT.search(window, m.start("num") + len(m.group("num")))
+    while not re.match(r"\s+of\b", window[m.end("num"):]):  # "5 of the 12 frigates": five
+        # the number nearest the noun: "dated December 9 showed two frigates" -> two
+        later = _COUNT.search(window, m.end("num"))
         if later is None:
             break
         m = later
     num = m.group("num").lower().replace(",", "")
     lead = window[:m.start("num")]
-    if num.isdigit() and (_MONTH_BEFORE.search(lead) or (len(num) == 4 and re.search(r"\b(?:in|since|by|of|until)\s+$", lead))):
+    if num.isdigit() and (_MONTH_BEFORE.search(lead) or (len(num) == 4 and re.search(r"\b(?:in|since|by|of|until)\s+$", lead, re.IGNORECASE))):
         return None, None  # "on December 9 showed frigates", "in 2017 warships": a date, not a count
     if num in ("a", "an") and (plural or re.search(r"\bof\b", m.group(), re.IGNORECASE)):
         return None, None

@@ -533,8 +533,15 @@ def _military_text(text: str) -> bool:
 
 
 def _actor_in(text: str) -> bool:
+    """Whether a stretch of text names an actor: as a capitalised word ("Turkey", not "turkey"), and
+    short abbreviations in capitals ("US", not the pronoun "us")."""
     low = text.lower()
-    return any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", low) for w in _country_names(low))
+    for w in _country_names(low):
+        for m in re.finditer(rf"(?<!\w){re.escape(w)}(?!\w)", low):
+            raw = text[m.start():m.end()]
+            if raw[:1].isupper() and (len(w.replace(".", "")) > 3 or raw[:2].isupper()):
+                return True
+    return False
 
 
 def _country_names(low: str) -> list[str]:
@@ -824,6 +831,9 @@ def _clause(tok):
 def _same_occurrence(a: Candidate, b: Candidate) -> bool:
     if a.type != b.type:
         return False
+    if a.noun and b.noun and a.tok.dep_ in ("nsubj", "nsubjpass", "dobj") and b.tok.dep_ in ("nsubj", "nsubjpass", "dobj") \
+            and a.tok.dep_ != b.tok.dep_:
+        return False  # "the withdrawal of X followed the withdrawal of Y": subject and object, two events
     if a.tok.lemma_ == b.tok.lemma_ and a.tok.dep_ != "conj" and b.tok.dep_ != "conj":
         return True
     return a.type in MOVEMENT or a.noun or b.noun
@@ -963,8 +973,11 @@ def code_events(analysis: Analysis) -> None:
             for g in groups:
                 if _clause(g[0].tok) == home and _same_occurrence(g[0], cand) and \
                         _modality(g[0].tok) == _modality(cand.tok) or (
-                        cand.noun and g[0].type == cand.type and g[0].subtype == cand.subtype
-                        and _modality(g[0].tok) == _modality(cand.tok)):
+                        cand.noun and not all(c.noun for c in g) and g[0].type == cand.type
+                        and g[0].subtype == cand.subtype and _modality(g[0].tok) == _modality(cand.tok)):
+                    # a noun naming the movement a verb elsewhere in the sentence describes ("a convoy
+                    # ... could be seen heading"); two nouns are two events ("the withdrawal of X
+                    # followed the withdrawal of Y")
                     g.append(cand)
                     break
             else:
@@ -1062,7 +1075,7 @@ def plover_type(event: Event, analysis: Analysis) -> str:
     """The PLOVER category the codebook gives this event, which can differ from its action type.
 
     PLOVER codes what the source does in saying it: a promise or stated intention to
-    cooperate ("Finland will give Tanzania a grant") is AGREE, a stated intention to act
+    cooperate ("Norway will give Kenya a loan") is AGREE, a stated intention to act
     against someone ("would boycott", "may halt mediation if ...") is THREATEN, a refusal to
     cooperate ("would not meet demands") is REJECT, a statement that someone must act
     ("said China must drop barriers") is REQUEST, and sending peacekeepers is AID.

@@ -51,14 +51,14 @@ BEARINGS = {"north": 0, "north-east": 45, "northeast": 45, "east": 90, "south-ea
             "north-northeast": 22.5, "east-northeast": 67.5, "east-southeast": 112.5,
             "south-southeast": 157.5, "south-southwest": 202.5, "west-southwest": 247.5,
             "west-northwest": 292.5, "north-northwest": 337.5}
-_NUM = r"\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred"
+_NUM = r"\d{1,3}(?:,\d{3})+(?![.,]?\d)|\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred"
 WORD_NUMS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
              "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
              "forty": 40, "fifty": 50, "hundred": 100}
 _BEARING_RE = "|".join(sorted(BEARINGS, key=len, reverse=True))
 _UNIT_RE = r"nautical\s+miles?|kilomet(?:er|re)s?|km|miles?|mi|nm|met(?:er|re)s?|m"
 _RELATIVE = re.compile(
-    rf"(?:(?P<approx>about|some|around|roughly|nearly|approximately|almost|an estimated)\s+)?(?P<num>{_NUM})[\s-]*"
+    rf"(?:(?P<approx>about|some|around|roughly|nearly|approximately|almost|an estimated)\s+)?(?<![\w.,-])(?P<num>{_NUM})[\s-]*"
     rf"(?P<unit>{_UNIT_RE})\b"
     r"(?:\s*\([^)]*\))?\s+(?:to\s+the\s+)?"
     rf"(?P<bearing>{_BEARING_RE})\s+(?:of|from)\s+"
@@ -67,7 +67,7 @@ _RELATIVE = re.compile(
 )
 # "15 km from Homs" (no bearing)
 _DISTANCE_FROM = re.compile(
-    rf"(?:(?P<approx>about|some|around|roughly|nearly|approximately|almost)\s+)?(?P<num>{_NUM})[\s-]*(?P<unit>{_UNIT_RE})\b"
+    rf"(?:(?P<approx>about|some|around|roughly|nearly|approximately|almost)\s+)?(?<![\w.,-])(?P<num>{_NUM})[\s-]*(?P<unit>{_UNIT_RE})\b"
     rf"(?:\s*\([^)]*\))?\s+(?:away\s+)?from\s+(?:the\s+)?(?P<anchor>{_W}(?:\s+{_W}){{0,3}})",
     re.IGNORECASE,
 )
@@ -81,7 +81,7 @@ _BETWEEN = re.compile(rf"\bbetween\s+(?:the\s+)?(?P<a>{_W}(?:\s+{_W}){{0,2}})\s+
 _ROAD = re.compile(
     r"\b(?:on\s+)?the\s+(?:[a-z-]+\s+){0,2}?(?P<road>highway|road|motorway|route|M\d+\s+highway)\s+"
     r"(?:connecting|linking|between|from)\s+(?:the\s+)?"
-    r"(?P<a>.+?)\s+(?:to|and|with)\s+(?:the\s+)?(?P<b>(?:[\w'’-]+\s?){1,5}?)"
+    r"(?P<a>.+?)\s+(?:to|and|with)\s+(?:the\s+)?(?P<b>[\w'’-]+(?:\s+[\w'’-]+){0,4}?)"
     r"(?=[,.;]|\s+(?:a|an|the|on|in|at|near|as|after|before|while|when|where|from)\s|$)"
 )
 # "TARTUS, Syria (Reuters) -", "MOSCOW (AP) —", "Kyiv, Ukraine —"
@@ -165,7 +165,7 @@ _ROAD_WORDS = {"street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd
 
 
 def _person_words(text: str, gazetteer: Gazetteer) -> set[str]:
-    """First names and surnames of people named in full ("Lorraine Bailey", "Terry A. Corbin"), so that
+    """First names and surnames of people named in full ("Martha Hollister", "Dale R. Whitcomb"), so that
     "Bailey said" elsewhere in the document is not read as Bailey, Colorado."""
     out: set[str] = set()
     for m in _PERSON.finditer(text):
@@ -288,7 +288,7 @@ def _candidate_strings(text: str) -> set[str]:
 def _dateline(doc: _Doc) -> None:
     """The dateline says where the report was filed: a place mention, never an event's place.
 
-    "TARTUS, Syria (Reuters) -" or "Kyiv (AP) -" near the top; an upper-case "TORRINGTON --"
+    "TARTUS, Syria (Reuters) -" or "Kyiv (AP) -" near the top; an upper-case "WINSLOW --"
     at the start of any line-opening sentence.
     """
     for index, (s0, s1) in enumerate(doc.analysis.sentences):
@@ -312,6 +312,14 @@ def _dateline(doc: _Doc) -> None:
             doc.add("NAME", s0 + m.start("region"), s0 + m.end("region"), index, name=region, dateline=True)
 
 
+def _number(text: str) -> float:
+    """'1,200' is twelve hundred, '2,5' two and a half, 'twenty' 20."""
+    low = text.lower()
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", low):
+        return float(low.replace(",", ""))
+    return float(low.replace(",", ".")) if low[0].isdigit() else float(WORD_NUMS[low])
+
+
 def _relatives(doc: _Doc, index: int, s0: int, sentence: str) -> None:
     for m in _RELATIVE.finditer(sentence):
         anchor = _clean_name(m.group("anchor"))
@@ -319,8 +327,7 @@ def _relatives(doc: _Doc, index: int, s0: int, sentence: str) -> None:
         if not generic:
             anchor = doc.known_or_fuzzy(anchor) or anchor
         unit = re.sub(r"\s+", " ", m.group("unit").lower())
-        num = m.group("num").lower().replace(",", ".")
-        value = float(num) if num[0].isdigit() else float(WORD_NUMS[num])
+        value = _number(m.group("num"))
         km = value * UNITS.get(unit, UNITS.get(unit.rstrip("s"), 1.0))
         end = s0 + m.start("anchor") + len(anchor)
         doc.add("RELATIVE", s0 + m.start(), end, index, anchor=anchor, distance_km=km,
@@ -329,8 +336,7 @@ def _relatives(doc: _Doc, index: int, s0: int, sentence: str) -> None:
     for m in _DISTANCE_FROM.finditer(sentence):
         anchor = doc.known_or_fuzzy(m.group("anchor"))
         if anchor:
-            num = m.group("num").lower().replace(",", ".")
-            value = float(num) if num[0].isdigit() else float(WORD_NUMS[num])
+            value = _number(m.group("num"))
             unit = re.sub(r"\s+", " ", m.group("unit").lower())
             km = value * UNITS.get(unit, UNITS.get(unit.rstrip("s"), 1.0))
             end = s0 + m.start("anchor") + len(anchor)
@@ -560,7 +566,7 @@ def _judge(doc: _Doc, sentence: str, a: int, b: int, phrase: str, run, ents: dic
         return None
     if key in doc.person_words and len(words_in_run) <= 2 and not strong_kind and big < 100_000 \
             and not comma_place and not place_word:
-        return None  # "Bailey said", after "Lorraine Bailey"
+        return None  # "Hollister said", after "Martha Hollister"
     if next_word is not None:
         nw = next_word.lower().strip(".,")
         if nw not in PLACE_SUFFIXES and nw not in _CONNECT:
@@ -569,7 +575,7 @@ def _judge(doc: _Doc, sentence: str, a: int, b: int, phrase: str, run, ents: dic
             later = {w.lower().strip(".,'’") for w in rest}
             if kinds & {"country", "admin", "region", "sea"} or (big >= 500_000 and nw in _ORG_WORDS) or \
                     (big >= 10_000 and later & _ORG_WORDS):
-                return "modifier"  # "U.S. Army", "Dublin Historical Society", "Gainesville Public Utilities"
+                return "modifier"  # "U.S. Army", "Dublin Historical Society", "Springfield Water Board"
             return None if exact_label not in NER_PLACE_LABELS else "ner"
     if prev_word is not None and (prev_word.lower().strip(".,") in _STOP or re.search(r"['’]s$", prev_word)):
         prev_word = None  # "In Hmeimim", "the FBI's Atlanta office"

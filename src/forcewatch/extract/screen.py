@@ -120,7 +120,7 @@ def vocabulary() -> tuple[set[str], dict[str, set[str]], set[str], dict[str, set
 
 
 _ATTRIBUTION = re.compile(r"\b(?:said|says|told|according to|reported|added|confirmed|showed|shows|saw)\b", re.I)
-_PRONOUN_START = re.compile(r"^\W*(?:It|They|He|She|The (?:convoy|ships?|planes?|aircraft|troops|forces|base|facility|"
+_PRONOUN_START = re.compile(r"\W*(?:It|They|He|She|The (?:convoy|ships?|planes?|aircraft|troops|forces|base|facility|"
                             r"vessels?|fleet|ministry|sources?|officials?))\b")
 
 
@@ -169,7 +169,7 @@ def screen(analysis: Analysis) -> list[int]:
         for j in (i - 1, i + 1):
             if 0 <= j < len(sentences) and j not in keep:
                 s, e = sentences[j]
-                if (j == i + 1 and _PRONOUN_START.search(text, s, e)) or (
+                if (j == i + 1 and _PRONOUN_START.match(text, s, e)) or (
                         j in actors and _ATTRIBUTION.search(text, s, e)) or (e - s < 80 and _ATTRIBUTION.search(text, s, e)):
                     keep.add(j)
     return sorted(keep)

@@ -421,8 +421,13 @@ def build(path: Path | None = None, cities_file: str = "cities500.json", quiet: 
         con.execute("CREATE TABLE meta (k VARCHAR, v VARCHAR)")
         con.execute("INSERT INTO meta VALUES ('version', ?), ('next_pid', ?)", [data_version(), str(rows.next_pid)])
         finish(con)
-    finally:
+    except BaseException:
         con.close()
+        for leftover in (tmp, tmp + ".wal"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+        raise
+    con.close()
     os.replace(tmp, path)
     return path
 

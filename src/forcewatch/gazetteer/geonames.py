@@ -71,18 +71,20 @@ def radius_of(kind: str, fcode: str, population: int) -> float:
 def _members(path: Path) -> Iterator[tuple[str, io.TextIOBase, int, Callable[[], int]]]:
     """(member name, text stream, total bytes, bytes read so far) for each data file."""
     if zipfile.is_zipfile(path):
-        zf = zipfile.ZipFile(path)
-        for info in zf.infolist():
-            name = Path(info.filename).name
-            if not name.endswith(".txt") or name.lower().startswith(("readme", "iso-languagecodes")):
-                continue
-            raw = zf.open(info)
-            counter = _Counting(raw)
-            yield name, io.TextIOWrapper(counter, encoding="utf-8", newline="\n"), info.file_size, lambda c=counter: c.n
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                name = Path(info.filename).name
+                if not name.endswith(".txt") or name.lower().startswith(("readme", "iso-languagecodes")):
+                    continue
+                with zf.open(info) as raw:
+                    counter = _Counting(raw)
+                    yield (name, io.TextIOWrapper(counter, encoding="utf-8", newline="\n"), info.file_size,
+                           lambda c=counter: c.n)
     else:
-        raw = open(path, "rb")
-        counter = _Counting(raw)
-        yield path.name, io.TextIOWrapper(counter, encoding="utf-8", newline="\n"), os.path.getsize(path), lambda: counter.n
+        with open(path, "rb") as raw:
+            counter = _Counting(raw)
+            yield (path.name, io.TextIOWrapper(counter, encoding="utf-8", newline="\n"), os.path.getsize(path),
+                   lambda: counter.n)
 
 
 class _Counting(io.RawIOBase):
@@ -137,26 +139,33 @@ def import_file(path: str | Path, db: str | Path | None = None, progress: Callab
         con.execute(PLACES_DDL.replace("pid BIGINT PRIMARY KEY", "pid BIGINT"))
         con.execute(NAMES_DDL)
         found_any = False
-        for member, stream, total, done in _members(path):
-            first = stream.readline()
-            if not first:
-                continue
-            places, names = CsvSpool(spool_dir), CsvSpool(spool_dir)
-            if _is_alternate_names(member, first):
-                n_names += _alternate_names(first, stream, names, total, done, progress)
-            else:
-                if not _looks_like_main(first.split("\t")):
-                    raise ValueError(f"{path}: {member} is not a GeoNames table (19 tab-separated columns)")
-                p, n = _main_table(first, stream, places, names, total, done, progress)
-                n_places += p
-                n_names += n
-            found_any = True
-            con.execute("CREATE TEMP TABLE IF NOT EXISTS new_places AS SELECT * FROM places LIMIT 0")
-            con.execute("DELETE FROM new_places")
-            places.load(con, "new_places", PLACE_COLUMNS)
-            con.execute("DELETE FROM places WHERE pid IN (SELECT pid FROM new_places)")
-            con.execute("INSERT INTO places SELECT * FROM new_places")
-            names.load(con, "names", NAME_COLUMNS)
+        try:
+            for member, stream, total, done in _members(path):
+                first = stream.readline()
+                if not first:
+                    continue
+                places, names = CsvSpool(spool_dir), CsvSpool(spool_dir)
+                if _is_alternate_names(member, first):
+                    n_names += _alternate_names(first, stream, names, total, done, progress)
+                else:
+                    if not _looks_like_main(first.split("\t")):
+                        raise ValueError(f"{path}: {member} is not a GeoNames table (19 tab-separated columns)")
+                    p, n = _main_table(first, stream, places, names, total, done, progress)
+                    n_places += p
+                    n_names += n
+                found_any = True
+                con.execute("CREATE TEMP TABLE IF NOT EXISTS new_places AS SELECT * FROM places LIMIT 0")
+                con.execute("DELETE FROM new_places")
+                places.load(con, "new_places", PLACE_COLUMNS)
+                con.execute("DELETE FROM places WHERE pid IN (SELECT pid FROM new_places)")
+                con.execute("INSERT INTO places SELECT * FROM new_places")
+                names.load(con, "names", NAME_COLUMNS)
+        except BaseException:
+            try:
+                finish(con)  # members that did go in stay consistent with the lookup table
+            except Exception:  # noqa: BLE001 - the first error is the one to report
+                pass
+            raise
         if not found_any:
             raise ValueError(f"{path}: no GeoNames data file in it")
         # alternate names of places not (yet) imported are kept: a later import may bring them

@@ -89,7 +89,8 @@ class Gazetteer:
         self._u = f"u{next(_ALIASES)}"
         if self.user_db.exists():
             try:
-                self.con.execute(f"ATTACH '{self.user_db}' AS {self._u} (READ_ONLY)")
+                quoted = str(self.user_db).replace("'", "''")
+                self.con.execute(f"ATTACH '{quoted}' AS {self._u} (READ_ONLY)")
                 self.has_user = bool(self.con.execute(
                     "SELECT count(*) FROM information_schema.tables WHERE table_catalog=? AND table_name='lookup'",
                     [self._u]).fetchone()[0])
@@ -195,7 +196,7 @@ class Gazetteer:
         if not keys:
             return
         if len(self._cache) > 200_000:
-            self._cache.clear()
+            self._cache = {}  # a fresh dict: a lookup holding the old one still reads its answer
         user = self._user_query(keys)
         for key in keys:
             pids = self._names.get(key, ())
@@ -211,7 +212,11 @@ class Gazetteer:
             return []
         if key not in self._cache:
             self.prefetch([name])
-        return list(self._overlay.get(key, ())) + list(self._cache.get(key, ()))
+        found = self._cache.get(key)
+        if found is None:  # the cache was renewed in between (another thread, a very long run)
+            self.prefetch([name])
+            found = self._cache.get(key, ())
+        return list(self._overlay.get(key, ())) + list(found)
 
     def __contains__(self, name: str) -> bool:
         key = fold(name)
@@ -254,6 +259,8 @@ class Gazetteer:
                     best[ident] = (entry, score, alias)
             results = list(best.values())
         results.sort(key=lambda r: (-r[1], -r[0].population, r[0].name))
+        if len(self._fuzzy_cache) > 50_000:
+            self._fuzzy_cache = {}  # bounded, for servers that run for months
         self._fuzzy_cache[cache_key] = results
         return results
 
@@ -272,10 +279,11 @@ class Gazetteer:
         """The country entry for an ISO 3166-1 alpha-2 code."""
         if self._countries is None:
             self._load_index()
-            self._countries = {}
+            countries: dict[str, Entry] = {}
             for pid, row in self._places.items():
                 if row[5] == "country" and row[6]:
-                    self._countries.setdefault(row[6], self._entry(pid))
+                    countries.setdefault(row[6], self._entry(pid))
+            self._countries = countries  # published whole: another thread never sees it half-filled
         return self._countries.get(iso2)
 
     def site_entries(self) -> list[Entry]:
@@ -293,7 +301,6 @@ class Gazetteer:
             self.con.close()
 
 
-@lru_cache(maxsize=1)
 def _remove_older_versions(current: Path) -> None:
     """Gazetteers of earlier data versions in the cache (about 125 MB each) are not used again."""
     for old in current.parent.glob("gazetteer-*"):
@@ -317,6 +324,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
             os.unlink(tmp)
 
 
+@lru_cache(maxsize=1)
 def default_gazetteer() -> Gazetteer:
     return Gazetteer()
 

@@ -189,7 +189,7 @@ def _candidates(name: str, gazetteer: Gazetteer, fuzzy: bool = False) -> list[En
 
 
 def _embedded(name: str, gazetteer: Gazetteer) -> list[Entry]:
-    """The place inside a longer name ("Colorado State University", "Manila Cathedral", "University of
+    """The place inside a longer name ("Colorado State University", "Lisbon Cathedral", "University of
     California"): the longest run of its words the gazetteer knows, if it is a sizeable place."""
     from forcewatch.gazetteer.names import COMMON_WORDS, NEVER_ALONE
 
@@ -200,7 +200,7 @@ def _embedded(name: str, gazetteer: Gazetteer) -> list[Entry]:
             key = fold(phrase)
             if not key or key in NEVER_ALONE or key in COMMON_WORDS or len(key) < 3:
                 continue
-            # Only a place's own name: "Inn" in "Christopher Inn" is not Innsbruck's alternate name.
+            # Only a place's own name: "Inn" in "Riverside Inn" is not Innsbruck's alternate name.
             found = [e for e in gazetteer.lookup(phrase)
                      if (e.kind in ("country", "admin", "region", "sea") or e.site_id or e.population >= 10_000)
                      and (e.site_id or key in (fold(e.name), fold(e.original or "")))]
@@ -386,8 +386,9 @@ def nearest_site(gazetteer: Gazetteer, entry: Entry, facility: str | None, max_k
         if site.kind not in kinds or (site.country and entry.country and site.country != entry.country):
             continue
         d = distance_km(entry.lat, entry.lon, site.lat, site.lon)
-        if d <= max(max_km, entry.radius_km) and (best is None or d < best[0] or (d == best[0] and site.site_id)):
-            best = (d - (5.0 if site.site_id else 0.0), site)
+        key = d - (5.0 if site.site_id else 0.0)  # a curated site beats an airfield up to 5 km nearer
+        if d <= max(max_km, entry.radius_km) and (best is None or key < best[0]):
+            best = (key, site)
     return best[1] if best else None
 
 
@@ -448,6 +449,7 @@ def _context(analysis: Analysis, gazetteer: Gazetteer, provisional: dict) -> Con
 
 
 SUPPORT_KM = 150.0
+MAX_SUPPORT_POINTS = 2000  # candidate points per document: 2000 x 2000 matrices, ~32 MB each
 
 
 def _spatial_support(names: list[Mention], gazetteer: Gazetteer) -> dict:
@@ -467,9 +469,11 @@ def _spatial_support(names: list[Mention], gazetteer: Gazetteer) -> dict:
     if len(by_key) < 2:
         return {}
     weights = []
+    per_name = max(5, min(80, MAX_SUPPORT_POINTS // len(by_key)))  # the matrix stays small in long documents
     for k, (key, ms) in enumerate(by_key.items()):
         entries = [e for e in _candidates(mention_name(ms[0]), gazetteer, bool(ms[0].data.get("fuzzy")))
-                   if e.kind not in ("country", "region", "sea")][:80]
+                   if e.kind not in ("country", "region", "sea")]
+        entries = sorted(entries, key=lambda e: -e.population)[:per_name]
         if not entries:
             continue
         for e in entries:
@@ -653,8 +657,8 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
                 and not re.search(r"[;.]", between):
             outer.add(tuple(m1.span))
             inherits.add(tuple(m2.span))
-        # "in Mallawi, 260 km south of Cairo", "the Balata camp near Nablus", "Furqlus, a town on the
-        # highway between Homs and Palmyra": the relative phrase describes the place just named
+        # "in Kerak, 120 km south of Amman", "the camp near Jenin", "Qaryatayn, a town on the
+        # road between Homs and Palmyra": the relative phrase describes the place just named
         if m2.label in ("RELATIVE", "NEAR", "ROAD", "BETWEEN", "BACKREF") and m1.label in ("NAME", "FACILITY", "RELATIVE", "NEAR") and \
                 re.fullmatch(r",\s*(?:(?:just\s+)?(?:outside|near|off|inside|beyond|by)\s+)?(?:(?:a|an|the)\s+(?:[\w-]+\s+){0,4})?|"
                              r"\s+(?:[a-z-]+\s+){0,3}", between or "x"):
@@ -741,7 +745,7 @@ def capitals() -> set[int]:
 def _is_subject(text: str, m: Mention, trigger, place: Place | None = None) -> bool:
     """'Moscow is withdrawing', 'Damascus sought to overthrow': a country or capital as the doer.
 
-    A town as the subject ("Palmyra is hosting a concert") is where it happens.
+    A town as the subject ("Jableh is holding a market") is where it happens.
     """
     if m.span[1] > trigger[0]:
         return False
