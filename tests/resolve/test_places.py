@@ -186,3 +186,18 @@ def test_spatial_support_favours_the_candidate_near_the_other_names(gaz):
     assert not any(km((lat, lon), (48.85, 2.35)) < 50 for lat, lon in points)  # France: no support
     assert km((place_of(resolved(text, gaz), "Paris").lat, place_of(resolved(text, gaz), "Paris").lon),
               (33.66, -95.56)) < 20
+
+
+def test_a_capital_acting_elsewhere_in_the_sentence_is_not_the_place(gaz, pipeline):
+    """With the parse: "after Moscow helped him escape" makes Moscow a doer, so the asylum granted in
+    the same sentence is not placed in Moscow; a town as subject stays a place."""
+    from datetime import date
+
+    text = "The exiled general was given asylum in Belarus after Moscow helped him escape on Sunday."
+    analysis = pipeline(Document(id="t", text=text, published=date(2024, 12, 10)))
+    asylum = next(e for e in analysis.events if e.trigger == "asylum")
+    assert asylum.location is not None and asylum.location.name == "Belarus"  # not Moscow
+    pairs = [(m, p) for m, p in resolved(text, gaz) if p]
+    moscow = next(m for m, p in pairs if m.text == "Moscow")
+    loc, _, _ = assign_roles(text, _event(text, "helped", None), pairs, doers={tuple(moscow.span)})
+    assert loc is None or loc[1].name != "Moscow"

@@ -564,7 +564,8 @@ def resolve_places(analysis: Analysis, gazetteer: Gazetteer) -> None:
             continue
         candidates = by_sentence.get(index, [])
         speaker_spans = [tuple(a.span) for a in speakers if a.sentence == index]
-        location, origin, destination = assign_roles(text, event, candidates, speaker_spans)
+        location, origin, destination = assign_roles(text, event, candidates, speaker_spans,
+                                                     _doers(analysis, index, candidates))
         want = wanted_kinds(event)
         event.location = _refine(location, want, gazetteer, ctx, text)
         if event.subtype in MOVEMENT:
@@ -583,6 +584,24 @@ def resolve_places(analysis: Analysis, gazetteer: Gazetteer) -> None:
             event.location = event.origin
         if event.location is None and event.subtype == "arrive" and event.destination is not None:
             event.location = event.destination
+
+
+def _doers(analysis: Analysis, index: int, candidates) -> set[tuple[int, int]]:
+    """Spans of the sentence's place mentions that the parse makes a subject or a possessor."""
+    parsed = (analysis.parse or {}).get(index)
+    if parsed is None:
+        return set()
+    starts = {parsed.span(t)[0]: t for t in parsed.doc}
+    out = set()
+    for m, _ in candidates:
+        tok = starts.get(m.span[0])
+        if tok is None:
+            continue
+        while tok.dep_ == "compound" and tok.head.i != tok.i:
+            tok = tok.head
+        if tok.dep_ in ("nsubj", "nsubjpass", "poss"):
+            out.add(tuple(m.span))
+    return out
 
 
 def _refine(choice, want, gazetteer, ctx, text) -> Place | None:
@@ -637,8 +656,11 @@ def role_of(text: str, m: Mention, sentence_start: int) -> str:
 
 
 def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]],
-                 speaker_spans: list[tuple[int, int]] = ()):
-    """(location, origin, destination) for an event, each a (Mention, Place) or None."""
+                 speaker_spans: list[tuple[int, int]] = (), doers: set[tuple[int, int]] = frozenset()):
+    """(location, origin, destination) for an event, each a (Mention, Place) or None.
+
+    ``doers``: spans of mentions the parse shows acting (subjects, possessors); a country or capital
+    among them is an actor somewhere in the sentence ("after Moscow helped him escape"), not a place."""
     roles: dict[str, list[tuple[float, Mention, Place]]] = {}
     trigger = tuple(event.trigger_span)
     movement = event.subtype in MOVEMENT
@@ -680,6 +702,8 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
         if any(s <= m.span[0] and m.span[1] <= e for s, e in speaker_spans) and not any(
             s <= trigger[0] and trigger[1] <= e for s, e in speaker_spans
         ):
+            continue
+        if tuple(m.span) in doers and (place.kind == "country" or (place.geonames_id or 0) in capitals()):
             continue
         if _is_actor_word(m, place, event) or _is_subject(text, m, trigger, place):
             continue
