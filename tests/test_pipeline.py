@@ -69,8 +69,9 @@ def test_sample_convoy_seen_by_a_journalist(sample_analysis):
     e = next(e for e in sample_analysis.events if "convoy" in e.sentence and e.source.kind == "journalist")
     assert e.type == "MOBILIZE"
     assert e.location is not None
-    # On the highway between Hmeimim and Tartus: the pin lies between the two.
-    assert km((e.location.lat, e.location.lon), HMEIMIM) < 60 and km((e.location.lat, e.location.lon), TARTUS) < 60
+    # On the highway between Hmeimim and Tartus: a road between the two, pinned half-way.
+    assert e.location.precision == "relative" and "highway" in e.location.text
+    assert km((e.location.lat, e.location.lon), HMEIMIM) < 40 and km((e.location.lat, e.location.lon), TARTUS) < 40
     assert {q.category for q in e.equipment} == {"vehicle"}
 
 

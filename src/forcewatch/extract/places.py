@@ -82,7 +82,7 @@ _ROAD = re.compile(
     r"\b(?:on\s+)?the\s+(?:[a-z-]+\s+){0,2}?(?P<road>highway|road|motorway|route|M\d+\s+highway)\s+"
     r"(?:connecting|linking|between|from)\s+(?:the\s+)?"
     r"(?P<a>.+?)\s+(?:to|and|with)\s+(?:the\s+)?(?P<b>[\w'’-]+(?:\s+[\w'’-]+){0,4}?)"
-    r"(?=[,.;]|\s+(?:a|an|the|on|in|at|near|as|after|before|while|when|where|from)\s|$)"
+    r"(?=[,.;]|\s+(?:a|an|the|on|near|as|after|before|while|when|where|from)\s|$)"
 )
 # "TARTUS, Syria (Reuters) -", "MOSCOW (AP) —", "Kyiv, Ukraine —"
 _DATELINE = re.compile(
