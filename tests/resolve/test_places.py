@@ -201,3 +201,17 @@ def test_a_capital_acting_elsewhere_in_the_sentence_is_not_the_place(gaz, pipeli
     moscow = next(m for m, p in pairs if m.text == "Moscow")
     loc, _, _ = assign_roles(text, _event(text, "helped", None), pairs, doers={tuple(moscow.span)})
     assert loc is None or loc[1].name != "Moscow"
+
+
+def test_a_from_phrase_belongs_to_the_movement_before_it(pipeline):
+    """"withdrawing ... from Afrin and from positions near Manbij, but will not leave its bases": Afrin and
+    Manbij are where the withdrawal starts, not what the refusal to leave is about."""
+    from datetime import date
+
+    text = ("Turkey is withdrawing its forces from Afrin and from positions near Manbij, but it will not leave "
+            "its two bases, officials said.")
+    events = pipeline(Document(id="t", text=text, published=date(2024, 12, 14))).events
+    withdraw = next(e for e in events if e.trigger == "withdrawing")
+    stay = next(e for e in events if e.trigger == "leave")
+    assert withdraw.origin is not None and withdraw.origin.name == "Afrin"
+    assert stay.modality == "negated" and stay.origin is None

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pyproj import Geod
@@ -564,8 +565,9 @@ def resolve_places(analysis: Analysis, gazetteer: Gazetteer) -> None:
             continue
         candidates = by_sentence.get(index, [])
         speaker_spans = [tuple(a.span) for a in speakers if a.sentence == index]
+        others = [tuple(e.trigger_span) for e in analysis.events if e is not event and tuple(e.span) == tuple(event.span)]
         location, origin, destination = assign_roles(text, event, candidates, speaker_spans,
-                                                     _doers(analysis, index, candidates))
+                                                     _doers(analysis, index, candidates), others)
         want = wanted_kinds(event)
         event.location = _refine(location, want, gazetteer, ctx, text)
         if event.subtype in MOVEMENT:
@@ -656,11 +658,14 @@ def role_of(text: str, m: Mention, sentence_start: int) -> str:
 
 
 def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]],
-                 speaker_spans: list[tuple[int, int]] = (), doers: set[tuple[int, int]] = frozenset()):
+                 speaker_spans: list[tuple[int, int]] = (), doers: set[tuple[int, int]] = frozenset(),
+                 others: Sequence[tuple[int, int]] = ()):
     """(location, origin, destination) for an event, each a (Mention, Place) or None.
 
     ``doers``: spans of mentions the parse shows acting (subjects, possessors); a country or capital
-    among them is an actor somewhere in the sentence ("after Moscow helped him escape"), not a place."""
+    among them is an actor somewhere in the sentence ("after Moscow helped him escape"), not a place.
+    ``others``: trigger spans of the sentence's other events; a "from X" between one of them and this
+    trigger is that movement's ("withdrawing from X, but will not leave its bases")."""
     roles: dict[str, list[tuple[float, Mention, Place]]] = {}
     trigger = tuple(event.trigger_span)
     movement = event.subtype in MOVEMENT
@@ -718,7 +723,7 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
                 if role == "destination":
                     continue
                 role = "location" if role == "via" else role
-            elif m.span[0] < trigger[0] - 80:
+            elif m.span[0] < trigger[0] - 80 or any(t[1] <= m.span[0] and m.span[1] <= trigger[0] for t in others):
                 continue  # a movement named earlier in the sentence, not this one's
         if not movement and role == "origin":
             role = "location"
