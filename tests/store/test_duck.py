@@ -127,3 +127,24 @@ def test_pages_carry_the_document_reference_also_in_databases_from_before_it(tmp
     with Store(path) as s:  # writable: the migration fills the column from the documents table
         _, page = s.event_dicts_page(10)
         assert page[0]["doc"]["path"] == "x.txt" and page[0]["doc"]["published"] == "2024-12-14"
+
+
+def test_search_column_of_an_older_database_is_filled_like_new_rows(tmp_path):
+    """Rows written before the search column get the same text as new rows: sentence, place,
+    source, actor and equipment."""
+    from forcewatch.records import Actor, Equipment
+    from forcewatch.store.duck import search_text
+
+    path = tmp_path / "old.duckdb"
+    d = doc("Two Il-76s left Hmeimim on Friday, an official said.")
+    e = event(d, 0)
+    e.actor = Actor("Russia", "RUS")
+    e.equipment = [Equipment(name="Il-76", category="aircraft", count=2)]
+    e.source = Source("official", name="Syrian Defence Ministry")
+    with Store(path) as s:
+        s.add_document(d, [e])
+        s.con.execute("UPDATE events SET search = NULL")  # as left by an earlier forcewatch
+    with Store(path) as s:
+        stored = s.con.execute("SELECT search FROM events").fetchone()[0]
+        assert stored == search_text(e)
+        assert [x.id for x in s.events(q="il-76")] == [e.id] and [x.id for x in s.events(q="defence ministry")] == [e.id]

@@ -67,7 +67,10 @@ EVENT_COLUMNS = (
 # ILIKE over the sentence, which case-folds every row on every query.
 SEARCH_MIGRATION = """
 ALTER TABLE events ADD COLUMN IF NOT EXISTS search VARCHAR;
-UPDATE events SET search = lower(coalesce(sentence, '') || chr(10) || coalesce(place, '')) WHERE search IS NULL;
+UPDATE events SET search = lower(concat_ws(chr(10), sentence, place,
+    json_extract_string(record, '$.source.name'), json_extract_string(record, '$.source.affiliation'),
+    json_extract_string(record, '$.actor.name'),
+    array_to_string(json_extract_string(record, '$.equipment[*].name'), chr(10)))) WHERE search IS NULL;
 """
 
 
