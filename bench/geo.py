@@ -52,31 +52,31 @@ def haversine(lat1, lon1, lat2, lon2) -> float:
     return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
 
 
-def load_gwn(path: Path):
-    """(text, gold toponyms with coordinates, every annotated span)."""
+def _load(path: Path, coordinates):
+    """(text, gold toponyms with coordinates, every annotated span) per article of a GeoNames-style
+    XML gold set; ``coordinates`` reads (lat, lon) strings from one toponym element."""
     for art in ET.parse(path).getroot().findall("article"):
         text = art.findtext("text") or ""
         gold, spans = [], []
         for t in art.find("toponyms"):
             s, e = int(t.findtext("start")), int(t.findtext("end"))
             spans.append((s, e))
-            lat, lon = t.findtext("latitude"), t.findtext("longitude")
+            lat, lon = coordinates(t)
             if lat and lon:
                 gold.append((s, e, float(lat), float(lon)))
         yield text, gold, spans
 
 
+def load_gwn(path: Path):
+    return _load(path, lambda t: (t.findtext("latitude"), t.findtext("longitude")))
+
+
 def load_lgl(path: Path):
-    for art in ET.parse(path).getroot().findall("article"):
-        text = art.findtext("text") or ""
-        gold, spans = [], []
-        for t in art.find("toponyms"):
-            s, e = int(t.findtext("start")), int(t.findtext("end"))
-            spans.append((s, e))
-            g = t.find("gaztag")
-            if g is not None and g.findtext("lat") and g.findtext("lon"):
-                gold.append((s, e, float(g.findtext("lat")), float(g.findtext("lon"))))
-        yield text, gold, spans
+    def gaztag(t):
+        g = t.find("gaztag")
+        return (g.findtext("lat"), g.findtext("lon")) if g is not None else (None, None)
+
+    return _load(path, gaztag)
 
 
 def bench_toponyms(name: str, items, gazetteer, ner: bool) -> dict:

@@ -21,6 +21,14 @@ def pipeline():
 
 
 @pytest.fixture(scope="session")
+def gaz():
+    """The packaged gazetteer, built on first use (shared by the place tests)."""
+    from forcewatch.gazetteer.lookup import default_gazetteer
+
+    return default_gazetteer()
+
+
+@pytest.fixture(scope="session")
 def sample_analysis(pipeline):
     if not SAMPLE.exists():
         pytest.skip(f"{SAMPLE} not present")

@@ -6,13 +6,8 @@ import pytest
 
 from forcewatch.extract.places import find_places
 from forcewatch.extract.nlp import split_sentences
-from forcewatch.gazetteer.lookup import default_gazetteer
 from forcewatch.records import Analysis, Document
 
-
-@pytest.fixture(scope="module")
-def gaz():
-    return default_gazetteer()
 
 
 def mentions(text: str, gaz):

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import sys
 
-import pytest
-
 from forcewatch.gazetteer.build import data_version, default_path, display_name, fold, skeleton
-from forcewatch.gazetteer.lookup import Gazetteer, default_gazetteer
+from forcewatch.gazetteer.lookup import Gazetteer
 
-
-@pytest.fixture(scope="module")
-def gaz() -> Gazetteer:
-    return default_gazetteer()
 
 
 def test_folding_meets_spellings():

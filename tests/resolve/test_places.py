@@ -7,16 +7,11 @@ from pyproj import Geod
 
 from forcewatch.extract.nlp import split_sentences
 from forcewatch.extract.places import find_places
-from forcewatch.gazetteer.lookup import default_gazetteer
 from forcewatch.records import Analysis, Document, Equipment, Event, Mention
 from forcewatch.resolve.places import assign_roles, place_mentions, resolve_places
 
 GEOD = Geod(ellps="WGS84")
 
-
-@pytest.fixture(scope="module")
-def gaz():
-    return default_gazetteer()
 
 
 def analysed(text: str, gaz):
@@ -134,9 +129,8 @@ def test_doer_is_not_the_place(gaz):
     assert event.destination is not None and event.destination.name == "Kilis"
 
 
-def test_sample_done_when(sample_analysis):
+def test_sample_done_when(sample_analysis, gaz):
     """The issue's done-when on the sample report (the other tests use their own sentences)."""
-    gaz = default_gazetteer()
     tartus = next(e for e in gaz.lookup("Tartus") if e.kind == "city")
     lon, lat, _ = GEOD.fwd(tartus.lon, tartus.lat, 315, 13_000)
     events = sample_analysis.events

@@ -13,6 +13,7 @@ from importlib import resources
 
 import yaml
 
+from forcewatch.extract.dates import MONTHS
 from forcewatch.records import Equipment, Span
 
 NUMBER_WORDS = {
@@ -35,7 +36,7 @@ _COUNT = re.compile(
 )
 
 
-_MONTH_BEFORE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+$", re.IGNORECASE)
+_MONTH_BEFORE = re.compile(rf"\b{MONTHS}\s+$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)

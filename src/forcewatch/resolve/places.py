@@ -559,15 +559,17 @@ def resolve_places(analysis: Analysis, gazetteer: Gazetteer) -> None:
         by_sentence.setdefault(m.sentence, []).append((m, place))
     speakers = [m for m in analysis.mentions if m.kind == "attribution" and m.label in ATTRIBUTION_LABELS]
     index_of = {s: i for i, s in enumerate(analysis.sentences)}
+    doers: dict[int, set] = {}  # per sentence, from its parse
     for event in analysis.events:
         index = index_of.get(tuple(event.span))
         if index is None:
             continue
         candidates = by_sentence.get(index, [])
         speaker_spans = [tuple(a.span) for a in speakers if a.sentence == index]
+        if index not in doers:
+            doers[index] = _doers(analysis, index, candidates)
         others = [tuple(e.trigger_span) for e in analysis.events if e is not event and tuple(e.span) == tuple(event.span)]
-        location, origin, destination = assign_roles(text, event, candidates, speaker_spans,
-                                                     _doers(analysis, index, candidates), others)
+        location, origin, destination = assign_roles(text, event, candidates, speaker_spans, doers[index], others)
         want = wanted_kinds(event)
         event.location = _refine(location, want, gazetteer, ctx, text)
         if event.subtype in MOVEMENT:

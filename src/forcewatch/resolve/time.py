@@ -71,24 +71,29 @@ def _resolve(m: Mention, text: str, low: str, published: date | None) -> TimeSpa
     month_year = re.fullmatch(r"(?:(?:early|mid|late)[- ])?([A-Za-z]+)\.?\s+((?:19|20)\d{2})", text)
     if month_year and month_year.group(1).lower() in MONTHS:
         y, mo = int(month_year.group(2)), MONTHS[month_year.group(1).lower()]
-        return TimeSpan(date(y, mo, 1), date(y, mo, calendar.monthrange(y, mo)[1]), "month", text, m.span)
+        return _month(y, mo, text, m.span)
     month_only = re.search(r"\b([a-z]+)\.?$", low) if m.label == "MONTH" and not re.search(r"\d", low) else None
     if month_only and month_only.group(1) in MONTHS and published is not None:
         # "in January": the latest such month that began on or before publication.
         mo = MONTHS[month_only.group(1)]
         y = published.year if mo <= published.month else published.year - 1
-        return TimeSpan(date(y, mo, 1), date(y, mo, calendar.monthrange(y, mo)[1]), "month", text, m.span)
+        return _month(y, mo, text, m.span)
     if re.search(r"\b(?:last|this|next) month\b", low) and published:
         shift = {"last": -1, "this": 0, "next": 1}[re.search(r"(last|this|next)", low).group(1)]
         y, mo = divmod(published.year * 12 + published.month - 1 + shift, 12)
         mo += 1
-        return TimeSpan(date(y, mo, 1), date(y, mo, calendar.monthrange(y, mo)[1]), "month", text, m.span)
+        return _month(y, mo, text, m.span)
     if re.search(r"\b(?:last|this|earlier this) week(?:end)?\b", low) and published:
         monday = published - timedelta(days=published.weekday())
         if low.startswith("last"):
             monday -= timedelta(days=7)
         return TimeSpan(monday, min(monday + timedelta(days=6), published if not low.startswith("last") else monday + timedelta(days=6)), "day", text, m.span)
     return _dateparser(m, published)
+
+
+def _month(year: int, month: int, text: str, span) -> TimeSpan:
+    """The whole of one calendar month, month precision."""
+    return TimeSpan(date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]), "month", text, span)
 
 
 # Named periods news refers to, as (first year, last year).
