@@ -157,11 +157,6 @@ def actor_table() -> dict[str, ActorWord]:
     return table
 
 
-def actor_words() -> dict[str, str]:
-    """Lower-cased word or phrase -> ISO alpha-3 (kept for callers of the old interface)."""
-    return {w: a.code for w, a in actor_table().items() if a.code}
-
-
 def _lookup(tokens) -> tuple[int, int, ActorWord] | None:
     """The longest actor word in a token list: (start, end, entry)."""
     table = actor_table()
@@ -404,7 +399,7 @@ VEHICLE_SUBJECT = re.compile(r"\b(?:planes?|aircraft|jets?|ships?|vessels?|friga
 def _contextual(tok, lemma: str) -> tuple[str | None, str | None] | None:
     """Senses of verbs that depend on their arguments; (None, None) means 'not an event'."""
     if lemma not in ("leave", "send", "ship", "move", "grant", "keep", "maintain", "see", "establish", "have",
-                     "return", "fire", "open", "pull", "bring", "take", "head", "protest", "block", "blockade",
+                     "return", "fire", "open", "bring", "head", "protest", "block", "blockade",
                      "strike", "lift", "ease", "relax", "cancel", "remove", "drop", "scrap", "end", "halt", "suspend",
                      "postpone", "reduce", "cut", "freeze", "accept", "decline", "refuse"):
         return None
@@ -523,8 +518,6 @@ def _contextual(tok, lemma: str) -> tuple[str | None, str | None] | None:
         if re.search(r"\bembassy|consulate|talks|negotiations|border|crossing\b", context, re.I):
             return ("SUPPORT", None) if re.search(r"embassy|consulate", context, re.I) else ("CONCEDE", None)
         return (None, None)
-    if lemma == "pull" or lemma == "take":
-        return None  # phrasal senses only ("pull out", "take off"), found before this
     return None
 
 

@@ -30,7 +30,6 @@ import json
 import math
 import os
 import re
-import statistics
 import tempfile
 import unicodedata
 from collections import defaultdict
@@ -251,14 +250,6 @@ def _add_cities(rows: _Rows, path: Path) -> dict:
         groups[(c["countrycode"], c.get("admin1code") or "")].append((c["latitude"], c["longitude"], pop, fold(c["name"]), alts))
         by_country[c["countrycode"]].append((c["latitude"], c["longitude"]))
     return {"groups": groups, "by_country": by_country}
-
-
-def _centre(points) -> tuple[float, float, float]:
-    lats = [p[0] for p in points]
-    lons = [p[1] for p in points]
-    lat, lon = statistics.median(lats), statistics.median(lons)
-    spread = statistics.median([math.hypot(p[0] - lat, (p[1] - lon) * math.cos(math.radians(lat))) for p in points])
-    return lat, lon, max(15.0, spread * 111.0 * 1.5)
 
 
 def _add_continents(rows: _Rows) -> None:

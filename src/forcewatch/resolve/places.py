@@ -156,20 +156,13 @@ def score(e: Entry, ctx: Context | None, want: set[str] | None = None, within: l
     return s
 
 
-def choose(entries: list[Entry], focus=None, want: set[str] | None = None, ctx: Context | None = None,
+def choose(entries: list[Entry], want: set[str] | None = None, ctx: Context | None = None,
            within: list[Entry] | None = None, span=None, name: str | None = None) -> Entry | None:
-    """The best candidate; ``focus`` (a country code) is kept for old callers."""
+    """The best candidate."""
     if not entries:
         return None
-    if ctx is None and isinstance(focus, str):
-        ctx = Context(countries=Counter({focus: 1}))
     key = fold(name) if name else None
     return max(entries, key=lambda e: (score(e, ctx, want, within, span, key), e.population, -(e.geonames_id or 0), e.name))
-
-
-def focus_country(analysis: Analysis, gazetteer: Gazetteer) -> str | None:
-    """The country the document is mostly about."""
-    return _context(analysis, gazetteer, {}).focus
 
 
 # ----------------------------------------------------------------------------- mentions
@@ -235,16 +228,14 @@ def _within(text: str, m: Mention, gazetteer: Gazetteer) -> list[Entry]:
     return out
 
 
-def resolve_mention(m: Mention, gazetteer: Gazetteer, focus=None, want: set[str] | None = None,
+def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = None,
                     ctx: Context | None = None, text: str | None = None,
                     resolved: dict | None = None) -> Place | None:
     """One place mention to a Place, or None when the gazetteer does not know it."""
-    if ctx is None and isinstance(focus, str):
-        ctx = Context(countries=Counter({focus: 1}))
     resolved = resolved or {}
 
     def pick(name: str, want_kinds=None, span=None) -> Entry | None:
-        return choose(_candidates(name, gazetteer), None, want_kinds, ctx, span=span, name=name)
+        return choose(_candidates(name, gazetteer), want_kinds, ctx, span=span, name=name)
 
     if m.label == "RELATIVE":
         if m.data.get("generic_anchor") or m.data.get("anchor") is None:
@@ -326,7 +317,7 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, focus=None, want: set[str]
     if m.label == "UNKNOWN":
         # NER says place, the gazetteer does not know it: only the place inside its name, if any
         entries = _embedded(mention_name(m), gazetteer) if " " in mention_name(m) else []
-        entry = choose(entries, None, None, ctx, None, tuple(m.span))
+        entry = choose(entries, None, ctx, None, tuple(m.span))
         if entry is None:
             return None
         place = _entry_place(entry, m)
@@ -353,7 +344,7 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, focus=None, want: set[str]
     within = _within(text, m, gazetteer) if text else []
     if m.data.get("dateline") and m.data.get("within"):
         within += [e for e in gazetteer.lookup(m.data["within"]) if e.kind in ("country", "admin")]
-    entry = choose(entries, None, wanted or None, ctx, within, tuple(m.span), name)
+    entry = choose(entries, wanted or None, ctx, within, tuple(m.span), name)
     if entry is None:
         return None
     place = _entry_place(entry, m)
@@ -516,7 +507,7 @@ def place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> list[tuple[Menti
     provisional: dict = {}
     for m in names:
         entries = _candidates(mention_name(m), gazetteer, bool(m.data.get("fuzzy")))
-        entry = choose(entries, None, None, None, within[tuple(m.span)], None, mention_name(m))
+        entry = choose(entries, None, None, within[tuple(m.span)], None, mention_name(m))
         if entry is not None:
             provisional[tuple(m.span)] = entry
     support = _spatial_support(names, gazetteer)
@@ -526,7 +517,7 @@ def place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> list[tuple[Menti
         for m in names:
             entries = _candidates(mention_name(m), gazetteer, bool(m.data.get("fuzzy")))
             if len(entries) > 1:
-                provisional[tuple(m.span)] = choose(entries, None, None, ctx, within[tuple(m.span)],
+                provisional[tuple(m.span)] = choose(entries, None, ctx, within[tuple(m.span)],
                                                     tuple(m.span), mention_name(m))
         ctx = _context(analysis, gazetteer, provisional)
         ctx.support = support
@@ -535,7 +526,7 @@ def place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> list[tuple[Menti
     # Names first, then what refers to them (back-references, "outside the facility", roads).
     order = sorted(mentions, key=lambda m: (m.label in ("BACKREF", "NEAR", "RELATIVE", "ROAD", "BETWEEN"), m.span[0]))
     for m in order:
-        place = resolve_mention(m, gazetteer, None, None, ctx, text, resolved)
+        place = resolve_mention(m, gazetteer, None, ctx, text, resolved)
         if place is not None:
             resolved[tuple(m.span)] = place
             if m.label == "FACILITY" and m.data.get("name_span"):
@@ -613,7 +604,7 @@ def _refine(choice, want, gazetteer, ctx, text) -> Place | None:
         return None
     m, place = choice
     if want and m.label in ("NAME", "FACILITY") and place.kind not in want:
-        refined = resolve_mention(m, gazetteer, None, want, ctx, text)
+        refined = resolve_mention(m, gazetteer, want, ctx, text)
         if refined is not None and refined.kind in want:
             return refined
     return place
@@ -643,8 +634,6 @@ def wanted_kinds(event: Event) -> set[str] | None:
         return {"airfield"}
     return None
 
-
-_wanted_kinds = wanted_kinds
 
 
 def role_of(text: str, m: Mention, sentence_start: int) -> str:
