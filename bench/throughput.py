@@ -97,7 +97,7 @@ else:
     from forcewatch.records import Document
     if mode == "ours-unscreened":
         import forcewatch.extract.screen as screen
-        screen.screen = lambda analysis: list(range(len(analysis.sentences)))
+        screen.screen = lambda analysis, scope="force": list(range(len(analysis.sentences)))
     pipeline = Pipeline()
     documents = [Document(id=Document.make_id(d["text"]), text=d["text"],
                           published=date.fromisoformat(d["published"]) if d["published"] else None) for d in docs]

@@ -21,6 +21,14 @@ def pipeline():
 
 
 @pytest.fixture(scope="session")
+def pipeline_all():
+    """A pipeline that codes every document, military or not (scope="all")."""
+    from forcewatch.pipeline import Pipeline
+
+    return Pipeline(scope="all")
+
+
+@pytest.fixture(scope="session")
 def gaz():
     """The packaged gazetteer, built on first use (shared by the place tests)."""
     from forcewatch.gazetteer.lookup import default_gazetteer

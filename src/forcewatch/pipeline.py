@@ -50,11 +50,19 @@ def context_sentences(analysis: Analysis, lead: int = 3) -> list[int]:
 
 
 class Pipeline:
-    """Documents in, analysed documents (with events) out, parsing in batches."""
+    """Documents in, analysed documents (with events) out, parsing in batches.
 
-    def __init__(self, components: list[tuple[str, Component]] | None = None, batch_docs: int = 32):
+    ``scope="force"`` (the default) codes documents about military matters only (see
+    extract/screen.py); ``scope="all"`` codes general political events in every document too.
+    """
+
+    def __init__(self, components: list[tuple[str, Component]] | None = None, batch_docs: int = 32,
+                 scope: str = "force"):
+        if scope not in ("force", "all"):
+            raise ValueError(f"scope must be 'force' or 'all', not {scope!r}")
         self.components = components if components is not None else default_components()
         self.batch_docs = batch_docs
+        self.scope = scope
 
     def analyze(self, documents: Iterable[Document]) -> Iterator[Analysis]:
         batch: list[Analysis] = []
@@ -66,13 +74,12 @@ class Pipeline:
         if batch:
             yield from self._finish(batch)
 
-    @staticmethod
-    def prepare(doc: Document) -> Analysis:
+    def prepare(self, doc: Document) -> Analysis:
         from forcewatch.extract.nlp import split_sentences
         from forcewatch.extract.screen import screen
 
         analysis = Analysis(document=doc, sentences=split_sentences(doc.text))
-        analysis.relevant = screen(analysis)
+        analysis.relevant = screen(analysis, self.scope)
         return analysis
 
     def _finish(self, batch: list[Analysis]) -> Iterator[Analysis]:

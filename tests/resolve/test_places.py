@@ -182,13 +182,13 @@ def test_spatial_support_favours_the_candidate_near_the_other_names(gaz):
               (33.66, -95.56)) < 20
 
 
-def test_a_capital_acting_elsewhere_in_the_sentence_is_not_the_place(gaz, pipeline):
+def test_a_capital_acting_elsewhere_in_the_sentence_is_not_the_place(gaz, pipeline_all):
     """With the parse: "after Moscow helped him escape" makes Moscow a doer, so the asylum granted in
     the same sentence is not placed in Moscow; a town as subject stays a place."""
     from datetime import date
 
     text = "The exiled general was given asylum in Belarus after Moscow helped him escape on Sunday."
-    analysis = pipeline(Document(id="t", text=text, published=date(2024, 12, 10)))
+    analysis = pipeline_all(Document(id="t", text=text, published=date(2024, 12, 10)))
     asylum = next(e for e in analysis.events if e.trigger == "asylum")
     assert asylum.location is not None and asylum.location.name == "Belarus"  # not Moscow
     pairs = [(m, p) for m, p in resolved(text, gaz) if p]

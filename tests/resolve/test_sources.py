@@ -302,7 +302,7 @@ def test_attribution_outside_the_clause_tree_terminates():
     previous = signal.signal(signal.SIGALRM, hang)
     signal.alarm(20)
     try:
-        analysis = Pipeline()(Document(id=Document.make_id(text), text=text, published=date(2020, 1, 1)))
+        analysis = Pipeline(scope="all")(Document(id=Document.make_id(text), text=text, published=date(2020, 1, 1)))
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)

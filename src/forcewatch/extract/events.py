@@ -134,6 +134,7 @@ class ActorWord:
     name: str  # the actor's name when this word stands alone
     adjective: str | None
     group: bool
+    armed: bool = False  # an armed group: its name alone puts a document on topic
 
 
 @lru_cache(maxsize=1)
@@ -153,7 +154,7 @@ def actor_table() -> dict[str, ActorWord]:
             table[w.lower()] = ActorWord(code, words[0], adjective, False)
     for name, g in data["groups"].items():
         for w in g["words"]:
-            table[w.lower()] = ActorWord(g.get("country"), name, None, True)
+            table[w.lower()] = ActorWord(g.get("country"), name, None, True, bool(g.get("armed")))
     return table
 
 

@@ -1,22 +1,33 @@
-"""Cheap relevance screening: which sentences are worth parsing.
+"""Cheap relevance screening: which documents are on topic, and which of their sentences to parse.
 
 Parsing is most of the cost, and most news is not about force posture. One
 pass over the document's words, with set look-ups only (no model, no large
-regular expression), finds three kinds of cue:
+regular expression), finds these cues:
 
 - force cues: military units, equipment from the catalogue, bases, armed groups,
-  movement verbs (withdraw, deploy, took off, anchored ...);
+  movement verbs (withdraw, deploy, took off, anchored ...). Some of them are
+  everyday words as often as military ones ("plane", "arrived", "forces",
+  "presence"): these are weak cues; the others are strong;
 - event cues: every trigger word of the lexicon (data/triggers.yaml) in its
-  inflected forms;
-- actor cues: countries, demonyms, capitals and armed groups (data/actors.yaml).
+  inflected forms; material event cues are those of force posture (lease,
+  deploy), fighting, coercion and threats;
+- actor cues: countries, demonyms, capitals and armed groups (data/actors.yaml);
+- watched sites: the names of the sites forcewatch knows (data/sites.yaml and
+  the user's sites files).
 
-A sentence is parsed when it holds a force cue, or an event cue together with
-an actor cue (a political event between states: "Greece demanded that ...").
-Its neighbours are parsed too when they add something the coder reads across
-sentences: an attribution ("Officials told Reuters.") or a sentence opening with
-a pronoun or "the convoy" that refers back. Everything else (local news, sport,
-business) is never parsed, and a document with nothing to parse skips every
-later step.
+A document is on topic when it holds a strong force cue or a watched site, or a
+sentence where an actor goes with a weak force cue or a material event cue
+("Russian ships anchored ...", "Israeli jets struck ...", "Moscow was granted a
+lease ..."). Off-topic documents (local
+news, sport, business, diplomacy with no military word) are stored but nothing
+in them is parsed, so they skip every later step. ``scope="all"`` codes every
+document, for users who want general political events too.
+
+In an on-topic document, a sentence is parsed when it holds a force cue, or an
+event cue together with an actor cue (a political event between states: "Greece
+demanded that ..."). Its neighbours are parsed too when they add something the
+coder reads across sentences: an attribution ("Officials told Reuters.") or a
+sentence opening with a pronoun or "the convoy" that refers back.
 """
 
 from __future__ import annotations
@@ -24,6 +35,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from functools import lru_cache
+from typing import NamedTuple
 
 from forcewatch.records import Analysis
 
@@ -34,15 +46,16 @@ FORCE_WORDS = {
     "garrison", "garrisons", "barracks", "outpost", "outposts", "frontline", "frontlines", "convoy", "convoys",
     "frigate", "frigates", "warship", "warships", "destroyer", "destroyers", "corvette", "corvettes", "submarine",
     "submarines", "tanker", "tankers", "vessel", "vessels", "ship", "ships", "aircraft", "plane", "planes", "warplane",
-    "warplanes", "helicopter", "helicopters", "gunship", "gunships", "drone", "drones", "uav", "uavs", "missile",
-    "missiles", "artillery", "howitzer", "howitzers", "bomber", "bombers", "fighters", "presence", "stationed",
-    "airstrike", "airstrikes", "shelling", "invasion", "offensive", "ceasefire", "truce", "insurgent", "insurgents",
-    "militant", "militants", "rebel", "rebels", "jihadist", "jihadists", "militia", "militias", "junta", "pentagon",
-    "kremlin", "nato", "sortie", "sorties", "airlift", "airlifted", "airlifts",
+    "warplanes", "jet", "jets", "helicopter", "helicopters", "gunship", "gunships", "drone", "drones", "uav", "uavs",
+    "missile", "missiles", "artillery", "howitzer", "howitzers", "bomber", "bombers", "fighters", "presence",
+    "stationed", "airstrike", "airstrikes", "shelling", "invasion", "offensive", "ceasefire", "truce", "insurgent",
+    "insurgents", "militant", "militants", "rebel", "rebels", "jihadist", "jihadists", "militia", "militias", "junta",
+    "pentagon", "kremlin", "nato", "sortie", "sorties", "airlift", "airlifted", "airlifts",
     "mercenary", "mercenaries", "pantsir", "iskander", "kalibr", "bayraktar", "shahed", "himars", "kinzhal",
     "ruslan", "hercules", "globemaster", "peacekeepers", "peacekeeping",
     "brigade", "brigades", "battalion", "battalions", "regiment", "regiments",
     "anchorage", "berthed", "docked", "moored", "anchored", "sailed", "landed", "grounded", "squadron", "squadrons",
+    "truck", "trucks", "column", "columns", "reconnaissance", "surveillance", "port", "ports", "carrier", "carriers",
     # whole words where a stem would also catch everyday words ("department", "transition", "Moore")
     "depart", "departs", "departed", "departing", "departure", "departures", "mooring",
     "transit", "transits", "transited", "transiting",
@@ -59,8 +72,30 @@ FORCE_PHRASES = {
     ("air", "defense"), ("cargo", "plane"), ("cargo", "planes"), ("landing", "ship"), ("landing", "ships"),
     ("tanks", "and"), ("tanks", "or"), ("heavy", "equipment"), ("armoured", "vehicles"), ("armored", "vehicles"),
     ("listening", "sites"), ("listening", "posts"), ("listening", "stations"), ("radar", "station"),
-    ("radar", "stations"),
+    ("radar", "stations"), ("aircraft", "carrier"), ("aircraft", "carriers"), ("carrier", "group"),
+    ("strike", "group"), ("spy", "plane"), ("spy", "planes"),
 }
+# Weak force cues: as common in everyday news as in military reports ("the plane arrived",
+# "police forces", "fire brigade", "bases loaded", "satellite images of the storm"). They pick
+# sentences in an on-topic document but do not make a document on topic alone.
+WEAK_WORDS = {
+    "forces", "bases", "fleet", "fleets", "outpost", "outposts", "frontline", "frontlines", "tanker", "tankers",
+    "vessel", "vessels", "ship", "ships", "aircraft", "plane", "planes", "jet", "jets", "helicopter", "helicopters",
+    "drone", "drones", "fighters", "presence", "stationed", "offensive", "airlift", "airlifted", "airlifts", "hercules",
+    "brigade", "brigades", "docked", "sailed", "landed", "grounded", "truck", "trucks", "column", "columns",
+    "surveillance", "port", "ports", "carrier", "carriers",
+    "depart", "departs", "departed", "departing", "departure", "departures", "transit", "transits", "transited",
+    "transiting",
+}
+WEAK_STEMS = ("withdr", "retreat", "evacuat", "deploy", "redeploy", "reinforc", "mobilis", "mobiliz", "arriv",
+              "disengag", "airlift", "invad", "bombard", "anchor", "berth")
+WEAK_PHRASES = {
+    ("took", "off"), ("take", "off"), ("takes", "off"), ("taken", "off"), ("taking", "off"), ("pull", "out"),
+    ("pulled", "out"), ("pulling", "out"), ("pull", "back"), ("pulled", "back"), ("front", "line"), ("front", "lines"),
+    ("satellite", "images"), ("satellite", "imagery"), ("satellite", "photos"), ("satellite", "footage"),
+    ("cargo", "plane"), ("cargo", "planes"), ("tanks", "and"), ("tanks", "or"), ("heavy", "equipment"),
+}
+CONFLICT_TYPES = {"ASSAULT", "COERCE", "THREATEN"}
 # Model designators: An-124, Su-24, S-400, MQ-9, T-72, BMP-2, F-16, C-17, TB2 ...
 DESIGNATOR = re.compile(r"^(?!mid-)[a-z]{1,4}-\d{1,3}[a-z]{0,3}s?$|^[a-z]{2,4}\d{1,3}[a-z]?s?$")
 _IRREGULAR = {
@@ -71,6 +106,7 @@ _IRREGULAR = {
     "draw": "drew drawn", "lie": "lay lain", "break": "broke broken", "blow": "blew blown", "set": "set",
     "beat": "beaten", "ride": "rode ridden", "lay": "laid", "quit": "quit", "rise": "rose risen",
 }
+_POSSESSIVE = re.compile(r"['’]s$")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z]")
 
 
@@ -88,26 +124,48 @@ def forms(word: str) -> set[str]:
     return out
 
 
-@lru_cache(maxsize=1)
-def vocabulary() -> tuple[set[str], dict[str, set[str]], set[str], dict[str, set[tuple[str, ...]]], set[str]]:
-    """(event words, event phrase first words -> last words, actor words, actor phrases by first word,
-    abbreviations that count only in capitals)."""
-    from forcewatch.extract.events import actor_table, lexicon
+class Vocabulary(NamedTuple):
+    event: set[str]  # trigger words in their inflected forms
+    event_phrases: dict[str, set[str]]  # first word of a multi-word trigger -> its possible last words
+    material: set[str]  # trigger words of force posture (lease, deploy), fighting, coercion and threats
+    actor: set[str]
+    actor_phrases: dict[str, set[tuple[str, ...]]]  # first word -> the words after it
+    abbreviations: set[str]  # actor abbreviations that count only in capitals (US, UN)
+    armed: set[str]  # armed groups' names, lower case: strong force cues
+    sites: dict[str, set[tuple[str, ...]]]  # watched sites' names: first word -> the words after it
+    designators: re.Pattern  # model designators of the equipment catalogue (An-124, S-400)
 
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    """The screen's word lists, from the trigger lexicon, the actors, the sites and the equipment catalogue."""
+    from forcewatch.extract.equipment import catalogue
+    from forcewatch.extract.events import actor_table, lexicon
+    from forcewatch.gazetteer.sites import load_sites
+
+    lex = lexicon()
     event: set[str] = set()
     phrases: dict[str, set[str]] = {}
-    for entry in lexicon().words_and_phrases():
+    for entry in lex.words_and_phrases():
         parts = entry.lower().split()
         if len(parts) == 1:
             event |= forms(parts[0])
         else:
             for f in forms(parts[0]):
                 phrases.setdefault(f, set()).add(parts[-1])
+    material: set[str] = set()
+    for words in (lex.verbs, lex.nouns):
+        for word, sense in words.items():
+            if (sense.subtype or sense.type in CONFLICT_TYPES) and not sense.military:
+                material |= forms(word)
     actor: set[str] = set()
     actor_phrases: dict[str, set[tuple[str, ...]]] = {}
     abbreviations: set[str] = set()
-    for name in actor_table():
+    armed: set[str] = set()
+    for name, entry in actor_table().items():
         parts = name.lower().split()
+        if entry.armed:
+            armed.add(name.lower())
         if len(parts) == 1:
             if len(name.replace(".", "")) <= 3:
                 abbreviations.add(name.upper())
@@ -116,7 +174,15 @@ def vocabulary() -> tuple[set[str], dict[str, set[str]], set[str], dict[str, set
                 actor |= {parts[0] + e for e in ("n", "an", "ian", "ese", "i", "s", "ns", "ans", "ians")}
         else:
             actor_phrases.setdefault(parts[0], set()).add(tuple(parts[1:]))
-    return event, phrases, actor, actor_phrases, abbreviations
+    sites: dict[str, set[tuple[str, ...]]] = {}
+    for site in load_sites():
+        for name in (site.name, *site.aliases):
+            parts = [w.lower().strip(".") for w in _WORD.findall(name)]
+            if parts:
+                sites.setdefault(parts[0], set()).add(tuple(parts[1:]))
+    named = [p for pattern, entry in catalogue() if not entry.get("generic") for p in entry["patterns"]]
+    designators = re.compile("|".join(f"(?:{p})" for p in named), re.IGNORECASE)
+    return Vocabulary(event, phrases, material, actor, actor_phrases, abbreviations, armed, sites, designators)
 
 
 _ATTRIBUTION = re.compile(r"\b(?:said|says|told|according to|reported|added|confirmed|showed|shows|saw)\b", re.I)
@@ -124,52 +190,81 @@ _PRONOUN_START = re.compile(r"\W*(?:It|They|He|She|The (?:convoy|ships?|planes?|
                             r"vessels?|fleet|ministry|sources?|officials?))\b")
 
 
-def cues(text: str, sentences: list[tuple[int, int]]) -> tuple[set[int], set[int], set[int]]:
-    """Sentence indexes holding (force cues, event cues, actor cues), from one pass over the words."""
-    event, phrases, actor, actor_phrases, abbreviations = vocabulary()
+class Cues(NamedTuple):
+    """Sentence indexes holding each kind of cue."""
+
+    force: set[int]  # any force cue, weak or strong
+    strong: set[int]  # a strong force cue, an armed group, a watched site, or two different weak cues
+    event: set[int]
+    material: set[int]  # a trigger of force posture or conflict
+    actor: set[int]
+
+    def on_topic(self) -> bool:
+        """A strong cue anywhere, or an actor with a weak force cue or a material event in one sentence."""
+        return bool(self.strong or self.actor & (self.force | self.material))
+
+
+def _follows(words: list[str], k: int, tails: set[tuple[str, ...]]) -> bool:
+    """Whether one of ``tails`` follows word k ("air base" after "Hmeimim"); an empty tail always does."""
+    return any(tuple(words[k + 1:k + 1 + len(t)]) == t for t in tails)
+
+
+def cues(text: str, sentences: list[tuple[int, int]]) -> Cues:
+    """Which sentences hold which cues, from one pass over the words."""
+    v = vocabulary()
     starts = [s for s, _ in sentences]
     words = [(m.group(), m.start()) for m in _WORD.finditer(text)]
-    lows = [w.lower().strip(".") for w, _ in words]
-    force_s: set[int] = set()
-    event_s: set[int] = set()
-    actor_s: set[int] = set()
+    lows = [_POSSESSIVE.sub("", w.lower().strip(".")) for w, _ in words]
+    found = Cues(set(), set(), set(), set(), set())
+    weak: dict[int, set[str]] = {}
     for k, (low, (word, start)) in enumerate(zip(lows, words)):
         nxt = lows[k + 1] if k + 1 < len(lows) else ""
-        f = (low in FORCE_WORDS or low.startswith(FORCE_STEMS) or (low, nxt) in FORCE_PHRASES
-             or (any(ch.isdigit() for ch in low) and DESIGNATOR.match(low)))
-        e = low in event or (low in phrases and (nxt in phrases[low] or
-                                                 (k + 2 < len(lows) and lows[k + 2] in phrases[low])))
-        a = low in actor or word.strip(".") in abbreviations or word in abbreviations or (
-            low in actor_phrases and any(tuple(lows[k + 1:k + 1 + len(p)]) == p for p in actor_phrases[low]))
-        if f or e or a:
+        pair = (low, nxt)
+        designator = any(ch.isdigit() for ch in low) and DESIGNATOR.match(low)
+        force = low in FORCE_WORDS or low.startswith(FORCE_STEMS) or pair in FORCE_PHRASES or designator
+        strong = force and (
+            (low in FORCE_WORDS and low not in WEAK_WORDS)
+            or (low.startswith(FORCE_STEMS) and not low.startswith(WEAK_STEMS))
+            or (pair in FORCE_PHRASES and pair not in WEAK_PHRASES)
+            or bool(designator and v.designators.fullmatch(low))
+        ) or low in v.armed or (low in v.sites and _follows(lows, k, v.sites[low]))
+        event = low in v.event or (low in v.event_phrases and (nxt in v.event_phrases[low] or
+                                                               (k + 2 < len(lows) and lows[k + 2] in v.event_phrases[low])))
+        actor = low in v.actor or word.strip(".") in v.abbreviations or word in v.abbreviations or (
+            low in v.actor_phrases and _follows(lows, k, v.actor_phrases[low]))
+        if force or strong or event or actor:
             i = bisect_right(starts, start) - 1
             if i < 0:
                 continue
-            if f:
-                force_s.add(i)
-            if e:
-                event_s.add(i)
-            if a:
-                actor_s.add(i)
-    return force_s, event_s, actor_s
+            for kind, hit in zip(found, (force or strong, strong, event, event and low in v.material, actor)):
+                if hit:
+                    kind.add(i)
+            if force and not strong and not designator:  # "K-12 ... I-95" is no military report
+                weak.setdefault(i, set()).add(low)
+    found.strong.update(i for i, words in weak.items() if len(words) > 1)  # "the brigade deployed"
+    return found
 
 
-def screen(analysis: Analysis) -> list[int]:
-    """Indexes of the sentences to parse, in order."""
+def screen(analysis: Analysis, scope: str = "force") -> list[int]:
+    """Indexes of the sentences to parse, in order: none for an off-topic document unless
+    ``scope`` is "all"."""
     text = analysis.document.text
     sentences = analysis.sentences
     if not sentences:
         return []
-    force, events, actors = cues(text, sentences)
-    keep = set(force) | (events & actors)
-    if not force:
-        # Most documents: no military word at all; only state-to-state events can still matter.
+    found = cues(text, sentences)
+    if scope != "all" and not found.on_topic():
+        return []
+    keep = found.force | (found.event & found.actor)
+    if not found.force:
+        # No military word at all: only events between states can matter.
         return sorted(keep)
     for i in list(keep):
         for j in (i - 1, i + 1):
             if 0 <= j < len(sentences) and j not in keep:
                 s, e = sentences[j]
                 if (j == i + 1 and _PRONOUN_START.match(text, s, e)) or (
-                        j in actors and _ATTRIBUTION.search(text, s, e)) or (e - s < 80 and _ATTRIBUTION.search(text, s, e)):
+                        j in found.actor and _ATTRIBUTION.search(text, s, e)) or (
+                        e - s < 80 and _ATTRIBUTION.search(text, s, e)):
                     keep.add(j)
     return sorted(keep)

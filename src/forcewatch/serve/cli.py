@@ -82,10 +82,19 @@ def read_all(paths: list[Path], published: date | None):
     return docs, failures
 
 
-def _analyze(docs):
+ALL_EVENTS = typer.Option(
+    False, "--all-events", help="Code political events in every document, not only in reports about military "
+    "matters (slower: most news is off topic).")
+
+
+def _scope(all_events: bool) -> str:
+    return "all" if all_events else "force"
+
+
+def _analyze(docs, scope: str = "force"):
     from forcewatch.pipeline import Pipeline
 
-    pipeline = Pipeline()
+    pipeline = Pipeline(scope=scope)
     with _progress() as progress:
         task = progress.add_task("analysing", total=len(docs))
         for analysis in pipeline.analyze(docs):
@@ -93,13 +102,13 @@ def _analyze(docs):
             yield analysis
 
 
-def _ingest(store, docs):
+def _ingest(store, docs, scope: str = "force"):
     """Store new documents with a progress bar, then corroborate (pipeline.ingest)."""
-    from forcewatch.pipeline import ingest
+    from forcewatch.pipeline import Pipeline, ingest
 
     with _progress() as progress:
         task = progress.add_task("analysing", total=len(docs))
-        return ingest(store, docs, on_document=lambda _: progress.advance(task))
+        return ingest(store, docs, Pipeline(scope=scope), on_document=lambda _: progress.advance(task))
 
 
 def _print(records: list[dict], fmt: Format, title: str | None = None) -> None:
@@ -118,12 +127,13 @@ def extract(
     paths: list[Path] = typer.Argument(..., help="Report files or directories (text, HTML, RSS, JSONL)."),
     published: str | None = typer.Option(None, help="Publication date YYYY-MM-DD (default: NAME.meta.json or page metadata)."),
     format: Format = typer.Option(Format.jsonl, "--format", "-f"),
+    all_events: bool = ALL_EVENTS,
 ):
     """Print the events found in reports, without storing anything."""
     from forcewatch.serve.output import event_record
 
     docs, failures = read_all(paths, _published(published))
-    records = [event_record(e, a.document) for a in _analyze(docs) for e in a.events]
+    records = [event_record(e, a.document) for a in _analyze(docs, _scope(all_events)) for e in a.events]
     _print(records, format)
     raise typer.Exit(1 if failures else 0)
 
@@ -140,6 +150,7 @@ def ingest(
     sites: list[Path] = typer.Option([], "--sites", help="YAML file of extra watched sites (point+radius or polygon)."),
     aircraft_db: list[Path] = typer.Option([], "--aircraft-db", help="Aircraft registry CSV (hex, registration, type, operator, military)."),
     vessel_db: list[Path] = typer.Option([], "--vessel-db", help="Vessel CSV (MMSI, name, type, flag)."),
+    all_events: bool = ALL_EVENTS,
 ):
     """Store reports and sensor feeds and their events; a document or feed already stored is skipped."""
     from forcewatch.ingest.feeds import FORMATS, split_paths
@@ -152,7 +163,7 @@ def ingest(
     with Store(db) as store:
         if feeds:
             failures += _ingest_feeds(store, feeds, sites, aircraft_db, vessel_db)
-        result = _ingest(store, docs) if docs or not feeds else None
+        result = _ingest(store, docs, _scope(all_events)) if docs or not feeds else None
     if result is not None:
         err.print(
             f"{result.added} document(s) stored with {result.events} event(s); {result.skipped} already stored; "

@@ -1,0 +1,78 @@
+"""The relevance screen: which documents are on topic and which sentences get parsed.
+
+Sentences here are written for these tests; none comes from a bench or gold set.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from forcewatch.extract.nlp import split_sentences
+from forcewatch.extract.screen import cues, screen
+from forcewatch.records import Analysis, Document
+
+
+def analysis(text: str) -> Analysis:
+    return Analysis(document=Document(id=Document.make_id(text), text=text), sentences=split_sentences(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Two Chinese destroyers were spotted off Okinawa on Tuesday.",
+    "The battalion pulled back from the river crossing overnight.",
+    "Ukrainian drones hit an oil depot near Belgorod.",  # weak cue (drones) with an actor
+    "A Turkish column crossed into Idlib province at dawn.",
+    "Satellite photos show the regiment's tents have gone.",
+    "Three Su-35s were parked on the apron.",  # a catalogued model designator
+    "Nothing has moved at Khmeimim this week.",  # a watched site's alias
+    "Hezbollah said it had fired at the positions.",  # an armed group
+    "The carrier group left the port on Sunday.",  # two different weak cues
+    "Moscow signed a 25-year lease on the harbour.",  # an actor with a force-posture trigger
+])
+def test_military_reports_are_on_topic(text):
+    assert cues(text, split_sentences(text)).on_topic(), text
+    assert screen(analysis(text)) == [0]
+
+
+@pytest.mark.parametrize("text", [
+    "The flight to Denver was delayed and the plane stayed at the gate.",
+    "Firefighters arrived at the warehouse within minutes.",
+    "Students in K-12 schools along I-95 will sit the exam in May.",  # designator-shaped, not equipment
+    "The school board approved the budget on Tuesday.",
+    "The French president met the German chancellor in Berlin on Monday.",  # diplomacy, no military word
+    "Shares fell after the company reported lower aircraft deliveries.",
+])
+def test_everyday_news_is_off_topic(text):
+    assert not cues(text, split_sentences(text)).on_topic(), text
+    assert screen(analysis(text)) == []
+
+
+def test_scope_all_parses_political_events_in_off_topic_documents():
+    text = "The French president met the German chancellor in Berlin on Monday. The weather was fine."
+    assert screen(analysis(text)) == []
+    assert screen(analysis(text), "all") == [0]
+
+
+def test_only_candidate_sentences_and_their_attributions_are_parsed():
+    text = ("Russian troops left the northern outpost on Friday. "
+            "Officials said so. "
+            "The town's bakery reopened after the holidays. "
+            "Prices at the market were stable.")
+    assert screen(analysis(text)) == [0, 1]
+
+
+def test_pipeline_stores_an_off_topic_document_without_events(pipeline, pipeline_all):
+    doc = Document(id="d1", text="The French president met the German chancellor in Berlin on Monday.",
+                   published=date(2025, 3, 4))
+    off = pipeline(doc)
+    assert off.relevant == [] and off.events == []
+    coded = pipeline_all(doc)
+    assert [e.type for e in coded.events] == ["CONSULT"]
+
+
+def test_unknown_scope_is_refused():
+    from forcewatch.pipeline import Pipeline
+
+    with pytest.raises(ValueError, match="scope"):
+        Pipeline(components=[], scope="military")
