@@ -54,16 +54,26 @@ NAMES_DDL = "CREATE TABLE IF NOT EXISTS names (key VARCHAR, pid BIGINT, alias VA
 @functools.lru_cache(maxsize=262144)
 def fold(name: str) -> str:
     """Comparable form of a place name: no accents, case, 'al-' spacing or punctuation."""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = text.replace("ı", "i").replace("ø", "o")
-    text = text.replace("ß", "ss").replace("æ", "ae").replace("ł", "l").replace("đ", "d")
-    text = re.sub(r"['`’‘ʿʾ]", "", text)  # Dara'a / Daraa, Tal Rifa'at / Tal Rifaat
-    text = re.sub(r"[-.,]", " ", text)
-    text = re.sub(r"^the\s+", "", text)
-    text = re.sub(r"\s+", " ", text).strip()
+    if name.isascii():
+        text = name.lower()
+    else:
+        text = unicodedata.normalize("NFKD", name)
+        text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+        text = text.replace("ı", "i").replace("ø", "o")
+        text = text.replace("ß", "ss").replace("æ", "ae").replace("ł", "l").replace("đ", "d")
+    text = _APOSTROPHES.sub("", text)  # Dara'a / Daraa, Tal Rifa'at / Tal Rifaat
+    text = _SEPARATORS.sub(" ", text)
+    text = _THE.sub("", text)
+    text = _SPACES.sub(" ", text).strip()
     # St. Petersburg / Saint Petersburg, Ft. Worth / Fort Worth, Mt. Hermon / Mount Hermon
-    return re.sub(r"^(st|ste|ft|mt)\s", lambda m: _ABBREV_WORDS[m.group(1)] + " ", text)
+    return _ABBREV.sub(lambda m: _ABBREV_WORDS[m.group(1)] + " ", text)
+
+
+_APOSTROPHES = re.compile(r"['`’‘ʿʾ]")
+_SEPARATORS = re.compile(r"[-.,]")
+_THE = re.compile(r"^the\s+")
+_SPACES = re.compile(r"\s+")
+_ABBREV = re.compile(r"^(st|ste|ft|mt)\s")
 
 
 _ABBREV_WORDS = {"st": "saint", "ste": "sainte", "ft": "fort", "mt": "mount"}

@@ -104,7 +104,7 @@ class Gazetteer:
         self._names: dict | None = None
         self._places: dict = {}
         self._entries: dict[int, Entry] = {}
-        self._skel: dict[str, list[str]] | None = None
+        self._skel: dict[str, tuple[str, ...]] | None = None
         self._countries: dict[str, Entry] | None = None
         self._load_overlay(extra_sites)
 
@@ -135,32 +135,42 @@ class Gazetteer:
             self._cache.pop(key, None)
 
     # -- queries ----------------------------------------------------------------
-    def _load_index(self) -> None:
-        """Names and places of the packaged database, in memory (a few hundred MB).
+    def _snapshot(self, name: str, read):
+        """What ``read()`` gets from the packaged database, kept beside it in Python's marshal format.
 
-        Reading them from DuckDB takes about a second; the first process writes them beside the
-        database in Python's marshal format, which later processes load in well under half that
-        (every `forcewatch extract` pays this at start-up)."""
+        Reading the name index from DuckDB takes about a second; loading the snapshot, well under
+        half that (every `forcewatch extract` pays this at start-up). A snapshot is used only while
+        the database it was read from is unchanged."""
+        snapshot = self.path.with_name(f"{self.path.stem}.{name}-py{sys.version_info[0]}{sys.version_info[1]}")
+        info = self.path.stat()
+        stamp = (info.st_size, info.st_mtime_ns)
+        try:
+            saved, value = marshal.loads(snapshot.read_bytes())
+            if tuple(saved) == stamp:
+                return value
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+        value = read()
+        _write_atomically(snapshot, marshal.dumps((stamp, value)))
+        return value
+
+    def _load_index(self) -> None:
+        """Names and places of the packaged database, in memory (a few hundred MB)."""
         if self._names is not None:
             return
         with self._lock:
             if self._names is not None:
                 return
-            snapshot = self.path.with_name(f"{self.path.stem}.index-py{sys.version_info[0]}{sys.version_info[1]}")
-            info = self.path.stat()
-            stamp = (info.st_size, info.st_mtime_ns)  # the database it was read from, unchanged since
-            try:
-                saved, places, names = marshal.loads(snapshot.read_bytes())
-                if tuple(saved) != stamp:
-                    raise ValueError("stale")
-            except (OSError, ValueError, EOFError, TypeError):
+
+            def read():
                 places = {r[0]: r for r in self.con.execute(f"SELECT {_COLUMNS} FROM places p").fetchall()}
-                names = {}
+                names: dict = {}
                 for key, pid in self.con.execute("SELECT key, pid FROM names").fetchall():
                     v = names.get(key)
                     names[key] = pid if v is None else ((v, pid) if type(v) is int else v + (pid,))
-                _write_atomically(snapshot, marshal.dumps((stamp, places, names)))
-            self._places, self._names = places, names
+                return places, names
+
+            self._places, self._names = self._snapshot("index", read)
 
     def _entry(self, pid: int) -> Entry:
         entry = self._entries.get(pid)
@@ -264,16 +274,16 @@ class Gazetteer:
         self._fuzzy_cache[cache_key] = results
         return results
 
-    def _skeleton_keys(self, skel: str) -> list[str]:
-        """Names sharing a consonant skeleton: one indexed query per skeleton, remembered."""
+    def _skeleton_keys(self, skel: str) -> tuple[str, ...]:
+        """Names sharing a consonant skeleton, from an in-memory index loaded on first use (about
+        0.1 s; DuckDB scans the whole table for each skeleton, some 5 ms a name)."""
         if self._skel is None:
-            self._skel = {}
-        keys = self._skel.get(skel)
-        if keys is None:
             with self._lock:
-                rows = self.con.execute("SELECT DISTINCT key FROM lookup WHERE skel = ?", [skel]).fetchall()
-            keys = self._skel[skel] = [r[0] for r in rows]
-        return keys
+                if self._skel is None:
+                    self._skel = self._snapshot("skeletons", lambda: {
+                        s: tuple(keys) for s, keys in
+                        self.con.execute("SELECT skel, list(DISTINCT key ORDER BY key) FROM lookup GROUP BY skel").fetchall()})
+        return self._skel.get(skel, ())
 
     def country(self, iso2: str) -> Entry | None:
         """The country entry for an ISO 3166-1 alpha-2 code."""
