@@ -44,6 +44,7 @@ verified, shows ...").
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from forcewatch.extract.nlp import ParsedSentence
 from forcewatch.records import Analysis, Mention
@@ -56,6 +57,19 @@ SPEECH = {"say", "tell", "add", "state", "announce", "claim", "report", "confirm
           "admit", "disclose", "reiterate", "testify", "brief", "quote", "cite", "dismiss", "refute", "rebut"}
 PERCEPTION = {"show", "see", "reveal", "depict", "indicate", "capture", "observe", "spot", "witness", "find",
               "suggest", "photograph", "film", "record", "document", "detect", "identify", "notice", "register"}
+# A sentence that can name a speaker, for whom the entity recogniser is worth its cost (extract/nlp.py).
+_SPEAKER_WORDS = ("according", "statement", "comment", "comments", "respond", "responded", "declined", "spokesman",
+                  "spokeswoman", "spokesperson", "spokespeople", "sources", "officials")
+
+
+@lru_cache(maxsize=1)
+def needs_entities() -> re.Pattern:
+    from forcewatch.extract.screen import forms
+
+    words = {f for lemma in SPEECH | PERCEPTION for f in forms(lemma)} | set(_SPEAKER_WORDS)
+    return re.compile(r"\b(?:" + "|".join(sorted(words, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+
+
 # Reporting verbs that already say the speaker is not sure, or is at odds with the claim.
 HEDGE_VERBS = {"suggest", "believe", "estimate", "allege", "claim", "assess", "think", "suspect", "speculate"}
 DENY_VERBS = {"deny", "refute", "dismiss", "rebut"}

@@ -30,7 +30,7 @@ _PATTERNS = [
                        r"(?:Cold War|Second World War|First World War|World War (?:II|I|One|Two|2|1)|Soviet era|Soviet times)"
                        r"\b(?![-–](?:era|style|vintage|type|like|built|made))")),
     ("RELATIVE", re.compile(r"\b(?:last|this|next|earlier this|later this) year\b", re.IGNORECASE)),
-    ("YEAR", re.compile(r"\b(?:in|since|by|until|from|during|of|early|late|mid-?)\s+((?:19|20)\d{2})\b(?![-\s]*(?:year|km|kilomet|mile))")),
+    ("YEAR", re.compile(r"\b(?:in|since|by|until|from|during|of|to|before|after|around|early|late|mid-?)\s+((?:19|20)\d{2})\b(?![-\s]*(?:year|km|kilomet|mile))")),
 ]
 _DURATION = re.compile(r"^\d+[-\s](?:year|month|week|day|hour)s?(?:-long|-old)?$|^(?:\w+\s+)?(?:years?|months?|weeks?|days?|decades?)$", re.IGNORECASE)
 

@@ -23,9 +23,11 @@ news, sport, business, diplomacy with no military word) are stored but nothing
 in them is parsed, so they skip every later step. ``scope="all"`` codes every
 document, for users who want general political events too.
 
-In an on-topic document, a sentence is parsed when it holds a force cue, or an
-event cue together with an actor cue (a political event between states: "Greece
-demanded that ..."). Its neighbours are parsed too when they add something the
+In a document with a strong cue, a sentence is parsed when it holds a force cue,
+or an event cue together with an actor cue (a political event between states:
+"Greece demanded that ..."); in a document on topic through weak evidence only,
+just the sentences that make it so (force cues, an actor with a material event).
+The neighbours of parsed sentences are parsed too when they add something the
 coder reads across sentences: an attribution ("Officials told Reuters.") or a
 sentence opening with a pronoun or "the convoy" that refers back.
 """
@@ -105,6 +107,7 @@ _IRREGULAR = {
     "lead": "led", "give": "gave given", "drive": "drove driven", "keep": "kept", "deal": "dealt", "sit": "sat",
     "draw": "drew drawn", "lie": "lay lain", "break": "broke broken", "blow": "blew blown", "set": "set",
     "beat": "beaten", "ride": "rode ridden", "lay": "laid", "quit": "quit", "rise": "rose risen",
+    "say": "said", "tell": "told", "see": "saw seen", "find": "found", "write": "wrote written", "think": "thought",
 }
 _POSSESSIVE = re.compile(r"['’]s$")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z]")
@@ -209,37 +212,64 @@ def _follows(words: list[str], k: int, tails: set[tuple[str, ...]]) -> bool:
     return any(tuple(words[k + 1:k + 1 + len(t)]) == t for t in tails)
 
 
+_FORCE, _STRONG, _DESIGNATOR, _EVENT, _MATERIAL, _ACTOR, _HEAD = (1 << n for n in range(7))
+_FORCE_HEADS = {first for first, _ in FORCE_PHRASES}
+
+
+@lru_cache(maxsize=1 << 16)
+def _word(word: str) -> tuple[str, int]:
+    """A word as the screen compares it (lower case, no possessive) and what it can be on its own;
+    _HEAD marks the first word of a phrase, checked against the words after it."""
+    v = vocabulary()
+    low = _POSSESSIVE.sub("", word.lower().strip("."))
+    designator = not low.isalpha() and any(ch.isdigit() for ch in low) and DESIGNATOR.match(low)
+    flags = 0
+    if low in FORCE_WORDS or low.startswith(FORCE_STEMS) or designator:
+        flags |= _FORCE
+    if ((low in FORCE_WORDS and low not in WEAK_WORDS) or (low.startswith(FORCE_STEMS) and not low.startswith(WEAK_STEMS))
+            or (designator and v.designators.fullmatch(low)) or low in v.armed):
+        flags |= _STRONG
+    if designator:
+        flags |= _DESIGNATOR
+    if low in v.event:
+        flags |= _EVENT | (_MATERIAL if low in v.material else 0)
+    if low in v.actor or word.strip(".") in v.abbreviations or word in v.abbreviations:
+        flags |= _ACTOR
+    if low in _FORCE_HEADS or low in v.event_phrases or low in v.actor_phrases or low in v.sites:
+        flags |= _HEAD
+    return low, flags
+
+
 def cues(text: str, sentences: list[tuple[int, int]]) -> Cues:
     """Which sentences hold which cues, from one pass over the words."""
     v = vocabulary()
     starts = [s for s, _ in sentences]
-    words = [(m.group(), m.start()) for m in _WORD.finditer(text)]
-    lows = [_POSSESSIVE.sub("", w.lower().strip(".")) for w, _ in words]
+    matches = list(_WORD.finditer(text))
+    words = [_word(m.group()) for m in matches]
+    lows = [low for low, _ in words]
     found = Cues(set(), set(), set(), set(), set())
     weak: dict[int, set[str]] = {}
-    for k, (low, (word, start)) in enumerate(zip(lows, words)):
-        nxt = lows[k + 1] if k + 1 < len(lows) else ""
-        pair = (low, nxt)
-        designator = any(ch.isdigit() for ch in low) and DESIGNATOR.match(low)
-        force = low in FORCE_WORDS or low.startswith(FORCE_STEMS) or pair in FORCE_PHRASES or designator
-        strong = force and (
-            (low in FORCE_WORDS and low not in WEAK_WORDS)
-            or (low.startswith(FORCE_STEMS) and not low.startswith(WEAK_STEMS))
-            or (pair in FORCE_PHRASES and pair not in WEAK_PHRASES)
-            or bool(designator and v.designators.fullmatch(low))
-        ) or low in v.armed or (low in v.sites and _follows(lows, k, v.sites[low]))
-        event = low in v.event or (low in v.event_phrases and (nxt in v.event_phrases[low] or
-                                                               (k + 2 < len(lows) and lows[k + 2] in v.event_phrases[low])))
-        actor = low in v.actor or word.strip(".") in v.abbreviations or word in v.abbreviations or (
-            low in v.actor_phrases and _follows(lows, k, v.actor_phrases[low]))
+    for k, (low, flags) in enumerate(words):
+        if not flags:
+            continue
+        force, strong, event, actor = flags & _FORCE, flags & _STRONG, flags & _EVENT, flags & _ACTOR
+        if flags & _HEAD:
+            nxt = lows[k + 1] if k + 1 < len(lows) else ""
+            if (low, nxt) in FORCE_PHRASES:
+                force = True
+                strong = strong or (low, nxt) not in WEAK_PHRASES
+            strong = strong or (low in v.sites and _follows(lows, k, v.sites[low]))
+            event = event or (low in v.event_phrases and (
+                nxt in v.event_phrases[low] or (k + 2 < len(lows) and lows[k + 2] in v.event_phrases[low])))
+            actor = actor or (low in v.actor_phrases and _follows(lows, k, v.actor_phrases[low]))
         if force or strong or event or actor:
-            i = bisect_right(starts, start) - 1
+            i = bisect_right(starts, matches[k].start()) - 1
             if i < 0:
                 continue
-            for kind, hit in zip(found, (force or strong, strong, event, event and low in v.material, actor)):
+            for kind, hit in zip(found, (force or strong, strong, event, event and flags & _MATERIAL, actor)):
                 if hit:
                     kind.add(i)
-            if force and not strong and not designator:  # "K-12 ... I-95" is no military report
+            if force and not strong and not flags & _DESIGNATOR:  # "K-12 ... I-95" is no military report
                 weak.setdefault(i, set()).add(low)
     found.strong.update(i for i, words in weak.items() if len(words) > 1)  # "the brigade deployed"
     return found
@@ -253,9 +283,14 @@ def screen(analysis: Analysis, scope: str = "force") -> list[int]:
     if not sentences:
         return []
     found = cues(text, sentences)
-    if scope != "all" and not found.on_topic():
+    if scope == "all" or found.strong:
+        keep = found.force | (found.event & found.actor)
+    elif found.on_topic():
+        # Weak military evidence only ("the Canadian plane arrived"): code around it, not every
+        # political event of an article that is mostly about something else.
+        keep = found.force | (found.actor & found.material)
+    else:
         return []
-    keep = found.force | (found.event & found.actor)
     if not found.force:
         # No military word at all: only events between states can matter.
         return sorted(keep)

@@ -37,6 +37,7 @@ _COLUMNS = "p.pid, p.name, p.display, p.lat, p.lon, p.kind, p.country, p.admin1,
 
 
 _ALIASES = itertools.count(1)
+_SNAPSHOT_FORMAT = 2  # raise when what Gazetteer._snapshot keeps changes shape
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ class Gazetteer:
         the database it was read from is unchanged."""
         snapshot = self.path.with_name(f"{self.path.stem}.{name}-py{sys.version_info[0]}{sys.version_info[1]}")
         info = self.path.stat()
-        stamp = (info.st_size, info.st_mtime_ns)
+        stamp = (info.st_size, info.st_mtime_ns, _SNAPSHOT_FORMAT)
         try:
             saved, value = marshal.loads(snapshot.read_bytes())
             if tuple(saved) == stamp:
@@ -155,7 +156,10 @@ class Gazetteer:
         return value
 
     def _load_index(self) -> None:
-        """Names and places of the packaged database, in memory (a few hundred MB)."""
+        """Names and places of the packaged database, in memory (a few hundred MB).
+
+        Each place row is kept marshalled and read when a name first needs it: building some
+        270,000 row tuples at start-up took a quarter of a second, and a run reads a few thousand."""
         if self._names is not None:
             return
         with self._lock:
@@ -163,7 +167,7 @@ class Gazetteer:
                 return
 
             def read():
-                places = {r[0]: r for r in self.con.execute(f"SELECT {_COLUMNS} FROM places p").fetchall()}
+                places = {r[0]: marshal.dumps(r) for r in self.con.execute(f"SELECT {_COLUMNS} FROM places p").fetchall()}
                 names: dict = {}
                 for key, pid in self.con.execute("SELECT key, pid FROM names").fetchall():
                     v = names.get(key)
@@ -175,7 +179,7 @@ class Gazetteer:
     def _entry(self, pid: int) -> Entry:
         entry = self._entries.get(pid)
         if entry is None:
-            entry = self._entries[pid] = self._row_entry(self._places[pid])
+            entry = self._entries[pid] = self._row_entry(marshal.loads(self._places[pid]))
         return entry
 
     def _row_entry(self, row) -> Entry:
@@ -288,11 +292,12 @@ class Gazetteer:
     def country(self, iso2: str) -> Entry | None:
         """The country entry for an ISO 3166-1 alpha-2 code."""
         if self._countries is None:
-            self._load_index()
+            with self._lock:
+                rows = self.con.execute(
+                    f"SELECT {_COLUMNS} FROM places p WHERE kind = 'country' AND country IS NOT NULL ORDER BY pid").fetchall()
             countries: dict[str, Entry] = {}
-            for pid, row in self._places.items():
-                if row[5] == "country" and row[6]:
-                    countries.setdefault(row[6], self._entry(pid))
+            for row in rows:
+                countries.setdefault(row[6], self._row_entry(row))
             self._countries = countries  # published whole: another thread never sees it half-filled
         return self._countries.get(iso2)
 
