@@ -91,9 +91,8 @@ def parse(analyses: list[Analysis], batch_size: int = 256) -> None:
 
     Named entities serve speaker phrases (PERSON, ORG ...), dates the patterns miss and places.
     The entity recogniser is half the model's cost, so it runs only on sentences that can name a
-    speaker (a reporting or seeing verb, "according to", "officials"): on force-posture reports
-    this changes no event, while dropping it everywhere costs 3-7 points of source accuracy."""
-    from forcewatch.extract.attribution import needs_entities
+    speaker (attribution.NEEDS_ENTITIES); dropping it everywhere costs 3-7 points of source accuracy."""
+    from forcewatch.extract.attribution import NEEDS_ENTITIES
 
     jobs = [(a, i) for a in analyses for i in a.relevant]
     for a in analyses:
@@ -104,7 +103,7 @@ def parse(analyses: list[Analysis], batch_size: int = 256) -> None:
     texts = [a.document.text[a.sentences[i][0]:a.sentences[i][1]] for a, i in jobs]
     with nlp.select_pipes(disable=["ner"]):
         docs = list(nlp.pipe(texts, batch_size=batch_size))
-    wanted = [d for d in docs if needs_entities().search(d.text)]
+    wanted = [d for d in docs if NEEDS_ENTITIES.search(d.text)]
     for _ in nlp.get_pipe("ner").pipe(wanted, batch_size=batch_size):
         pass  # annotates the docs in place
     for (a, i), doc in zip(jobs, docs):

@@ -27,9 +27,9 @@ In a document with a strong cue, a sentence is parsed when it holds a force cue,
 or an event cue together with an actor cue (a political event between states:
 "Greece demanded that ..."); in a document on topic through weak evidence only,
 just the sentences that make it so (force cues, an actor with a material event).
-The neighbours of parsed sentences are parsed too when they add something the
-coder reads across sentences: an attribution ("Officials told Reuters.") or a
-sentence opening with a pronoun or "the convoy" that refers back.
+The neighbours of sentences with force cues are parsed too when they add
+something the coder reads across sentences: an attribution ("Officials told
+Reuters.") or a sentence opening with a pronoun or "the convoy" that refers back.
 """
 
 from __future__ import annotations
@@ -107,7 +107,6 @@ _IRREGULAR = {
     "lead": "led", "give": "gave given", "drive": "drove driven", "keep": "kept", "deal": "dealt", "sit": "sat",
     "draw": "drew drawn", "lie": "lay lain", "break": "broke broken", "blow": "blew blown", "set": "set",
     "beat": "beaten", "ride": "rode ridden", "lay": "laid", "quit": "quit", "rise": "rose risen",
-    "say": "said", "tell": "told", "see": "saw seen", "find": "found", "write": "wrote written", "think": "thought",
 }
 _POSSESSIVE = re.compile(r"['’]s$")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z]")
@@ -294,7 +293,9 @@ def screen(analysis: Analysis, scope: str = "force") -> list[int]:
     if not found.force:
         # No military word at all: only events between states can matter.
         return sorted(keep)
-    for i in list(keep):
+    # Cross-sentence context (an attribution, a sentence referring back) is read for the military
+    # sentences; for political events too when every event is wanted.
+    for i in sorted(keep if scope == "all" else found.force & keep):
         for j in (i - 1, i + 1):
             if 0 <= j < len(sentences) and j not in keep:
                 s, e = sentences[j]
