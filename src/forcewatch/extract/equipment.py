@@ -46,13 +46,26 @@ def catalogue() -> list[tuple[re.Pattern, dict]]:
     ]
 
 
+@lru_cache(maxsize=1)
+def _lower_case_patterns() -> list[re.Pattern]:
+    """The catalogue without IGNORECASE, for lower-cased text: a third faster, and every parsed
+    sentence is searched with all of it. A pattern written with capitals keeps the flag."""
+    return [re.compile(p.pattern) if not re.search(r"[A-Z]", re.sub(r"\\.", "", p.pattern)) else p
+            for p, _ in catalogue()]
+
+
 def find_equipment(text: str, offset: int = 0) -> list[Equipment]:
     """Equipment named in a stretch of text (a sentence), with counts where stated."""
     taken: list[Span] = []
     found: list[Equipment] = []
     candidates = []
-    for pattern, entry in catalogue():
-        for m in pattern.finditer(text):
+    low = text.lower()
+    if len(low) == len(text):  # offsets stay the same (not so for a few letters, such as "İ")
+        searches = [(fast, low, entry) for fast, (_, entry) in zip(_lower_case_patterns(), catalogue())]
+    else:
+        searches = [(pattern, text, entry) for pattern, entry in catalogue()]
+    for pattern, haystack, entry in searches:
+        for m in pattern.finditer(haystack):
             candidates.append((m.start(), -(m.end() - m.start()), m, entry))
     for start, _, m, entry in sorted(candidates, key=lambda c: (c[1], c[0])):
         if any(start < e and m.end() > s for s, e in taken):
@@ -61,7 +74,7 @@ def find_equipment(text: str, offset: int = 0) -> list[Equipment]:
         count, qualifier = _count_before(text, start, plural=m.group().lower().endswith("s"))
         found.append(Equipment(
             name=entry["name"], category=entry["category"], count=count, count_qualifier=qualifier,
-            text=m.group(), span=(offset + start, offset + m.end()),
+            text=text[start:m.end()], span=(offset + start, offset + m.end()),
         ))
     found.sort(key=lambda e: e.span[0])
     # A generic word right after a type of the same category names the same thing:
