@@ -82,6 +82,24 @@ def test_ingest_is_idempotent_and_reports_bad_files_without_losing_good_ones(run
         assert (store.count("documents"), store.count("events")) == (n_docs, n_events)
 
 
+def test_off_topic_reports_are_stored_uncoded_unless_all_events_are_asked_for(runner, tmp_path):
+    """A report with no military content is kept but not coded by default; --all-events codes it."""
+    summit = tmp_path / "summit.txt"
+    summit.write_text("Leaders meet in Oslo\nThe Norwegian prime minister met the Finnish president in Oslo "
+                      "on Tuesday to discuss fishing quotas.\n", "utf-8")
+    plain = runner.invoke(app, ["extract", str(summit), "--published", "2025-05-07"])
+    assert plain.exit_code == 0 and plain.stdout.strip() == ""
+    everything = runner.invoke(app, ["extract", str(summit), "--published", "2025-05-07", "--all-events"])
+    coded = [json.loads(line) for line in everything.stdout.splitlines()]
+    met = next(r for r in coded if r["trigger"] == "met")
+    assert (met["type"], met["time"]["start"], met["actor"]["country"]) == ("CONSULT", "2025-05-06", "NOR")
+    db = tmp_path / "fw.duckdb"
+    stored = runner.invoke(app, ["ingest", str(summit), "--db", str(db), "--published", "2025-05-07"])
+    assert stored.exit_code == 0 and "1 document(s) stored with 0 event(s)" in stored.stderr
+    with Store(db, read_only=True) as store:
+        assert (store.count("documents"), store.count("events")) == (1, 0)
+
+
 def test_events_filters_from_the_command_line(runner, tmp_path, report):
     db = tmp_path / "fw.duckdb"
     runner.invoke(app, ["ingest", str(report), "--db", str(db), "--published", "2024-10-16"])
