@@ -182,6 +182,19 @@ def test_spatial_support_favours_the_candidate_near_the_other_names(gaz):
               (33.66, -95.56)) < 20
 
 
+def test_a_capital_doing_the_event_is_not_its_place_even_with_a_date_between(gaz):
+    """"Ankara in 2018 was granted a lease": Ankara gets the lease, the lease is not in Ankara."""
+    for text in ("Ankara in 2018 was granted a 99-year lease.", "Ankara on Tuesday was granted a 99-year lease."):
+        pairs = [(m, p) for m, p in resolved(text, gaz) if p]
+        assert [m.text for m, _ in pairs] == ["Ankara"]
+        loc, _, _ = assign_roles(text, _event(text, "granted", "basing"), pairs)
+        assert loc is None, text
+    text = "Jableh in 2018 was granted a new market hall."  # a town is where things happen
+    pairs = [(m, p) for m, p in resolved(text, gaz) if p]
+    loc, _, _ = assign_roles(text, _event(text, "granted", None), pairs)
+    assert loc is not None and loc[0].text == "Jableh"
+
+
 def test_a_capital_acting_elsewhere_in_the_sentence_is_not_the_place(gaz, pipeline_all):
     """With the parse: "after Moscow helped him escape" makes Moscow a doer, so the asylum granted in
     the same sentence is not placed in Moscow; a town as subject stays a place."""

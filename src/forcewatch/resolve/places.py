@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 from pyproj import Geod
 
+from forcewatch.extract.dates import MONTHS, WEEKDAYS
 from forcewatch.extract.places import BEARINGS, mention_name
 from forcewatch.gazetteer.build import fold
 from forcewatch.gazetteer.lookup import Entry, Gazetteer
@@ -771,10 +772,14 @@ def _is_subject(text: str, m: Mention, trigger, place: Place | None = None) -> b
         return False
     if place is not None and not (place.kind == "country" or (place.geonames_id or 0) in capitals()):
         return False
-    between = text[m.span[1]:trigger[0]]
+    between = _WHEN.sub("", text[m.span[1]:trigger[0]])  # "Moscow in 2017 was granted": still the doer
     return len(between) <= 30 and not re.search(r"[,;:(]|\b(?:in|at|near|from|to|where|that|which|when)\b", between) and (
         m.span[0] == 0 or not re.search(r"\b(?:in|at|near|outside|from|to|towards|into|off)\s+(?:the\s+)?$", text[max(0, m.span[0] - 20):m.span[0]])
     )
+
+
+_WHEN = re.compile(rf"\s(?:in|on|last|this|since)\s+(?:(?:19|20)\d\d|{WEEKDAYS}|{MONTHS}(?:\s+\d{{1,2}})?(?:,?\s+\d{{4}})?"
+                   r"|week|month|year)\b")
 
 
 def _is_actor_word(m: Mention, place: Place, event: Event) -> bool:
