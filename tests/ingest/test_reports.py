@@ -39,6 +39,23 @@ def test_html_page_gives_visible_text_title_and_date(tmp_path):
     assert doc.media_type == "html"
 
 
+def test_html_page_names_its_outlet_and_address(tmp_path):
+    """og:site_name (or the publisher) is the outlet the source registry grades; a profile URL is not."""
+    page = tmp_path / "wire.html"
+    page.write_text(
+        "<html><head><meta property='og:site_name' content='Reuters'>"
+        "<meta property='article:publisher' content='https://www.facebook.com/Reuters'>"
+        "<link rel='canonical' href='https://www.example.com/world/frigates'></head>"
+        "<body><p>Two frigates left Tartus.</p></body></html>", "utf-8")
+    [doc] = read_reports(page)
+    assert (doc.outlet, doc.url) == ("Reuters", "https://www.example.com/world/frigates")
+    page.write_text("<html><head><meta property='article:publisher' content='https://facebook.com/x'>"
+                    "<meta name='publisher' content='Harbour Gazette'></head><body><p>Ships.</p></body></html>", "utf-8")
+    assert read_reports(page)[0].outlet == "Harbour Gazette"
+    page.write_text("<html><body><p>Ships.</p></body></html>", "utf-8")
+    assert read_reports(page)[0].outlet is None
+
+
 def test_rss_items_become_documents(tmp_path):
     feed = tmp_path / "feed.xml"
     feed.write_text(
@@ -54,6 +71,7 @@ def test_rss_items_become_documents(tmp_path):
     assert docs[0].url == "https://example.org/1"
     assert docs[0].published == date(2024, 12, 10)
     assert docs[1].published is None
+    assert [d.outlet for d in docs] == ["C", "C"]  # the channel's title
 
 
 def test_jsonl_lines_are_documents_and_a_bad_line_names_file_and_line(tmp_path):

@@ -12,7 +12,7 @@ from forcewatch.extract.attribution import find_attributions
 from forcewatch.extract.events import code_events, code_no_comment
 from forcewatch.pipeline import Pipeline
 from forcewatch.records import Document, Event, Source
-from forcewatch.resolve.sources import grade_reliability, resolve_sources
+from forcewatch.resolve.sources import grade_reliability, outlet_entry, resolve_sources
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = Path(os.environ.get("FORCEWATCH_SHARED", REPO.parent / "shared")) / "samples" / "russia-syria-bases.txt"
@@ -307,3 +307,10 @@ def test_attribution_outside_the_clause_tree_terminates():
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert analysis.events and all(e.source.kind == "official" for e in analysis.events)
+
+
+def test_outlet_named_at_length_is_found_in_the_registry():
+    assert outlet_entry("Reuters: World News")[2] == "Reuters"
+    assert outlet_entry("The Guardian - World")[2] == "The Guardian"
+    assert outlet_entry("BBC News")[2] == "BBC"
+    assert outlet_entry("RAPID news") is None and outlet_entry("Harbour Gazette") is None

@@ -128,13 +128,15 @@ def _jsonl_documents(path: Path, text: str) -> Iterator[Document]:
 
 
 class _HTMLText(HTMLParser):
-    """Visible text of a page, by block, plus its title and date metadata."""
+    """Visible text of a page, by block, plus its title, date, outlet and address metadata."""
 
     BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "article", "section",
               "header", "footer", "blockquote", "figcaption", "title"}
     SKIP = {"script", "style", "noscript", "template", "svg", "nav"}
     DATE_KEYS = {"article:published_time", "og:published_time", "date", "pubdate", "publishdate",
                  "dc.date", "dc.date.issued", "datepublished", "sailthru.date", "parsely-pub-date"}
+    # The outlet as the page names itself: the source registry grades it (resolve/sources.py).
+    OUTLET_KEYS = ("og:site_name", "application-name", "publisher", "dc.publisher", "article:publisher")
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -156,6 +158,8 @@ class _HTMLText(HTMLParser):
                 self.meta.setdefault(key, attrs["content"])
         elif tag == "time" and attrs.get("datetime"):
             self.meta.setdefault("time", attrs["datetime"])
+        elif tag == "link" and "canonical" in (attrs.get("rel") or "").lower().split() and attrs.get("href"):
+            self.meta.setdefault("canonical", attrs["href"])
         if tag in self.BLOCKS:
             self.parts.append("\n")
 
@@ -184,21 +188,39 @@ class _HTMLText(HTMLParser):
                 return d
         return parse_date(self.meta.get("time"))
 
+    def outlet(self) -> str | None:
+        for key in self.OUTLET_KEYS:
+            value = self.meta.get(key, "").strip()
+            if value and not re.match(r"https?://", value):  # article:publisher is often a profile URL
+                return value
+        return None
 
-def html_to_text(html: str) -> tuple[str, str, date | None]:
-    """(text, title, published) of an HTML page or fragment."""
+    def url(self) -> str | None:
+        value = self.meta.get("og:url") or self.meta.get("canonical") or ""
+        return value.strip() if re.match(r"https?://", value.strip()) else None
+
+
+def _parse_html(html: str) -> _HTMLText:
     parser = _HTMLText()
     parser.feed(html)
     parser.close()
+    return parser
+
+
+def html_to_text(html: str) -> tuple[str, str, date | None]:
+    """(text, title, published) of an HTML page or fragment."""
+    parser = _parse_html(html)
     title = parser.meta.get("og:title") or parser.title.strip()
     return parser.text(), title, parser.published()
 
 
 def _html_document(path: Path, html: str) -> Document:
-    text, title, published = html_to_text(html)
+    parser = _parse_html(html)
+    text = parser.text()
     return Document(
-        id=Document.make_id(text), text=text, path=str(path), title=title or None,
-        published=published, media_type="html",
+        id=Document.make_id(text), text=text, path=str(path),
+        title=parser.meta.get("og:title") or parser.title.strip() or None, published=parser.published(),
+        outlet=parser.outlet(), url=parser.url(), media_type="html",
     )
 
 
@@ -215,6 +237,9 @@ def _feed_documents(path: Path, text: str) -> Iterator[Document]:
     items = [el for el in root.iter() if _local(el.tag) in ("item", "entry")]
     if not items:
         raise InputError(f"{path}: XML file has no RSS items or Atom entries")
+    # The feed's own title names the outlet (RSS <channel><title>, Atom <feed><title>).
+    channel = next((el for el in root.iter() if _local(el.tag) in ("channel", "feed")), root)
+    outlet = next(((c.text or "").strip() for c in channel if _local(c.tag) == "title"), "") or None
     for item in items:
         fields: dict[str, str] = {}
         for child in item:
@@ -231,5 +256,5 @@ def _feed_documents(path: Path, text: str) -> Iterator[Document]:
         yield Document(
             id=Document.make_id(full), text=full, path=str(path), url=fields.get("link"), title=title,
             published=parse_date(fields.get("pubdate") or fields.get("published") or fields.get("updated") or fields.get("date")),
-            media_type="rss",
+            outlet=fields.get("source") or outlet, media_type="rss",
         )

@@ -133,6 +133,23 @@ def lookup(name: str | None, sections=("outlets", "imagery", "sensors", "bodies"
     return _registry_names(sections).get(key)
 
 
+def outlet_entry(outlet: str | None) -> tuple[str, str, str] | None:
+    """The registry entry of an outlet, also when a page or feed names itself at more length
+    ("Reuters: World News", "BBC News", "Al Jazeera English"): the longest registry outlet it starts with."""
+    if not outlet:
+        return None
+    found = lookup(outlet, ("outlets",))
+    if found:
+        return found
+    best = None
+    for entry in _registry_names(("outlets",)).values():
+        name = entry[2]
+        if re.match(rf"(?:the\s+)?{re.escape(name)}(?![\w-])", outlet.strip(), 0 if len(name) <= 4 else re.I):
+            if best is None or len(name) > len(best[2]):
+                best = entry
+    return best
+
+
 def _mentioned(text: str, sections) -> tuple[str, str, str] | None:
     """The longest registry name written in a text (word-bounded, case-sensitive for short names)."""
     best = None
@@ -165,7 +182,7 @@ def grade_reliability(source: Source, outlet: str | None) -> tuple[str, str]:
     """
     reg = registry()
     kinds = {k: str(v).upper() for k, v in (reg.get("kinds") or {}).items()}
-    out = lookup(outlet, ("outlets",)) if outlet else None
+    out = outlet_entry(outlet)
     out_grade = out[0] if out else None
     out_name = out[2] if out else outlet
     entry = lookup(source.name)
@@ -180,7 +197,7 @@ def grade_reliability(source: Source, outlet: str | None) -> tuple[str, str]:
             grade = kinds.get(source.kind, "F")
             why = f"unnamed {source.kind} source: the registry's grade for {source.kind}"
     elif source.kind in ("journalist", "organization") and (
-            not source.name or outlet and source.name.lower() == outlet.lower()):
+            not source.name or outlet and source.name.lower() in (outlet.lower(), out_name.lower())):
         own = "the outlet's own journalist" if source.kind == "journalist" else "the outlet's own reporting"
         if out_grade:
             grade, why = out_grade, f"{own}: {out_name} is graded {out_grade} in the source registry"
