@@ -392,12 +392,13 @@ def test_ingest_stores_once(writable):
 def test_ingest_html_and_bad_bodies(writable):
     c, _ = writable
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    html = ("<html><head><title>Port watch</title></head><body><p>A frigate anchored near Tartus.</p>"
-            "<script>alert(1)</script></body></html>")
+    html = ("<html><head><title>Port watch</title><meta property='og:site_name' content='Harbour Gazette'>"
+            "</head><body><p>A frigate anchored near Tartus.</p><script>alert(1)</script></body></html>")
     r = c.post("/api/documents", json={"text": html, "media_type": "html"}, headers=auth)
     assert r.status_code == 201, r.text
     doc = c.get(f"/api/documents/{r.json()['id']}").json()
     assert doc["title"] == "Port watch" and "<p>" not in doc["text"] and "anchored" in doc["text"]
+    assert doc["outlet"] == "Harbour Gazette"  # the page's own name, unless the request gives one
     assert "text" in error(c.post("/api/documents", json={"text": ""}, headers=auth), 422)
     assert "published" in error(c.post("/api/documents", json={"text": "x", "published": "soon"}, headers=auth), 422)
     assert "media_type" in error(c.post("/api/documents", json={"text": "x", "media_type": "pdf"}, headers=auth), 422)

@@ -92,7 +92,7 @@ def read_reports(path: str | Path, published: date | None = None) -> list[Docume
     elif head.startswith("<?xml") or "<rss" in head or "<feed" in head:
         docs = list(_feed_documents(path, text))
     elif suffix in (".html", ".htm") or head.startswith("<!doctype html") or head.startswith("<html"):
-        docs = [_html_document(path, text)]
+        docs = [html_document(text, path)]
     else:
         docs = [Document(id=Document.make_id(text), text=text, path=str(path), media_type="text")]
     for doc in docs:
@@ -214,11 +214,12 @@ def html_to_text(html: str) -> tuple[str, str, date | None]:
     return parser.text(), title, parser.published()
 
 
-def _html_document(path: Path, html: str) -> Document:
+def html_document(html: str, path: str | Path | None = None) -> Document:
+    """A page as a Document: its visible text, title, date, outlet and address."""
     parser = _parse_html(html)
     text = parser.text()
     return Document(
-        id=Document.make_id(text), text=text, path=str(path),
+        id=Document.make_id(text), text=text, path=str(path) if path else None,
         title=parser.meta.get("og:title") or parser.title.strip() or None, published=parser.published(),
         outlet=parser.outlet(), url=parser.url(), media_type="html",
     )

@@ -447,17 +447,18 @@ def create_app(
         is derived from its text, so posting the same text again stores nothing new (201 the
         first time, 200 after)."""
         if body.media_type == "html":
-            from forcewatch.ingest.reports import html_to_text
+            from forcewatch.ingest.reports import html_document
 
-            text, title, published = html_to_text(body.text)
+            page = html_document(body.text)
         else:
-            text, title, published = body.text.replace("\r\n", "\n").replace("\r", "\n"), None, None
-        if not text.strip():
+            text = body.text.replace("\r\n", "\n").replace("\r", "\n")
+            page = Document(id=Document.make_id(text), text=text)
+        if not page.text.strip():
             raise ApiError(422, "text: the document has no text")
         doc = Document(
-            id=Document.make_id(text), text=text, path=body.path, url=body.url,
-            title=body.title or title, published=body.published or published, outlet=body.outlet,
-            media_type=body.media_type,
+            id=page.id, text=page.text, path=body.path, url=body.url or page.url,
+            title=body.title or page.title, published=body.published or page.published,
+            outlet=body.outlet or page.outlet, media_type=body.media_type,
         )
         with ingest_lock:
             if s.has_document(doc.id):
