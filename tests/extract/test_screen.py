@@ -6,6 +6,7 @@ Sentences here are written for these tests; none comes from a bench or gold set.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +77,19 @@ def test_unknown_scope_is_refused():
 
     with pytest.raises(ValueError, match="scope"):
         Pipeline(components=[], scope="military")
+
+
+def test_every_report_written_for_the_benches_is_on_topic():
+    """The force-posture and attribution cases (bench/data, written for forcewatch) are all military
+    reports: the screen must let each one through, or its events are silently lost."""
+    import json
+
+    import yaml
+
+    data = Path(__file__).resolve().parents[2] / "bench" / "data"
+    texts = [c["text"] for c in yaml.safe_load((data / "force_posture_cases.yaml").read_text("utf-8"))]
+    for path in sorted(data.glob("attribution_*.jsonl")):
+        texts += [json.loads(line)["text"] for line in path.read_text("utf-8").splitlines() if line.strip()]
+    assert len(texts) > 100
+    missed = [t for t in texts if not cues(t, split_sentences(t)).on_topic()]
+    assert not missed, missed
