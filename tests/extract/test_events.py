@@ -75,6 +75,14 @@ def test_model_numbers_and_dates_are_not_counts():
     assert find_equipment("Photos dated March 3 show four corvettes.")[0].count == 4  # the nearest number
 
 
+def test_a_part_of_a_whole_counts_the_part():
+    assert [(q.count, q.count_qualifier) for q in find_equipment("Five of the 14 corvettes sailed.")] == [(5, "exact")]
+    assert [(q.count, q.count_qualifier) for q in find_equipment("at least two of Turkey's 12 submarines")] == \
+        [(2, "at_least")]
+    assert find_equipment("one of its three C-17s")[0].count == 1
+    assert find_equipment("the 14 corvettes of the fleet")[0].count == 14
+
+
 def test_future_and_hedged_modality(pipeline):
     patrol = one(code(pipeline, "Chinese coast guard vessels will patrol the disputed shoal next month, Beijing said."),
                  "presence")

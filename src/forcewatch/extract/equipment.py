@@ -34,6 +34,11 @@ _COUNT = re.compile(
 )
 
 
+_PART_OF = re.compile(
+    r"(?:(?P<qual>at least|more than|over|about|around|roughly|nearly|up to|at most|almost|approximately)\s+)?"
+    r"(?<![\w.-])(?P<num>\d[\d,]*|" + "|".join(w for w in sorted(NUMBER_WORDS, key=len, reverse=True) if " " not in w
+                                             and w not in ("a", "an", "some", "many")) + r")"
+    r"\s+of\s+(?:the|its|their|his|her|[A-Z][\w-]*['’]s)\s+$", re.IGNORECASE)
 _MONTH_BEFORE = re.compile(rf"\b{MONTHS}\s+$", re.IGNORECASE)
 
 
@@ -109,6 +114,9 @@ def _count_before(text: str, start: int, plural: bool) -> tuple[int | None, str 
         if later is None:
             break
         m = later
+    part = _PART_OF.search(window[:m.start("num")])
+    if part:  # "5 of the 12 frigates", "at least three of Russia's 11 submarines": the part is counted
+        m = part
     num = m.group("num").lower().replace(",", "")
     lead = window[:m.start("num")]
     if num.isdigit() and (_MONTH_BEFORE.search(lead) or (len(num) == 4 and re.search(r"\b(?:in|since|by|of|until)\s+$", lead, re.IGNORECASE))):
