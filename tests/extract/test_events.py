@@ -98,6 +98,15 @@ def test_lease_duration_is_not_a_date(pipeline):
     assert (e.time.start, e.time.end, e.time.precision) == (date(2017, 1, 1), date(2017, 12, 31), "year")
 
 
+def test_a_count_that_looks_like_a_year_is_a_count(pipeline):
+    e = one(code(pipeline, "Ankara has sent around 2000 troops to the border."), "deploy")
+    assert e.time.inferred and e.equipment[0].count == 2000
+    e = one(code(pipeline, "A force of 1500 soldiers was deployed to the region in 2019."), "deploy")
+    assert e.time.start == date(2019, 1, 1) and e.equipment[0].count == 1500
+    e = one(code(pipeline, "The naval base dates back to 1971."), "basing")
+    assert e.time.start == date(1971, 1, 1)
+
+
 def test_no_time_cue_takes_the_publication_date_marked_inferred(pipeline):
     e = one(code(pipeline, "Turkish troops crossed into northern Iraq, the army said."), "transit")
     assert e.actor.country == "TUR"

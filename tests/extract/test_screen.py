@@ -26,8 +26,12 @@ def analysis(text: str) -> Analysis:
     "A Turkish column crossed into Idlib province at dawn.",
     "Satellite photos show the regiment's tents have gone.",
     "Three Su-35s were parked on the apron.",  # a catalogued model designator
-    "Nothing has moved at Khmeimim this week.",  # a watched site's alias
+    "Nothing has moved at the 720th Material-Technical Support Point this week.",  # a watched site's name
+    "Two planes left Khmeimim at dawn.",  # a one-word site name is a weak cue, here with another one
+    "Islamic State fighters attacked the checkpoint.",  # an armed group's name of two words
+    "HTS took the town overnight.",  # an armed group's abbreviation, in capitals
     "Hezbollah said it had fired at the positions.",  # an armed group
+    "Türkiye said it would attack the positions.",  # an actor in any script, with a fighting word
     "The carrier group left the port on Sunday.",  # two different weak cues
     "Moscow signed a 25-year lease on the harbour.",  # an actor with a force-posture trigger
 ])
@@ -43,6 +47,11 @@ def test_military_reports_are_on_topic(text):
     "The school board approved the budget on Tuesday.",
     "The French president met the German chancellor in Berlin on Monday.",  # diplomacy, no military word
     "Shares fell after the company reported lower aircraft deliveries.",
+    "One ship sank while other ships waited for the tide.",  # one weak cue, written twice
+    "Marx and Engels wrote the manifesto together.",  # a one-word site name alone
+    "The Kurdish restaurant opened in Berlin.",  # a people, not an armed group
+    "The hts file was corrupt.",  # an armed group's abbreviation only counts in capitals
+    "Mexican police arrested two suspects.",  # arrests, bans and threats need a force cue
 ])
 def test_everyday_news_is_off_topic(text):
     assert not cues(text, split_sentences(text)).on_topic(), text

@@ -54,6 +54,11 @@ def test_html_page_names_its_outlet_and_address(tmp_path):
     assert read_reports(page)[0].outlet == "Harbour Gazette"
     page.write_text("<html><body><p>Ships.</p></body></html>", "utf-8")
     assert read_reports(page)[0].outlet is None
+    # the user's sidecar wins over what the page says of itself
+    page.write_text("<html><head><meta property='og:site_name' content='Aggregator'></head><body><p>Ships.</p>"
+                    "</body></html>", "utf-8")
+    (tmp_path / "wire.meta.json").write_text('{"source": "Reuters", "url": "https://example.org/a"}', "utf-8")
+    assert (read_reports(page)[0].outlet, read_reports(page)[0].url) == ("Reuters", "https://example.org/a")
 
 
 def test_rss_items_become_documents(tmp_path):

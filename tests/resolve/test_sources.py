@@ -313,4 +313,6 @@ def test_outlet_named_at_length_is_found_in_the_registry():
     assert outlet_entry("Reuters: World News")[2] == "Reuters"
     assert outlet_entry("The Guardian - World")[2] == "The Guardian"
     assert outlet_entry("BBC News")[2] == "BBC"
+    assert outlet_entry("Al Jazeera English")[2] == "Al Jazeera"
     assert outlet_entry("RAPID news") is None and outlet_entry("Harbour Gazette") is None
+    assert outlet_entry("Reuters Institute") is None and outlet_entry("The Guardian Nigeria") is None

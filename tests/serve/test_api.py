@@ -419,6 +419,13 @@ def test_ingest_with_the_real_pipeline(tmp_path):
     assert stored["total"] == body["n_events"]
     ev = c.get(f"/api/events/{stored['items'][0]['id']}").json()["evidence"]
     assert ev["text"] == text
+    summit = {"text": "The Norwegian prime minister met the Finnish president in Oslo on Tuesday.",
+              "published": "2025-05-07"}
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    assert c.post("/api/documents", json=summit, headers=auth).json()["n_events"] == 0  # no military content
+    coded = c.post("/api/documents", json={**summit, "text": summit["text"] + " They met again on Wednesday.",
+                                           "all_events": True}, headers=auth).json()
+    assert coded["n_events"] >= 1 and coded["events"][0]["type"] == "CONSULT"
 
 
 # -- the command line -----------------------------------------------------------

@@ -30,7 +30,9 @@ _PATTERNS = [
                        r"(?:Cold War|Second World War|First World War|World War (?:II|I|One|Two|2|1)|Soviet era|Soviet times)"
                        r"\b(?![-–](?:era|style|vintage|type|like|built|made))")),
     ("RELATIVE", re.compile(r"\b(?:last|this|next|earlier this|later this) year\b", re.IGNORECASE)),
-    ("YEAR", re.compile(r"\b(?:in|since|by|until|from|during|of|to|before|after|around|early|late|mid-?)\s+((?:19|20)\d{2})\b(?![-\s]*(?:year|km|kilomet|mile))")),
+    # a year, not a count: "around 2000 troops", "a force of 1500 soldiers" say how many
+    ("YEAR", re.compile(r"\b(?:in|since|by|until|from|during|of|to|before|after|around|early|late|mid-?)\s+((?:19|20)\d{2})\b"
+                        r"(?![-\s]*(?:year|km|kilomet|mile))(?!\s+(?:more\s+|additional\s+|extra\s+)?(?!(?:was|is|has|as|this|its|thus|his)\b)[a-z]+s\b)")),
 ]
 _DURATION = re.compile(r"^\d+[-\s](?:year|month|week|day|hour)s?(?:-long|-old)?$|^(?:\w+\s+)?(?:years?|months?|weeks?|days?|decades?)$", re.IGNORECASE)
 

@@ -26,8 +26,9 @@ QUALIFIERS = {
     "about": "about", "around": "about", "roughly": "about", "nearly": "about", "up to": "at_most",
     "at most": "at_most", "almost": "about", "approximately": "about",
 }
+_QUAL = "|".join(sorted(QUALIFIERS, key=len, reverse=True))
 _COUNT = re.compile(
-    r"(?:(?P<qual>at least|more than|over|about|around|roughly|nearly|up to|at most|almost|approximately|some)\s+)?"
+    rf"(?:(?P<qual>{_QUAL})\s+)?"
     r"(?<![\w.-])(?P<num>\d[\d,]*|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
     r"(?:\s+(?:of\s+(?:the\s+)?)?(?:[A-Za-z.'’-]+\s+){0,3})?$",
     re.IGNORECASE,
@@ -35,7 +36,7 @@ _COUNT = re.compile(
 
 
 _PART_OF = re.compile(
-    r"(?:(?P<qual>at least|more than|over|about|around|roughly|nearly|up to|at most|almost|approximately)\s+)?"
+    rf"(?:(?P<qual>{_QUAL})\s+)?"
     r"(?<![\w.-])(?P<num>\d[\d,]*|" + "|".join(w for w in sorted(NUMBER_WORDS, key=len, reverse=True) if " " not in w
                                              and w not in ("a", "an", "some", "many")) + r")"
     r"\s+of\s+(?:the|its|their|his|her|[A-Z][\w-]*['’]s)\s+$", re.IGNORECASE)
@@ -119,7 +120,7 @@ def _count_before(text: str, start: int, plural: bool) -> tuple[int | None, str 
         m = part
     num = m.group("num").lower().replace(",", "")
     lead = window[:m.start("num")]
-    if num.isdigit() and (_MONTH_BEFORE.search(lead) or (len(num) == 4 and re.search(r"\b(?:in|since|by|of|until)\s+$", lead, re.IGNORECASE))):
+    if num.isdigit() and (_MONTH_BEFORE.search(lead) or (len(num) == 4 and re.search(r"\b(?:in|since|by|until)\s+$", lead, re.IGNORECASE))):
         return None, None  # "on December 9 showed frigates", "in 2017 warships": a date, not a count
     if num in ("a", "an") and (plural or re.search(r"\bof\b", m.group(), re.IGNORECASE)):
         return None, None

@@ -152,7 +152,8 @@ def actor_table() -> dict[str, ActorWord]:
             table[w.lower()] = ActorWord(code, words[0], adjective, False)
     for name, g in data["groups"].items():
         for w in g["words"]:
-            table[w.lower()] = ActorWord(g.get("country"), name, None, True, bool(g.get("armed")))
+            armed = g.get("armed")
+            table[w.lower()] = ActorWord(g.get("country"), name, None, True, armed is True or w in (armed or ()))
     return table
 
 

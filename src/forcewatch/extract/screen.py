@@ -42,50 +42,41 @@ from typing import NamedTuple
 from forcewatch.records import Analysis
 
 # Force cues: exact words, word beginnings (stems) and two-word phrases, lower case.
-FORCE_WORDS = {
-    "troop", "troops", "soldier", "soldiers", "servicemen", "forces", "military", "militarily", "army", "armies",
-    "navy", "naval", "fleet", "fleets", "marines", "airbase", "airbases", "airfield", "airfields", "airstrip", "bases",
-    "garrison", "garrisons", "barracks", "outpost", "outposts", "frontline", "frontlines", "convoy", "convoys",
+# Strong cues are military words on their own.
+STRONG_WORDS = {
+    "troop", "troops", "soldier", "soldiers", "servicemen", "military", "militarily", "army", "armies",
+    "navy", "naval", "marines", "airbase", "airbases", "airfield", "airfields", "airstrip",
+    "garrison", "garrisons", "barracks", "convoy", "convoys",
     "frigate", "frigates", "warship", "warships", "destroyer", "destroyers", "corvette", "corvettes", "submarine",
-    "submarines", "tanker", "tankers", "vessel", "vessels", "ship", "ships", "aircraft", "plane", "planes", "warplane",
-    "warplanes", "jet", "jets", "helicopter", "helicopters", "gunship", "gunships", "drone", "drones", "uav", "uavs",
-    "missile", "missiles", "artillery", "howitzer", "howitzers", "bomber", "bombers", "fighters", "presence",
-    "stationed", "airstrike", "airstrikes", "shelling", "invasion", "offensive", "ceasefire", "truce", "insurgent",
+    "submarines", "warplane", "warplanes", "gunship", "gunships", "uav", "uavs",
+    "missile", "missiles", "artillery", "howitzer", "howitzers", "bomber", "bombers",
+    "airstrike", "airstrikes", "shelling", "invasion", "ceasefire", "truce", "insurgent",
     "insurgents", "militant", "militants", "rebel", "rebels", "jihadist", "jihadists", "militia", "militias", "junta",
-    "pentagon", "kremlin", "nato", "sortie", "sorties", "airlift", "airlifted", "airlifts",
+    "pentagon", "kremlin", "nato", "sortie", "sorties",
     "mercenary", "mercenaries", "pantsir", "iskander", "kalibr", "bayraktar", "shahed", "himars", "kinzhal",
-    "ruslan", "hercules", "globemaster", "peacekeepers", "peacekeeping",
-    "brigade", "brigades", "battalion", "battalions", "regiment", "regiments",
-    "anchorage", "berthed", "docked", "moored", "anchored", "sailed", "landed", "grounded", "squadron", "squadrons",
-    "truck", "trucks", "column", "columns", "reconnaissance", "surveillance", "port", "ports", "carrier", "carriers",
-    # whole words where a stem would also catch everyday words ("department", "transition", "Moore")
-    "depart", "departs", "departed", "departing", "departure", "departures", "mooring",
-    "transit", "transits", "transited", "transiting",
+    "ruslan", "globemaster", "peacekeepers", "peacekeeping",
+    "battalion", "battalions", "regiment", "regiments",
+    "anchorage", "berthed", "moored", "anchored", "squadron", "squadrons", "reconnaissance", "mooring",
 }
-FORCE_STEMS = ("withdr", "retreat", "evacuat", "deploy", "redeploy", "reinforc", "mobilis", "mobiliz", "militar",
-               "mercenar", "arriv", "anchor", "berth", "garrison", "peacekeep",
-               "demobili", "disengag", "airlift", "sealift", "invad", "bombard")
-FORCE_PHRASES = {
-    ("took", "off"), ("take", "off"), ("takes", "off"), ("taken", "off"), ("taking", "off"), ("pull", "out"),
-    ("pulled", "out"), ("pulling", "out"), ("pull", "back"), ("pulled", "back"), ("air", "base"), ("air", "bases"),
-    ("naval", "base"), ("front", "line"), ("front", "lines"), ("air", "strike"), ("air", "strikes"),
-    ("satellite", "images"), ("satellite", "imagery"), ("satellite", "photos"), ("satellite", "footage"),
+STRONG_STEMS = ("militar", "mercenar", "garrison", "peacekeep", "demobili", "sealift")
+STRONG_PHRASES = {
+    ("air", "base"), ("air", "bases"), ("naval", "base"), ("air", "strike"), ("air", "strikes"),
     ("defence", "ministry"), ("defense", "ministry"), ("fighter", "jets"), ("fighter", "jet"), ("air", "defence"),
-    ("air", "defense"), ("cargo", "plane"), ("cargo", "planes"), ("landing", "ship"), ("landing", "ships"),
-    ("tanks", "and"), ("tanks", "or"), ("heavy", "equipment"), ("armoured", "vehicles"), ("armored", "vehicles"),
+    ("air", "defense"), ("landing", "ship"), ("landing", "ships"), ("armoured", "vehicles"), ("armored", "vehicles"),
     ("listening", "sites"), ("listening", "posts"), ("listening", "stations"), ("radar", "station"),
     ("radar", "stations"), ("aircraft", "carrier"), ("aircraft", "carriers"), ("carrier", "group"),
     ("strike", "group"), ("spy", "plane"), ("spy", "planes"),
 }
-# Weak force cues: as common in everyday news as in military reports ("the plane arrived",
-# "police forces", "fire brigade", "bases loaded", "satellite images of the storm"). They pick
-# sentences in an on-topic document but do not make a document on topic alone.
+# Weak cues: as common in everyday news as in military reports ("the plane arrived", "police forces",
+# "fire brigade", "bases loaded", "satellite images of the storm"). They pick sentences in an on-topic
+# document; alone they make it on topic only next to an actor, or with a weak cue of another word.
 WEAK_WORDS = {
     "forces", "bases", "fleet", "fleets", "outpost", "outposts", "frontline", "frontlines", "tanker", "tankers",
     "vessel", "vessels", "ship", "ships", "aircraft", "plane", "planes", "jet", "jets", "helicopter", "helicopters",
-    "drone", "drones", "fighters", "presence", "stationed", "offensive", "airlift", "airlifted", "airlifts", "hercules",
+    "drone", "drones", "fighters", "presence", "stationed", "offensive", "hercules",
     "brigade", "brigades", "docked", "sailed", "landed", "grounded", "truck", "trucks", "column", "columns",
     "surveillance", "port", "ports", "carrier", "carriers",
+    # whole words where a stem would also catch everyday words ("department", "transition")
     "depart", "departs", "departed", "departing", "departure", "departures", "transit", "transits", "transited",
     "transiting",
 }
@@ -97,7 +88,12 @@ WEAK_PHRASES = {
     ("satellite", "images"), ("satellite", "imagery"), ("satellite", "photos"), ("satellite", "footage"),
     ("cargo", "plane"), ("cargo", "planes"), ("tanks", "and"), ("tanks", "or"), ("heavy", "equipment"),
 }
-CONFLICT_TYPES = {"ASSAULT", "COERCE", "THREATEN"}
+FORCE_WORDS = STRONG_WORDS | WEAK_WORDS
+FORCE_STEMS = STRONG_STEMS + WEAK_STEMS
+FORCE_PHRASES = STRONG_PHRASES | WEAK_PHRASES
+# Events that put a document on topic with an actor even without a military word ("Israeli jets struck"):
+# fighting; arrests, bans and threats are everyday news too and need a force cue.
+CONFLICT_TYPES = {"ASSAULT"}
 # Model designators: An-124, Su-24, S-400, MQ-9, T-72, BMP-2, F-16, C-17, TB2 ...
 DESIGNATOR = re.compile(r"^(?!mid-)[a-z]{1,4}-\d{1,3}[a-z]{0,3}s?$|^[a-z]{2,4}\d{1,3}[a-z]?s?$")
 _IRREGULAR = {
@@ -109,15 +105,19 @@ _IRREGULAR = {
     "beat": "beaten", "ride": "rode ridden", "lay": "laid", "quit": "quit", "rise": "rose risen",
 }
 _POSSESSIVE = re.compile(r"['’]s$")
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z]")
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*[^\W_]|[^\W\d_]")  # letters of any script: "Türkiye" is one word
 
 
 def forms(word: str) -> set[str]:
     """A lemma and its inflections: arrive -> arrive, arrives, arrived, arriving, arrival ..."""
     w = word.lower()
-    out = {w, w + "s", w + "es", w + "ed", w + "d", w + "ing", w + "ings"}
+    out = {w, w + "s"}
+    if w.endswith(("s", "x", "z", "ch", "sh", "o")):
+        out.add(w + "es")
     if w.endswith("e"):
-        out |= {w[:-1] + "ing", w[:-1] + "ings"}
+        out |= {w + "d", w[:-1] + "ing", w[:-1] + "ings"} if not w.endswith("ee") else {w + "d", w + "ing"}
+    else:
+        out |= {w + "ed", w + "ing", w + "ings"}
     if w.endswith("y") and len(w) > 2 and w[-2] not in "aeiou":
         out |= {w[:-1] + "ies", w[:-1] + "ied"}
     if len(w) >= 3 and w[-1] in "bdgmnprt" and w[-2] in "aeiou" and w[-3] not in "aeiou":
@@ -129,12 +129,13 @@ def forms(word: str) -> set[str]:
 class Vocabulary(NamedTuple):
     event: set[str]  # trigger words in their inflected forms
     event_phrases: dict[str, set[str]]  # first word of a multi-word trigger -> its possible last words
-    material: set[str]  # trigger words of force posture (lease, deploy), fighting, coercion and threats
+    material: set[str]  # trigger words of force posture (lease, deploy) and of fighting
     actor: set[str]
     actor_phrases: dict[str, set[tuple[str, ...]]]  # first word -> the words after it
     abbreviations: set[str]  # actor abbreviations that count only in capitals (US, UN)
-    armed: set[str]  # armed groups' names, lower case: strong force cues
-    sites: dict[str, set[tuple[str, ...]]]  # watched sites' names: first word -> the words after it
+    armed: dict[str, set[tuple[str, ...]]]  # armed groups' names: first word -> the words after it
+    sites: dict[str, set[tuple[str, ...]]]  # watched sites' names of two words or more, likewise
+    site_words: set[str]  # one-word site names ("Khmeimim", but also "Engels"): weak cues
     designators: re.Pattern  # model designators of the equipment catalogue (An-124, S-400)
 
 
@@ -163,11 +164,11 @@ def vocabulary() -> Vocabulary:
     actor: set[str] = set()
     actor_phrases: dict[str, set[tuple[str, ...]]] = {}
     abbreviations: set[str] = set()
-    armed: set[str] = set()
+    armed: dict[str, set[tuple[str, ...]]] = {}
     for name, entry in actor_table().items():
-        parts = name.lower().split()
+        parts = _parts(name)
         if entry.armed:
-            armed.add(name.lower())
+            armed.setdefault(parts[0], set()).add(tuple(parts[1:]))
         if len(parts) == 1:
             if len(name.replace(".", "")) <= 3:
                 abbreviations.add(name.upper())
@@ -177,14 +178,23 @@ def vocabulary() -> Vocabulary:
         else:
             actor_phrases.setdefault(parts[0], set()).add(tuple(parts[1:]))
     sites: dict[str, set[tuple[str, ...]]] = {}
+    site_words: set[str] = set()
     for site in load_sites():
         for name in (site.name, *site.aliases):
-            parts = [w.lower().strip(".") for w in _WORD.findall(name)]
-            if parts:
+            parts = _parts(name)
+            if len(parts) > 1:
                 sites.setdefault(parts[0], set()).add(tuple(parts[1:]))
+            elif parts:
+                site_words.add(parts[0])
     named = [p for pattern, entry in catalogue() if not entry.get("generic") for p in entry["patterns"]]
     designators = re.compile("|".join(f"(?:{p})" for p in named), re.IGNORECASE)
-    return Vocabulary(event, phrases, material, actor, actor_phrases, abbreviations, armed, sites, designators)
+    return Vocabulary(event, phrases, material, actor, actor_phrases, abbreviations, armed, sites, site_words,
+                      designators)
+
+
+def _parts(name: str) -> list[str]:
+    """A name's words as the screen compares them ("People's" -> "people")."""
+    return [_POSSESSIVE.sub("", w.lower().strip(".")) for w in _WORD.findall(name)]
 
 
 _ATTRIBUTION = re.compile(r"\b(?:said|says|told|according to|reported|added|confirmed|showed|shows|saw)\b", re.I)
@@ -216,17 +226,20 @@ _FORCE_HEADS = {first for first, _ in FORCE_PHRASES}
 
 
 @lru_cache(maxsize=1 << 16)
-def _word(word: str) -> tuple[str, int]:
-    """A word as the screen compares it (lower case, no possessive) and what it can be on its own;
-    _HEAD marks the first word of a phrase, checked against the words after it."""
+def _word(word: str) -> tuple[str, int, str]:
+    """A word as the screen compares it (lower case, no possessive), what it can be on its own, and,
+    for a weak cue, the word it counts as ("ships" and "ship" are one cue, not two). _HEAD marks the
+    first word of a phrase, checked against the words after it."""
     v = vocabulary()
     low = _POSSESSIVE.sub("", word.lower().strip("."))
     designator = not low.isalpha() and any(ch.isdigit() for ch in low) and DESIGNATOR.match(low)
+    # An armed group's one-word name counts as written: "Wagner", "HTS" (not the composer, not "hts").
+    armed = () in v.armed.get(low, ()) and (word.isupper() if len(low) <= 4 else word[:1].isupper())
     flags = 0
-    if low in FORCE_WORDS or low.startswith(FORCE_STEMS) or designator:
+    if low in FORCE_WORDS or low.startswith(FORCE_STEMS) or designator or low in v.site_words:
         flags |= _FORCE
-    if ((low in FORCE_WORDS and low not in WEAK_WORDS) or (low.startswith(FORCE_STEMS) and not low.startswith(WEAK_STEMS))
-            or (designator and v.designators.fullmatch(low)) or low in v.armed):
+    if (low in STRONG_WORDS or low.startswith(STRONG_STEMS) or armed
+            or (designator and v.designators.fullmatch(low))):
         flags |= _STRONG
     if designator:
         flags |= _DESIGNATOR
@@ -234,9 +247,16 @@ def _word(word: str) -> tuple[str, int]:
         flags |= _EVENT | (_MATERIAL if low in v.material else 0)
     if low in v.actor or word.strip(".") in v.abbreviations or word in v.abbreviations:
         flags |= _ACTOR
-    if low in _FORCE_HEADS or low in v.event_phrases or low in v.actor_phrases or low in v.sites:
+    if low in _FORCE_HEADS or low in v.event_phrases or low in v.actor_phrases or low in v.sites or low in v.armed:
         flags |= _HEAD
-    return low, flags
+    return low, flags, _weak_key(low)
+
+
+def _weak_key(low: str) -> str:
+    stem = next((st for st in WEAK_STEMS if low.startswith(st)), None)
+    if stem:
+        return stem
+    return low[:-1] if low.endswith("s") and low[:-1] in WEAK_WORDS else low
 
 
 def cues(text: str, sentences: list[tuple[int, int]]) -> Cues:
@@ -245,10 +265,10 @@ def cues(text: str, sentences: list[tuple[int, int]]) -> Cues:
     starts = [s for s, _ in sentences]
     matches = list(_WORD.finditer(text))
     words = [_word(m.group()) for m in matches]
-    lows = [low for low, _ in words]
+    lows = [low for low, _, _ in words]
     found = Cues(set(), set(), set(), set(), set())
     weak: dict[int, set[str]] = {}
-    for k, (low, flags) in enumerate(words):
+    for k, (low, flags, key) in enumerate(words):
         if not flags:
             continue
         force, strong, event, actor = flags & _FORCE, flags & _STRONG, flags & _EVENT, flags & _ACTOR
@@ -256,8 +276,9 @@ def cues(text: str, sentences: list[tuple[int, int]]) -> Cues:
             nxt = lows[k + 1] if k + 1 < len(lows) else ""
             if (low, nxt) in FORCE_PHRASES:
                 force = True
-                strong = strong or (low, nxt) not in WEAK_PHRASES
-            strong = strong or (low in v.sites and _follows(lows, k, v.sites[low]))
+                strong = strong or (low, nxt) in STRONG_PHRASES
+                key = _weak_key(nxt)  # "cargo planes" is one cue with "planes"
+            strong = strong or any(low in names and _follows(lows, k, names[low] - {()}) for names in (v.sites, v.armed))
             event = event or (low in v.event_phrases and (
                 nxt in v.event_phrases[low] or (k + 2 < len(lows) and lows[k + 2] in v.event_phrases[low])))
             actor = actor or (low in v.actor_phrases and _follows(lows, k, v.actor_phrases[low]))
@@ -269,8 +290,8 @@ def cues(text: str, sentences: list[tuple[int, int]]) -> Cues:
                 if hit:
                     kind.add(i)
             if force and not strong and not flags & _DESIGNATOR:  # "K-12 ... I-95" is no military report
-                weak.setdefault(i, set()).add(low)
-    found.strong.update(i for i, words in weak.items() if len(words) > 1)  # "the brigade deployed"
+                weak.setdefault(i, set()).add(key)
+    found.strong.update(i for i, keys in weak.items() if len(keys) > 1)  # "the brigade deployed"
     return found
 
 
@@ -290,9 +311,8 @@ def screen(analysis: Analysis, scope: str = "force") -> list[int]:
         keep = found.force | (found.actor & found.material)
     else:
         return []
-    if not found.force:
-        # No military word at all: only events between states can matter.
-        return sorted(keep)
+    if not found.force and scope != "all":
+        return sorted(keep)  # on topic through an actor and a material event alone: no context to add
     # Cross-sentence context (an attribution, a sentence referring back) is read for the military
     # sentences; for political events too when every event is wanted.
     for i in sorted(keep if scope == "all" else found.force & keep):

@@ -102,9 +102,10 @@ def read_reports(path: str | Path, published: date | None = None) -> list[Docume
             doc.published = published
         elif meta.get("published"):
             doc.published = parse_date(meta["published"]) or doc.published
-        doc.outlet = doc.outlet or meta.get("source") or meta.get("outlet")
-        doc.title = doc.title or meta.get("title")
-        doc.url = doc.url or meta.get("url")
+        # what the user wrote beside the file wins over what the page or feed says of itself
+        doc.outlet = meta.get("source") or meta.get("outlet") or doc.outlet
+        doc.title = meta.get("title") or doc.title
+        doc.url = meta.get("url") or doc.url
     return docs
 
 
@@ -209,9 +210,8 @@ def _parse_html(html: str) -> _HTMLText:
 
 def html_to_text(html: str) -> tuple[str, str, date | None]:
     """(text, title, published) of an HTML page or fragment."""
-    parser = _parse_html(html)
-    title = parser.meta.get("og:title") or parser.title.strip()
-    return parser.text(), title, parser.published()
+    doc = html_document(html)
+    return doc.text, doc.title or "", doc.published
 
 
 def html_document(html: str, path: str | Path | None = None) -> Document:

@@ -134,20 +134,28 @@ def lookup(name: str | None, sections=("outlets", "imagery", "sensors", "bodies"
 
 
 def outlet_entry(outlet: str | None) -> tuple[str, str, str] | None:
-    """The registry entry of an outlet, also when a page or feed names itself at more length
-    ("Reuters: World News", "BBC News", "Al Jazeera English"): the longest registry outlet it starts with."""
-    if not outlet:
-        return None
+    """The registry entry of an outlet, also when a page or feed names itself at more length:
+    "Reuters: World News", "BBC News", "Al Jazeera English" (a separator or an edition word after
+    the name; "Reuters Institute" and "Guardian Nigeria" are other outlets)."""
+    return _outlet_entry(outlet, os.environ.get("FORCEWATCH_SOURCES", "")) if outlet else None
+
+
+@lru_cache(maxsize=1024)
+def _outlet_entry(outlet: str, _sources: str) -> tuple[str, str, str] | None:  # cached per user registry
     found = lookup(outlet, ("outlets",))
     if found:
         return found
     best = None
     for entry in _registry_names(("outlets",)).values():
         name = entry[2]
-        if re.match(rf"(?:the\s+)?{re.escape(name)}(?![\w-])", outlet.strip(), 0 if len(name) <= 4 else re.I):
+        if re.match(rf"(?:the\s+)?{re.escape(name)}(?:\s*[:|–—-]|\s+{_EDITIONS}\b)", outlet.strip(),
+                    0 if len(name) <= 4 else re.I):
             if best is None or len(name) > len(best[2]):
                 best = entry
     return best
+
+
+_EDITIONS = r"(?:News|World(?:\s+News)?|English|Arabic|International|Online|Live|Top\s+News)"
 
 
 def _mentioned(text: str, sections) -> tuple[str, str, str] | None:

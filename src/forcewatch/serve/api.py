@@ -157,6 +157,8 @@ class IngestRequest(BaseModel):
     outlet: str | None = None
     published: date | None = Field(None, description="Publication date; relative dates in the text are read against it.")
     media_type: str = Field("text", pattern="^(text|html)$")
+    all_events: bool = Field(False, description="Code political events even when the report has no military "
+                                                "content (by default such a report is stored without events).")
 
 
 class IngestResult(BaseModel):
@@ -190,7 +192,7 @@ def create_app(
     read_only = token is None and db_path != ":memory:"
     store = Store(db_path, read_only=read_only)
     ingest_lock = threading.Lock()
-    state: dict[str, Any] = {"pipeline": pipeline}
+    pipelines: dict[str, Any] = {"force": pipeline, "all": pipeline}  # by scope; an injected one serves both
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -432,14 +434,14 @@ def create_app(
         if not hmac.compare_digest(given.strip().encode(), token.encode()):
             raise ApiError(401, "invalid bearer token", {"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
-    def analyze(doc: Document) -> list[Event]:
-        if state["pipeline"] is None:
+    def analyze(doc: Document, scope: str) -> list[Event]:
+        if pipelines[scope] is None:
             try:
                 from forcewatch.pipeline import Pipeline
             except ImportError as exc:
                 raise ApiError(503, f"extraction pipeline unavailable: {exc}") from exc
-            state["pipeline"] = Pipeline()
-        analyses = list(state["pipeline"].analyze([doc]))
+            pipelines[scope] = Pipeline(scope=scope)
+        analyses = list(pipelines[scope].analyze([doc]))
         return [e for a in analyses for e in a.events]
 
     def ingest(body: IngestRequest, s: DB, _: Annotated[None, Depends(authorize)]):
@@ -468,7 +470,7 @@ def create_app(
                     {"id": doc.id, "created": False, "n_events": len(events),
                      "events": [event_record(e, stored) for e in events]}, 200,
                 )
-            events = analyze(doc)
+            events = analyze(doc, "all" if body.all_events else "force")
             s.add_document(doc, events)
         return JSONResponse(
             {"id": doc.id, "created": True, "n_events": len(events),

@@ -84,7 +84,7 @@ def read_all(paths: list[Path], published: date | None):
 
 ALL_EVENTS = typer.Option(
     False, "--all-events", help="Code political events in every document, not only in reports about military "
-    "matters (slower: most news is off topic).")
+    "matters (slower: most news is off topic). A document already stored is not coded again.")
 
 
 def _scope(all_events: bool) -> str:
