@@ -4,24 +4,24 @@ Parsing is most of the cost, and most news is not about force posture. One
 pass over the document's words, with set look-ups only (no model, no large
 regular expression), finds these cues:
 
-- force cues: military units, equipment from the catalogue, bases, armed groups,
-  movement verbs (withdraw, deploy, took off, anchored ...). Some of them are
-  everyday words as often as military ones ("plane", "arrived", "forces",
-  "presence"): these are weak cues; the others are strong;
+- force cues: military units, equipment from the catalogue, bases, armed groups
+  as written, movement verbs (withdraw, deploy, took off, anchored ...). Some of
+  them are everyday words as often as military ones ("plane", "arrived",
+  "forces", "presence"): these are weak cues; the others are strong;
+- watched sites (data/sites.yaml and the user's sites files): a name of two
+  words or more is a strong cue, a one-word name a weak one ("Engels");
 - event cues: every trigger word of the lexicon (data/triggers.yaml) in its
   inflected forms; material event cues are those of force posture (lease,
-  deploy), fighting, coercion and threats;
-- actor cues: countries, demonyms, capitals and armed groups (data/actors.yaml);
-- watched sites: the names of the sites forcewatch knows (data/sites.yaml and
-  the user's sites files).
+  deploy) and of fighting;
+- actor cues: countries, demonyms, capitals and armed groups (data/actors.yaml).
 
-A document is on topic when it holds a strong force cue or a watched site, or a
-sentence where an actor goes with a weak force cue or a material event cue
-("Russian ships anchored ...", "Israeli jets struck ...", "Moscow was granted a
-lease ..."). Off-topic documents (local
-news, sport, business, diplomacy with no military word) are stored but nothing
-in them is parsed, so they skip every later step. ``scope="all"`` codes every
-document, for users who want general political events too.
+A document is on topic when it holds a strong cue, two different weak cues in
+one sentence ("the brigade deployed"), or a sentence where an actor goes with a
+weak cue or a material event cue ("Russian ships anchored ...", "Israeli jets
+struck ...", "Moscow was granted a lease ..."). Off-topic documents (local news,
+sport, business, diplomacy with no military word) are stored but nothing in them
+is parsed, so they skip every later step. ``scope="all"`` codes every document,
+for users who want general political events too.
 
 In a document with a strong cue, a sentence is parsed when it holds a force cue,
 or an event cue together with an actor cue (a political event between states:
@@ -208,7 +208,7 @@ class Cues(NamedTuple):
     force: set[int]  # any force cue, weak or strong
     strong: set[int]  # a strong force cue, an armed group, a watched site, or two different weak cues
     event: set[int]
-    material: set[int]  # a trigger of force posture or conflict
+    material: set[int]  # a trigger of force posture or fighting
     actor: set[int]
 
     def on_topic(self) -> bool:
@@ -278,7 +278,8 @@ def cues(text: str, sentences: list[tuple[int, int]]) -> Cues:
                 force = True
                 strong = strong or (low, nxt) in STRONG_PHRASES
                 key = _weak_key(nxt)  # "cargo planes" is one cue with "planes"
-            strong = strong or any(low in names and _follows(lows, k, names[low] - {()}) for names in (v.sites, v.armed))
+            strong = strong or any(low in names and _follows(lows, k, names[low] - {()})
+                                   for names in (v.sites, v.armed))
             event = event or (low in v.event_phrases and (
                 nxt in v.event_phrases[low] or (k + 2 < len(lows) and lows[k + 2] in v.event_phrases[low])))
             actor = actor or (low in v.actor_phrases and _follows(lows, k, v.actor_phrases[low]))
@@ -306,8 +307,8 @@ def screen(analysis: Analysis, scope: str = "force") -> list[int]:
     if scope == "all" or found.strong:
         keep = found.force | (found.event & found.actor)
     elif found.on_topic():
-        # Weak military evidence only ("the Canadian plane arrived"): code around it, not every
-        # political event of an article that is mostly about something else.
+        # Weak military evidence only (a "Canadian plane" in a story about something else): code
+        # around it, not every political event of an article that is mostly about other things.
         keep = found.force | (found.actor & found.material)
     else:
         return []
