@@ -98,6 +98,16 @@ def test_off_topic_reports_are_stored_uncoded_unless_all_events_are_asked_for(ru
     assert stored.exit_code == 0 and "1 document(s) stored with 0 event(s)" in stored.stderr
     with Store(db, read_only=True) as store:
         assert (store.count("documents"), store.count("events")) == (1, 0)
+    # asked for every event later, the stored document is coded again, once
+    again = runner.invoke(app, ["ingest", str(summit), "--db", str(db), "--all-events"])
+    assert again.exit_code == 0 and "1 coded again for every event" in again.stderr
+    with Store(db, read_only=True) as store:
+        n_events = store.count("events")
+        assert store.count("documents") == 1 and n_events >= 1
+    third = runner.invoke(app, ["ingest", str(summit), "--db", str(db), "--all-events"])
+    assert "1 already stored" in third.stderr
+    with Store(db, read_only=True) as store:
+        assert store.count("events") == n_events
 
 
 def test_events_filters_from_the_command_line(runner, tmp_path, report):

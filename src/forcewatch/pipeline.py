@@ -105,6 +105,7 @@ class IngestResult:
     skipped: int = 0
     events: int = 0
     linked: int = 0  # stored events whose corroboration links changed
+    recoded: int = 0  # stored with military events only, coded again for every event
 
 
 def ingest(store, documents: Iterable[Document], pipeline: Pipeline | None = None,
@@ -112,19 +113,34 @@ def ingest(store, documents: Iterable[Document], pipeline: Pipeline | None = Non
     """Analyse and store documents not stored yet, then link their events with what is stored.
 
     Each document is stored in its own transaction, so a failure loses nothing
-    stored before it; fusion runs once at the end over the new events.
+    stored before it; fusion runs once at the end over the new events. A document
+    stored with military events only is coded again when the pipeline codes every
+    event (``--all-events``); any other document already stored is skipped.
     """
+    pipeline = pipeline or Pipeline()
     result = IngestResult()
     fresh: dict[str, Document] = {}
+    recode: set[str] = set()
     for doc in documents:
-        if doc.id in fresh or store.has_document(doc.id):
-            result.skipped += 1
-        else:
+        coded = store.coded_scope(doc.id) if doc.id not in fresh else "seen"
+        if coded is None or (coded == "force" and pipeline.scope == "all"):
             fresh[doc.id] = doc
+            if coded is not None:
+                recode.add(doc.id)
+        else:
+            result.skipped += 1
     new_events = []
-    for analysis in (pipeline or Pipeline()).analyze(fresh.values()):
-        if store.add_document(analysis.document, analysis.events):
+    for analysis in pipeline.analyze(fresh.values()):
+        doc = analysis.document
+        stored = False
+        if doc.id in recode:
+            store.recode_document(doc.id, analysis.events, pipeline.scope)
+            result.recoded += 1
+            stored = True
+        elif store.add_document(doc, analysis.events, pipeline.scope):
             result.added += 1
+            stored = True
+        if stored:
             result.events += len(analysis.events)
             new_events += analysis.events
         if on_document is not None:

@@ -148,3 +148,22 @@ def test_search_column_of_an_older_database_is_filled_like_new_rows(tmp_path):
         stored = s.con.execute("SELECT search FROM events").fetchone()[0]
         assert stored == search_text(e)
         assert [x.id for x in s.events(q="il-76")] == [e.id] and [x.id for x in s.events(q="defence ministry")] == [e.id]
+
+
+def test_the_scope_a_document_was_coded_with_is_kept_and_widened(tmp_path):
+    """A report coded for military events only can be coded again for every event; documents from
+    a database written before scopes count as coded whole."""
+    path = tmp_path / "scopes.duckdb"
+    old, off_topic = doc("Two frigates left Tartus on Friday."), doc("The mayor opened a bridge.")
+    with Store(path) as s:
+        s.add_document(old)
+        s.con.execute("ALTER TABLE documents DROP COLUMN scope")  # as written by an earlier forcewatch
+    with Store(path) as s:
+        assert s.coded_scope(old.id) == "all" and s.coded_scope(off_topic.id) is None
+        s.add_document(off_topic, [], scope="force")
+        assert s.coded_scope(off_topic.id) == "force"
+        s.recode_document(off_topic.id, [event(off_topic, 4, type_="CONSULT", subtype=None)], "all")
+        assert s.coded_scope(off_topic.id) == "all"
+        [e] = s.events(doc_id=off_topic.id)
+        assert e.type == "CONSULT"
+        assert s.event_dicts_page(10)[1][0]["doc"]["id"] == off_topic.id

@@ -158,7 +158,8 @@ class IngestRequest(BaseModel):
     published: date | None = Field(None, description="Publication date; relative dates in the text are read against it.")
     media_type: str = Field("text", pattern="^(text|html)$")
     all_events: bool = Field(False, description="Code political events even when the report has no military "
-                                                "content (by default such a report is stored without events).")
+                                                "content (by default such a report is stored without events); "
+                                                "a report stored without it is coded again.")
 
 
 class IngestResult(BaseModel):
@@ -444,6 +445,12 @@ def create_app(
         analyses = list(pipelines[scope].analyze([doc]))
         return [e for a in analyses for e in a.events]
 
+    def link(s: Store, events: list[Event]) -> None:
+        """Corroborate new events against stored ones, as `forcewatch ingest` does."""
+        from forcewatch.pipeline import fuse_stored
+
+        fuse_stored(s, events)
+
     def ingest(body: IngestRequest, s: DB, _: Annotated[None, Depends(authorize)]):
         """Run extraction on a report and store it with its events. Idempotent: the document id
         is derived from its text, so posting the same text again stores nothing new (201 the
@@ -462,16 +469,23 @@ def create_app(
             title=body.title or page.title, published=body.published or page.published,
             outlet=body.outlet or page.outlet, media_type=body.media_type,
         )
+        scope = "all" if body.all_events else "force"
         with ingest_lock:
-            if s.has_document(doc.id):
+            coded = s.coded_scope(doc.id)
+            if coded == "force" and scope == "all":  # stored with military events only: code every event
+                events = analyze(doc, scope)
+                s.recode_document(doc.id, events, scope)
+                link(s, events)
+            if coded is not None:
                 events = s.events(doc_id=doc.id)
                 stored = s.document(doc.id)
                 return JSONResponse(
                     {"id": doc.id, "created": False, "n_events": len(events),
                      "events": [event_record(e, stored) for e in events]}, 200,
                 )
-            events = analyze(doc, "all" if body.all_events else "force")
-            s.add_document(doc, events)
+            events = analyze(doc, scope)
+            s.add_document(doc, events, scope)
+            link(s, events)
         return JSONResponse(
             {"id": doc.id, "created": True, "n_events": len(events),
              "events": [event_record(e, doc) for e in events]}, 201,

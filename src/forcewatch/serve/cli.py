@@ -84,7 +84,7 @@ def read_all(paths: list[Path], published: date | None):
 
 ALL_EVENTS = typer.Option(
     False, "--all-events", help="Code political events in every document, not only in reports about military "
-    "matters (slower: most news is off topic). A document already stored is not coded again.")
+    "matters (slower: most news is off topic). Documents stored without it are coded again.")
 
 
 def _scope(all_events: bool) -> str:
@@ -166,7 +166,9 @@ def ingest(
         result = _ingest(store, docs, _scope(all_events)) if docs or not feeds else None
     if result is not None:
         err.print(
-            f"{result.added} document(s) stored with {result.events} event(s); {result.skipped} already stored; "
+            f"{result.added} document(s) stored"
+            f"{f', {result.recoded} coded again for every event' if result.recoded else ''} with {result.events} "
+            f"event(s); {result.skipped} already stored; "
             f"{failures} failed; {result.linked} event(s) newly corroborated or contradicted. Database: {db}",
             highlight=False,
         )

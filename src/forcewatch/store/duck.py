@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS documents (
     id VARCHAR PRIMARY KEY,
     path VARCHAR, url VARCHAR, title VARCHAR, published DATE, outlet VARCHAR,
     media_type VARCHAR, text VARCHAR NOT NULL,
-    ingested_at TIMESTAMP DEFAULT current_timestamp
+    ingested_at TIMESTAMP DEFAULT current_timestamp,
+    scope VARCHAR
 );
 CREATE TABLE IF NOT EXISTS events (
     id VARCHAR PRIMARY KEY,
@@ -85,6 +86,12 @@ FROM documents d WHERE d.id = events.doc_id AND events.doc_ref IS NULL;
 """
 
 
+# Which events a report was coded for (pipeline scope: "force" or "all"), so that a later
+# `ingest --all-events` codes again what was stored with military events only. Rows from before
+# scopes, and sensor feeds, are NULL: coded whole.
+SCOPE_MIGRATION = "ALTER TABLE documents ADD COLUMN IF NOT EXISTS scope VARCHAR;"
+
+
 def search_text(event: Event) -> str:
     parts = [event.sentence or ""]
     if event.location:
@@ -130,6 +137,7 @@ class Store:
             self.con.execute(SCHEMA)
             self.con.execute(SEARCH_MIGRATION)
             self.con.execute(DOC_REF_MIGRATION)
+            self.con.execute(SCOPE_MIGRATION)
         columns = {r[0] for r in self.con.execute(
             "SELECT column_name FROM duckdb_columns() WHERE table_name = 'events'").fetchall()}
         self._search_column = "search" in columns
@@ -167,18 +175,31 @@ class Store:
     def has_document(self, doc_id: str) -> bool:
         return self.con.execute("SELECT 1 FROM documents WHERE id = ?", [doc_id]).fetchone() is not None
 
-    def add_document(self, doc: Document, events: Sequence[Event] = ()) -> bool:
-        """Store a document and its events once; returns False if it was already stored."""
+    def add_document(self, doc: Document, events: Sequence[Event] = (), scope: str | None = None) -> bool:
+        """Store a document and its events once; returns False if it was already stored.
+        ``scope``: the pipeline scope the events were coded with (None: everything was)."""
         if self.has_document(doc.id):
             return False
         with self.transaction():
             self.con.execute(
-                "INSERT INTO documents (id, path, url, title, published, outlet, media_type, text)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [doc.id, doc.path, doc.url, doc.title, doc.published, doc.outlet, doc.media_type, doc.text],
+                "INSERT INTO documents (id, path, url, title, published, outlet, media_type, text, scope)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [doc.id, doc.path, doc.url, doc.title, doc.published, doc.outlet, doc.media_type, doc.text, scope],
             )
             self._insert_events(events, {doc.id: doc})
         return True
+
+    def coded_scope(self, doc_id: str) -> str | None:
+        """"force" when a stored document was coded for military events only, "all" when for every
+        event, None when it is not stored."""
+        row = self.con.execute("SELECT coalesce(scope, 'all') FROM documents WHERE id = ?", [doc_id]).fetchone()
+        return row[0] if row else None
+
+    def recode_document(self, doc_id: str, events: Sequence[Event], scope: str) -> None:
+        """Store the events of a stored document coded again with a wider scope (same ids replace)."""
+        with self.transaction():
+            self._insert_events(events)
+            self.con.execute("UPDATE documents SET scope = ? WHERE id = ?", [scope, doc_id])
 
     def document(self, doc_id: str) -> Document | None:
         row = self.con.execute(
