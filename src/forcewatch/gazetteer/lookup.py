@@ -107,6 +107,7 @@ class Gazetteer:
         self._entries: dict[int, Entry] = {}
         self._skel: dict[str, tuple[str, ...]] | None = None
         self._countries: dict[str, Entry] | None = None
+        self._sites: list[Entry] | None = None
         self._load_overlay(extra_sites)
 
     # -- overlay of user sites ------------------------------------------------
@@ -134,6 +135,7 @@ class Gazetteer:
             if entry not in bucket:
                 bucket.append(entry)
             self._cache.pop(key, None)
+            self._sites = None
 
     # -- queries ----------------------------------------------------------------
     def _snapshot(self, name: str, read):
@@ -302,11 +304,13 @@ class Gazetteer:
         return self._countries.get(iso2)
 
     def site_entries(self) -> list[Entry]:
-        """Every facility (packaged and user sites)."""
-        rows = self.con.execute(f"SELECT {_COLUMNS} FROM places p WHERE site_id IS NOT NULL ORDER BY pid").fetchall()
-        entries = [self._row_entry(r) for r in rows if r[11] not in self._masked]
-        entries += [e for bucket in self._overlay.values() for e in bucket if e.site_id]
-        return list(dict.fromkeys(entries))
+        """Every facility (packaged and user sites); read once, kept until a name is added."""
+        if self._sites is None:
+            rows = self.con.execute(f"SELECT {_COLUMNS} FROM places p WHERE site_id IS NOT NULL ORDER BY pid").fetchall()
+            entries = [self._row_entry(r) for r in rows if r[11] not in self._masked]
+            entries += [e for bucket in self._overlay.values() for e in bucket if e.site_id]
+            self._sites = list(dict.fromkeys(entries))
+        return self._sites
 
     def close(self) -> None:
         try:

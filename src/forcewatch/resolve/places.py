@@ -70,10 +70,6 @@ class Context:
     own: dict = field(default_factory=dict)  # span -> (country, admin1) that mention voted for
     support: dict = field(default_factory=dict)  # (span, lat, lon) -> other names that have a candidate nearby
 
-    @property
-    def focus(self) -> str | None:
-        return self.countries.most_common(1)[0][0] if self.countries else None
-
     def share(self, country: str | None, span=None) -> float:
         """Share of the *other* mentions' votes that go to a country."""
         mine = self.own.get(span, (None, None, 0.0))
@@ -204,9 +200,9 @@ def _embedded(name: str, gazetteer: Gazetteer) -> list[Entry]:
     return []
 
 
-def _entry_place(entry: Entry, m: Mention, name: str | None = None) -> Place:
+def _entry_place(entry: Entry, m: Mention) -> Place:
     return Place(
-        name=name or entry.name, lat=round(entry.lat, 5), lon=round(entry.lon, 5),
+        name=entry.name, lat=round(entry.lat, 5), lon=round(entry.lon, 5),
         kind=KIND_OUT.get(entry.kind, entry.kind), precision=entry.precision,
         radius_km=entry.radius_km, country=entry.country, geonames_id=entry.geonames_id,
         text=m.text, span=tuple(m.span),
@@ -231,8 +227,10 @@ def _within(text: str, m: Mention, gazetteer: Gazetteer) -> list[Entry]:
 
 def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = None,
                     ctx: Context | None = None, text: str | None = None,
-                    resolved: dict | None = None) -> Place | None:
-    """One place mention to a Place, or None when the gazetteer does not know it."""
+                    resolved: dict | None = None, looked_up: dict | None = None) -> Place | None:
+    """One place mention to a Place, or None when the gazetteer does not know it.
+
+    ``looked_up``: span -> (candidates, containers) already found for the document's names."""
     resolved = resolved or {}
 
     def pick(name: str, want_kinds=None, span=None) -> Entry | None:
@@ -339,12 +337,12 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
     entries = []
     if m.label == "FACILITY" and m.data.get("full"):
         entries = [e for e in gazetteer.lookup(m.data["full"]) if e.kind in SITE_KINDS]
-    entries = entries or _candidates(name, gazetteer, bool(m.data.get("fuzzy")))
-    if m.data.get("dateline") and m.data.get("within"):
-        pass
-    within = _within(text, m, gazetteer) if text else []
-    if m.data.get("dateline") and m.data.get("within"):
-        within += [e for e in gazetteer.lookup(m.data["within"]) if e.kind in ("country", "admin")]
+    known = (looked_up or {}).get(tuple(m.span))
+    if known:
+        entries, within = entries or known[0], known[1]
+    else:
+        entries = entries or _candidates(name, gazetteer, bool(m.data.get("fuzzy")))
+        within = _within(text, m, gazetteer) if text else []
     entry = choose(entries, wanted or None, ctx, within, tuple(m.span), name)
     if entry is None:
         return None
@@ -375,7 +373,7 @@ def nearest_site(gazetteer: Gazetteer, entry: Entry, facility: str | None, max_k
     """A known facility of the kind named, in or next to a place ("the naval facility in Tartus")."""
     kinds = {facility} if facility in ("airfield", "port") else SITE_KINDS
     best = None
-    for site in _sites(gazetteer):
+    for site in gazetteer.site_entries():
         if site.kind not in kinds or (site.country and entry.country and site.country != entry.country):
             continue
         d = distance_km(entry.lat, entry.lon, site.lat, site.lon)
@@ -383,14 +381,6 @@ def nearest_site(gazetteer: Gazetteer, entry: Entry, facility: str | None, max_k
         if d <= max(max_km, entry.radius_km) and (best is None or key < best[0]):
             best = (key, site)
     return best[1] if best else None
-
-
-def _sites(gazetteer: Gazetteer) -> list[Entry]:
-    cached = getattr(gazetteer, "_site_cache", None)
-    if cached is None:
-        cached = [e for e in gazetteer.site_entries() if e.site_id]
-        gazetteer._site_cache = cached  # type: ignore[attr-defined]
-    return cached
 
 
 _FACILITY_NAMES = {"airfield": "airfield", "port": "port", "base": "base"}
@@ -411,7 +401,7 @@ def _compass(deg: float) -> str:
 
 
 # ----------------------------------------------------------------------------- document
-def _context(analysis: Analysis, gazetteer: Gazetteer, provisional: dict) -> Context:
+def _context(analysis: Analysis, candidates: dict, provisional: dict) -> Context:
     """Votes of the document's mentions for countries and first-level divisions, and their points.
 
     A name with candidates in several countries votes with half weight; the dateline votes too
@@ -425,7 +415,7 @@ def _context(analysis: Analysis, gazetteer: Gazetteer, provisional: dict) -> Con
             if m.data.get("country"):
                 ctx.countries[m.data["country"]] += 0.5
             continue
-        entries = _candidates(mention_name(m), gazetteer, bool(m.data.get("fuzzy")))
+        entries = candidates[tuple(m.span)]
         entry = provisional.get(tuple(m.span)) or choose(entries)
         if entry is None:
             continue
@@ -445,7 +435,7 @@ SUPPORT_KM = 150.0
 MAX_SUPPORT_POINTS = 2000  # candidate points per document: 2000 x 2000 matrices, ~32 MB each
 
 
-def _spatial_support(names: list[Mention], gazetteer: Gazetteer) -> dict:
+def _spatial_support(names: list[Mention], candidates: dict) -> dict:
     """For each candidate point of each ambiguous name: how many *other* names of the document have a
     candidate within SUPPORT_KM, each weighted by 1/its number of candidates (an unambiguous
     neighbour counts 1, a "Springfield" with thirty candidates hardly at all).
@@ -464,8 +454,7 @@ def _spatial_support(names: list[Mention], gazetteer: Gazetteer) -> dict:
     weights = []
     per_name = max(5, min(80, MAX_SUPPORT_POINTS // len(by_key)))  # the matrix stays small in long documents
     for k, (key, ms) in enumerate(by_key.items()):
-        entries = [e for e in _candidates(mention_name(ms[0]), gazetteer, bool(ms[0].data.get("fuzzy")))
-                   if e.kind not in ("country", "region", "sea")]
+        entries = [e for e in candidates[tuple(ms[0].span)] if e.kind not in ("country", "region", "sea")]
         entries = sorted(entries, key=lambda e: -e.population)[:per_name]
         if not entries:
             continue
@@ -504,30 +493,31 @@ def place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> list[tuple[Menti
     text = analysis.document.text
     mentions = [m for m in analysis.mentions if m.kind == "place"]
     names = [m for m in mentions if m.label in ("NAME", "FACILITY")]
+    candidates = {tuple(m.span): _candidates(mention_name(m), gazetteer, bool(m.data.get("fuzzy"))) for m in names}
     within = {tuple(m.span): _within(text, m, gazetteer) for m in names}
     provisional: dict = {}
     for m in names:
-        entries = _candidates(mention_name(m), gazetteer, bool(m.data.get("fuzzy")))
-        entry = choose(entries, None, None, within[tuple(m.span)], None, mention_name(m))
+        entry = choose(candidates[tuple(m.span)], None, None, within[tuple(m.span)], None, mention_name(m))
         if entry is not None:
             provisional[tuple(m.span)] = entry
-    support = _spatial_support(names, gazetteer)
-    ctx = _context(analysis, gazetteer, provisional)
+    support = _spatial_support(names, candidates)
+    ctx = _context(analysis, candidates, provisional)
     ctx.support = support
     for _ in range(2):  # let the mentions settle each other ("Paris" and "Lamar County": Texas)
         for m in names:
-            entries = _candidates(mention_name(m), gazetteer, bool(m.data.get("fuzzy")))
+            entries = candidates[tuple(m.span)]
             if len(entries) > 1:
                 provisional[tuple(m.span)] = choose(entries, None, ctx, within[tuple(m.span)],
                                                     tuple(m.span), mention_name(m))
-        ctx = _context(analysis, gazetteer, provisional)
+        ctx = _context(analysis, candidates, provisional)
         ctx.support = support
     out: list[tuple[Mention, Place | None]] = []
     resolved: dict = {}
     # Names first, then what refers to them (back-references, "outside the facility", roads).
     order = sorted(mentions, key=lambda m: (m.label in ("BACKREF", "NEAR", "RELATIVE", "ROAD", "BETWEEN"), m.span[0]))
     for m in order:
-        place = resolve_mention(m, gazetteer, None, ctx, text, resolved)
+        place = resolve_mention(m, gazetteer, None, ctx, text, resolved,
+                                {span: (candidates[span], within[span]) for span in candidates})
         if place is not None:
             resolved[tuple(m.span)] = place
             if m.label == "FACILITY" and m.data.get("name_span"):
