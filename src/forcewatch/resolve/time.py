@@ -162,36 +162,25 @@ def resolve_times(analysis: Analysis) -> None:
         options = by_sentence.get(index)
         if options:
             parsed = (analysis.parse or {}).get(index)
-            _, event.time = min(options, key=lambda o: (not _governs(parsed, event.trigger_span[0], o[0].span[0]),
-                                                        _tree_distance(parsed, event.trigger_span[0], o[0].span[0]),
+            _, event.time = min(options, key=lambda o: (*_tree_relation(parsed, event.trigger_span[0], o[0].span[0]),
                                                         abs(o[0].span[0] - event.trigger_span[0])))
         elif published is not None:
             event.time = TimeSpan(published, published, "day", None, None, inferred=True)
 
 
-def _governs(parsed, head_char: int, char: int) -> bool:
-    """True when the token at ``char`` lies in the subtree of the token at ``head_char``."""
+def _tree_relation(parsed, head_char: int, char: int) -> tuple[bool, int]:
+    """(whether the token at ``char`` is outside the subtree of the token at ``head_char``, the edges
+    between them): a date the trigger governs comes first, then the nearest in the tree."""
     if parsed is None:
-        return False
+        return True, 0
     head, tok = _token_at(parsed, head_char), _token_at(parsed, char)
     if head is None or tok is None:
-        return False
-    return tok.i == head.i or head.i in {t.i for t in tok.ancestors}
-
-
-def _tree_distance(parsed, a: int, b: int) -> int:
-    """Edges between the tokens at two document offsets in a parsed sentence (0 without a parse)."""
-    if parsed is None:
-        return 0
-    ta, tb = _token_at(parsed, a), _token_at(parsed, b)
-    if ta is None or tb is None:
-        return 0
-    up_a = [ta.i] + [t.i for t in ta.ancestors]
-    up_b = [tb.i] + [t.i for t in tb.ancestors]
-    common = next((i for i in up_a if i in up_b), None)
-    if common is None:
-        return len(up_a) + len(up_b)
-    return up_a.index(common) + up_b.index(common)
+        return True, 0
+    up_head = [head.i] + [t.i for t in head.ancestors]
+    up_tok = [tok.i] + [t.i for t in tok.ancestors]
+    common = next((i for i in up_head if i in up_tok), None)
+    distance = len(up_head) + len(up_tok) if common is None else up_head.index(common) + up_tok.index(common)
+    return head.i not in up_tok, distance
 
 
 def _token_at(parsed, char: int):
