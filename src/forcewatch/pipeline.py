@@ -108,6 +108,12 @@ class IngestResult:
     recoded: int = 0  # stored with military events only, coded again for every event
 
 
+def widens(coded: str | None, scope: str) -> bool:
+    """Whether a document stored with scope ``coded`` is to be coded again with ``scope``: one coded for
+    military events only, now asked for every event."""
+    return coded == "force" and scope == "all"
+
+
 def ingest(store, documents: Iterable[Document], pipeline: Pipeline | None = None,
            on_document: Callable[[Analysis], None] | None = None) -> IngestResult:
     """Analyse and store documents not stored yet, then link their events with what is stored.
@@ -123,7 +129,7 @@ def ingest(store, documents: Iterable[Document], pipeline: Pipeline | None = Non
     recode: set[str] = set()
     for doc in documents:
         coded = store.coded_scope(doc.id) if doc.id not in fresh else "seen"
-        if coded is None or (coded == "force" and pipeline.scope == "all"):
+        if coded is None or widens(coded, pipeline.scope):
             fresh[doc.id] = doc
             if coded is not None:
                 recode.add(doc.id)

@@ -189,6 +189,9 @@ class _HTMLText(HTMLParser):
                 return d
         return parse_date(self.meta.get("time"))
 
+    def page_title(self) -> str:
+        return self.meta.get("og:title") or self.title.strip()
+
     def outlet(self) -> str | None:
         for key in self.OUTLET_KEYS:
             value = self.meta.get(key, "").strip()
@@ -210,8 +213,8 @@ def _parse_html(html: str) -> _HTMLText:
 
 def html_to_text(html: str) -> tuple[str, str, date | None]:
     """(text, title, published) of an HTML page or fragment."""
-    doc = html_document(html)
-    return doc.text, doc.title or "", doc.published
+    parser = _parse_html(html)
+    return parser.text(), parser.page_title(), parser.published()
 
 
 def html_document(html: str, path: str | Path | None = None) -> Document:
@@ -220,7 +223,7 @@ def html_document(html: str, path: str | Path | None = None) -> Document:
     text = parser.text()
     return Document(
         id=Document.make_id(text), text=text, path=str(path) if path else None,
-        title=parser.meta.get("og:title") or parser.title.strip() or None, published=parser.published(),
+        title=parser.page_title() or None, published=parser.published(),
         outlet=parser.outlet(), url=parser.url(), media_type="html",
     )
 

@@ -142,28 +142,24 @@ def outlet_entry(outlet: str | None) -> tuple[str, str, str] | None:
 
 @lru_cache(maxsize=1024)
 def _outlet_entry(outlet: str, _sources: str) -> tuple[str, str, str] | None:  # cached per user registry
-    found = lookup(outlet, ("outlets",))
-    if found:
-        return found
-    best = None
-    for entry in _registry_names(("outlets",)).values():
-        name = entry[2]
-        if re.match(rf"(?:the\s+)?{re.escape(name)}(?:\s*[:|–—-]|\s+{_EDITIONS}\b)", outlet.strip(),
-                    0 if len(name) <= 4 else re.I):
-            if best is None or len(name) > len(best[2]):
-                best = entry
-    return best
+    return lookup(outlet, ("outlets",)) or _longest_name(
+        outlet.strip(), ("outlets",), rf"\A(?:the\s+)?{{name}}(?:\s*[:|–—-]|\s+{_EDITIONS}\b)")
 
 
 _EDITIONS = r"(?:News|World(?:\s+News)?|English|Arabic|International|Online|Live|Top\s+News)"
 
 
 def _mentioned(text: str, sections) -> tuple[str, str, str] | None:
-    """The longest registry name written in a text (word-bounded, case-sensitive for short names)."""
+    """The longest registry name written in a text (word-bounded)."""
+    return _longest_name(text, sections, r"(?<![\w-]){name}(?![\w-])")
+
+
+def _longest_name(text: str, sections, pattern: str) -> tuple[str, str, str] | None:
+    """The longest registry name that ``pattern`` (with {name} where the name goes) finds in a text;
+    names of four letters or fewer only as written ("AP" is not "ap")."""
     best = None
     for key, entry in _registry_names(sections).items():
-        flags = 0 if len(key) <= 4 else re.I
-        if re.search(rf"(?<![\w-]){re.escape(entry[2])}(?![\w-])", text, flags):
+        if re.search(pattern.replace("{name}", re.escape(entry[2])), text, 0 if len(key) <= 4 else re.I):
             if best is None or len(entry[2]) > len(best[2]):
                 best = entry
     return best

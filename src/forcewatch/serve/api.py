@@ -445,12 +445,6 @@ def create_app(
         analyses = list(pipelines[scope].analyze([doc]))
         return [e for a in analyses for e in a.events]
 
-    def link(s: Store, events: list[Event]) -> None:
-        """Corroborate new events against stored ones, as `forcewatch ingest` does."""
-        from forcewatch.pipeline import fuse_stored
-
-        fuse_stored(s, events)
-
     def ingest(body: IngestRequest, s: DB, _: Annotated[None, Depends(authorize)]):
         """Run extraction on a report and store it with its events. Idempotent: the document id
         is derived from its text, so posting the same text again stores nothing new (201 the
@@ -469,13 +463,15 @@ def create_app(
             title=body.title or page.title, published=body.published or page.published,
             outlet=body.outlet or page.outlet, media_type=body.media_type,
         )
+        from forcewatch.pipeline import fuse_stored, widens
+
         scope = "all" if body.all_events else "force"
         with ingest_lock:
             coded = s.coded_scope(doc.id)
-            if coded == "force" and scope == "all":  # stored with military events only: code every event
+            if widens(coded, scope):
                 events = analyze(doc, scope)
                 s.recode_document(doc.id, events, scope)
-                link(s, events)
+                fuse_stored(s, events)  # corroborate against stored events, as `forcewatch ingest` does
             if coded is not None:
                 events = s.events(doc_id=doc.id)
                 stored = s.document(doc.id)
@@ -485,7 +481,7 @@ def create_app(
                 )
             events = analyze(doc, scope)
             s.add_document(doc, events, scope)
-            link(s, events)
+            fuse_stored(s, events)
         return JSONResponse(
             {"id": doc.id, "created": True, "n_events": len(events),
              "events": [event_record(e, doc) for e in events]}, 201,
