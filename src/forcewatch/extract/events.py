@@ -62,8 +62,12 @@ NEGATORS = {"not", "n't", "never", "no", "without"}
 # Verbs that carry a noun trigger as their object without adding meaning of their own.
 LIGHT_VERBS = {"hold", "carry", "conduct", "launch", "stage", "make", "begin", "start", "continue", "prepare",
                "complete", "undertake", "mount", "give", "have", "go", "resume", "step", "order", "announce",
-               "stage", "finish", "speed", "accelerate", "see", "show", "plan", "form", "forge", "reach", "strike",
+               "finish", "speed", "accelerate", "see", "show", "plan", "form", "forge", "reach", "strike",
                "sign", "seal", "issue", "deliver", "set"}
+# Verbs whose object names the event ("launch an offensive", "file a complaint").
+OBJECT_EVENT_VERBS = LIGHT_VERBS | {"engage", "open", "lodge", "file", "impose", "declare"}
+# Heads of a noun event whose own actor is the noun's ("Russia held talks", "calls for a ceasefire").
+ACTOR_CARRIERS = LIGHT_VERBS | {"for", "in"}
 ORG_HEADS = {"ministry", "fleet", "navy", "army", "government", "parliament", "police", "air force", "guard",
              "forces", "military", "command", "coast guard", "embassy", "administration", "authorities", "cabinet",
              "court", "council", "intelligence", "regime", "opposition", "rebels", "leadership", "senate", "congress",
@@ -303,8 +307,7 @@ def _trigger(tok) -> Candidate | None:
                     return Candidate(tok, sense.type, sense.subtype, end, False)
         if _hyphenated(tok):
             return None
-        if lemma in LIGHT_VERBS | {"engage", "open", "launch", "conduct", "undertake", "lodge", "file", "impose",
-                                   "declare", "announce", "carry", "stage", "hold", "mount"}:
+        if lemma in OBJECT_EVENT_VERBS:
             for c in tok.children:
                 obj = c if c.dep_ == "dobj" else next((g for g in c.children if g.dep_ == "pobj"), None) \
                     if c.dep_ == "prep" and c.lower_ in ("in", "out") else None
@@ -369,7 +372,7 @@ def _noun_sense(tok, lemma: str, sense: Sense) -> Candidate | None:
         return None
     if lemma == "protest" and tok.head.lemma_.lower() in ACCUSE_VERBS:
         return Candidate(tok, "ACCUSE", None, tok, True)
-    if lemma == "presence" and not (_military(tok) or words & set(actor_table())):
+    if lemma == "presence" and not (_military(tok) or words & actor_table().keys()):
         return None
     return Candidate(tok, sense.type, sense.subtype, tok, True)
 
@@ -562,7 +565,7 @@ def _modality(tok) -> str:
             clemma = c.lemma_.lower()
             if c.dep_ == "neg" or (c.lower_ in ("never", "no") and c.dep_ in ("neg", "det", "advmod")):
                 negated = True
-            if c.dep_ == "aux" and c.lower_ in FUTURE | CONDITIONAL:
+            if c.dep_ == "aux" and (c.lower_ in FUTURE or c.lower_ in CONDITIONAL):
                 future = True
             if c.dep_ == "aux" and c.lower_ in MODAL_HEDGE and not perception:
                 hedged = True
@@ -745,7 +748,7 @@ def _actor_for(tok, context, seen=None) -> Actor | None:
                         found = _np_actor(p, context)
                         if found:
                             return found
-        if tok.dep_ in ("dobj", "pobj", "attr") and tok.head.lemma_.lower() in LIGHT_VERBS | {"for", "in"}:
+        if tok.dep_ in ("dobj", "pobj", "attr") and tok.head.lemma_.lower() in ACTOR_CARRIERS:
             verb = tok.head if tok.dep_ != "pobj" else tok.head.head
             return _actor_for(verb, context, seen)
         if tok.dep_ in ("nsubj", "nsubjpass"):
@@ -842,16 +845,6 @@ class _Context:
     speaker: Actor | None = None  # the state or body speaking in the current sentence, for "X said it would ..."
 
 
-def _speaker_spans(analysis: Analysis, index: int) -> list[tuple[int, int]]:
-    return [m.span for m in analysis.mentions
-            if m.kind == "attribution" and m.sentence == index and m.label in SPEAKER_LABELS]
-
-
-def _cue_spans(analysis: Analysis, index: int) -> list[tuple[int, int]]:
-    return [m.span for m in analysis.mentions
-            if m.kind == "attribution" and m.sentence == index and m.label in ("NO_COMMENT", "UNCONFIRMED")]
-
-
 def _equipment_for(tok, parsed: ParsedSentence, equipment: list[Equipment], excluded) -> list[Equipment]:
     """Equipment in the smallest enclosing phrase of the trigger that names any."""
     usable = [e for e in equipment if not any(s <= e.span[0] < t for s, t in excluded)]
@@ -931,17 +924,21 @@ def code_events(analysis: Analysis) -> None:
     text = analysis.document.text
     context = _Context()
     pending_movers: list[Event] = []
+    attributions: dict[int, list[Mention]] = {}
+    for m in analysis.mentions:
+        if m.kind == "attribution":
+            attributions.setdefault(m.sentence, []).append(m)
     for index in sorted(analysis.parse):
         parsed: ParsedSentence = analysis.parse[index]
         s0, s1 = analysis.sentences[index]
         sentence = text[s0:s1]
-        speakers = _speaker_spans(analysis, index)
-        cues = _cue_spans(analysis, index)
-        excluded = speakers + cues
+        said = attributions.get(index, [])
+        speakers = [m.span for m in said if m.label in SPEAKER_LABELS]
+        excluded = speakers + [m.span for m in said if m.label in ("NO_COMMENT", "UNCONFIRMED")]
         equipment = find_equipment(sentence, s0)
         context.speaker = None
-        for m in analysis.mentions:
-            if m.kind == "attribution" and m.sentence == index and m.label == "SAY":
+        for m in said:
+            if m.label == "SAY":
                 speaker_tokens = [t for t in parsed.doc if m.span[0] <= parsed.span(t)[0] < m.span[1]]
                 context.speaker = actor_of(speaker_tokens)
                 if context.speaker:
@@ -961,13 +958,15 @@ def code_events(analysis: Analysis) -> None:
             candidates.append(cand)
         candidates = _drop_subordinate(candidates, parsed, equipment)
         groups: list[list[Candidate]] = []
+        clause = {c.tok.i: _clause(c.tok) for c in candidates}
+        modality = {c.tok.i: _modality(c.tok) for c in candidates}
         for cand in candidates:
-            home = _clause(cand.tok)
             for g in groups:
-                if _clause(g[0].tok) == home and _same_occurrence(g[0], cand) and \
-                        _modality(g[0].tok) == _modality(cand.tok) or (
+                first = g[0].tok.i
+                if clause[first] == clause[cand.tok.i] and _same_occurrence(g[0], cand) and \
+                        modality[first] == modality[cand.tok.i] or (
                         cand.noun and not all(c.noun for c in g) and g[0].type == cand.type
-                        and g[0].subtype == cand.subtype and _modality(g[0].tok) == _modality(cand.tok)):
+                        and g[0].subtype == cand.subtype and modality[first] == modality[cand.tok.i]):
                     # a noun naming the movement a verb elsewhere in the sentence describes ("a convoy
                     # ... could be seen heading"); two nouns are two events ("the withdrawal of X
                     # followed the withdrawal of Y")
@@ -1003,7 +1002,7 @@ def code_events(analysis: Analysis) -> None:
                 trigger=text[t_span[0]:t_span[1]], trigger_span=t_span,
                 sentence=sentence, span=(s0, s1), actor=actor,
                 target=_target_for(verb.tok, actor, context, best.type),
-                equipment=items, modality=_modality(verb.tok),
+                equipment=items, modality=modality[verb.tok.i],
             )
             analysis.events.append(event)
             if actor is not None:
@@ -1020,10 +1019,10 @@ def code_events(analysis: Analysis) -> None:
     # document's main mover when there is one (the cargo plane in a report on Russia's withdrawal).
     if context.movers:
         country, _ = context.movers.most_common(1)[0]
-        main = context.actors[country]
+        name = _country_name(context.actors[country])
         for event in pending_movers:
             if event.actor is None and (event.equipment or MILITARY_CONTEXT.search(event.sentence)):
-                event.actor = Actor(name=_country_name(main), country=country, text=None, span=None)
+                event.actor = Actor(name=name, country=country, text=None, span=None)
 
 
 def _country_name(actor: Actor) -> str:
