@@ -53,6 +53,11 @@ def catalogue() -> list[tuple[re.Pattern, dict]]:
 
 
 @lru_cache(maxsize=1)
+def _generic_names() -> set[str]:
+    return {e["name"] for _, e in catalogue() if e.get("generic")}
+
+
+@lru_cache(maxsize=1)
 def _lower_case_patterns() -> list[re.Pattern]:
     """The catalogue without IGNORECASE, for lower-cased text: a third faster, and every parsed
     sentence is searched with all of it. A pattern written with capitals keeps the flag."""
@@ -85,7 +90,7 @@ def find_equipment(text: str, offset: int = 0) -> list[Equipment]:
     found.sort(key=lambda e: e.span[0])
     # A generic word right after a type of the same category names the same thing:
     # "Il-76 transport planes" is one mention of Il-76s.
-    generic = {e["name"] for _, e in catalogue() if e.get("generic")}
+    generic = _generic_names()
     keep: list[Equipment] = []
     for e in found:
         prev = keep[-1] if keep else None

@@ -21,6 +21,7 @@ ROAD, BACKREF, UNKNOWN (NER says place, gazetteer does not know it);
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from forcewatch.gazetteer.build import fold
 from forcewatch.gazetteer.lookup import Gazetteer
@@ -29,9 +30,9 @@ from forcewatch.records import Analysis, Mention
 
 _W = r"[A-Z\u00C0-\u00DE\u0100-\u017F][\w'’.\u00C0-\u024F-]*"
 _FAC = r"(?:air\s?base|airbase|airfield|air\s+field|airport|air\s+station|naval\s+(?:base|facility|station|port)|military\s+base|port|harbou?r|base|facility)"
-FACILITY_WORDS = _FAC
-_FACILITY_KIND = {"air": "airfield", "naval": "port", "port": "port", "harbor": "port", "harbour": "port"}
 
+# ", Louisiana" after a name: the place that holds it
+_COMMA_PLACE = re.compile(rf",\s+({_W}(?:\s+{_W})?)")
 # "the Hmeimim air base", "Al-Khadim air base"
 _FACILITY_AFTER = re.compile(rf"\b((?:{_W}\s+){{1,3}}?){_FAC}\b")
 # "the naval facility in Tartus", "the port of Tartous", "a base near Latakia"
@@ -119,20 +120,15 @@ _ORG_WORDS = {"university", "college", "school", "hospital", "church", "bank", "
               "middle", "state", "republic", "express", "cup", "open", "games", "league", "fair", "festival"}
 
 
-_DEMONYMS: dict[str, str] | None = None
-
-
+@lru_cache(maxsize=1)
 def demonyms() -> dict[str, str]:
     """Folded demonym -> ISO country code, from the packaged countries.yaml."""
-    global _DEMONYMS
-    if _DEMONYMS is None:
-        from forcewatch.gazetteer.build import country_points
+    from forcewatch.gazetteer.build import country_points
+    from forcewatch.gazetteer.names import REGION_DEMONYMS
 
-        from forcewatch.gazetteer.names import REGION_DEMONYMS
-
-        _DEMONYMS = {fold(d): "@" + place for d, place in REGION_DEMONYMS.items()}
-        _DEMONYMS.update({fold(d): iso for iso, c in country_points().items() for d in (c or {}).get("demonyms", [])})
-    return _DEMONYMS
+    found = {fold(d): "@" + place for d, place in REGION_DEMONYMS.items()}
+    found.update({fold(d): iso for iso, c in country_points().items() for d in (c or {}).get("demonyms", [])})
+    return found
 
 
 def _stop_words() -> set[str]:
@@ -252,12 +248,12 @@ class _Doc:
 
 def find_places(analysis: Analysis, gazetteer: Gazetteer, sentences: list[int] | None = None) -> None:
     """Add place mentions of every sentence (or of ``sentences``) to ``analysis.mentions``."""
+    # One batch lookup for every capitalised sub-run of the document, before anything looks names up.
+    gazetteer.prefetch(_candidate_strings(analysis.document.text))
     doc = _Doc(analysis, gazetteer)
     text = doc.text
     indexes = range(len(analysis.sentences)) if sentences is None else sentences
     parse = analysis.parse if isinstance(analysis.parse, dict) else {}
-    # One batch lookup for every capitalised sub-run of the document.
-    gazetteer.prefetch(_candidate_strings(text))
     _dateline(doc)
     last_facility: dict[str, tuple[str, list[int]]] = {}  # kind -> (name, span)
     for index in indexes:
@@ -320,15 +316,19 @@ def _number(text: str) -> float:
     return float(low.replace(",", ".")) if low[0].isdigit() else float(WORD_NUMS[low])
 
 
+def _distance(m: re.Match) -> tuple[str, float]:
+    """(unit as written, kilometres) of a matched "13 km", "eight miles"."""
+    unit = re.sub(r"\s+", " ", m.group("unit").lower())
+    return unit, _number(m.group("num")) * UNITS.get(unit, UNITS.get(unit.rstrip("s"), 1.0))
+
+
 def _relatives(doc: _Doc, index: int, s0: int, sentence: str) -> None:
     for m in _RELATIVE.finditer(sentence):
         anchor = _clean_name(m.group("anchor"))
         generic = anchor.lower() in ("base", "airbase", "air base", "port", "facility", "city", "town", "capital")
         if not generic:
             anchor = doc.known_or_fuzzy(anchor) or anchor
-        unit = re.sub(r"\s+", " ", m.group("unit").lower())
-        value = _number(m.group("num"))
-        km = value * UNITS.get(unit, UNITS.get(unit.rstrip("s"), 1.0))
+        unit, km = _distance(m)
         end = s0 + m.start("anchor") + len(anchor)
         doc.add("RELATIVE", s0 + m.start(), end, index, anchor=anchor, distance_km=km,
                 bearing_deg=BEARINGS[m.group("bearing").lower()], approximate=bool(m.group("approx")),
@@ -336,9 +336,7 @@ def _relatives(doc: _Doc, index: int, s0: int, sentence: str) -> None:
     for m in _DISTANCE_FROM.finditer(sentence):
         anchor = doc.known_or_fuzzy(m.group("anchor"))
         if anchor:
-            value = _number(m.group("num"))
-            unit = re.sub(r"\s+", " ", m.group("unit").lower())
-            km = value * UNITS.get(unit, UNITS.get(unit.rstrip("s"), 1.0))
+            unit, km = _distance(m)
             end = s0 + m.start("anchor") + len(anchor)
             doc.add("RELATIVE", s0 + m.start(), end, index, anchor=anchor, distance_km=km, bearing_deg=None,
                     approximate=True, anchor_span=[s0 + m.start("anchor"), end], unit=unit)
@@ -543,7 +541,8 @@ def _judge(doc: _Doc, sentence: str, a: int, b: int, phrase: str, run, ents: dic
     before = sentence[max(0, a - 60):a]
     after = sentence[b:b + 40]
     prep = bool(_LOC_PREP.search(before))
-    comma_place = bool(re.match(rf",\s+{_W}", after)) and doc.known(re.match(rf",\s+({_W}(?:\s+{_W})?)", after).group(1).rstrip(".,"))
+    comma = _COMMA_PLACE.match(after)
+    comma_place = bool(comma) and doc.known(comma.group(1).rstrip(".,"))
     suffix = re.match(r"\s+([A-Za-z]+(?:\s+[a-z]+)?)", after)
     place_word = bool(suffix and (suffix.group(1).lower() in PLACE_SUFFIXES or suffix.group(1).split()[0].lower() in PLACE_SUFFIXES))
     big = max((e.population for e in entries), default=0)

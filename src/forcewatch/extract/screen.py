@@ -321,7 +321,6 @@ def screen(analysis: Analysis, scope: str = "force") -> list[int]:
             if 0 <= j < len(sentences) and j not in keep:
                 s, e = sentences[j]
                 if (j == i + 1 and _PRONOUN_START.match(text, s, e)) or (
-                        j in found.actor and _ATTRIBUTION.search(text, s, e)) or (
-                        e - s < 80 and _ATTRIBUTION.search(text, s, e)):
+                        (j in found.actor or e - s < 80) and _ATTRIBUTION.search(text, s, e)):
                     keep.add(j)
     return sorted(keep)
