@@ -59,18 +59,14 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 
 def main_event(analysis):
     """The event whose trigger stands highest in its sentence's parse (ties: the earliest)."""
+    from forcewatch.extract.events import _token_at
+
     best, best_key = None, None
     for e in analysis.events:
         if e.type == "OTHER":
             continue
-        depth = 99
-        index = analysis.sentences.index(e.span)
-        parsed = (analysis.parse or {}).get(index)
-        if parsed is not None:
-            for tok in parsed.doc:
-                if parsed.offset + tok.idx == e.trigger_span[0]:
-                    depth = sum(1 for _ in tok.ancestors)
-                    break
+        tok = _token_at(analysis, e.trigger_span[0], e.span)
+        depth = 99 if tok is None else sum(1 for _ in tok.ancestors)
         key = (depth, e.trigger_span[0])
         if best_key is None or key < best_key:
             best, best_key = e, key

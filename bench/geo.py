@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import statistics
 import sys
@@ -37,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from forcewatch.records import Document  # noqa: E402
+from forcewatch.resolve.places import distance_km  # noqa: E402
 
 MORDECAI3 = {"gwn": 94.1, "lgl": 82.7}
 
@@ -44,12 +44,6 @@ MORDECAI3 = {"gwn": 94.1, "lgl": 82.7}
 def eval_dir() -> Path:
     env = os.environ.get("FORCEWATCH_EVAL")
     return Path(env) if env else ROOT.parent / "shared" / "eval"
-
-
-def haversine(lat1, lon1, lat2, lon2) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _load(path: Path, coordinates):
@@ -104,7 +98,7 @@ def bench_toponyms(name: str, items, gazetteer, ner: bool) -> dict:
                 continue
             found += 1
             hit = min(hits, key=lambda p: (p.lat is None, abs(p.span[0] - s) + abs(p.span[1] - e)))
-            err = haversine(lat, lon, hit.lat, hit.lon) if hit.lat is not None else 20000.0
+            err = distance_km(lat, lon, hit.lat, hit.lon) if hit.lat is not None else 20000.0
             errors.append(err)
             correct += err <= 161
     given = resolve_gold_spans(items, gazetteer)
@@ -152,7 +146,7 @@ def resolve_gold_spans(items, gazetteer) -> float:
         for s, e, lat, lon in gold:
             total += 1
             p = by_span.get((s, e))
-            if p is not None and p.lat is not None and haversine(lat, lon, p.lat, p.lon) <= 161:
+            if p is not None and p.lat is not None and distance_km(lat, lon, p.lat, p.lon) <= 161:
                 correct += 1
     return 100 * correct / total if total else 0.0
 
