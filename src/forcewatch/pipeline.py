@@ -1,43 +1,22 @@
-"""The text pipeline: small components run in order over one Analysis per document.
+"""The text pipeline: components registered by name, run in order over one Analysis per document.
 
-ingest gives Documents; extract finds sentences, mentions and events;
-resolve gives them coordinates, dates and sources. Like a spaCy pipeline,
-each component is a plain function of the Analysis, so components can be
-replaced or reordered without touching the others.
+ingest gives Documents; extract finds sentences, mentions and events; resolve gives them
+coordinates, dates and sources. As in spaCy, each component is registered with what it requires
+and assigns (forcewatch.plugins) and built from the Resources when a pipeline names it, so a
+config can reorder, drop or add components without touching the others.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterable, Iterator, Sequence
 
+from forcewatch.config import Resources
+from forcewatch.plugins import Component, check_order, component, get_component
 from forcewatch.records import Analysis, Document
 
-Component = Callable[[Analysis], None]
-
-
-def default_components() -> list[tuple[str, Component]]:
-    from forcewatch.extract.attribution import find_attributions
-    from forcewatch.extract.dates import find_dates
-    from forcewatch.extract.events import code_events, code_no_comment
-    from forcewatch.extract.places import find_places
-    from forcewatch.gazetteer.lookup import default_gazetteer
-    from forcewatch.resolve.places import resolve_places
-    from forcewatch.resolve.sources import resolve_sources
-    from forcewatch.resolve.time import resolve_times
-
-    gazetteer = default_gazetteer()
-    return [
-        ("places", lambda a: find_places(a, gazetteer, context_sentences(a))),
-        ("dates", find_dates),
-        ("attribution", find_attributions),
-        ("events", code_events),
-        ("no_comment", code_no_comment),
-        ("resolve_places", lambda a: resolve_places(a, gazetteer)),
-        ("resolve_times", resolve_times),
-        ("resolve_sources", resolve_sources),
-    ]
+DEFAULT_COMPONENTS = ("places", "dates", "attribution", "events", "no_comment",
+                      "resolve_places", "resolve_times", "resolve_sources")
+SCOPES = ("force", "all")
 
 
 def context_sentences(analysis: Analysis, lead: int = 3) -> list[int]:
@@ -49,20 +28,97 @@ def context_sentences(analysis: Analysis, lead: int = 3) -> list[int]:
     return sorted(i for i in keep if 0 <= i < len(analysis.sentences))
 
 
+# -- forcewatch's own components, in their default order -------------------------------------
+
+@component("places", requires=("sentences", "parse"), assigns=("mentions.place",))
+def _places(resources: Resources) -> Component:
+    from forcewatch.extract.places import find_places
+
+    gazetteer = resources.gazetteer
+    return lambda a: find_places(a, gazetteer, context_sentences(a))
+
+
+@component("dates", requires=("parse",), assigns=("mentions.date",))
+def _dates(resources: Resources) -> Component:
+    from forcewatch.extract.dates import find_dates
+
+    return find_dates
+
+
+@component("attribution", requires=("parse",), assigns=("mentions.attribution",))
+def _attribution(resources: Resources) -> Component:
+    from forcewatch.extract.attribution import find_attributions
+
+    return find_attributions
+
+
+@component("events", requires=("parse", "mentions.attribution"), assigns=("events",))
+def _events(resources: Resources) -> Component:
+    from forcewatch.extract.events import code_events
+
+    lexicons = resources.lexicons
+    return lambda a: code_events(a, lexicons)
+
+
+@component("no_comment", requires=("parse", "mentions.attribution"), assigns=("events", "mentions.attribution"))
+def _no_comment(resources: Resources) -> Component:
+    from forcewatch.extract.events import code_no_comment
+
+    lexicons = resources.lexicons
+    return lambda a: code_no_comment(a, lexicons)
+
+
+@component("resolve_places", requires=("mentions.place", "events"),
+           assigns=("places", "events.location", "events.origin", "events.destination"))
+def _resolve_places(resources: Resources) -> Component:
+    from forcewatch.resolve.places import resolve_places
+
+    gazetteer = resources.gazetteer
+    return lambda a: resolve_places(a, gazetteer)
+
+
+@component("resolve_times", requires=("mentions.date", "events"), assigns=("events.time",))
+def _resolve_times(resources: Resources) -> Component:
+    from forcewatch.resolve.time import resolve_times
+
+    return resolve_times
+
+
+@component("resolve_sources", requires=("mentions.attribution", "events"),
+           assigns=("events.source", "events.modality", "events.credibility"))
+def _resolve_sources(resources: Resources) -> Component:
+    from forcewatch.resolve.sources import resolve_sources
+
+    registry = resources.sources
+    return lambda a: resolve_sources(a, registry)
+
+
 class Pipeline:
     """Documents in, analysed documents (with events) out, parsing in batches.
 
-    ``scope="force"`` (the default) codes documents about military matters only (see
-    extract/screen.py); ``scope="all"`` codes general political events in every document too.
+    ``components``: names of registered components, in order (default: the config's list, else
+    DEFAULT_COMPONENTS), or ready (name, function) pairs. ``scope="force"`` (the default) codes
+    documents about military matters only (see extract/screen.py); ``scope="all"`` codes general
+    political events in every document too.
     """
 
-    def __init__(self, components: list[tuple[str, Component]] | None = None, batch_docs: int = 32,
-                 scope: str = "force"):
-        if scope not in ("force", "all"):
+    def __init__(self, resources: Resources | None = None,
+                 components: Sequence[str | tuple[str, Component]] | None = None,
+                 scope: str = "force", batch_docs: int = 32):
+        if scope not in SCOPES:
             raise ValueError(f"scope must be 'force' or 'all', not {scope!r}")
-        self.components = components if components is not None else default_components()
+        self.resources = resources or Resources()
+        names = components if components is not None else (self.resources.settings.components or DEFAULT_COMPONENTS)
+        specs = [get_component(n) for n in names if isinstance(n, str)]
+        check_order(specs)
+        self.components: list[tuple[str, Component]] = [
+            (c, get_component(c).factory(self.resources)) if isinstance(c, str) else c for c in names]
         self.batch_docs = batch_docs
         self.scope = scope
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in self.components]
 
     def analyze(self, documents: Iterable[Document]) -> Iterator[Analysis]:
         batch: list[Analysis] = []
@@ -76,134 +132,23 @@ class Pipeline:
 
     def prepare(self, doc: Document) -> Analysis:
         from forcewatch.extract.nlp import split_sentences
-        from forcewatch.extract.screen import screen
 
         analysis = Analysis(document=doc, sentences=split_sentences(doc.text))
-        analysis.relevant = screen(analysis, self.scope)
+        analysis.relevant = self.resources.screen(analysis, self.scope)
         return analysis
 
     def _finish(self, batch: list[Analysis]) -> Iterator[Analysis]:
         from forcewatch.extract.nlp import parse
 
-        parse(batch)
+        parse(batch, self.resources.nlp if any(a.relevant for a in batch) else None)  # no model for nothing
         for analysis in batch:
             if not analysis.relevant:
                 yield analysis  # nothing passed the screen: no sentence can hold an event
                 continue
-            for _, component in self.components:
-                component(analysis)
+            for _, run in self.components:
+                run(analysis)
             analysis.events.sort(key=lambda e: e.trigger_span[0])
             yield analysis
 
     def __call__(self, doc: Document) -> Analysis:
         return next(self.analyze([doc]))
-
-
-@dataclass
-class IngestResult:
-    added: int = 0
-    skipped: int = 0
-    events: int = 0
-    linked: int = 0  # stored events whose corroboration links changed
-    recoded: int = 0  # stored with military events only, coded again for every event
-
-
-def widens(coded: str | None, scope: str) -> bool:
-    """Whether a document stored with scope ``coded`` is to be coded again with ``scope``: one coded for
-    military events only, now asked for every event."""
-    return coded == "force" and scope == "all"
-
-
-def ingest(store, documents: Iterable[Document], pipeline: Pipeline | None = None,
-           on_document: Callable[[Analysis], None] | None = None) -> IngestResult:
-    """Analyse and store documents not stored yet, then link their events with what is stored.
-
-    Each document is stored in its own transaction, so a failure loses nothing
-    stored before it; fusion runs once at the end over the new events. A document
-    stored with military events only is coded again when the pipeline codes every
-    event (``--all-events``); any other document already stored is skipped.
-    """
-    pipeline = pipeline or Pipeline()
-    result = IngestResult()
-    fresh: dict[str, Document] = {}
-    recode: set[str] = set()
-    for doc in documents:
-        coded = store.coded_scope(doc.id) if doc.id not in fresh else "seen"
-        if coded is None or widens(coded, pipeline.scope):
-            fresh[doc.id] = doc
-            if coded is not None:
-                recode.add(doc.id)
-        else:
-            result.skipped += 1
-    new_events = []
-    for analysis in pipeline.analyze(fresh.values()):
-        doc = analysis.document
-        stored = False
-        if doc.id in recode:
-            store.recode_document(doc.id, analysis.events, pipeline.scope)
-            result.recoded += 1
-            stored = True
-        elif store.add_document(doc, analysis.events, pipeline.scope):
-            result.added += 1
-            stored = True
-        if stored:
-            result.events += len(analysis.events)
-            new_events += analysis.events
-        if on_document is not None:
-            on_document(analysis)
-    result.linked = len(fuse_stored(store, new_events))
-    return result
-
-
-def fuse_stored(store, new_events: list) -> list:
-    """Corroborate new events against stored events of the same period; store what changed."""
-    from forcewatch.fuse.corroborate import FUSION_WINDOW, fuse
-
-    dated = [e for e in new_events if e.time is not None]
-    if not dated:
-        return []
-    since = min(e.time.start for e in dated) - FUSION_WINDOW
-    until = max(e.time.end for e in dated) + FUSION_WINDOW
-    new_ids = {e.id for e in dated}
-    stored = [e for e in store.events(since=since, until=until) if e.id not in new_ids]
-    changed = fuse(dated, stored)
-    if changed:
-        store.add_events(changed)
-    return changed
-
-
-def store_feed(store, result) -> int | None:
-    """Store a feed's document, events and tracks, then corroborate its events against stored ones.
-
-    Returns how many events corroboration changed, or None when the same file was stored before.
-    """
-    if store.has_document(result.document.id):
-        return None
-    store.add_tracks(result.tracks)
-    store.add_document(result.document, result.events)
-    return len(fuse_stored(store, result.events))
-
-
-def ingest_feeds(store, feeds: Sequence[tuple[Path, str | None]], registry=None, sites=None,
-                 echo=print) -> tuple[int, int, int, int, int]:
-    """Read and store each feed; returns (stored, already stored, failed, events stored, events linked)."""
-    from forcewatch.ingest import InputError
-    from forcewatch.ingest.feeds import read_feed
-
-    stored = skipped = failed = n_events = linked = 0
-    for path, fmt in feeds:
-        try:
-            result = read_feed(path, fmt, registry=registry, sites=sites)
-        except InputError as exc:
-            echo(f"error: {exc}")
-            failed += 1
-            continue
-        echo(result.report())
-        changed = store_feed(store, result)
-        if changed is None:
-            skipped += 1
-        else:
-            stored += 1
-            n_events += len(result.events)
-            linked += changed
-    return stored, skipped, failed, n_events, linked

@@ -8,7 +8,6 @@ Longer catalogue matches win over shorter ones at the same place, so
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from forcewatch.data import packaged
 from forcewatch.extract.dates import MONTHS
@@ -43,38 +42,38 @@ _PART_OF = re.compile(
 _MONTH_BEFORE = re.compile(rf"\b{MONTHS}\s+$", re.IGNORECASE)
 
 
-@lru_cache(maxsize=1)
-def catalogue() -> list[tuple[re.Pattern, dict]]:
-    entries = packaged("equipment.yaml")
-    return [
-        (re.compile(r"(?<![\w-])(?:" + "|".join(e["patterns"]) + r")(?![\w-])", re.IGNORECASE), e)
-        for e in entries
-    ]
+class Catalogue:
+    """The equipment catalogue (data/equipment.yaml or a user file of the same form), compiled once."""
+
+    def __init__(self, entries: list[dict]):
+        self.entries = [
+            (re.compile(r"(?<![\w-])(?:" + "|".join(e["patterns"]) + r")(?![\w-])", re.IGNORECASE), e)
+            for e in entries
+        ]
+        self.generic_names = {e["name"] for e in entries if e.get("generic")}
+        # Without IGNORECASE, for lower-cased text: a third faster, and every parsed sentence is
+        # searched with all of it. A pattern written with capitals keeps the flag.
+        self.lower_case = [re.compile(p.pattern) if not re.search(r"[A-Z]", re.sub(r"\\.", "", p.pattern)) else p
+                           for p, _ in self.entries]
+
+    @classmethod
+    def packaged(cls) -> Catalogue:
+        return cls(packaged("equipment.yaml"))
+
+    def __iter__(self):
+        return iter(self.entries)
 
 
-@lru_cache(maxsize=1)
-def _generic_names() -> set[str]:
-    return {e["name"] for _, e in catalogue() if e.get("generic")}
-
-
-@lru_cache(maxsize=1)
-def _lower_case_patterns() -> list[re.Pattern]:
-    """The catalogue without IGNORECASE, for lower-cased text: a third faster, and every parsed
-    sentence is searched with all of it. A pattern written with capitals keeps the flag."""
-    return [re.compile(p.pattern) if not re.search(r"[A-Z]", re.sub(r"\\.", "", p.pattern)) else p
-            for p, _ in catalogue()]
-
-
-def find_equipment(text: str, offset: int = 0) -> list[Equipment]:
+def find_equipment(text: str, catalogue: Catalogue, offset: int = 0) -> list[Equipment]:
     """Equipment named in a stretch of text (a sentence), with counts where stated."""
     taken: list[Span] = []
     found: list[Equipment] = []
     candidates = []
     low = text.lower()
     if len(low) == len(text):  # offsets stay the same (not so for a few letters, such as "İ")
-        searches = [(fast, low, entry) for fast, (_, entry) in zip(_lower_case_patterns(), catalogue())]
+        searches = [(fast, low, entry) for fast, (_, entry) in zip(catalogue.lower_case, catalogue.entries)]
     else:
-        searches = [(pattern, text, entry) for pattern, entry in catalogue()]
+        searches = [(pattern, text, entry) for pattern, entry in catalogue.entries]
     for pattern, haystack, entry in searches:
         for m in pattern.finditer(haystack):
             candidates.append((m.start(), -(m.end() - m.start()), m, entry))
@@ -90,7 +89,7 @@ def find_equipment(text: str, offset: int = 0) -> list[Equipment]:
     found.sort(key=lambda e: e.span[0])
     # A generic word right after a type of the same category names the same thing:
     # "Il-76 transport planes" is one mention of Il-76s.
-    generic = _generic_names()
+    generic = catalogue.generic_names
     keep: list[Equipment] = []
     for e in found:
         prev = keep[-1] if keep else None

@@ -26,10 +26,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
+from pathlib import Path
 
-from forcewatch.data import packaged
-from forcewatch.extract.equipment import find_equipment
+from forcewatch.data import load_yaml, packaged
+from forcewatch.extract.equipment import Catalogue, find_equipment
 from forcewatch.extract.nlp import ParsedSentence
 from forcewatch.records import Actor, Analysis, Equipment, Event, Mention
 
@@ -108,10 +108,8 @@ class Lexicon:
         return sorted(set(self.verbs) | set(self.nouns) | set(self.phrases) | CONTEXTUAL_SCREEN)
 
 
-@lru_cache(maxsize=1)
-def lexicon() -> Lexicon:
-    """The trigger lexicon from data/triggers.yaml (first group naming a lemma wins)."""
-    groups = packaged("triggers.yaml")
+def build_lexicon(groups: list[dict]) -> Lexicon:
+    """The trigger lexicon from groups as in data/triggers.yaml (first group naming a lemma wins)."""
     lex = Lexicon()
     for g in groups:
         military = set(g.get("military") or [])
@@ -139,9 +137,8 @@ class ActorWord:
     armed: bool = False  # an armed group: its name alone puts a document on topic
 
 
-@lru_cache(maxsize=1)
-def actor_table() -> dict[str, ActorWord]:
-    """Lower-cased word or phrase -> ActorWord, from actors.yaml and pycountry."""
+def build_actor_table(data: dict) -> dict[str, ActorWord]:
+    """Lower-cased word or phrase -> ActorWord, from pycountry and ``data`` (as data/actors.yaml)."""
     import pycountry
 
     table: dict[str, ActorWord] = {}
@@ -149,7 +146,6 @@ def actor_table() -> dict[str, ActorWord]:
         name = getattr(c, "common_name", None) or c.name
         for w in {c.name, name}:
             table.setdefault(w.lower(), ActorWord(c.alpha_3, name, None, False))
-    data = packaged("actors.yaml")
     for code, words in data["countries"].items():
         adjective = words[1] if len(words) > 1 else None
         for w in words:
@@ -161,9 +157,34 @@ def actor_table() -> dict[str, ActorWord]:
     return table
 
 
-def _lookup(tokens) -> tuple[int, int, ActorWord] | None:
+@dataclass
+class Lexicons:
+    """What the coder reads besides the parse: triggers, actor words and the equipment catalogue.
+
+    Built once (the packaged data files, or a user's files of the same form) and passed in."""
+
+    triggers: Lexicon
+    actors: dict[str, ActorWord]
+    equipment: Catalogue
+
+    @classmethod
+    def packaged(cls) -> Lexicons:
+        return cls.from_files()
+
+    @classmethod
+    def from_files(cls, triggers: Path | None = None, actors: Path | None = None,
+                   equipment: Path | None = None) -> Lexicons:
+        """The packaged lexicons, each replaced by the user's file where one is named."""
+        def read(path: Path | None, name: str):
+            return load_yaml(path.read_text("utf-8")) if path else packaged(name)
+
+        return cls(build_lexicon(read(triggers, "triggers.yaml")), build_actor_table(read(actors, "actors.yaml")),
+                   Catalogue(read(equipment, "equipment.yaml")))
+
+
+def _lookup(lex: Lexicons, tokens) -> tuple[int, int, ActorWord] | None:
     """The longest actor word in a token list: (start, end, entry)."""
-    table = actor_table()
+    table = lex.actors
     for size in (3, 2, 1):
         for i in range(len(tokens) - size + 1):
             chunk = tokens[i:i + size]
@@ -173,7 +194,7 @@ def _lookup(tokens) -> tuple[int, int, ActorWord] | None:
                 low = low[:-2]
             entry = table.get(low)
             if entry is None and size == 1:
-                entry = _demonym(low)
+                entry = _demonym(lex, low)
             if entry is None:
                 continue
             # Short all-capital abbreviations ("US", "UN") must be written so: "us" is a pronoun.
@@ -189,9 +210,9 @@ def _lookup(tokens) -> tuple[int, int, ActorWord] | None:
 DEMONYM_ENDINGS = ("ians", "ian", "ans", "an", "ese", "ns", "n", "is", "i", "ish")
 
 
-def _demonym(low: str) -> ActorWord | None:
+def _demonym(lex: Lexicons, low: str) -> ActorWord | None:
     """Country adjectives not listed in actors.yaml: 'Chilean' -> Chile, 'Kenyans' -> Kenya."""
-    table = actor_table()
+    table = lex.actors
     for ending in DEMONYM_ENDINGS:
         if low.endswith(ending) and len(low) - len(ending) >= 4:
             stem = low[: -len(ending)]
@@ -202,13 +223,13 @@ def _demonym(low: str) -> ActorWord | None:
     return None
 
 
-def actor_of(tokens, text: str | None = None) -> Actor | None:
+def actor_of(lex: Lexicons, tokens, text: str | None = None) -> Actor | None:
     """An actor from a noun phrase: 'Russian soldiers' -> Russia, 'the Kremlin' -> Russia,
     "at least three ships in Russia's Mediterranean fleet" -> Russian Mediterranean fleet."""
     tokens = [t for t in tokens if not t.is_space]
     if not tokens:
         return None
-    found = _lookup(tokens)
+    found = _lookup(lex, tokens)
     if found is None:
         low = " ".join(t.text for t in tokens).lower()
         m = NON_STATE.search(low)
@@ -291,9 +312,8 @@ def _phrase_partners(tok):
         yield tok.doc[tok.i + 1]
 
 
-def _trigger(tok) -> Candidate | None:
+def _trigger(lex: Lexicons, tok) -> Candidate | None:
     """The event sense of one token, or None."""
-    lex = lexicon()
     lemma = tok.lemma_.lower()
     low = tok.lower_
     if tok.is_punct or tok.like_num or tok.pos_ in ("DET", "PRON", "ADP", "CCONJ", "SCONJ", "PART", "NUM"):
@@ -301,7 +321,7 @@ def _trigger(tok) -> Candidate | None:
     if _is_verb(tok) and tok.pos_ != "AUX":
         for partner in _phrase_partners(tok):
             for key in ((lemma, partner.lower_), (lemma, partner.lemma_.lower())):
-                sense = lex.verb_phrases.get(key)
+                sense = lex.triggers.verb_phrases.get(key)
                 if sense and (not sense.military or _military(tok)):
                     end = partner if partner.i == tok.i + 1 or partner.dep_ in ("prt", "advmod") else tok
                     return Candidate(tok, sense.type, sense.subtype, end, False)
@@ -311,12 +331,12 @@ def _trigger(tok) -> Candidate | None:
             for c in tok.children:
                 obj = c if c.dep_ == "dobj" else next((g for g in c.children if g.dep_ == "pobj"), None) \
                     if c.dep_ == "prep" and c.lower_ in ("in", "out") else None
-                if obj is not None and obj.pos_ in ("NOUN", "PROPN") and _trigger(obj) is not None:
+                if obj is not None and obj.pos_ in ("NOUN", "PROPN") and _trigger(lex, obj) is not None:
                     return None  # "launched an investigation": the noun is the event
-        contextual = _contextual(tok, lemma)
+        contextual = _contextual(lex, tok, lemma)
         if contextual is not None:
             return Candidate(tok, contextual[0], contextual[1], tok, False) if contextual[0] else None
-        sense = lex.verbs.get(lemma)
+        sense = lex.triggers.verbs.get(lemma)
         if sense and lemma in ("seek", "press", "want", "offer", "promise", "pledge", "vow", "threaten", "agree",
                                "refuse", "decline") and any(c.dep_ == "xcomp" for c in tok.children):
             # "sought to overthrow": the infinitive is the event; intent verbs only colour its modality.
@@ -330,18 +350,18 @@ def _trigger(tok) -> Candidate | None:
             return None
         for c in tok.children:
             if c.dep_ in ("compound", "amod", "nmod"):
-                sense = lex.noun_phrases.get((c.lemma_.lower(), lemma)) or lex.noun_phrases.get((c.lower_, low))
+                sense = lex.triggers.noun_phrases.get((c.lemma_.lower(), lemma)) or lex.triggers.noun_phrases.get((c.lower_, low))
                 if sense:
                     return Candidate(tok, sense.type, sense.subtype, tok, True)
         if _hyphenated(tok):
             doc = tok.doc
             if tok.i >= 2 and doc[tok.i - 1].text == "-":
                 joined = f"{doc[tok.i - 2].lower_}-{low}"
-                sense = lex.nouns.get(joined)
+                sense = lex.triggers.nouns.get(joined)
                 if sense:
                     return Candidate(tok, sense.type, sense.subtype, tok, True)
             return None
-        sense = lex.nouns.get(low) or lex.nouns.get(lemma)
+        sense = lex.triggers.nouns.get(low) or lex.triggers.nouns.get(lemma)
         if sense is None:
             return None
         if sense.military and not _military(tok):
@@ -350,15 +370,15 @@ def _trigger(tok) -> Candidate | None:
         if tok.dep_ in ("compound", "amod", "nmod") and tok.head.pos_ in ("NOUN", "PROPN") \
                 and tok.head.lower_ not in GENERIC_HEADS:
             return None
-        return _noun_sense(tok, lemma, sense)
+        return _noun_sense(lex, tok, lemma, sense)
     if tok.pos_ == "ADJ" and tok.tag_ == "VBN":
-        sense = lex.verbs.get(lemma)
+        sense = lex.triggers.verbs.get(lemma)
         if sense and not _hyphenated(tok) and (not sense.military or _military(tok)):
             return Candidate(tok, sense.type, sense.subtype, tok, False)
     return None
 
 
-def _noun_sense(tok, lemma: str, sense: Sense) -> Candidate | None:
+def _noun_sense(lex: Lexicons, tok, lemma: str, sense: Sense) -> Candidate | None:
     words = {c.lower_ for c in tok.subtree}
     if lemma == "strike" and words & {"hunger", "general", "workers", "union", "labor", "labour"}:
         return Candidate(tok, "PROTEST", None, tok, True)
@@ -372,7 +392,7 @@ def _noun_sense(tok, lemma: str, sense: Sense) -> Candidate | None:
         return None
     if lemma == "protest" and tok.head.lemma_.lower() in ACCUSE_VERBS:
         return Candidate(tok, "ACCUSE", None, tok, True)
-    if lemma == "presence" and not (_military(tok) or words & actor_table().keys()):
+    if lemma == "presence" and not (_military(tok) or words & lex.actors.keys()):
         return None
     return Candidate(tok, sense.type, sense.subtype, tok, True)
 
@@ -399,7 +419,7 @@ VEHICLE_SUBJECT = re.compile(r"\b(?:planes?|aircraft|jets?|ships?|vessels?|friga
                              r"bombers?|destroyers?|submarines?|tankers?|An-?\d+|Il-?\d+|Tu-?\d+)", re.I)
 
 
-def _contextual(tok, lemma: str) -> tuple[str | None, str | None] | None:
+def _contextual(lex: Lexicons, tok, lemma: str) -> tuple[str | None, str | None] | None:
     """Senses of verbs that depend on their arguments; (None, None) means 'not an event'."""
     if lemma not in ("leave", "send", "ship", "move", "grant", "keep", "maintain", "see", "establish", "have",
                      "return", "fire", "open", "bring", "head", "protest", "block", "blockade",
@@ -412,20 +432,20 @@ def _contextual(tok, lemma: str) -> tuple[str | None, str | None] | None:
     both = f"{context} {subject}"
     if lemma == "protest":
         if any(c.dep_ == "nsubj" for c in tok.children) and not CIVILIANS.search(subject) and (
-                _actor_in(subject) or re.search(r"\b(?:group|government|ministry|officials?|organi[sz]ation|party|"
+                _actor_in(lex, subject) or re.search(r"\b(?:group|government|ministry|officials?|organi[sz]ation|party|"
                                                 r"watch|amnesty|council|embassy|authorities)\b", subject, re.I)):
             return ("ACCUSE", None)
         return ("PROTEST", None)
     if lemma in ("block", "blockade"):
         if CIVILIANS.search(subject):
             return ("PROTEST", None)
-        if lemma == "blockade" or _military_text(both) or _actor_in(subject):
+        if lemma == "blockade" or _military_text(lex, both) or _actor_in(lex, subject):
             return ("COERCE", None)
         return (None, None)
     if lemma == "strike":
         if CIVILIANS.search(subject) or re.search(r"\b(?:union|strike)\b", context, re.I):
             return ("PROTEST", None)
-        if _military_text(both) or re.search(r"\btargets?\b", context, re.I):
+        if _military_text(lex, both) or re.search(r"\btargets?\b", context, re.I):
             return ("ASSAULT", None)
         return (None, None)
     if lemma in ("lift", "ease", "relax", "cancel", "remove", "drop", "scrap", "end", "halt", "suspend", "postpone",
@@ -436,7 +456,7 @@ def _contextual(tok, lemma: str) -> tuple[str | None, str | None] | None:
         if COOPERATION.search(obj) or (lemma in ("cut", "freeze", "suspend", "halt") and re.search(
                 r"\b(?:funds?|assets|accounts|deliveries|payments|oil|gas|supply)\b", obj, re.I)):
             return ("SANCTION", None)
-        if lemma in ("halt", "suspend", "freeze", "cut") and _military_text(both):
+        if lemma in ("halt", "suspend", "freeze", "cut") and _military_text(lex, both):
             return ("SANCTION", None) if not re.search(r"\b(?:attacks?|offensive|fighting|strikes?)\b", obj, re.I) \
                 else ("CONCEDE", None)
         return (None, None)
@@ -450,17 +470,17 @@ def _contextual(tok, lemma: str) -> tuple[str | None, str | None] | None:
             return ("REJECT", None)
         return (None, None)
     if lemma == "leave":
-        if _military_text(context) or _military_text(subject):
+        if _military_text(lex, context) or _military_text(lex, subject):
             if VEHICLE_SUBJECT.search(subject):
                 return ("MOBILIZE", "depart")
             return ("RETREAT", "withdraw")
-        if _actor_in(subject) and _actor_in(context):
+        if _actor_in(lex, subject) and _actor_in(lex, context):
             return ("RETREAT", "withdraw")
         return (None, None)
     if lemma in ("send", "ship", "move", "bring"):
         if re.search(r"\b(?:back|home)\b", context, re.I):
             return ("RETREAT", "withdraw")
-        if _military_text(both):
+        if _military_text(lex, both):
             after = tok.sent.text[tok.idx - tok.sent.start_char:]
             if re.search(r"\b(?:through|via|across|over)\b", after):
                 return ("MOBILIZE", "transit")
@@ -490,7 +510,7 @@ def _contextual(tok, lemma: str) -> tuple[str | None, str | None] | None:
     if lemma in ("keep", "maintain", "have"):
         if re.search(r"\b(?:bases?|airbases?|troops|forces|presence|garrisons?|soldiers|facility|facilities|sites?|"
                      r"contingents?|outposts?|positions|ports?)\b",
-                     context, re.I) and (_actor_in(subject) or (lemma != "have" and subject.lower() in ("it", "they", "we"))):
+                     context, re.I) and (_actor_in(lex, subject) or (lemma != "have" and subject.lower() in ("it", "they", "we"))):
             return ("MOBILIZE", "presence")
         if lemma == "maintain" and re.search(r"\b(?:ties|relations|contacts?)\b", context, re.I):
             return ("CONSULT", None)
@@ -524,15 +544,15 @@ def _contextual(tok, lemma: str) -> tuple[str | None, str | None] | None:
     return None
 
 
-def _military_text(text: str) -> bool:
-    return bool(MILITARY_CONTEXT.search(text) or VEHICLE_SUBJECT.search(text) or find_equipment(text))
+def _military_text(lex: Lexicons, text: str) -> bool:
+    return bool(MILITARY_CONTEXT.search(text) or VEHICLE_SUBJECT.search(text) or find_equipment(text, lex.equipment))
 
 
-def _actor_in(text: str) -> bool:
+def _actor_in(lex: Lexicons, text: str) -> bool:
     """Whether a stretch of text names an actor: as a capitalised word ("Turkey", not "turkey"), and
     short abbreviations in capitals ("US", not the pronoun "us")."""
     low = text.lower()
-    for w in _country_names(low):
+    for w in _country_names(lex, low):
         for m in re.finditer(rf"(?<!\w){re.escape(w)}(?!\w)", low):
             raw = text[m.start():m.end()]
             if raw[:1].isupper() and (len(w.replace(".", "")) > 3 or raw[:2].isupper()):
@@ -540,8 +560,8 @@ def _actor_in(text: str) -> bool:
     return False
 
 
-def _country_names(low: str) -> list[str]:
-    return [w for w in actor_table() if w in low]
+def _country_names(lex: Lexicons, low: str) -> list[str]:
+    return [w for w in lex.actors if w in low]
 
 
 # --------------------------------------------------------------------------- modality
@@ -605,14 +625,14 @@ def _modality(tok) -> str:
 # --------------------------------------------------------------------------- roles
 
 
-def _resolve_pronoun(tok, context: _Context | None) -> Actor | None:
+def _resolve_pronoun(lex: Lexicons, tok, context: _Context | None) -> Actor | None:
     low = tok.lower_
     if low in ("who", "whose", "which", "that"):
         clause = tok.head
         while clause.dep_ not in ("relcl", "acl") and clause.head != clause:
             clause = clause.head
         if clause.dep_ in ("relcl", "acl"):
-            return actor_of(_np_tokens(clause.head))
+            return actor_of(lex, _np_tokens(clause.head))
         return None
     if low in ("its", "their"):
         # "Moscow thins out its deployment": a possessive first refers to its own clause's subject.
@@ -623,7 +643,7 @@ def _resolve_pronoun(tok, context: _Context | None) -> Actor | None:
             head = head.head
         for c in head.children:
             if c.dep_ in ("nsubj", "nsubjpass") and c.i < tok.i and c.pos_ != "PRON":
-                found = actor_of(_left_tokens(c))
+                found = actor_of(lex, _left_tokens(c))
                 if found:
                     return found
     if low in ("it", "its"):
@@ -631,7 +651,7 @@ def _resolve_pronoun(tok, context: _Context | None) -> Actor | None:
         # subject before it in the sentence, rather than the (plural, human) speaker.
         for t in reversed(tok.doc[:tok.i]):
             if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ != "PRON":
-                found = actor_of(_left_tokens(t))
+                found = actor_of(lex, _left_tokens(t))
                 if found:
                     return found
     if low in ("it", "they", "its", "their", "them") and context is not None:
@@ -688,16 +708,16 @@ def _left_tokens(tok):
     return out
 
 
-def _np_actor(tok, context) -> Actor | None:
+def _np_actor(lex: Lexicons, tok, context) -> Actor | None:
     """The actor a noun phrase names: its possessor, its modifiers, or for units and vehicles an of/in phrase."""
     if tok.pos_ == "PRON" or tok.lower_ in ("whose", "who", "which"):
-        return _resolve_pronoun(tok, context)
+        return _resolve_pronoun(lex, tok, context)
     for c in tok.children:
         if c.dep_ == "poss" and (c.pos_ == "PRON" or c.lower_ in ("whose", "its", "their")):
-            found = _np_actor(c, context)
+            found = _np_actor(lex, c, context)
             if found:
                 return found
-    found = actor_of(_left_tokens(tok))
+    found = actor_of(lex, _left_tokens(tok))
     if found:
         return found
     if MILITARY_CONTEXT.fullmatch(tok.text) or VEHICLE_SUBJECT.search(tok.text) or UNIT_HEAD.match(tok.text):
@@ -705,25 +725,25 @@ def _np_actor(tok, context) -> Actor | None:
             if c.dep_ == "prep" and c.lower_ in ("of", "in", "from"):
                 for p in c.children:
                     if p.dep_ == "pobj":
-                        found = _np_actor(p, context)
+                        found = _np_actor(lex, p, context)
                         if found:
                             return found
     return None
 
 
-def _actor_for(tok, context, seen=None) -> Actor | None:
+def _actor_for(lex: Lexicons, tok, context, seen=None) -> Actor | None:
     seen = seen or set()
     if tok.i in seen:
         return None
     seen.add(tok.i)
     for child in tok.children:
         if child.dep_ in ("nsubj", "poss"):
-            found = _np_actor(child, context)
+            found = _np_actor(lex, child, context)
             if found:
                 return found
         if child.dep_ == "agent":
             for p in child.children:
-                found = _np_actor(p, context)
+                found = _np_actor(lex, p, context)
                 if found:
                     return found
     if any(c.dep_ == "nsubj" and c.lower_ in ("it", "they") for c in tok.children) and context is not None:
@@ -733,62 +753,62 @@ def _actor_for(tok, context, seen=None) -> Actor | None:
             if child.dep_ == "prep" and child.lower_ == "between":
                 for p in child.children:
                     if p.dep_ == "pobj":
-                        found = _np_actor(p, context)
+                        found = _np_actor(lex, p, context)
                         if found:
                             return found
         for child in tok.children:
             if child.dep_ in ("amod", "compound", "nmod") and not _is_verb(child):
-                found = actor_of([child])
+                found = actor_of(lex, [child])
                 if found:
                     return found
             if child.dep_ == "prep" and (child.lower_ == "by" or (child.lower_ == "of" and context is not None
                                                                   and context.movement)):
                 for p in child.children:
                     if p.dep_ == "pobj":
-                        found = _np_actor(p, context)
+                        found = _np_actor(lex, p, context)
                         if found:
                             return found
         if tok.dep_ in ("dobj", "pobj", "attr") and tok.head.lemma_.lower() in ACTOR_CARRIERS:
             verb = tok.head if tok.dep_ != "pobj" else tok.head.head
-            return _actor_for(verb, context, seen)
+            return _actor_for(lex, verb, context, seen)
         if tok.dep_ in ("nsubj", "nsubjpass"):
             return None
         return None
     # Passive verbs: the theme's nationality ("a Russian convoy could be seen") acts for movements.
     for child in tok.children:
         if child.dep_ == "nsubjpass":
-            found = _np_actor(child, context)
+            found = _np_actor(lex, child, context)
             if found and context is not None and context.movement:
                 return found
     if tok.dep_ == "acl" and tok.head.dep_ in ("dobj", "attr", "nsubj") and tok.head.head != tok.head:
         # "had no plans to withdraw", "the decision to deploy": the planner acts.
-        return _actor_for(tok.head.head, context, seen)
+        return _actor_for(lex, tok.head.head, context, seen)
     if tok.dep_ == "xcomp":
         for c in tok.head.children:
             if c.dep_ == "dobj":
-                found = _np_actor(c, context)
+                found = _np_actor(lex, c, context)
                 if found:
                     return found
                 break
     if tok.dep_ in ("conj", "xcomp", "advcl") and tok.head != tok:
-        return _actor_for(tok.head, context, seen)
+        return _actor_for(lex, tok.head, context, seen)
     return None
 
 
-def _target_for(tok, actor: Actor | None, context, type_: str) -> Actor | None:
+def _target_for(lex: Lexicons, tok, actor: Actor | None, context, type_: str) -> Actor | None:
     found = None
     for child in tok.children:
         if found:
             break
         if child.dep_ in ("dobj", "dative") and type_ not in MOVEMENT:
-            found = _np_actor(child, context)
+            found = _np_actor(lex, child, context)
         elif child.dep_ == "nsubjpass" and type_ not in MOVEMENT:
-            found = _np_actor(child, context)
+            found = _np_actor(lex, child, context)
         elif child.dep_ == "prep" and child.lower_ == "between":
             pobj = [p for p in child.children if p.dep_ == "pobj"]
             conj = [c for p in pobj for c in p.children if c.dep_ == "conj"]
             if conj:
-                found = _np_actor(conj[0], context)
+                found = _np_actor(lex, conj[0], context)
         elif child.dep_ == "prep" and child.lower_ in ("with", "against", "to", "on", "at", "from", "for", "of"):
             if type_ in MOVEMENT and child.lower_ not in ("against", "with"):
                 continue
@@ -796,7 +816,7 @@ def _target_for(tok, actor: Actor | None, context, type_: str) -> Actor | None:
                 continue
             for p in child.children:
                 if p.dep_ == "pobj":
-                    found = _np_actor(p, context)
+                    found = _np_actor(lex, p, context)
                     if found:
                         break
     if found and actor and found.country == actor.country and found.name == actor.name:
@@ -918,7 +938,7 @@ def _drop_subordinate(candidates: list[Candidate], parsed: ParsedSentence, equip
     return keep
 
 
-def code_events(analysis: Analysis) -> None:
+def code_events(analysis: Analysis, lex: Lexicons) -> None:
     """Events for every parsed sentence: one per occurrence, several per sentence when it holds several."""
     doc_id = analysis.document.id
     text = analysis.document.text
@@ -935,12 +955,12 @@ def code_events(analysis: Analysis) -> None:
         said = attributions.get(index, [])
         speakers = [m.span for m in said if m.label in SPEAKER_LABELS]
         excluded = speakers + [m.span for m in said if m.label in ("NO_COMMENT", "UNCONFIRMED")]
-        equipment = find_equipment(sentence, s0)
+        equipment = find_equipment(sentence, lex.equipment, s0)
         context.speaker = None
         for m in said:
             if m.label == "SAY":
                 speaker_tokens = [t for t in parsed.doc if m.span[0] <= parsed.span(t)[0] < m.span[1]]
-                context.speaker = actor_of(speaker_tokens)
+                context.speaker = actor_of(lex, speaker_tokens)
                 if context.speaker:
                     break
         candidates: list[Candidate] = []
@@ -948,7 +968,7 @@ def code_events(analysis: Analysis) -> None:
             start = parsed.span(tok)[0]
             if any(s <= start < e for s, e in excluded):
                 continue
-            cand = _trigger(tok)
+            cand = _trigger(lex, tok)
             if cand is None:
                 continue
             # A definite noun naming again what an earlier sentence described ("the convoy had stopped").
@@ -981,7 +1001,7 @@ def code_events(analysis: Analysis) -> None:
             context.movement = best.type in MOVEMENT
             actor = None
             for c in [verb, best, *g]:
-                actor = _actor_for(c.tok, context)
+                actor = _actor_for(lex, c.tok, context)
                 if actor:
                     break
             if actor is None and any(ch.dep_ == "nsubj" and ch.lower_ in ("it", "they") for c in g for ch in c.tok.children):
@@ -1001,7 +1021,7 @@ def code_events(analysis: Analysis) -> None:
                 doc_id=doc_id, type=best.type, subtype=best.subtype,
                 trigger=text[t_span[0]:t_span[1]], trigger_span=t_span,
                 sentence=sentence, span=(s0, s1), actor=actor,
-                target=_target_for(verb.tok, actor, context, best.type),
+                target=_target_for(lex, verb.tok, actor, context, best.type),
                 equipment=items, modality=modality[verb.tok.i],
             )
             analysis.events.append(event)
@@ -1019,20 +1039,20 @@ def code_events(analysis: Analysis) -> None:
     # document's main mover when there is one (the cargo plane in a report on Russia's withdrawal).
     if context.movers:
         country, _ = context.movers.most_common(1)[0]
-        name = _country_name(context.actors[country])
+        name = _country_name(lex, context.actors[country])
         for event in pending_movers:
             if event.actor is None and (event.equipment or MILITARY_CONTEXT.search(event.sentence)):
                 event.actor = Actor(name=name, country=country, text=None, span=None)
 
 
-def _country_name(actor: Actor) -> str:
-    for entry in actor_table().values():
+def _country_name(lex: Lexicons, actor: Actor) -> str:
+    for entry in lex.actors.values():
         if entry.code == actor.country and not entry.group:
             return entry.name
     return actor.name
 
 
-def code_no_comment(analysis: Analysis) -> None:
+def code_no_comment(analysis: Analysis, lex: Lexicons) -> None:
     """An unanswered request for comment is itself an event (OTHER / no_comment), by whoever was asked."""
     text = analysis.document.text
     doc_id = analysis.document.id
@@ -1049,7 +1069,7 @@ def code_no_comment(analysis: Analysis) -> None:
         analysis.events.append(Event(
             id=Event.make_id(doc_id, m.span, "OTHER", "no_comment"), doc_id=doc_id, type="OTHER",
             subtype="no_comment", trigger=m.text, trigger_span=m.span, sentence=text[s0:s1], span=(s0, s1),
-            actor=actor_of(subject) if subject else None, modality="no_comment",
+            actor=actor_of(lex, subject) if subject else None, modality="no_comment",
         ))
         if subject:
             who = parsed.span(subject[0])[0], parsed.span(subject[-1])[1]

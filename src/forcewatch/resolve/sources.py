@@ -29,10 +29,8 @@ extract/events. For each event:
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import replace
-from functools import lru_cache
 from pathlib import Path
 
 from forcewatch.data import load_yaml, packaged
@@ -96,73 +94,77 @@ ANALYST_AFFILIATION = re.compile(
 OBSERVERS = ("journalist", "imagery", "sensor")
 
 
-def registry() -> dict[str, dict[str, str]]:
-    """Reliability by outlet, imagery provider, sensor feed, body and source kind.
-
-    The packaged data/sources.yaml, updated section by section with the files
-    named by FORCEWATCH_SOURCES (same format, several joined with ':').
-    """
-    return _registry(os.environ.get("FORCEWATCH_SOURCES", ""))
-
-
-@lru_cache(maxsize=4)
-def _registry(extra: str) -> dict[str, dict[str, str]]:
-    data = packaged("sources.yaml")
-    for path in filter(None, extra.split(os.pathsep)):
-        user = load_yaml(Path(path).read_text("utf-8")) or {}
-        for section, values in user.items():
-            data.setdefault(section, {}).update(values or {})
-    return data
-
-
-def _registry_names(sections=("outlets", "imagery", "sensors", "bodies")) -> dict[str, tuple[str, str, str]]:
-    """lower-cased name -> (grade, section, name as written in the registry)."""
-    reg = registry()
-    names: dict[str, tuple[str, str, str]] = {}
-    for section in sections:
-        for name, grade in (reg.get(section) or {}).items():
-            names[str(name).lower()] = (str(grade).upper(), section, str(name))
-    return names
-
-
-def lookup(name: str | None, sections=("outlets", "imagery", "sensors", "bodies")) -> tuple[str, str, str] | None:
-    """The registry entry for a name (exact, case-insensitive, with or without a leading 'the')."""
-    if not name:
-        return None
-    key = re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.I).lower()
-    return _registry_names(sections).get(key)
-
-
-def outlet_entry(outlet: str | None) -> tuple[str, str, str] | None:
-    """The registry entry of an outlet, also when a page or feed names itself at more length:
-    "Reuters: World News", "BBC News", "Al Jazeera English" (a separator or an edition word after
-    the name; "Reuters Institute" and "Guardian Nigeria" are other outlets)."""
-    return _outlet_entry(outlet, os.environ.get("FORCEWATCH_SOURCES", "")) if outlet else None
-
-
-@lru_cache(maxsize=1024)
-def _outlet_entry(outlet: str, _sources: str) -> tuple[str, str, str] | None:  # cached per user registry
-    return lookup(outlet, ("outlets",)) or _longest_name(
-        outlet.strip(), ("outlets",), rf"\A(?:the\s+)?{{name}}(?:\s*[:|–—-]|\s+{_EDITIONS}\b)")
-
-
+ALL_SECTIONS = ("outlets", "imagery", "sensors", "bodies")
 _EDITIONS = r"(?:News|World(?:\s+News)?|English|Arabic|International|Online|Live|Top\s+News)"
 
 
-def _mentioned(text: str, sections) -> tuple[str, str, str] | None:
-    """The longest registry name written in a text (word-bounded)."""
-    return _longest_name(text, sections, r"(?<![\w-]){name}(?![\w-])")
+class SourceRegistry:
+    """Reliability by outlet, imagery provider, sensor feed, body and source kind.
 
+    The packaged data/sources.yaml, updated section by section with the user's files in order (the
+    configuration names them). Built once per configuration and passed in: two registries in one
+    process grade independently."""
 
-def _longest_name(text: str, sections, pattern: str) -> tuple[str, str, str] | None:
-    """The longest registry name that ``pattern`` (with {name} where the name goes) finds in a text;
-    names of four letters or fewer only as written ("AP" is not "ap")."""
-    best = None
-    for key, entry in _registry_names(sections).items():
-        if re.search(pattern.replace("{name}", re.escape(entry[2])), text, 0 if len(key) <= 4 else re.I):
-            if best is None or len(entry[2]) > len(best[2]):
-                best = entry
-    return best
+    def __init__(self, data: dict[str, dict[str, str]]):
+        self.data = data
+        self.kinds = {k: str(v).upper() for k, v in (data.get("kinds") or {}).items()}
+        self._names: dict[tuple[str, ...], dict[str, tuple[str, str, str]]] = {}
+        self._outlets: dict[str, tuple[str, str, str] | None] = {}
+
+    @classmethod
+    def load(cls, *paths: str | Path) -> SourceRegistry:
+        data = packaged("sources.yaml")
+        for path in paths:
+            user = load_yaml(Path(path).read_text("utf-8")) or {}
+            for section, values in user.items():
+                data.setdefault(section, {}).update(values or {})
+        return cls(data)
+
+    def names(self, sections=ALL_SECTIONS) -> dict[str, tuple[str, str, str]]:
+        """lower-cased name -> (grade, section, name as written in the registry)."""
+        sections = tuple(sections)
+        found = self._names.get(sections)
+        if found is None:
+            found = {}
+            for section in sections:
+                for name, grade in (self.data.get(section) or {}).items():
+                    found[str(name).lower()] = (str(grade).upper(), section, str(name))
+            self._names[sections] = found
+        return found
+
+    def lookup(self, name: str | None, sections=ALL_SECTIONS) -> tuple[str, str, str] | None:
+        """The registry entry for a name (exact, case-insensitive, with or without a leading 'the')."""
+        if not name:
+            return None
+        key = re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.I).lower()
+        return self.names(sections).get(key)
+
+    def outlet_entry(self, outlet: str | None) -> tuple[str, str, str] | None:
+        """The registry entry of an outlet, also when a page or feed names itself at more length:
+        "Reuters: World News", "BBC News", "Al Jazeera English" (a separator or an edition word after
+        the name; "Reuters Institute" and "Guardian Nigeria" are other outlets)."""
+        if not outlet:
+            return None
+        if outlet not in self._outlets:
+            if len(self._outlets) > 4096:
+                self._outlets.clear()
+            self._outlets[outlet] = self.lookup(outlet, ("outlets",)) or self.longest_name(
+                outlet.strip(), ("outlets",), rf"\A(?:the\s+)?{{name}}(?:\s*[:|–—-]|\s+{_EDITIONS}\b)")
+        return self._outlets[outlet]
+
+    def mentioned(self, text: str, sections) -> tuple[str, str, str] | None:
+        """The longest registry name written in a text (word-bounded)."""
+        return self.longest_name(text, sections, r"(?<![\w-]){name}(?![\w-])")
+
+    def longest_name(self, text: str, sections, pattern: str) -> tuple[str, str, str] | None:
+        """The longest registry name that ``pattern`` (with {name} where the name goes) finds in a text;
+        names of four letters or fewer only as written ("AP" is not "ap")."""
+        best = None
+        for key, entry in self.names(sections).items():
+            if re.search(pattern.replace("{name}", re.escape(entry[2])), text, 0 if len(key) <= 4 else re.I):
+                if best is None or len(entry[2]) > len(best[2]):
+                    best = entry
+        return best
 
 
 def _lower(grade: str) -> str:
@@ -170,7 +172,7 @@ def _lower(grade: str) -> str:
     return grade if grade in "EF" else GRADES[GRADES.index(grade) + 1]
 
 
-def grade_reliability(source: Source, outlet: str | None) -> tuple[str, str]:
+def grade_reliability(reg: SourceRegistry, source: Source, outlet: str | None) -> tuple[str, str]:
     """Admiralty reliability letter for a source, and the reason, in words.
 
     - A name in the registry (outlet, imagery provider, sensor feed, body) takes
@@ -184,12 +186,11 @@ def grade_reliability(source: Source, outlet: str | None) -> tuple[str, str]:
       does not), F when the outlet is not in the registry.
     - A nested source ("X said Y told him") is no better than who relays it.
     """
-    reg = registry()
-    kinds = {k: str(v).upper() for k, v in (reg.get("kinds") or {}).items()}
-    out = outlet_entry(outlet)
+    kinds = reg.kinds
+    out = reg.outlet_entry(outlet)
     out_grade = out[0] if out else None
     out_name = out[2] if out else outlet
-    entry = lookup(source.name)
+    entry = reg.lookup(source.name)
     if source.kind in ("imagery", "sensor"):
         if entry:
             grade, why = entry[0], f"{entry[2]} is graded {entry[0]} in the source registry ({entry[1]})"
@@ -218,7 +219,7 @@ def grade_reliability(source: Source, outlet: str | None) -> tuple[str, str]:
         else:
             grade, why = "F", "unnamed source relayed by an outlet not in the registry: no basis to judge"
     else:
-        aff = lookup(source.affiliation)
+        aff = reg.lookup(source.affiliation)
         if aff:
             grade, why = aff[0], f"{source.kind} source of {aff[2]}, graded {aff[0]} in the source registry"
         else:
@@ -228,16 +229,16 @@ def grade_reliability(source: Source, outlet: str | None) -> tuple[str, str]:
             grade = out_grade
             why += f", capped at the grade of {out_name} ({out_grade}) that relays it"
     if source.nested_via is not None and grade != "F":
-        via_grade, _ = grade_reliability(source.nested_via, outlet)
+        via_grade, _ = grade_reliability(reg, source.nested_via, outlet)
         if via_grade != "F" and GRADES.index(via_grade) > GRADES.index(grade):
             why += f"; capped at {via_grade}, the grade of who relays it ({source.nested_via.text})"
             grade = via_grade
     return grade, why
 
 
-def reliability(source: Source, outlet: str | None) -> str:
+def reliability(reg: SourceRegistry, source: Source, outlet: str | None) -> str:
     """Admiralty reliability A-F (see ``grade_reliability``)."""
-    return grade_reliability(source, outlet)[0]
+    return grade_reliability(reg, source, outlet)[0]
 
 
 CREDIBILITY = {"asserted": 3, "hedged": 4, "negated": 3, "future": 3, "unconfirmed": 6, "no_comment": 6}
@@ -356,7 +357,7 @@ def _role_words(tokens, root) -> set[str]:
     return words
 
 
-def classify(m: Mention, outlet: str | None, analysis: Analysis | None = None) -> Source:
+def classify(reg: SourceRegistry, m: Mention, outlet: str | None, analysis: Analysis | None = None) -> Source:
     """A Source record from one speaker mention (before back-references are resolved)."""
     text = m.text.strip()
     tokens = _tokens(analysis, m) if analysis is not None else []
@@ -371,19 +372,19 @@ def classify(m: Mention, outlet: str | None, analysis: Analysis | None = None) -
     if label == "IMAGERY" or (label in ("ACCORDING", "SAY") and IMAGERY.search(text) and not SENSOR.search(text)
                               and (head_word in ("imagery", "image", "footage", "photo", "photograph", "picture",
                                                  "video", "satellite", "radar") or root is None)):
-        provider = _mentioned(text, ("imagery",))
+        provider = reg.mentioned(text, ("imagery",))
         name = provider[2] if provider else None
         if name is None:
             by = re.search(r"\b(?:by|from|of)\s+((?:[A-Z][\w.-]*\s?)+)", text)
-            if by and by.group(1).strip().lower() != outlet_low and not lookup(by.group(1).strip(), ("outlets",)):
+            if by and by.group(1).strip().lower() != outlet_low and not reg.lookup(by.group(1).strip(), ("outlets",)):
                 name = by.group(1).strip()
         if name is None and root is not None:
             props = [t.text for t in tokens if t.pos_ == "PROPN" and t.text.lower() != outlet_low
-                     and t.ent_type_ not in ("DATE", "GPE") and not lookup(t.text, ("outlets",))]
+                     and t.ent_type_ not in ("DATE", "GPE") and not reg.lookup(t.text, ("outlets",))]
             name = " ".join(props) or None
         return Source("imagery", name, None, False, **base)
     if label == "SENSOR" or (label in ("ACCORDING", "SAY") and SENSOR.search(text)):
-        feed = _mentioned(text, ("sensors",))
+        feed = reg.mentioned(text, ("sensors",))
         return Source("sensor", feed[2] if feed else None, None, False, **base)
     # The outlet itself, other outlets, journalists.
     is_outlet = bool(outlet) and re.fullmatch(rf"(?:the\s+)?{re.escape(outlet)}", text, re.I)
@@ -391,16 +392,16 @@ def classify(m: Mention, outlet: str | None, analysis: Analysis | None = None) -
         kind = "journalist" if label == "SEE" else "organization"
         return Source(kind, outlet, None, False, **base)
     roles = _role_words(tokens, root) if root is not None else set(re.findall(r"[a-z]+", text.lower()))
-    outlet_named = bool(outlet and re.search(rf"\b{re.escape(outlet)}\b", text)) or bool(_mentioned(text, ("outlets",)))
+    outlet_named = bool(outlet and re.search(rf"\b{re.escape(outlet)}\b", text)) or bool(reg.mentioned(text, ("outlets",)))
     head_word0 = root.lemma_.lower() if root is not None else ""
     if root is not None and head_word0 in PERSON_NOUNS | OFFICIAL_ROLES | ANALYST_ROLES:
         roles -= JOURNALIST_ROLES  # "an official, briefing reporters, said": not a reporter
     if roles & JOURNALIST_ROLES or (roles & {"team", "crew", "staff"} and outlet_named) or (
             root is None and re.search(r"\b(?:journalist|reporter|correspondent)s?\b", text, re.I)):
-        other = _mentioned(text, ("outlets",))
+        other = reg.mentioned(text, ("outlets",))
         name = other[2] if other else outlet
         return Source("journalist", name, None, False, **base)
-    other_outlet = lookup(_clean_name(text), ("outlets",))
+    other_outlet = reg.lookup(_clean_name(text), ("outlets",))
     if other_outlet:
         kind = "journalist" if label == "SEE" else "organization"
         return Source(kind, other_outlet[2], None, False, **base)
@@ -408,8 +409,8 @@ def classify(m: Mention, outlet: str | None, analysis: Analysis | None = None) -
     if person is None and root is not None:
         person = _person(tokens, root)
     if person is None:
-        person = _person_name(text)
-    if person is not None and lookup(person):
+        person = _person_name(reg, text)
+    if person is not None and reg.lookup(person):
         person = None  # "Maxar" tagged as a person
     affiliation = _affiliation(tokens, root, person) if root is not None else _regex_affiliation(text)
     anon_cue = bool(data.get("anonymous_cue"))
@@ -425,7 +426,7 @@ def classify(m: Mention, outlet: str | None, analysis: Analysis | None = None) -
             return Source("official", person, affiliation or desc_aff, False, **base)
         return Source("named", person, affiliation or desc_aff, False, **base)
     if root is None:
-        return _classify_text(text, outlet, anon_cue, base)
+        return _classify_text(reg, text, outlet, anon_cue, base)
     head = root.lemma_.lower()
     if head in ANALYST_ROLES or roles & ANALYST_ROLES and head not in PERSON_NOUNS:
         m_aff = ANALYST_AFFILIATION.search(text)
@@ -476,12 +477,12 @@ def _appos_affiliation(tokens, root) -> str | None:
     return None
 
 
-def _classify_text(text: str, outlet: str | None, anonymous: bool, base: dict) -> Source:
+def _classify_text(reg: SourceRegistry, text: str, outlet: str | None, anonymous: bool, base: dict) -> Source:
     """Fallback when the phrase was not parsed: classify from its words."""
     aff = _regex_affiliation(text)
     if re.search(r"(?i)\b(?:analysts?|experts?|researchers?)\b", text):
-        return Source("analyst", _person_name(text), aff, _person_name(text) is None, **base)
-    name = _person_name(text)
+        return Source("analyst", _person_name(reg, text), aff, _person_name(reg, text) is None, **base)
+    name = _person_name(reg, text)
     if name:
         return Source("named", name, aff, False, **base)
     if anonymous or re.search(r"(?i)\b(?:sources?|officials?|officers?|diplomats?|insiders?|people|witness(?:es)?)\b", text):
@@ -502,14 +503,14 @@ def _regex_affiliation(text: str) -> str | None:
     return " ".join(words) or None
 
 
-def _person_name(text: str) -> str | None:
+def _person_name(reg: SourceRegistry, text: str) -> str | None:
     """A personal name at the head of the phrase: 'Yoruk Işık, an Istanbul-based analyst' -> 'Yoruk Işık'."""
     m = re.match(r"^((?:[A-Z][\w'’-]+|al-[A-Z][\w'-]*)(?:\s+(?:[A-Z][\w'’-]+|al-[A-Z][\w'-]*|bin|van|de)){1,3})(?=,|$|\s+(?:said|told|who))",
                  text.strip())
     if not m:
         return None
     name = m.group(1)
-    if OFFICIAL.search(name) or re.match(r"^(?:The|A|An|Russian|Syrian|Satellite)\b", name) or lookup(name):
+    if OFFICIAL.search(name) or re.match(r"^(?:The|A|An|Russian|Syrian|Satellite)\b", name) or reg.lookup(name):
         return None
     return name
 
@@ -610,7 +611,7 @@ def _path_hedges(trigger, stop) -> tuple[list, list]:
     return hedges, observations
 
 
-def resolve_sources(analysis: Analysis) -> None:
+def resolve_sources(analysis: Analysis, reg: SourceRegistry) -> None:
     """Give every event its Source, final modality and Admiralty code."""
     outlet = analysis.document.outlet
     speakers: dict[int, list[Mention]] = {}
@@ -633,7 +634,7 @@ def resolve_sources(analysis: Analysis) -> None:
     source_of: dict[int, Source] = {}
     for index in sorted(speakers):
         for m in sorted(speakers[index], key=lambda x: x.span[0]):
-            src = _resolve_backref(m, classify(m, outlet, analysis), history)
+            src = _resolve_backref(m, classify(reg, m, outlet, analysis), history)
             source_of[id(m)] = src
             history.append((m, src))
 
@@ -742,7 +743,7 @@ def resolve_sources(analysis: Analysis) -> None:
             modality = "no_comment"
         event.modality = modality
 
-        letter, why_letter = grade_reliability(src, outlet)
+        letter, why_letter = grade_reliability(reg, src, outlet)
         src.reliability = letter
         event.source = src
         digit, why_digit = grade_credibility(event)

@@ -17,7 +17,6 @@ several readers can share the file; each request works on its own DuckDB cursor.
 import contextlib
 import hmac
 import re
-import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -33,10 +32,12 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import forcewatch
+from forcewatch.config import Resources
 from forcewatch.records import (
     EVENT_TYPES, MODALITIES, SOURCE_KINDS, SUBTYPES, Document, Event, doc_ref,
 )
 from forcewatch.serve.output import event_record, geojson
+from forcewatch.service import Ingester
 from forcewatch.store import Store
 
 WEB = Path(__file__).with_name("web")
@@ -175,14 +176,16 @@ def create_app(
     db_path: str | Path,
     token: str | None = None,
     *,
+    resources: Resources | None = None,
     pipeline: Any = None,
     tiles: str | None = None,
 ) -> FastAPI:
     """The API and dashboard over the DuckDB file ``db_path``.
 
     ``token``: bearer token that ``POST /documents`` requires (no token: ingest refused and
-    the database opened read-only). ``pipeline``: an object with ``analyze(docs)`` yielding
-    analyses (default: ``forcewatch.pipeline.Pipeline``, created on first ingest).
+    the database opened read-only). ``resources``: the configuration the entry point built
+    (default: the packaged one). ``pipeline``: an object with ``analyze(docs)`` yielding
+    analyses, used instead of forcewatch's own (service.Ingester).
     ``tiles``: an opt-in online tile URL template (e.g. ``https://tile.example/{z}/{x}/{y}.png``);
     by default the map uses only the packaged offline basemap.
     """
@@ -192,8 +195,8 @@ def create_app(
         Store(db_path).close()  # an empty database with the schema
     read_only = token is None and db_path != ":memory:"
     store = Store(db_path, read_only=read_only)
-    ingest_lock = threading.Lock()
-    pipelines: dict[str, Any] = {"force": pipeline, "all": pipeline}  # by scope; an injected one serves both
+    resources = resources or Resources()
+    ingester = Ingester(resources, pipeline)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -400,10 +403,8 @@ def create_app(
         sites = s.sites()
         origin = "database"
         if not sites:
-            from forcewatch.gazetteer.sites import load_sites
-
             try:
-                sites, origin = load_sites(), "packaged"
+                sites, origin = resources.sites, "packaged"
             except ValueError as exc:
                 raise ApiError(500, f"cannot load sites: {exc}") from exc
         return {"total": len(sites), "origin": origin, "items": [x.to_dict() for x in sites]}
@@ -435,16 +436,6 @@ def create_app(
         if not hmac.compare_digest(given.strip().encode(), token.encode()):
             raise ApiError(401, "invalid bearer token", {"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
-    def analyze(doc: Document, scope: str) -> list[Event]:
-        if pipelines[scope] is None:
-            try:
-                from forcewatch.pipeline import Pipeline
-            except ImportError as exc:
-                raise ApiError(503, f"extraction pipeline unavailable: {exc}") from exc
-            pipelines[scope] = Pipeline(scope=scope)
-        analyses = list(pipelines[scope].analyze([doc]))
-        return [e for a in analyses for e in a.events]
-
     def ingest(body: IngestRequest, s: DB, _: Annotated[None, Depends(authorize)]):
         """Run extraction on a report and store it with its events. Idempotent: the document id
         is derived from its text, so posting the same text again stores nothing new (201 the
@@ -463,25 +454,18 @@ def create_app(
             title=body.title or page.title, published=body.published or page.published,
             outlet=body.outlet or page.outlet, media_type=body.media_type,
         )
-        from forcewatch.pipeline import fuse_stored, widens
-
-        scope = "all" if body.all_events else "force"
-        with ingest_lock:
-            coded = s.coded_scope(doc.id)
-            if widens(coded, scope):
-                events = analyze(doc, scope)
-                s.recode_document(doc.id, events, scope)
-                fuse_stored(s, events)  # corroborate against stored events, as `forcewatch ingest` does
-            if coded is not None:
-                events = s.events(doc_id=doc.id)
-                stored = s.document(doc.id)
-                return JSONResponse(
-                    {"id": doc.id, "created": False, "n_events": len(events),
-                     "events": [event_record(e, stored) for e in events]}, 200,
-                )
-            events = analyze(doc, scope)
-            s.add_document(doc, events, scope)
-            fuse_stored(s, events)
+        try:
+            result = ingester.documents(s, [doc], "all" if body.all_events else "force")
+        except ImportError as exc:
+            raise ApiError(503, f"extraction pipeline unavailable: {exc}") from exc
+        if result.outcome.get(doc.id) != "added":
+            events = s.events(doc_id=doc.id)
+            stored = s.document(doc.id)
+            return JSONResponse(
+                {"id": doc.id, "created": False, "n_events": len(events),
+                 "events": [event_record(e, stored) for e in events]}, 200,
+            )
+        events = result.new_events[doc.id]
         return JSONResponse(
             {"id": doc.id, "created": True, "n_events": len(events),
              "events": [event_record(e, doc) for e in events]}, 201,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from contextlib import contextmanager
 from datetime import date
 from enum import Enum
 from importlib import resources
@@ -15,8 +14,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from forcewatch.config import ConfigError, Resources, Settings
 from forcewatch.ingest import InputError
-from forcewatch.ingest.reports import REPORT_SUFFIXES, read_reports
+from forcewatch.ingest.reports import read_reports, report_suffixes
 
 app = typer.Typer(
     help="forcewatch: geolocated, dated, source-graded force-posture events from reports and sensor feeds.",
@@ -28,6 +28,25 @@ console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)  # errors stay on one line, whatever the width
 
 DEFAULT_DB = os.environ.get("FORCEWATCH_DB", "forcewatch.duckdb")
+
+
+@app.callback()
+def _configure(
+    ctx: typer.Context,
+    config: Path | None = typer.Option(
+        None, "--config", envvar="FORCEWATCH_CONFIG", show_default=False,
+        help="TOML config file: model, cache, source registries, sites, lexicons, components, plugins."),
+):
+    ctx.obj = config
+
+
+def _resources(ctx: typer.Context, **flags) -> Resources:
+    """The configuration, decided once: the config file, then this command's flags."""
+    try:
+        return Resources(Settings.load(ctx.obj if isinstance(ctx.obj, Path) else None, **flags))
+    except ConfigError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 class Format(str, Enum):
@@ -48,11 +67,12 @@ def _published(value: str | None) -> date | None:
 def expand_paths(paths: list[Path]) -> list[Path]:
     """Files named, and the report files inside directories named (sorted, recursively)."""
     out: list[Path] = []
+    suffixes = report_suffixes()
     for p in paths:
         if p.is_dir():
             out += sorted(
                 f for f in p.rglob("*")
-                if f.is_file() and f.suffix.lower() in REPORT_SUFFIXES and not f.name.endswith(".meta.json")
+                if f.is_file() and f.suffix.lower() in suffixes and not f.name.endswith(".meta.json")
             )
         else:
             out.append(p)
@@ -91,10 +111,10 @@ def _scope(all_events: bool) -> str:
     return "all" if all_events else "force"
 
 
-def _analyze(docs, scope: str = "force"):
+def _analyze(resources: Resources, docs, scope: str = "force"):
     from forcewatch.pipeline import Pipeline
 
-    pipeline = Pipeline(scope=scope)
+    pipeline = Pipeline(resources, scope=scope)
     with _progress() as progress:
         task = progress.add_task("analysing", total=len(docs))
         for analysis in pipeline.analyze(docs):
@@ -102,13 +122,11 @@ def _analyze(docs, scope: str = "force"):
             yield analysis
 
 
-def _ingest(store, docs, scope: str = "force"):
-    """Store new documents with a progress bar, then corroborate (pipeline.ingest)."""
-    from forcewatch.pipeline import Pipeline, ingest
-
+def _ingest(ingester, store, docs, scope: str = "force"):
+    """Store new documents with a progress bar, then corroborate (service.Ingester)."""
     with _progress() as progress:
         task = progress.add_task("analysing", total=len(docs))
-        return ingest(store, docs, Pipeline(scope=scope), on_document=lambda _: progress.advance(task))
+        return ingester.documents(store, docs, scope, on_document=lambda _: progress.advance(task))
 
 
 def _print(records: list[dict], fmt: Format, title: str | None = None) -> None:
@@ -124,6 +142,7 @@ def _print(records: list[dict], fmt: Format, title: str | None = None) -> None:
 
 @app.command()
 def extract(
+    ctx: typer.Context,
     paths: list[Path] = typer.Argument(..., help="Report files or directories (text, HTML, RSS, JSONL)."),
     published: str | None = typer.Option(None, help="Publication date YYYY-MM-DD (default: NAME.meta.json or page metadata)."),
     format: Format = typer.Option(Format.jsonl, "--format", "-f"),
@@ -132,14 +151,16 @@ def extract(
     """Print the events found in reports, without storing anything."""
     from forcewatch.serve.output import event_record
 
+    resources = _resources(ctx)
     docs, failures = read_all(paths, _published(published))
-    records = [event_record(e, a.document) for a in _analyze(docs, _scope(all_events)) for e in a.events]
+    records = [event_record(e, a.document) for a in _analyze(resources, docs, _scope(all_events)) for e in a.events]
     _print(records, format)
     raise typer.Exit(1 if failures else 0)
 
 
 @app.command()
 def ingest(
+    ctx: typer.Context,
     paths: list[Path] = typer.Argument(..., help="Report files, sensor feeds (ADS-B, AIS) or directories."),
     db: Path = typer.Option(DEFAULT_DB, help="DuckDB file (created if missing)."),
     published: str | None = typer.Option(None, help="Publication date YYYY-MM-DD for all files."),
@@ -154,16 +175,19 @@ def ingest(
 ):
     """Store reports and sensor feeds and their events; a document or feed already stored is skipped."""
     from forcewatch.ingest.feeds import FORMATS, split_paths
+    from forcewatch.service import Ingester
     from forcewatch.store import Store
 
     if feed_format is not None and feed_format not in FORMATS:
         raise typer.BadParameter(f"{feed_format!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
-    feeds, paths = split_paths(paths, feed_format, REPORT_SUFFIXES)
+    resources = _resources(ctx, sites=sites, aircraft_registry=aircraft_db, vessel_registry=vessel_db)
+    ingester = Ingester(resources)
+    feeds, paths = split_paths(paths, feed_format, report_suffixes())
     docs, failures = read_all(paths, _published(published)) if paths else ([], 0)
     with Store(db) as store:
         if feeds:
-            failures += _ingest_feeds(store, feeds, sites, aircraft_db, vessel_db)
-        result = _ingest(store, docs, _scope(all_events)) if docs or not feeds else None
+            failures += _ingest_feeds(ingester, store, feeds)
+        result = _ingest(ingester, store, docs, _scope(all_events)) if docs or not feeds else None
     if result is not None:
         err.print(
             f"{result.added} document(s) stored"
@@ -175,24 +199,17 @@ def ingest(
     raise typer.Exit(1 if failures else 0)
 
 
-def _ingest_feeds(store, feeds, sites, aircraft_db, vessel_db) -> int:
+def _ingest_feeds(ingester, store, feeds) -> int:
     """Store sensor feeds (tracks, events, a document per feed); returns how many failed."""
-    from forcewatch.gazetteer.sites import load_sites
-    from forcewatch.pipeline import ingest_feeds
-    from forcewatch.ingest.registry import Registry
-
     try:
-        registry = Registry.default(aircraft_db, vessel_db)
-        watched = load_sites(*sites)
+        ingester.resources.platforms, ingester.resources.sites  # noqa: B018  (load now: bad files fail here)
     except (InputError, ValueError) as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         return len(feeds)
-    stored, skipped, failed, n_events, linked = ingest_feeds(
-        store, feeds, registry, watched, echo=lambda line: err.print(line, highlight=False, soft_wrap=True, markup=False),
-    )
-    err.print(f"{stored} sensor feed(s) stored with {n_events} event(s); {skipped} already stored; {failed} failed; "
-              f"{linked} event(s) newly corroborated or contradicted.", highlight=False)
-    return failed
+    r = ingester.feeds(store, feeds, echo=lambda line: err.print(line, highlight=False, soft_wrap=True, markup=False))
+    err.print(f"{r.stored} sensor feed(s) stored with {r.events} event(s); {r.skipped} already stored; {r.failed} failed; "
+              f"{r.linked} event(s) newly corroborated or contradicted.", highlight=False)
+    return r.failed
 
 
 def _near(value: str | None) -> tuple[float, float, float] | None:
@@ -236,7 +253,7 @@ def events(
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def _run_server(db: Path, host: str, port: int, token: str | None, tiles: str | None = None) -> None:
+def _run_server(resources: Resources, db: Path, host: str, port: int, token: str | None, tiles: str | None = None) -> None:
     """Serve the API and dashboard on DB until Ctrl+C."""
     import socket
 
@@ -254,7 +271,7 @@ def _run_server(db: Path, host: str, port: int, token: str | None, tiles: str | 
     from forcewatch.store.duck import StoreBusy
 
     try:
-        application = create_app(db, token=token or None, tiles=tiles)
+        application = create_app(db, token=token or None, tiles=tiles, resources=resources)
     except StoreBusy as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
@@ -272,6 +289,7 @@ def _run_server(db: Path, host: str, port: int, token: str | None, tiles: str | 
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     db: Path = typer.Option(DEFAULT_DB, help="DuckDB file."),
     host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default)."),
     port: int = typer.Option(8000, help="Port to listen on."),
@@ -289,21 +307,7 @@ def serve(
         err.print(f"[red]error:[/red] {db}: no such database (run `forcewatch ingest` or `forcewatch demo` first)",
                   highlight=False, soft_wrap=True)
         raise typer.Exit(2)
-    _run_server(db, host, port, token, tiles)
-
-
-@contextmanager
-def _extra_sources(path: Path):
-    """Grade with a user source registry on top of any the user named, for the length of a block."""
-    before = os.environ.get("FORCEWATCH_SOURCES")
-    os.environ["FORCEWATCH_SOURCES"] = os.pathsep.join(filter(None, [before, str(path)]))
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["FORCEWATCH_SOURCES"]
-        else:
-            os.environ["FORCEWATCH_SOURCES"] = before
+    _run_server(_resources(ctx), db, host, port, token, tiles)
 
 
 def demo_reports() -> Path:
@@ -312,6 +316,7 @@ def demo_reports() -> Path:
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     out: Path = typer.Option(Path("forcewatch-demo"), help="Folder for the database and exports."),
     serve: bool = typer.Option(False, "--serve", help="Then serve the dashboard on the demo database."),
     host: str = typer.Option("127.0.0.1", help="With --serve: address to listen on."),
@@ -319,23 +324,26 @@ def demo(
 ):
     """Process the bundled sample reports and feeds, print their timeline (--serve: then open the dashboard)."""
     from forcewatch.fuse.posture import detect
-    from forcewatch.gazetteer.sites import load_sites
     from forcewatch.ingest.feeds import split_paths
     from forcewatch.serve.output import event_record, event_table, geojson, jsonl
+    from forcewatch.service import Ingester
     from forcewatch.store import Store
 
     out.mkdir(parents=True, exist_ok=True)
     db = out / "forcewatch.duckdb"
-    feeds, paths = split_paths([demo_reports()], None, REPORT_SUFFIXES)
+    feeds, paths = split_paths([demo_reports()], None, report_suffixes())
     docs, _ = read_all(paths, None)
     registry = sorted(demo_reports().glob("feeds/*-registry.csv"))
-    with Store(db) as store, _extra_sources(demo_reports() / "sources.yaml"):
-        _ingest(store, docs)
-        _ingest_feeds(store, feeds, [], [p for p in registry if "aircraft" in p.name],
-                      [p for p in registry if "vessel" in p.name])
+    resources = _resources(ctx, sources=[demo_reports() / "sources.yaml"],
+                           aircraft_registry=[p for p in registry if "aircraft" in p.name],
+                           vessel_registry=[p for p in registry if "vessel" in p.name])
+    ingester = Ingester(resources)
+    with Store(db) as store:
+        _ingest(ingester, store, docs)
+        _ingest_feeds(ingester, store, feeds)
         found = store.events()
         doc_by_id = {d: store.document(d) for d in {e.doc_id for e in found}}
-        flags = detect(found, {s.id: s for s in load_sites()}.values())
+        flags = detect(found, resources.sites)
     records = [event_record(e, doc_by_id[e.doc_id]) for e in found]
     console.print(event_table(records, title=f"forcewatch demo: {len(docs)} bundled reports, {len(feeds)} sensor feeds"))
     console.print(posture_table(flags))
@@ -347,7 +355,7 @@ def demo(
         f"Query:    forcewatch events --db {db} --near 35.40,35.95,25", highlight=False,
     )
     if serve:
-        _run_server(db, host, port, token=None)
+        _run_server(resources, db, host, port, token=None)
     else:
         console.print(
             f"Map:      forcewatch serve --db {db}   then open http://127.0.0.1:8000/\n"
@@ -357,6 +365,7 @@ def demo(
 
 @app.command()
 def posture(
+    ctx: typer.Context,
     db: Path = typer.Option(DEFAULT_DB, help="DuckDB file."),
     window: int = typer.Option(7, help="Days per window."),
     until: str | None = typer.Option(None, help="Last day of the window (default: the latest event)."),
@@ -366,14 +375,14 @@ def posture(
     import dataclasses
 
     from forcewatch.fuse.posture import detect
-    from forcewatch.gazetteer.sites import load_sites
     from forcewatch.store import Store
 
     if not db.exists():
         err.print(f"[red]error:[/red] {db}: no such database (run `forcewatch ingest` first)")
         raise typer.Exit(2)
+    watched = _resources(ctx).sites
     with Store(db, read_only=True) as store:
-        sites = {s.id: s for s in load_sites()} | {s.id: s for s in store.sites()}
+        sites = {s.id: s for s in watched} | {s.id: s for s in store.sites()}
         flags = detect(store.events(), sites.values(), window, _published(until))
     if format is Format.jsonl:
         for f in flags:
@@ -401,6 +410,7 @@ class PlaceFormat(str, Enum):
 
 @app.command()
 def places(
+    ctx: typer.Context,
     paths: list[Path] = typer.Argument(..., help="Report files or directories (text, HTML, RSS, JSONL)."),
     published: str | None = typer.Option(None, help="Publication date YYYY-MM-DD (default: NAME.meta.json or page metadata)."),
     format: PlaceFormat = typer.Option(PlaceFormat.jsonl, "--format", "-f"),
@@ -409,8 +419,9 @@ def places(
     """Geoparse reports: one line per place mention, resolved to coordinates."""
     from forcewatch.gazetteer.geoparse import FIELDS, geoparse, records
 
+    resources = _resources(ctx)
     docs, failures = read_all(paths, _published(published))
-    rows = [r for a in geoparse(docs, ner=ner) for r in records(a)]
+    rows = [r for a in geoparse(docs, resources.gazetteer, nlp=resources.nlp if ner else None) for r in records(a)]
     if format is PlaceFormat.jsonl:
         for r in rows:
             sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
@@ -430,6 +441,7 @@ app.add_typer(gazetteer_app, name="gazetteer")
 
 @gazetteer_app.command("import")
 def gazetteer_import(
+    ctx: typer.Context,
     file: Path = typer.Argument(..., help="GeoNames dump: allCountries.zip, XX.zip, cities500.zip/.txt, alternateNamesV2.zip"),
     db: Path | None = typer.Option(None, help="Database to import into (default: the user import database)."),
 ):
@@ -443,7 +455,7 @@ def gazetteer_import(
         with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                       TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as progress:
             task = progress.add_task(f"importing {file.name}", total=1.0)
-            summary = import_file(file, db, progress=lambda frac: progress.update(task, completed=frac))
+            summary = import_file(file, db or _resources(ctx).geonames_import, progress=lambda frac: progress.update(task, completed=frac))
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
@@ -451,11 +463,9 @@ def gazetteer_import(
 
 
 @gazetteer_app.command("info")
-def gazetteer_info():
+def gazetteer_info(ctx: typer.Context):
     """Where the gazetteer lives and what it holds."""
-    from forcewatch.gazetteer.lookup import Gazetteer
-
-    g = Gazetteer()
+    g = _resources(ctx).gazetteer
     rows = g.con.execute("SELECT kind, count(*) FROM places GROUP BY kind ORDER BY 2 DESC").fetchall()
     console.print(f"database: {g.path}")
     for kind, n in rows:

@@ -1,0 +1,146 @@
+"""One way in: read → code → store → fuse, for the CLI, the API and the live watcher alike.
+
+The Ingester owns the one rule for what is coded again (a document stored with military events
+only, now asked for every event) and the one place where new events are corroborated against
+stored ones, so no entry point repeats the control flow.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from forcewatch.config import Resources
+from forcewatch.pipeline import Pipeline
+from forcewatch.records import Analysis, Document, Event
+
+
+@dataclass
+class IngestResult:
+    added: int = 0
+    skipped: int = 0
+    events: int = 0
+    linked: int = 0  # stored events whose corroboration links changed
+    recoded: int = 0  # stored with military events only, coded again for every event
+    outcome: dict[str, str] = field(default_factory=dict)  # document id -> added | recoded | skipped
+    new_events: dict[str, list[Event]] = field(default_factory=dict)  # document id -> events coded now
+
+
+@dataclass
+class FeedsResult:
+    stored: int = 0
+    skipped: int = 0
+    failed: int = 0
+    events: int = 0
+    linked: int = 0
+
+
+def widens(coded: str | None, scope: str) -> bool:
+    """Whether a document stored with scope ``coded`` is to be coded again with ``scope``: one coded for
+    military events only, now asked for every event."""
+    return coded == "force" and scope == "all"
+
+
+def fuse_stored(store, new_events: list[Event]) -> list[Event]:
+    """Corroborate new events against stored events of the same period; store what changed."""
+    from forcewatch.fuse.corroborate import FUSION_WINDOW, fuse
+
+    dated = [e for e in new_events if e.time is not None]
+    if not dated:
+        return []
+    since = min(e.time.start for e in dated) - FUSION_WINDOW
+    until = max(e.time.end for e in dated) + FUSION_WINDOW
+    new_ids = {e.id for e in dated}
+    stored = [e for e in store.events(since=since, until=until) if e.id not in new_ids]
+    changed = fuse(dated, stored)
+    if changed:
+        store.add_events(changed)
+    return changed
+
+
+class Ingester:
+    """Stores documents and sensor feeds with their events, then corroborates; one per configuration.
+
+    Pipelines are built once per scope; calls are serialised, so the API's threads can share it."""
+
+    def __init__(self, resources: Resources, pipeline=None):
+        """``pipeline``: an object with ``analyze(documents)`` and ``scope`` to use for every scope
+        instead of building forcewatch's own (an application's or a test's own coder)."""
+        self.resources = resources
+        self._pipelines: dict[str, Pipeline] = {"force": pipeline, "all": pipeline} if pipeline else {}
+        self._lock = threading.RLock()
+
+    def pipeline(self, scope: str = "force") -> Pipeline:
+        if scope not in self._pipelines:
+            self._pipelines[scope] = Pipeline(self.resources, scope=scope)
+        return self._pipelines[scope]
+
+    def documents(self, store, documents: Iterable[Document], scope: str = "force",
+                  on_document: Callable[[Analysis], None] | None = None) -> IngestResult:
+        """Analyse and store documents not stored yet, then link their events with what is stored.
+
+        Each document is stored in its own transaction, so a failure loses nothing stored before
+        it; fusion runs once at the end over the new events. A document already stored is skipped
+        unless ``widens`` says it is to be coded again."""
+        with self._lock:
+            pipeline = self.pipeline(scope)
+            result = IngestResult()
+            fresh: dict[str, Document] = {}
+            recode: set[str] = set()
+            for doc in documents:
+                coded = store.coded_scope(doc.id) if doc.id not in fresh else "seen"
+                if coded is None or widens(coded, scope):
+                    fresh[doc.id] = doc
+                    if coded is not None:
+                        recode.add(doc.id)
+                else:
+                    result.skipped += 1
+                    result.outcome.setdefault(doc.id, "skipped")
+            new_events: list[Event] = []
+            for analysis in pipeline.analyze(fresh.values()):
+                doc = analysis.document
+                if doc.id in recode:
+                    store.recode_document(doc.id, analysis.events, scope)
+                    result.recoded += 1
+                    result.outcome[doc.id] = "recoded"
+                elif store.add_document(doc, analysis.events, scope):
+                    result.added += 1
+                    result.outcome[doc.id] = "added"
+                else:
+                    result.outcome[doc.id] = "skipped"
+                if result.outcome[doc.id] != "skipped":
+                    result.events += len(analysis.events)
+                    result.new_events[doc.id] = analysis.events
+                    new_events += analysis.events
+                if on_document is not None:
+                    on_document(analysis)
+            result.linked = len(fuse_stored(store, new_events))
+            return result
+
+    def feeds(self, store, feeds: Sequence[tuple[Path, str | None]], echo=print) -> FeedsResult:
+        """Read and store each sensor feed (tracks, events, a document per feed), then corroborate."""
+        from forcewatch.ingest import InputError
+        from forcewatch.sensors import read_feed
+
+        result = FeedsResult()
+        with self._lock:
+            platforms, sites = self.resources.platforms, self.resources.sites
+            for path, fmt in feeds:
+                try:
+                    feed = read_feed(path, fmt, registry=platforms, sites=sites)
+                except InputError as exc:
+                    echo(f"error: {exc}")
+                    result.failed += 1
+                    continue
+                echo(feed.report())
+                if store.has_document(feed.document.id):
+                    result.skipped += 1
+                    continue
+                store.add_tracks(feed.tracks)
+                store.add_document(feed.document, feed.events)
+                result.stored += 1
+                result.events += len(feed.events)
+                result.linked += len(fuse_stored(store, feed.events))
+        return result
