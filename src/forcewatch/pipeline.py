@@ -187,13 +187,16 @@ def store_feed(store, result) -> int | None:
 def ingest_feeds(store, feeds: Sequence[tuple[Path, str | None]], registry=None, sites=None,
                  echo=print) -> tuple[int, int, int, int, int]:
     """Read and store each feed; returns (stored, already stored, failed, events stored, events linked)."""
+    from forcewatch.gazetteer.sites import load_sites
     from forcewatch.ingest import InputError
-    from forcewatch.ingest.feeds import read_feed
+    from forcewatch.sensors import read_feed
+    from forcewatch.sensors.registry import Registry
 
     stored = skipped = failed = n_events = linked = 0
     for path, fmt in feeds:
         try:
-            result = read_feed(path, fmt, registry=registry, sites=sites)
+            result = read_feed(path, fmt, registry=registry or Registry.default(),
+                               sites=load_sites() if sites is None else sites)
         except InputError as exc:
             echo(f"error: {exc}")
             failed += 1

@@ -179,7 +179,7 @@ def _ingest_feeds(store, feeds, sites, aircraft_db, vessel_db) -> int:
     """Store sensor feeds (tracks, events, a document per feed); returns how many failed."""
     from forcewatch.gazetteer.sites import load_sites
     from forcewatch.pipeline import ingest_feeds
-    from forcewatch.ingest.registry import Registry
+    from forcewatch.sensors.registry import Registry
 
     try:
         registry = Registry.default(aircraft_db, vessel_db)
