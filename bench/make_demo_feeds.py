@@ -242,12 +242,13 @@ def main() -> None:
     (args.out / "vessel-registry.csv").write_text(VESSEL_REGISTRY_CSV, "utf-8")
     print(f"wrote {len(sbs)} SBS lines and {len(nmea)} NMEA sentences to {args.out}")
     if args.check:
-        from forcewatch.ingest.feeds import read_feed
-        from forcewatch.ingest.registry import Registry
+        from forcewatch.gazetteer.sites import load_sites
+        from forcewatch.sensors import read_feed
+        from forcewatch.sensors.registry import Registry
 
         reg = Registry.default([args.out / "aircraft-registry.csv"], [args.out / "vessel-registry.csv"])
         for name in ("hmeimim-2024-12-09_14.sbs", "tartus-2024-12-09_14.nmea"):
-            res = read_feed(args.out / name, registry=reg)
+            res = read_feed(args.out / name, registry=reg, sites=load_sites())
             print(res.report())
             for e in res.events:
                 print(f"  {e.subtype:9} {e.sentence}")

@@ -24,12 +24,12 @@ from operator import xor
 
 import pyais
 
-from forcewatch.fuse.activity import FeedContext, detect_events
-from forcewatch.fuse.tracks import TrackBuilder
 from forcewatch.gazetteer.sites import load_sites
 from forcewatch.ingest.adsb import read_sbs
 from forcewatch.ingest.ais import read_nmea
-from forcewatch.ingest.registry import Registry
+from forcewatch.sensors.activity import FeedContext, detect_events
+from forcewatch.sensors.registry import Registry
+from forcewatch.sensors.tracks import TrackBuilder
 
 T0 = 1733702400  # 2024-12-09 00:00 UTC
 TARTUS = (34.8915, 35.8730)

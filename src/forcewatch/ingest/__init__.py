@@ -1,4 +1,4 @@
-"""Readers: turn files and feeds into Documents and Tracks."""
+"""Readers: turn report files into Documents and sensor feed files into decoded messages."""
 
 
 class InputError(Exception):

@@ -36,6 +36,9 @@ _TRANS = str.maketrans(_ARMOUR)
 # Message type from the first payload character.
 _TYPE_OF = {chr(v + 48 if v < 40 else v + 56): v for v in range(64)}
 
+# Navigational status (messages 1-3, 4 bits), ITU-R M.1371-5: 9-13 reserved (11-14 before -5),
+# 14 AIS-SART (active) / MOB-AIS / EPIRB-AIS, 15 not defined (the default). The sensors stage
+# stores these names on track positions (codes without a name as "status_<n>").
 NAV_STATUS = {
     0: "under_way", 1: "at_anchor", 2: "not_under_command", 3: "restricted_manoeuvrability",
     4: "constrained_by_draught", 5: "moored", 6: "aground", 7: "fishing", 8: "sailing",

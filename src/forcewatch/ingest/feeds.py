@@ -1,9 +1,8 @@
-"""Sensor feeds end to end: recognise the format, read it, build tracks and events.
+"""Sensor feed files: recognise the format, decode the file into a stream of messages.
 
-A feed becomes one Document (media type "ais" or "adsb") whose text is a
-one-line summary, so every sensor event has a document and a span like the
-events read from reports. The document id is derived from the file's bytes:
-ingesting the same file twice gives the same document, tracks and events.
+Only decoding happens here; tracks, registry enrichment and site activity are the sensors
+stage's (``forcewatch.sensors.process_feed``). A feed's document id is derived from the file's
+bytes: decoding the same file twice gives the same id, so the same document, tracks and events.
 """
 
 from __future__ import annotations
@@ -13,12 +12,12 @@ import hashlib
 import io
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from forcewatch.ingest import InputError
-from forcewatch.records import Document, Event, Site, Track, content_id
+from forcewatch.ingest import InputError, adsb, ais
+from forcewatch.records import content_id
 
 FORMATS = ("sbs", "aircraft-json", "readsb-trace", "modes-hex", "nmea", "ais-catcher", "ais-csv")
 AIS_FORMATS = ("nmea", "ais-catcher", "ais-csv")
@@ -31,28 +30,25 @@ _HEXMSG = re.compile(r"^[\s*@]*(?:[0-9.:TZ+-]+[\s,]+)?\*?([0-9A-Fa-f]{28}|[0-9A-
 
 
 @dataclass
-class FeedResult:
-    """What one feed file gave: its document, tracks, events and reading statistics."""
+class FeedReading:
+    """One feed file, recognised and opened: its identity and its decoded messages, streamed.
+
+    ``messages`` are the reader's tuples (``ingest.ais``: "P"/"S"; ``ingest.adsb``: "F"/"I") and
+    can be consumed once; the reader counts lines, messages and bad lines into ``stats`` as they
+    go by. A read error while streaming raises InputError naming the file.
+    """
 
     path: Path
     format: str
-    document: Document
-    tracks: list[Track]
-    events: list[Event]
+    doc_id: str
+    platform: str  # "vessel" | "aircraft"
+    sensor: str  # "AIS" | "ADS-B"
+    messages: Iterable[tuple]
     stats: Counter = field(default_factory=Counter)
 
-    def report(self) -> str:
-        """One line for the terminal: counts, and what was skipped and why."""
-        s = self.stats
-        bad = {k[4:]: v for k, v in s.items() if k.startswith("bad:") and v}
-        dropped = {k: v for k, v in s.items() if (k.startswith("dropped:") or k.startswith("skipped:")) and v}
-        line = (f"{self.path}: {self.format}, {s['messages']} messages, {len(self.tracks)} tracks, "
-                f"{len(self.events)} events")
-        if bad:
-            line += f"; {sum(bad.values())} bad lines skipped (" + ", ".join(f"{k} {v}" for k, v in sorted(bad.items())) + ")"
-        if dropped:
-            line += "; " + ", ".join(f"{k.split(':', 1)[1].replace('_', ' ')} {v}" for k, v in sorted(dropped.items()))
-        return line
+    @property
+    def is_ais(self) -> bool:
+        return self.format in AIS_FORMATS
 
 
 def _file_digest(path: Path) -> tuple[str, bytes]:
@@ -151,15 +147,13 @@ def _snapshots(lines: _Lines) -> Iterator[str]:
         yield first + "".join(it)
 
 
-def read_feed(path: str | Path, fmt: str | None = None, registry=None, sites: Sequence[Site] | None = None,
-              params=None, activity_params=None) -> FeedResult:
-    """Read one feed file into tracks and events; raises InputError (naming the file) if unreadable."""
-    from forcewatch.fuse.activity import FeedContext, detect_events
-    from forcewatch.fuse.tracks import TrackBuilder
-    from forcewatch.gazetteer.sites import load_sites
-    from forcewatch.ingest import adsb, ais
-    from forcewatch.ingest.registry import Registry
+def _trace(lines: _Lines, stats: Counter) -> Iterator[tuple]:
+    """A readsb trace is one aircraft's day: small enough to parse whole (read when first asked)."""
+    yield from adsb.read_trace(lines.text(), stats)
 
+
+def decode_feed(path: str | Path, fmt: str | None = None) -> FeedReading:
+    """Recognise one feed file (or take ``fmt``) and set its decoding up; raises InputError naming the file."""
     path = Path(path)
     digest, head = _file_digest(path)
     if b"\x00" in head:
@@ -170,40 +164,23 @@ def read_feed(path: str | Path, fmt: str | None = None, registry=None, sites: Se
     if fmt not in FORMATS:
         raise InputError(f"{path}: unknown feed format {fmt!r} (one of {', '.join(FORMATS)})")
     lines = _Lines(path)
-    registry = registry or Registry.default()
-    sites = load_sites() if sites is None else sites
-    is_ais = fmt in AIS_FORMATS
-    platform, sensor = ("vessel", "AIS") if is_ais else ("aircraft", "ADS-B")
-    doc_id = content_id("sensor-feed", digest)
     stats: Counter = Counter()
-    builder = TrackBuilder(platform, doc_id=doc_id, source=str(path), params=params, stats=stats)
     if fmt == "nmea":
-        builder.add_ais(ais.read_nmea(iter(lines), stats))
+        messages = ais.read_nmea(iter(lines), stats)
     elif fmt == "ais-catcher":
-        builder.add_ais(ais.read_aiscatcher(iter(lines), stats))
+        messages = ais.read_aiscatcher(iter(lines), stats)
     elif fmt == "ais-csv":
-        builder.add_ais(ais.read_ais_csv(iter(lines), stats))
+        messages = ais.read_ais_csv(iter(lines), stats)
     elif fmt == "sbs":
-        builder.add_adsb(adsb.read_sbs(iter(lines), stats))
+        messages = adsb.read_sbs(iter(lines), stats)
     elif fmt == "aircraft-json":
-        builder.add_adsb(adsb.read_aircraft_json(_snapshots(lines), stats))
-    elif fmt == "readsb-trace":  # one aircraft's day: small enough to parse whole
-        builder.add_adsb(adsb.read_trace(lines.text(), stats))
-    elif fmt == "modes-hex":
-        builder.add_adsb(adsb.read_modes_hex(iter(lines), stats))
-    tracks = builder.build()
-    for track in tracks:
-        registry.enrich(track, db_flags=builder.meta.get(track.ident, {}).get("db_flags"))
-    n_platforms = len({t.ident for t in tracks})
-    noun = "aircraft" if not is_ais else ("vessel" if n_platforms == 1 else "vessels")
-    summary = f"{sensor} feed {path.name}: {n_platforms} {noun}, {stats['messages']} messages"
-    first = min((t.positions[0].t for t in tracks), default=None)
-    document = Document(id=doc_id, text=summary, path=str(path), title=path.name,
-                        published=first.date() if first else None, outlet=sensor,
-                        media_type="ais" if is_ais else "adsb")
-    ctx = FeedContext(doc_id=doc_id, summary=summary, sensor=sensor, registry=registry)
-    events = detect_events(tracks, sites, ctx, activity_params, raw=builder.raw)
-    return FeedResult(path, fmt, document, tracks, events, stats)
+        messages = adsb.read_aircraft_json(_snapshots(lines), stats)
+    elif fmt == "readsb-trace":
+        messages = _trace(lines, stats)
+    else:  # modes-hex
+        messages = adsb.read_modes_hex(iter(lines), stats)
+    platform, sensor = ("vessel", "AIS") if fmt in AIS_FORMATS else ("aircraft", "ADS-B")
+    return FeedReading(path, fmt, content_id("sensor-feed", digest), platform, sensor, messages, stats)
 
 
 def split_paths(paths: Sequence[Path], fmt: str | None = None,

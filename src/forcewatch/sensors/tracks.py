@@ -1,6 +1,6 @@
 """Tracks: per aircraft or vessel, time-ordered fixes, cleaned and cut into runs.
 
-Readers push raw fixes in; ``build()`` sorts them, drops duplicates (the same
+The sensors stage pushes the readers' decoded fixes in; ``build()`` sorts them, drops duplicates (the same
 message heard by two receivers), cuts a run where the platform went unheard for
 longer than the gap threshold (or readsb marks a new leg), and drops fixes that
 imply an impossible speed (a corrupt position, a spoofed or mistyped one).
@@ -16,26 +16,17 @@ from datetime import datetime, timezone
 from operator import itemgetter
 
 import numpy as np
-from pyproj import Geod
 
+from forcewatch.geo import GEOD, approx_m
+from forcewatch.ingest.ais import NAV_STATUS
 from forcewatch.records import Position, Track, content_id
+from forcewatch.sensors.registry import ship_type_name
 
 UTC = timezone.utc
-GEOD = Geod(ellps="WGS84")
 KN = 1852.0 / 3600.0  # metres per second in one knot
 
-NAV_STATUS = {
-    0: "under_way", 1: "at_anchor", 2: "not_under_command", 3: "restricted_manoeuvrability",
-    4: "constrained_by_draught", 5: "moored", 6: "aground", 7: "fishing", 8: "sailing",
-}
-# AIS status code (or None) -> stored text; 9-14 are reserved/SART, 15 "not defined".
+# AIS status code (or None) -> stored text; 9-13 are reserved ("status_9"...), 15 "not defined".
 _STATUS_TEXT = {None: None, 15: None, **{k: NAV_STATUS.get(k, f"status_{k}") for k in range(15)}}
-
-
-def approx_m(lat1, lon1, lat2, lon2):
-    """Equirectangular distance in metres (numpy): only a prefilter, within 0.5% at these scales."""
-    k = np.cos(np.radians((lat1 + lat2) * 0.5))
-    return 111_195.0 * np.hypot(lat2 - lat1, (lon2 - lon1) * k)
 
 
 @dataclass
@@ -199,8 +190,6 @@ class TrackBuilder:
         )
         self.raw[track.id] = run
         if self.platform == "vessel" and meta.get("ship_type") is not None:
-            from forcewatch.ingest.registry import ship_type_name
-
             track.type_code = ship_type_name(int(meta["ship_type"])) if str(meta["ship_type"]).isdigit() \
                 else str(meta["ship_type"])
         return track

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from forcewatch.fuse.activity import ActivityParams, FeedContext, detect_events
-from forcewatch.fuse.tracks import TrackBuilder
 from forcewatch.gazetteer.sites import load_sites
-from forcewatch.ingest.feeds import read_feed
-from forcewatch.ingest.registry import Registry
 from forcewatch.records import Site
+from forcewatch.sensors import read_feed
+from forcewatch.sensors.activity import ActivityParams, FeedContext, detect_events
+from forcewatch.sensors.registry import Registry
+from forcewatch.sensors.tracks import TrackBuilder
 
 REPO = Path(__file__).resolve().parents[2]
 DAY = date(2024, 12, 14)  # a Saturday
@@ -47,7 +47,7 @@ def air(tmp_path_factory, registry):
     lines = scenario.sbs_day(DAY)
     lines[10:10] = ["MSG,3,1,1,NOTHEX,1,2024/12/14,00:10:00.000,,,,,,,,,,,0,0,0,0", "###", "MSG,3"]
     path.write_text("\n".join(lines) + "\n")
-    return read_feed(path, registry=registry)
+    return read_feed(path, registry=registry, sites=load_sites())
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def sea(tmp_path_factory, registry):
     lines = scenario.nmea_day(DAY)
     lines[50:50] = ["!AIVDM,1,1,,A,1P00,0*00", "\\broken tag block !AIVDM", "!AIVDM,2,2,7,A,0000,2*00"]
     path.write_text("\n".join(lines) + "\n")
-    return read_feed(path, registry=registry)
+    return read_feed(path, registry=registry, sites=load_sites())
 
 
 def of(result, subtype, ident):
@@ -218,7 +218,7 @@ def test_csv_and_aiscatcher_feeds_give_the_same_anchoring(tmp_path, registry):
         "lat": round(lat, 5), "lon": round(lon, 5), "course": 0, "heading": 511}) + "\n" for k in steps))
     got = []
     for path in (csv_path, js_path):
-        res = read_feed(path, registry=registry)
+        res = read_feed(path, registry=registry, sites=load_sites())
         (e,) = [e for e in res.events if e.subtype == "anchor"]
         got.append((res.format, e.location.name, e.time.start_time, e.time.end_time, e.equipment[0].name))
     assert got[0][0] == "ais-csv" and got[1][0] == "ais-catcher"

@@ -15,17 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import numpy as np
-from pyproj import Geod
 
-from forcewatch.fuse.tracks import approx_m
+from forcewatch.geo import GEOD, approx_m, compass
 from forcewatch.records import (
     PLACE_KINDS, Actor, Equipment, Event, Place, Site, Source, TimeSpan, Track, content_id,
 )
 
 UTC = timezone.utc
-GEOD = Geod(ellps="WGS84")
 KN = 1852.0 / 3600.0
-COMPASS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 # Admiralty source reliability of the sensors (docs/sensors.md): self-reported, usually right, spoofable.
 SENSOR_RELIABILITY = {"AIS": "B", "ADS-B": "B"}
 
@@ -70,7 +67,7 @@ class FeedContext:
     doc_id: str
     summary: str
     sensor: str  # "AIS" | "ADS-B"
-    registry: object | None = None  # forcewatch.ingest.registry.Registry
+    registry: object | None = None  # forcewatch.sensors.registry.Registry
 
 
 def _fmt(t: float) -> str:
@@ -85,10 +82,6 @@ def _fmt_range(t0: float, t1: float) -> str:
 def _duration(s: float) -> str:
     m = int(round(s / 60))
     return f"{m // 60} h {m % 60:02d} min" if m >= 60 else f"{m} min"
-
-
-def compass(bearing: float) -> str:
-    return COMPASS[int(((bearing % 360) + 22.5) // 45) % 8]
 
 
 def _site_place(site: Site) -> Place:
@@ -160,7 +153,7 @@ class SiteIndex:
                 s = self.sites[i]
                 km = float(dist[i])
                 return Place(
-                    name=f"{km:.0f} km {compass(az[i])} of {s.name}", lat=lat, lon=lon, kind="relative",
+                    name=f"{km:.0f} km {compass(az[i], points=8)} of {s.name}", lat=lat, lon=lon, kind="relative",
                     precision="relative", radius_km=radius_km, country=s.country, anchor=s.name,
                     distance_km=round(km, 1), bearing_deg=round(float(az[i]) % 360, 1),
                 )
@@ -379,8 +372,8 @@ class ActivityDetector:
         how = f"was first heard climbing through {a.alt[k]:,.0f} ft near" if inferred else "took off from"
         heading = ""
         if d > 5000:
-            heading = (f", heading {compass(az)}; last heard {d / 1000:.0f} km {compass(az)} of {site.name} "
-                       f"at {_fmt(a.t[last])} UTC")
+            point = compass(az, points=8)
+            heading = f", heading {point}; last heard {d / 1000:.0f} km {point} of {site.name} at {_fmt(a.t[last])} UTC"
         return self._event(track, "depart", "took off", a.t[k], a.t[k], place,
                            f"{label} {how} {site.name} at {_fmt(a.t[k])} UTC{heading}.", origin=place)
 
@@ -412,7 +405,7 @@ class ActivityDetector:
                         az = GEOD.inv(site.lon, site.lat, float(a.lon[-1]), float(a.lat[-1]))[0]
                         out.append(self._event(track, "depart", "departed", a.t[j], a.t[j], place,
                                                f"{label} departed {site.name} at {_fmt(a.t[j])} UTC, "
-                                               f"heading {compass(az)}.", origin=place))
+                                               f"heading {compass(az, points=8)}.", origin=place))
         stops = self._stops(a, p.stop_start_kn, p.stop_end_kn, p.stop_radius_km, p.stop_min_s)
         for i, j in stops:
             lat, lon = float(a.lat[i:j + 1].mean()), float(a.lon[i:j + 1].mean())

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from forcewatch.fuse.tracks import TrackBuilder, TrackParams
-from forcewatch.ingest.registry import Registry
+from forcewatch.sensors.registry import Registry
+from forcewatch.sensors.tracks import TrackBuilder, TrackParams
 
 T0 = 1733724600.0  # 2024-12-09 06:10 UTC
 
