@@ -14,26 +14,37 @@ DEMO = REPO / "src" / "forcewatch" / "data" / "demo"
 
 
 @pytest.fixture(scope="session")
-def pipeline():
-    from forcewatch.pipeline import Pipeline
+def resources():
+    """The packaged configuration (model, gazetteer, registries, lexicons), loaded once for the session."""
+    from forcewatch.config import Resources
 
-    return Pipeline()
+    return Resources()
 
 
 @pytest.fixture(scope="session")
-def pipeline_all():
+def pipeline(resources):
+    from forcewatch.pipeline import Pipeline
+
+    return Pipeline(resources)
+
+
+@pytest.fixture(scope="session")
+def pipeline_all(resources):
     """A pipeline that codes every document, military or not (scope="all")."""
     from forcewatch.pipeline import Pipeline
 
-    return Pipeline(scope="all")
+    return Pipeline(resources, scope="all")
 
 
 @pytest.fixture(scope="session")
-def gaz():
+def gaz(resources):
     """The packaged gazetteer, built on first use (shared by the place tests)."""
-    from forcewatch.gazetteer.lookup import default_gazetteer
+    return resources.gazetteer
 
-    return default_gazetteer()
+
+@pytest.fixture(scope="session")
+def lexicons(resources):
+    return resources.lexicons
 
 
 @pytest.fixture(scope="session")

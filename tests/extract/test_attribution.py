@@ -6,7 +6,6 @@ from datetime import date
 
 import pytest
 
-from forcewatch.extract.attribution import find_attributions
 from forcewatch.pipeline import Pipeline
 from forcewatch.records import Document
 
@@ -29,9 +28,9 @@ TEXTS = {
 
 
 @pytest.fixture(scope="module")
-def analyses():
+def analyses(resources):
     docs = {k: Document(id=k, text=t, outlet="AP", published=date(2025, 3, 6)) for k, t in TEXTS.items()}
-    pipe = Pipeline([("attribution", find_attributions)])
+    pipe = Pipeline(resources, ["attribution"])
     return {a.document.id: a for a in pipe.analyze(docs.values())}
 
 

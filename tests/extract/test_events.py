@@ -9,7 +9,10 @@ from pathlib import Path
 import yaml
 
 from forcewatch.extract.equipment import find_equipment
+from forcewatch.extract.events import Lexicons
 from forcewatch.records import Document
+
+LEX = Lexicons.packaged()
 
 CASES = Path(__file__).resolve().parents[2] / "bench" / "data" / "force_posture_cases.yaml"
 
@@ -68,19 +71,19 @@ def test_count_across_an_actor_name_and_last_week(pipeline):
 
 
 def test_model_numbers_and_dates_are_not_counts():
-    items = find_equipment("An An-124 and a C-17 were seen on December 9 beside 12 Su-35 fighters.")
+    items = find_equipment("An An-124 and a C-17 were seen on December 9 beside 12 Su-35 fighters.", LEX.equipment)
     counts = {q.name: q.count for q in items}
     assert counts["An-124"] == 1 and counts["C-17"] == 1 and counts["Su-35"] == 12
-    assert find_equipment("Satellite images on December 9 showed frigates in port.")[0].count is None
-    assert find_equipment("Photos dated March 3 show four corvettes.")[0].count == 4  # the nearest number
+    assert find_equipment("Satellite images on December 9 showed frigates in port.", LEX.equipment)[0].count is None
+    assert find_equipment("Photos dated March 3 show four corvettes.", LEX.equipment)[0].count == 4  # the nearest number
 
 
 def test_a_part_of_a_whole_counts_the_part():
-    assert [(q.count, q.count_qualifier) for q in find_equipment("Five of the 14 corvettes sailed.")] == [(5, "exact")]
-    assert [(q.count, q.count_qualifier) for q in find_equipment("at least two of Turkey's 12 submarines")] == \
+    assert [(q.count, q.count_qualifier) for q in find_equipment("Five of the 14 corvettes sailed.", LEX.equipment)] == [(5, "exact")]
+    assert [(q.count, q.count_qualifier) for q in find_equipment("at least two of Turkey's 12 submarines", LEX.equipment)] == \
         [(2, "at_least")]
-    assert find_equipment("one of its three C-17s")[0].count == 1
-    assert find_equipment("the 14 corvettes of the fleet")[0].count == 14
+    assert find_equipment("one of its three C-17s", LEX.equipment)[0].count == 1
+    assert find_equipment("the 14 corvettes of the fleet", LEX.equipment)[0].count == 14
 
 
 def test_future_and_hedged_modality(pipeline):
@@ -199,5 +202,5 @@ def test_a_sentence_referring_back_is_parsed_with_its_antecedent(pipeline):
 def test_actor_words_need_their_capitals():
     from forcewatch.extract.events import _actor_in
 
-    assert _actor_in("the US Navy") and _actor_in("Turkey said") and _actor_in("Russian troops")
-    assert not _actor_in("they told us") and not _actor_in("roast turkey for the troops")
+    assert _actor_in(LEX, "the US Navy") and _actor_in(LEX, "Turkey said") and _actor_in(LEX, "Russian troops")
+    assert not _actor_in(LEX, "they told us") and not _actor_in(LEX, "roast turkey for the troops")

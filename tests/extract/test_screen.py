@@ -10,9 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from forcewatch.extract.events import Lexicons
 from forcewatch.extract.nlp import split_sentences
-from forcewatch.extract.screen import cues, screen
-from forcewatch.records import Analysis, Document
+from forcewatch.extract.screen import Screen
+from forcewatch.gazetteer.sites import load_sites
+from forcewatch.records import Analysis, Document, Site
+
+SCREEN = Screen(Lexicons.packaged(), load_sites())
+cues, screen = SCREEN.cues, SCREEN
 
 
 def analysis(text: str) -> Analysis:
@@ -81,11 +86,20 @@ def test_pipeline_stores_an_off_topic_document_without_events(pipeline, pipeline
     assert [e.type for e in coded.events] == ["CONSULT"]
 
 
-def test_unknown_scope_is_refused():
+def test_unknown_scope_is_refused(resources):
     from forcewatch.pipeline import Pipeline
 
     with pytest.raises(ValueError, match="scope"):
-        Pipeline(components=[], scope="military")
+        Pipeline(resources, components=[], scope="military")
+
+
+def test_the_screen_reads_the_sites_it_is_given():
+    """A site the configuration watches is a cue for that screen only: no process-wide word list."""
+    text = "Nothing has moved at the Qwertyville Logistics Point this week."
+    mine = Screen(Lexicons.packaged(), [*load_sites(), Site(id="qw", name="Qwertyville Logistics Point",
+                                                           kind="base", lat=1.0, lon=2.0)])
+    assert mine(analysis(text)) == [0]
+    assert SCREEN(analysis(text)) == []
 
 
 def test_every_report_written_for_the_benches_is_on_topic():

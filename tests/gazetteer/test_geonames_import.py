@@ -49,14 +49,14 @@ def test_kind_mapping():
     assert kind_of("H", "BAY") == "sea"
 
 
-def test_import_country_zip_then_lookup(tmp_path, db):
+def test_import_country_zip_then_lookup(gaz, tmp_path, db):
     dump = tmp_path / "SY.zip"
     _write_zip(dump, "SY.txt", "".join(_line(r) for r in ROWS))
     seen = []
     summary = import_file(dump, db, progress=seen.append)
     assert "3 places" in summary
     assert seen and seen[-1] == 1.0
-    g = Gazetteer(user_db=db)
+    g = Gazetteer(path=gaz.path, user_db=db)
     village = g.lookup("Qaryat al-Sawda")
     assert village and village[0].geonames_id == 9100001 and village[0].kind == "city"
     assert g.lookup("Sawda Village")[0].geonames_id == 9100001  # from the alternatenames column
@@ -66,7 +66,7 @@ def test_import_country_zip_then_lookup(tmp_path, db):
     g.close()
 
 
-def test_alternate_names_and_reimport_replace(tmp_path, db):
+def test_alternate_names_and_reimport_replace(gaz, tmp_path, db):
     plain = tmp_path / "cities.txt"
     plain.write_text("".join(_line(r) for r in ROWS[:1]), "utf-8")
     import_file(plain, db)
@@ -82,7 +82,7 @@ def test_alternate_names_and_reimport_replace(tmp_path, db):
     moved[4] = 34.99
     plain.write_text(_line(moved), "utf-8")
     import_file(plain, db)
-    g = Gazetteer(user_db=db)
+    g = Gazetteer(path=gaz.path, user_db=db)
     found = g.lookup("Black Village")
     assert len(found) == 1 and found[0].lat == pytest.approx(34.99)
     assert not g.lookup("Old Sawda")
@@ -90,7 +90,7 @@ def test_alternate_names_and_reimport_replace(tmp_path, db):
     g.close()
 
 
-def test_bounded_memory_streaming(tmp_path, db):
+def test_bounded_memory_streaming(gaz, tmp_path, db):
     """A file far larger than one batch streams through: rows are spooled to disk, not held. Measured
     in a process of its own, so that nothing this test process did before counts."""
     import subprocess
@@ -116,7 +116,7 @@ def test_bounded_memory_streaming(tmp_path, db):
     # Python, DuckDB and its 256 MB budget (about 350 MB here); holding the rows as well would add
     # about 160 MB for these 150,000 rows and 450,000 names.
     assert int(out[-1]) < 450, f"peak memory {out[-1]} MB"
-    g = Gazetteer(user_db=db)
+    g = Gazetteer(path=gaz.path, user_db=db)
     assert g.lookup("Weiler 149999")[0].geonames_id == 9349999
     g.close()
 

@@ -92,7 +92,7 @@ def _event(text, trigger, subtype, equipment=()):
 def test_origin_and_destination_of_a_movement(gaz):
     text = "An Il-76 took off from Hmeimim on Sunday heading to Benghazi."
     pairs = [(m, p) for m, p in resolved(text, gaz) if p]
-    loc, origin, dest = assign_roles(text, _event(text, "took off", "depart", [("Il-76", "aircraft")]), pairs)
+    loc, origin, dest = assign_roles(text, _event(text, "took off", "depart", [("Il-76", "aircraft")]), pairs, gaz.capitals())
     assert origin[1].name == "Hmeimim Air Base"
     assert dest[1].country == "LY"
 
@@ -159,9 +159,9 @@ def test_state_abbreviation_settles_the_town(gaz):
 def test_capital_as_doer_but_town_as_place(gaz):
     text = "Jableh is holding a market while Damascus is sending troops to Homs."
     pairs = [(m, p) for m, p in resolved(text, gaz) if p]
-    loc, _, _ = assign_roles(text, _event(text, "holding", None), pairs)
+    loc, _, _ = assign_roles(text, _event(text, "holding", None), pairs, gaz.capitals())
     assert loc[0].text == "Jableh" and loc[1].country == "SY"
-    loc, _, dest = assign_roles(text, _event(text, "sending", "deploy"), pairs)
+    loc, _, dest = assign_roles(text, _event(text, "sending", "deploy"), pairs, gaz.capitals())
     assert dest[1].name == "Homs" and (loc is None or loc[1].name != "Damascus")
 
 
@@ -188,11 +188,11 @@ def test_a_capital_doing_the_event_is_not_its_place_even_with_a_date_between(gaz
     for text in ("Ankara in 2018 was granted a 99-year lease.", "Ankara on Tuesday was granted a 99-year lease."):
         pairs = [(m, p) for m, p in resolved(text, gaz) if p]
         assert [m.text for m, _ in pairs] == ["Ankara"]
-        loc, _, _ = assign_roles(text, _event(text, "granted", "basing"), pairs)
+        loc, _, _ = assign_roles(text, _event(text, "granted", "basing"), pairs, gaz.capitals())
         assert loc is None, text
     text = "Jableh in 2018 was granted a new market hall."  # a town is where things happen
     pairs = [(m, p) for m, p in resolved(text, gaz) if p]
-    loc, _, _ = assign_roles(text, _event(text, "granted", None), pairs)
+    loc, _, _ = assign_roles(text, _event(text, "granted", None), pairs, gaz.capitals())
     assert loc is not None and loc[0].text == "Jableh"
 
 
@@ -207,7 +207,7 @@ def test_a_capital_acting_elsewhere_in_the_sentence_is_not_the_place(gaz, pipeli
     assert asylum.location is not None and asylum.location.name == "Belarus"  # not Moscow
     pairs = [(m, p) for m, p in resolved(text, gaz) if p]
     moscow = next(m for m, p in pairs if m.text == "Moscow")
-    loc, _, _ = assign_roles(text, _event(text, "helped", None), pairs, doers={tuple(moscow.span)})
+    loc, _, _ = assign_roles(text, _event(text, "helped", None), pairs, gaz.capitals(), doers={tuple(moscow.span)})
     assert loc is None or loc[1].name != "Moscow"
 
 

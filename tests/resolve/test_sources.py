@@ -8,16 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from forcewatch.extract.attribution import find_attributions
-from forcewatch.extract.events import code_events, code_no_comment
+from forcewatch.config import Settings
 from forcewatch.pipeline import Pipeline
 from forcewatch.records import Document, Event, Source
-from forcewatch.resolve.sources import grade_reliability, outlet_entry, resolve_sources
+from forcewatch.resolve.sources import SourceRegistry, grade_reliability
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = Path(os.environ.get("FORCEWATCH_SHARED", REPO.parent / "shared")) / "samples" / "russia-syria-bases.txt"
-COMPONENTS = [("attribution", find_attributions), ("events", code_events), ("no_comment", code_no_comment),
-              ("resolve_sources", resolve_sources)]
+COMPONENTS = ["attribution", "events", "no_comment", "resolve_sources"]
+PACKAGED = SourceRegistry.load()
 
 TEXTS = {
     "anon": "Two Ukrainian officials, speaking on condition of anonymity, told AP that Russian troops had withdrawn "
@@ -59,9 +58,9 @@ TEXTS = {
 
 
 @pytest.fixture(scope="module")
-def analyses():
+def analyses(resources):
     docs = [Document(id=k, text=t, outlet="AP", published=date(2025, 3, 6)) for k, t in TEXTS.items()]
-    return {a.document.id: a for a in Pipeline(COMPONENTS).analyze(docs)}
+    return {a.document.id: a for a in Pipeline(resources, COMPONENTS).analyze(docs)}
 
 
 def event(a, trigger: str) -> Event:
@@ -211,38 +210,61 @@ def test_according_to_frames_the_rest_of_the_sentence(analyses):
     assert e.source.reliability == "C"  # imagery (B) known only through an analyst (C)
 
 
-def test_reliability_rules_and_user_registry(tmp_path, monkeypatch):
-    assert grade_reliability(Source("anonymous", anonymous=True), "Reuters")[0] == "C"
-    assert grade_reliability(Source("anonymous", anonymous=True), "Unknown Gazette")[0] == "F"
-    assert grade_reliability(Source("anonymous", anonymous=True), "Al Jazeera")[0] == "D"
-    assert grade_reliability(Source("official", "Kremlin"), "TASS")[0] == "D"  # capped by the relaying outlet
-    assert grade_reliability(Source("imagery", "Planet Labs"), "TASS")[0] == "B"
+def test_reliability_rules_and_user_registry(tmp_path):
+    def grade(source, outlet, registry=PACKAGED):
+        return grade_reliability(registry, source, outlet)[0]
+
+    assert grade(Source("anonymous", anonymous=True), "Reuters") == "C"
+    assert grade(Source("anonymous", anonymous=True), "Unknown Gazette") == "F"
+    assert grade(Source("anonymous", anonymous=True), "Al Jazeera") == "D"
+    assert grade(Source("official", "Kremlin"), "TASS") == "D"  # capped by the relaying outlet
+    assert grade(Source("imagery", "Planet Labs"), "TASS") == "B"
     inner = Source("named", "A B", nested_via=Source("anonymous", anonymous=True, text="a source"))
-    assert grade_reliability(inner, "Reuters")[0] == "C"
+    assert grade(inner, "Reuters") == "C"
     user = tmp_path / "mine.yaml"
     user.write_text("outlets:\n  Unknown Gazette: C\nbodies:\n  Kremlin: E\n")
-    monkeypatch.setenv("FORCEWATCH_SOURCES", str(user))
-    assert grade_reliability(Source("anonymous", anonymous=True), "Unknown Gazette")[0] == "D"
-    assert grade_reliability(Source("official", "Kremlin"), "Reuters")[0] == "E"
-    # Several files, the later winning; and back to the packaged grades without them.
+    mine = SourceRegistry.load(user)
+    assert grade(Source("anonymous", anonymous=True), "Unknown Gazette", mine) == "D"
+    assert grade(Source("official", "Kremlin"), "Reuters", mine) == "E"
+    # Several files, the later winning; the packaged registry is untouched by either.
     later = tmp_path / "later.yaml"
     later.write_text("bodies:\n  Kremlin: D\n")
-    monkeypatch.setenv("FORCEWATCH_SOURCES", f"{user}:{later}")
-    assert grade_reliability(Source("official", "Kremlin"), "Reuters")[0] == "D"
-    monkeypatch.delenv("FORCEWATCH_SOURCES")
-    assert grade_reliability(Source("anonymous", anonymous=True), "Unknown Gazette")[0] == "F"
+    assert grade(Source("official", "Kremlin"), "Reuters", SourceRegistry.load(user, later)) == "D"
+    assert grade(Source("anonymous", anonymous=True), "Unknown Gazette") == "F"
+
+
+def test_two_configurations_grade_independently_in_one_process(resources, tmp_path):
+    """Two pipelines with different source registries, side by side: each grades by its own."""
+    user = tmp_path / "regrade.yaml"
+    user.write_text("outlets:\n  Harbour Gazette: A\n")
+    text = "Two Russian frigates anchored off Tartus on Monday."  # the outlet's own report: its grade
+    doc = Document(id=Document.make_id(text), text=text, outlet="Harbour Gazette", published=date(2025, 3, 6))
+    packaged = Pipeline(resources, COMPONENTS)
+    regraded = Pipeline(resources.with_settings(sources=(user,)), COMPONENTS)
+    first, second, again = packaged(doc), regraded(doc), packaged(doc)
+    assert [e.source.reliability for e in first.events] == [e.source.reliability for e in again.events]
+    assert first.events and {e.source.reliability for e in first.events} == {"F"}  # an outlet nobody graded
+    assert {e.source.reliability for e in second.events} == {"A"}
+
+
+def test_settings_read_the_source_lists_of_the_environment_and_a_config_file(tmp_path):
+    user, extra = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    config = tmp_path / "forcewatch.toml"
+    config.write_text('sources = ["b.yaml"]\n')
+    settings = Settings.load(config, environ={"FORCEWATCH_SOURCES": str(user), "FORCEWATCH_CACHE": str(tmp_path)})
+    assert settings.sources == (user, extra) and settings.cache_dir == tmp_path
 
 
 # --- the sample report ----------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def sample():
+def sample(resources):
     if not SAMPLE.exists():
         pytest.skip(f"{SAMPLE} not present")
     from forcewatch.ingest.reports import read_reports
 
-    return Pipeline(COMPONENTS)(read_reports(SAMPLE)[0])
+    return Pipeline(resources, COMPONENTS)(read_reports(SAMPLE)[0])
 
 
 def in_sentence(a, words: str) -> list[Event]:
@@ -289,7 +311,7 @@ def test_sample_grades_are_explained(sample):
     assert not any(e.credibility.startswith("F") for e in sample.events)  # Reuters relays every source
 
 
-def test_attribution_outside_the_clause_tree_terminates():
+def test_attribution_outside_the_clause_tree_terminates(pipeline_all):
     """An attribution verb that is not an ancestor of another once sent the parent search round the
     parse's root forever; the sentence must now come back, graded, within seconds."""
     import signal
@@ -302,7 +324,7 @@ def test_attribution_outside_the_clause_tree_terminates():
     previous = signal.signal(signal.SIGALRM, hang)
     signal.alarm(20)
     try:
-        analysis = Pipeline(scope="all")(Document(id=Document.make_id(text), text=text, published=date(2020, 1, 1)))
+        analysis = pipeline_all(Document(id=Document.make_id(text), text=text, published=date(2020, 1, 1)))
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
@@ -310,6 +332,7 @@ def test_attribution_outside_the_clause_tree_terminates():
 
 
 def test_outlet_named_at_length_is_found_in_the_registry():
+    outlet_entry = PACKAGED.outlet_entry
     assert outlet_entry("Reuters: World News")[2] == "Reuters"
     assert outlet_entry("The Guardian - World")[2] == "The Guardian"
     assert outlet_entry("BBC News")[2] == "BBC"

@@ -142,7 +142,7 @@ class Vocabulary(NamedTuple):
     designators: re.Pattern  # model designators of the equipment catalogue (An-124, S-400)
 
 
-def build_vocabulary(lexicons: Lexicons, sites: Iterable[Site]) -> Vocabulary:
+def build_vocabulary(lexicons: Lexicons, watched: Iterable[Site]) -> Vocabulary:
     """The screen's word lists, from the trigger lexicon, the actors, the sites and the equipment catalogue."""
     lex = lexicons.triggers
     event: set[str] = set()
@@ -177,7 +177,7 @@ def build_vocabulary(lexicons: Lexicons, sites: Iterable[Site]) -> Vocabulary:
             actor_phrases.setdefault(parts[0], set()).add(tuple(parts[1:]))
     sites: dict[str, set[tuple[str, ...]]] = {}
     site_words: set[str] = set()
-    for site in sites:
+    for site in watched:
         for name in (site.name, *site.aliases):
             parts = _parts(name)
             if len(parts) > 1:
