@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from forcewatch.records import Document  # noqa: E402
-from forcewatch.resolve.places import distance_km  # noqa: E402
+from forcewatch.geo import haversine_km  # noqa: E402
 
 MORDECAI3 = {"gwn": 94.1, "lgl": 82.7}
 
@@ -74,7 +74,7 @@ def load_lgl(path: Path):
 
 
 def bench_toponyms(name: str, items, gazetteer, ner: bool) -> dict:
-    from forcewatch.gazetteer.geoparse import geoparse
+    from forcewatch.resolve.geoparse import geoparse
 
     docs = [Document(id=str(i), text=text) for i, (text, _, _) in enumerate(items)]
     t0 = time.perf_counter()
@@ -98,7 +98,7 @@ def bench_toponyms(name: str, items, gazetteer, ner: bool) -> dict:
                 continue
             found += 1
             hit = min(hits, key=lambda p: (p.lat is None, abs(p.span[0] - s) + abs(p.span[1] - e)))
-            err = distance_km(lat, lon, hit.lat, hit.lon) if hit.lat is not None else 20000.0
+            err = haversine_km(lat, lon, hit.lat, hit.lon) if hit.lat is not None else 20000.0
             errors.append(err)
             correct += err <= 161
     given = resolve_gold_spans(items, gazetteer)
@@ -120,7 +120,7 @@ def resolve_gold_spans(items, gazetteer) -> float:
     recognised places still give context, as they would in use."""
     from forcewatch.extract.nlp import split_sentences
     from forcewatch.extract.places import demonyms, find_places
-    from forcewatch.gazetteer.build import fold
+    from forcewatch.lexicon import fold
     from forcewatch.records import Analysis, Mention
     from forcewatch.resolve.places import place_mentions
 
@@ -146,7 +146,7 @@ def resolve_gold_spans(items, gazetteer) -> float:
         for s, e, lat, lon in gold:
             total += 1
             p = by_span.get((s, e))
-            if p is not None and p.lat is not None and distance_km(lat, lon, p.lat, p.lon) <= 161:
+            if p is not None and p.lat is not None and haversine_km(lat, lon, p.lat, p.lon) <= 161:
                 correct += 1
     return 100 * correct / total if total else 0.0
 
@@ -204,7 +204,7 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     gazetteer = Gazetteer()
     gazetteer.keys()
-    from forcewatch.gazetteer.geoparse import geoparse
+    from forcewatch.resolve.geoparse import geoparse
 
     # warm up: lazy tables (skeletons, demonyms, countries) load once per process
     list(geoparse([Document(id="warm", text="Russian ships left Tartous for Sevastopol, Ukraine.")], gazetteer))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from forcewatch.gazetteer.build import data_version, default_path, display_name, fold, skeleton
+from forcewatch.gazetteer.build import data_version, default_path, display_name, skeleton
 from forcewatch.gazetteer.lookup import Gazetteer
+from forcewatch.lexicon import fold
 
 
 

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from forcewatch.gazetteer.build import cache_dir, default_path, fold, skeleton
+from forcewatch.gazetteer.build import cache_dir, default_path, skeleton
 from forcewatch.gazetteer.names import COUNTRY_ALIASES  # noqa: F401  (re-exported for callers)
 from forcewatch.gazetteer.sites import load_sites
+from forcewatch.lexicon import fold
 
 PRECISION = {"base": "site", "airfield": "site", "port": "site", "anchorage": "site",
              "city": "city", "admin": "admin", "country": "country", "region": "region", "sea": "region"}

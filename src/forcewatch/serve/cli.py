@@ -407,7 +407,7 @@ def places(
     ner: bool = typer.Option(False, "--ner", help="Also use the spaCy model's entities (slower)."),
 ):
     """Geoparse reports: one line per place mention, resolved to coordinates."""
-    from forcewatch.gazetteer.geoparse import FIELDS, geoparse, records
+    from forcewatch.resolve.geoparse import FIELDS, geoparse, records
 
     docs, failures = read_all(paths, _published(published))
     rows = [r for a in geoparse(docs, ner=ner) for r in records(a)]
