@@ -59,13 +59,14 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 
 def main_event(analysis):
     """The event whose trigger stands highest in its sentence's parse (ties: the earliest)."""
-    from forcewatch.extract.events import _token_at
+    from forcewatch.extract.nlp import token_at
 
     best, best_key = None, None
     for e in analysis.events:
         if e.type == "OTHER":
             continue
-        tok = _token_at(analysis, e.trigger_span[0], e.span)
+        parsed = (analysis.parse or {}).get(analysis.sentences.index(e.span))
+        tok = token_at(parsed, e.trigger_span[0], exact=True)
         depth = 99 if tok is None else sum(1 for _ in tok.ancestors)
         key = (depth, e.trigger_span[0])
         if best_key is None or key < best_key:

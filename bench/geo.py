@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from forcewatch.records import Document  # noqa: E402
-from forcewatch.resolve.places import distance_km  # noqa: E402
+from forcewatch.geo import haversine_km  # noqa: E402
 
 MORDECAI3 = {"gwn": 94.1, "lgl": 82.7}
 
@@ -73,12 +73,12 @@ def load_lgl(path: Path):
     return _load(path, gaztag)
 
 
-def bench_toponyms(name: str, items, gazetteer, ner: bool) -> dict:
-    from forcewatch.gazetteer.geoparse import geoparse
+def bench_toponyms(name: str, items, gazetteer, nlp=None) -> dict:
+    from forcewatch.resolve.geoparse import geoparse
 
     docs = [Document(id=str(i), text=text) for i, (text, _, _) in enumerate(items)]
     t0 = time.perf_counter()
-    analyses = list(geoparse(docs, gazetteer, ner=ner))
+    analyses = list(geoparse(docs, gazetteer, nlp=nlp))
     elapsed = time.perf_counter() - t0
     n_gold = found = correct = 0
     errors = []
@@ -98,7 +98,7 @@ def bench_toponyms(name: str, items, gazetteer, ner: bool) -> dict:
                 continue
             found += 1
             hit = min(hits, key=lambda p: (p.lat is None, abs(p.span[0] - s) + abs(p.span[1] - e)))
-            err = distance_km(lat, lon, hit.lat, hit.lon) if hit.lat is not None else 20000.0
+            err = haversine_km(lat, lon, hit.lat, hit.lon) if hit.lat is not None else 20000.0
             errors.append(err)
             correct += err <= 161
     given = resolve_gold_spans(items, gazetteer)
@@ -120,7 +120,7 @@ def resolve_gold_spans(items, gazetteer) -> float:
     recognised places still give context, as they would in use."""
     from forcewatch.extract.nlp import split_sentences
     from forcewatch.extract.places import demonyms, find_places
-    from forcewatch.gazetteer.build import fold
+    from forcewatch.lexicon import fold
     from forcewatch.records import Analysis, Mention
     from forcewatch.resolve.places import place_mentions
 
@@ -146,7 +146,7 @@ def resolve_gold_spans(items, gazetteer) -> float:
         for s, e, lat, lon in gold:
             total += 1
             p = by_span.get((s, e))
-            if p is not None and p.lat is not None and distance_km(lat, lon, p.lat, p.lon) <= 161:
+            if p is not None and p.lat is not None and haversine_km(lat, lon, p.lat, p.lon) <= 161:
                 correct += 1
     return 100 * correct / total if total else 0.0
 
@@ -171,7 +171,8 @@ def bench_event_location(path: Path, gazetteer, subset: int | None) -> dict:
         analysis = Analysis(document=Document(id=str(i), text=text), sentences=[(0, len(text))])
         find_places(analysis, gazetteer)
         cands = [(m, p) for m, p in place_mentions(analysis, gazetteer) if p is not None]
-        choice = choose_event_mention(text, (verb["start"], verb["end"]), (0, len(text)), cands)
+        choice = choose_event_mention(text, (verb["start"], verb["end"]), (0, len(text)), cands,
+                                      gazetteer.capitals())
         if gold:
             with_loc += 1
             if choice is None:
@@ -199,12 +200,13 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
     args = ap.parse_args(argv)
 
-    from forcewatch.gazetteer.lookup import Gazetteer
+    from forcewatch.config import Resources
 
     t0 = time.perf_counter()
-    gazetteer = Gazetteer()
+    resources = Resources()
+    gazetteer = resources.gazetteer
     gazetteer.keys()
-    from forcewatch.gazetteer.geoparse import geoparse
+    from forcewatch.resolve.geoparse import geoparse
 
     # warm up: lazy tables (skeletons, demonyms, countries) load once per process
     list(geoparse([Document(id="warm", text="Russian ships left Tartous for Sevastopol, Ukraine.")], gazetteer))
@@ -221,7 +223,7 @@ def main(argv=None) -> int:
             print(f"{key}: {path} not found, skipped", file=sys.stderr)
             continue
         items = list(loader(path))[: args.subset] if args.subset else list(loader(path))
-        results.append(bench_toponyms(key, items, gazetteer, args.ner))
+        results.append(bench_toponyms(key, items, gazetteer, resources.nlp if args.ner else None))
     if "events" in sets:
         path = base / "event-location" / "dev.jsonl"
         if path.exists():

@@ -21,10 +21,10 @@ from operator import xor
 from pathlib import Path
 
 from pyais import encode_dict
-from pyproj import Geod
+
+from forcewatch.geo import GEOD, geodesic
 
 UTC = timezone.utc
-GEOD = Geod(ellps="WGS84")
 HMEIMIM = (35.4011, 35.9487)
 TARTUS = (34.8915, 35.8730)
 KN = 1852.0 / 3600.0
@@ -54,6 +54,7 @@ def _ts(day: date, hh: float) -> float:
 
 
 def _move(lat, lon, az, metres):
+    """The point ``metres`` along ``az`` (the script counts in metres; geo.offset takes km)."""
     lon2, lat2, _ = GEOD.fwd(lon, lat, az, metres)
     return lat2, lon2
 
@@ -122,7 +123,7 @@ def _il76(day: date) -> list[str]:
     icao, cs = IL76[0], IL76[1]
     landed = _move(*HMEIMIM, 0.0, 800.0)
     start = _move(*landed, 40.0, 200000.0)
-    az, _, dist = GEOD.inv(start[1], start[0], landed[1], landed[0])
+    az, dist = geodesic(*start, *landed)
     lines += _fly(icao, cs, _ts(day, 10.0), *start, az, 40, 24000, 600, dist / 2400 / KN)[0]
     lines += _ground(icao, _ts(day, 10.0 + 41 / 60), _ts(day, 13.5), *landed)
     lines += _fly(icao, cs, _ts(day, 13.5 + 1 / 60), *landed, 40.0, 30, 900, 26000, 330)[0]
@@ -171,7 +172,7 @@ class _Vessel:
         return lat, lon
 
     def sail(self, h0, lat, lon, to, sog, step=30.0):
-        az, _, dist = GEOD.inv(lon, lat, to[1], to[0])
+        az, dist = geodesic(lat, lon, *to)
         t = _ts(self.day, h0)
         done = 0.0
         while done < dist:

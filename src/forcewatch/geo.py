@@ -41,7 +41,7 @@ def offset(lat: float, lon: float, bearing_deg: float, km: float) -> tuple[float
 def midpoint(lat1: float, lon1: float, lat2: float, lon2: float) -> tuple[float, float, float]:
     """Halfway along the geodesic between two points: (lat, lon, the whole distance in metres)."""
     az, dist = geodesic(lat1, lon1, lat2, lon2)
-    lat, lon = offset(lat1, lon1, az, dist / 2000.0)
+    lon, lat, _ = GEOD.fwd(lon1, lat1, az, dist / 2)  # dist / 2 exactly (not via km)
     return lat, lon, dist
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 
 from forcewatch.config import Settings
-from forcewatch.gazetteer.build import data_version, default_path, display_name, fold, skeleton
+from forcewatch.gazetteer.build import data_version, default_path, display_name, skeleton
 from forcewatch.gazetteer.lookup import Gazetteer
 from forcewatch.gazetteer.sites import load_sites
+from forcewatch.lexicon import fold
 
 
 

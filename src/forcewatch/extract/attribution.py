@@ -48,21 +48,14 @@ import re
 from forcewatch.extract.nlp import ParsedSentence
 from forcewatch.records import Analysis, Mention
 
-# Labels of the mentions whose span is a speaker phrase (the event coder skips triggers inside them).
-SPEAKER_LABELS = ("SAY", "ACCORDING", "IMAGERY", "SENSOR", "SEE")
+# The labels of the speaker cues are forcewatch.lexicon.SPEAKER_LABELS; the sentences worth the entity
+# recogniser for their speakers, forcewatch.lexicon.NEEDS_ENTITIES.
 SPEECH = {"say", "tell", "add", "state", "announce", "claim", "report", "confirm", "deny", "note",
           "write", "warn", "insist", "explain", "acknowledge", "assert", "allege", "declare", "stress",
           "tweet", "post", "estimate", "believe", "argue", "assess", "think", "suspect", "speculate",
           "admit", "disclose", "reiterate", "testify", "brief", "quote", "cite", "dismiss", "refute", "rebut"}
 PERCEPTION = {"show", "see", "reveal", "depict", "indicate", "capture", "observe", "spot", "witness", "find",
               "suggest", "photograph", "film", "record", "document", "detect", "identify", "notice", "register"}
-# Sentences worth the entity recogniser's cost (extract/nlp.py): those with a common reporting or seeing
-# word, where a speaker is named. Sentences with only a date or a rarer verb ("reiterated") go without:
-# measured, that changes no event of the force-posture reports, the sample or the attribution cases.
-NEEDS_ENTITIES = re.compile(
-    r"\b(?:said|says|say|saying|told|tells|tell|according|report(?:s|ed)?|add(?:s|ed)|confirm(?:s|ed)|show(?:s|ed|n)?|"
-    r"saw|seen|see|declined|respond(?:s|ed)?|comments?|statement|announc(?:e|es|ed)|claim(?:s|ed)?|den(?:y|ies|ied)|"
-    r"quoted|cited|spokes(?:man|woman|person))\b", re.IGNORECASE)
 
 
 # Reporting verbs that already say the speaker is not sure, or is at odds with the claim.

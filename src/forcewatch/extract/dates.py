@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import re
 
+from forcewatch.lexicon import MONTH_PATTERN, NUMBER_WORDS, WEEKDAY_PATTERN
 from forcewatch.records import Analysis, Mention
 
-MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
-WEEKDAYS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+# "a week ago", "seven days ago": a longer while back is written as a date
+_FEW = "|".join(["a", *(word for word, n in NUMBER_WORDS.items() if n <= 7)])
 _PATTERNS = [
-    ("DATE", re.compile(rf"\b{MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b")),
-    ("DATE", re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTHS}(?:,?\s+\d{{4}})?\b")),
+    ("DATE", re.compile(rf"\b{MONTH_PATTERN}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b")),
+    ("DATE", re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_PATTERN}(?:,?\s+\d{{4}})?\b")),
     ("DATE", re.compile(r"\b\d{4}-\d{2}-\d{2}\b")),
-    ("MONTH", re.compile(rf"\b(?:(?:early|mid|late)[- ])?{MONTHS}\s+\d{{4}}\b")),
-    ("MONTH", re.compile(rf"\b(?:last|this|next)\s+month\b|\b(?:in|since|during|until)\s+(?:early\s+|mid-?|late\s+)?{MONTHS}\b(?!\s+\d)")),
-    ("WEEKDAY", re.compile(rf"\b(?:(?:last|this|next|on|early|late)\s+)?{WEEKDAYS}(?:\s+(?:morning|afternoon|evening|night))?\b")),
-    ("RELATIVE", re.compile(r"\b(?:today|yesterday|tonight|last night|this week|last week|earlier this week|this weekend|last weekend|(?:a|one|two|three|four|five|six|seven|\d+) (?:days?|weeks?) ago)\b", re.IGNORECASE)),
+    ("MONTH", re.compile(rf"\b(?:(?:early|mid|late)[- ])?{MONTH_PATTERN}\s+\d{{4}}\b")),
+    ("MONTH", re.compile(rf"\b(?:last|this|next)\s+month\b|\b(?:in|since|during|until)\s+(?:early\s+|mid-?|late\s+)?{MONTH_PATTERN}\b(?!\s+\d)")),
+    ("WEEKDAY", re.compile(rf"\b(?:(?:last|this|next|on|early|late)\s+)?{WEEKDAY_PATTERN}(?:\s+(?:morning|afternoon|evening|night))?\b")),
+    ("RELATIVE", re.compile(r"\b(?:today|yesterday|tonight|last night|this week|last week|earlier this week|this weekend|last weekend|(?:" + _FEW + r"|\d+) (?:days?|weeks?) ago)\b", re.IGNORECASE)),
     ("RANGE", re.compile(r"\b(?:between|from)\s+(?:19|20)\d{2}\s+(?:and|to|until|through)\s+(?:19|20)\d{2}\b|\b(?:19|20)\d{2}\s?[-–]\s?(?:(?:19|20)\d{2}|\d{2})\b(?![-\s]*(?:year|km|kilomet|mile))")),
     # A named period as a time ("since the early Cold War", "during World War Two"), not as a label
     # ("Cold War-era bombers", "a new Cold War"): it needs a preposition before it.
@@ -65,6 +66,6 @@ def find_dates(analysis: Analysis) -> None:
         for ent in parsed.doc.ents:
             if ent.label_ == "DATE" and not _DURATION.match(ent.text):
                 start, end = parsed.span(ent)
-                if re.search(r"\d{4}|day|week|month|year|ago|" + MONTHS, ent.text):
+                if re.search(r"\d{4}|day|week|month|year|ago|" + MONTH_PATTERN, ent.text):
                     add("DATE_NER", start, end, index)
     analysis.mentions.sort(key=lambda m: m.span[0])

@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 
 from forcewatch.data import packaged
-from forcewatch.extract.dates import MONTHS
+from forcewatch.lexicon import MONTH_PATTERN, NUMBER_WORDS
 from forcewatch.records import Equipment, Span
 
-NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "pair": 2, "three": 3, "four": 4, "five": 5,
-    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
+# The number words, and the other words a count of equipment is written with: an article before a
+# singular noun ("an oil ship"), a pair, dozens, and vague amounts (several: a count without a value).
+COUNT_WORDS = {
+    **NUMBER_WORDS, "a": 1, "an": 1, "single": 1, "pair": 2,
     "dozen": 12, "dozens": 24, "several": None, "some": None, "many": None,
     "a pair": 2, "a couple": 2, "a dozen": 12, "a few": None, "a handful": None, "hundreds": None, "thousands": None,
 }
@@ -28,7 +28,7 @@ QUALIFIERS = {
 _QUAL = "|".join(sorted(QUALIFIERS, key=len, reverse=True))
 _COUNT = re.compile(
     rf"(?:(?P<qual>{_QUAL})\s+)?"
-    r"(?<![\w.-])(?P<num>\d[\d,]*|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
+    r"(?<![\w.-])(?P<num>\d[\d,]*|" + "|".join(sorted(COUNT_WORDS, key=len, reverse=True)) + r")"
     r"(?:\s+(?:of\s+(?:the\s+)?)?(?:[A-Za-z.'’-]+\s+){0,3})?$",
     re.IGNORECASE,
 )
@@ -36,10 +36,10 @@ _COUNT = re.compile(
 
 _PART_OF = re.compile(
     rf"(?:(?P<qual>{_QUAL})\s+)?"
-    r"(?<![\w.-])(?P<num>\d[\d,]*|" + "|".join(w for w in sorted(NUMBER_WORDS, key=len, reverse=True) if " " not in w
+    r"(?<![\w.-])(?P<num>\d[\d,]*|" + "|".join(w for w in sorted(COUNT_WORDS, key=len, reverse=True) if " " not in w
                                              and w not in ("a", "an", "some", "many")) + r")"
     r"\s+of\s+(?:the|its|their|his|her|[A-Z][\w-]*['’]s)\s+$", re.IGNORECASE)
-_MONTH_BEFORE = re.compile(rf"\b{MONTHS}\s+$", re.IGNORECASE)
+_MONTH_BEFORE = re.compile(rf"\b{MONTH_PATTERN}\s+$", re.IGNORECASE)
 
 
 class Catalogue:
@@ -128,7 +128,7 @@ def _count_before(text: str, start: int, plural: bool) -> tuple[int | None, str 
         return None, None  # "on December 9 showed frigates", "in 2017 warships": a date, not a count
     if num in ("a", "an") and (plural or re.search(r"\bof\b", m.group(), re.IGNORECASE)):
         return None, None
-    value = int(num) if num.isdigit() else NUMBER_WORDS.get(num)
+    value = int(num) if num.isdigit() else COUNT_WORDS.get(num)
     qual = QUALIFIERS.get((m.group("qual") or "").lower())
     if num in ("some", "several", "many", "dozens"):
         qual = "about" if value else None

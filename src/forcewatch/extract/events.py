@@ -30,7 +30,8 @@ from pathlib import Path
 
 from forcewatch.data import load_yaml, packaged
 from forcewatch.extract.equipment import Catalogue, find_equipment
-from forcewatch.extract.nlp import ParsedSentence
+from forcewatch.extract.nlp import ParsedSentence, token_at
+from forcewatch.lexicon import SKIPPED_SPEAKER_LABELS
 from forcewatch.records import Actor, Analysis, Equipment, Event, Mention
 
 MOVEMENT = ("MOBILIZE", "RETREAT")
@@ -39,7 +40,6 @@ MOVEMENT = ("MOBILIZE", "RETREAT")
 CONTEXTUAL_SCREEN = {"leave", "send", "ship", "move", "grant", "establish", "return", "fire", "open fire", "head"}
 # When several movement triggers of one clause merge, the most specific subtype wins.
 SUBTYPE_PRIORITY = ("withdraw", "depart", "arrive", "anchor", "load", "basing", "deploy", "transit", "presence", None)
-SPEAKER_LABELS = ("SAY", "ACCORDING", "IMAGERY", "SEE")
 
 MILITARY_CONTEXT = re.compile(
     r"\b(?:base|bases|forces?|troops|soldiers|military|army|navy|naval|fleet|aircraft|planes?|ships?|vessels?|"
@@ -953,7 +953,7 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
         s0, s1 = analysis.sentences[index]
         sentence = text[s0:s1]
         said = attributions.get(index, [])
-        speakers = [m.span for m in said if m.label in SPEAKER_LABELS]
+        speakers = [m.span for m in said if m.label in SKIPPED_SPEAKER_LABELS]
         excluded = speakers + [m.span for m in said if m.label in ("NO_COMMENT", "UNCONFIRMED")]
         equipment = find_equipment(sentence, lex.equipment, s0)
         context.speaker = None
@@ -1096,7 +1096,8 @@ def plover_type(event: Event, analysis: Analysis) -> str:
     categories are asked for.
     """
     type_ = event.type
-    tok = _token_at(analysis, event.trigger_span[0], event.span)
+    parsed = (analysis.parse or {}).get(analysis.sentences.index(event.span))
+    tok = token_at(parsed, event.trigger_span[0], exact=True)
     if tok is not None:
         node = tok
         for _ in range(4):
@@ -1118,13 +1119,3 @@ def plover_type(event: Event, analysis: Analysis) -> str:
         return "REJECT"
     return type_
 
-
-def _token_at(analysis: Analysis, char: int, sentence_span):
-    index = analysis.sentences.index(sentence_span)
-    parsed = (analysis.parse or {}).get(index)
-    if parsed is None:
-        return None
-    for tok in parsed.doc:
-        if parsed.offset + tok.idx == char:
-            return tok
-    return None

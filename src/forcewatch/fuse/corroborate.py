@@ -16,11 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from pyproj import Geod
-
+from forcewatch.geo import geodesic_km
 from forcewatch.records import Event, Place
 
-GEOD = Geod(ellps="WGS84")
 # Subtypes that can describe the same happening seen from two sides.
 COMPATIBLE: dict[str, set[str]] = {
     "depart": {"depart", "transit", "withdraw", "load"},
@@ -83,7 +81,7 @@ def _points(e: Event) -> list[Place]:
 def places_overlap(a: Event, b: Event) -> bool:
     for p in _points(a):
         for q in _points(b):
-            km = GEOD.inv(p.lon, p.lat, q.lon, q.lat)[2] / 1000
+            km = geodesic_km(p.lat, p.lon, q.lat, q.lon)
             if km <= (p.radius_km or 0) + (q.radius_km or 0) + PLACE_SLACK_KM:
                 return True
     return False

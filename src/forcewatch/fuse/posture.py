@@ -15,11 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from pyproj import Geod
-
+from forcewatch.geo import geodesic_km
 from forcewatch.records import Event, Place, Site
 
-GEOD = Geod(ellps="WGS84")
 OUT = {"withdraw": 1.0, "depart": 1.0, "load": 0.5}
 IN = {"deploy": 1.0, "arrive": 1.0}
 # Admiralty information credibility digit -> weight of the claim.
@@ -46,7 +44,7 @@ class PostureFlag:
 def _at(place: Place | None, site: Site) -> bool:
     if place is None or place.lat is None:
         return False
-    km = GEOD.inv(site.lon, site.lat, place.lon, place.lat)[2] / 1000
+    km = geodesic_km(site.lat, site.lon, place.lat, place.lon)
     return km <= site.radius_km + min(place.radius_km or 0, 25.0) + NEAR_KM
 
 

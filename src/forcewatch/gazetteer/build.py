@@ -24,7 +24,6 @@ transliterations such as Khmeimim / Hmeimim / Humaymim).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import math
@@ -38,6 +37,7 @@ from importlib import metadata
 from pathlib import Path
 
 from forcewatch.data import packaged, packaged_text
+from forcewatch.lexicon import fold
 
 SCHEMA = 14
 
@@ -50,35 +50,7 @@ CREATE TABLE IF NOT EXISTS places (
 NAMES_DDL = "CREATE TABLE IF NOT EXISTS names (key VARCHAR, pid BIGINT, alias VARCHAR, skel VARCHAR)"
 
 
-# -- name normalisation (shared with lookup) ---------------------------------
-
-@functools.lru_cache(maxsize=262144)
-def fold(name: str) -> str:
-    """Comparable form of a place name: no accents, case, 'al-' spacing or punctuation."""
-    if name.isascii():
-        text = name.lower()
-    else:
-        text = unicodedata.normalize("NFKD", name)
-        text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-        text = text.replace("ı", "i").replace("ø", "o")
-        text = text.replace("ß", "ss").replace("æ", "ae").replace("ł", "l").replace("đ", "d")
-    text = _APOSTROPHES.sub("", text)  # Dara'a / Daraa, Tal Rifa'at / Tal Rifaat
-    text = _SEPARATORS.sub(" ", text)
-    text = _THE.sub("", text)
-    text = _SPACES.sub(" ", text).strip()
-    # St. Petersburg / Saint Petersburg, Ft. Worth / Fort Worth, Mt. Hermon / Mount Hermon
-    return _ABBREV.sub(lambda m: _ABBREV_WORDS[m.group(1)] + " ", text)
-
-
-_APOSTROPHES = re.compile(r"['`’‘ʿʾ]")
-_SEPARATORS = re.compile(r"[-.,]")
-_THE = re.compile(r"^the\s+")
-_SPACES = re.compile(r"\s+")
-_ABBREV = re.compile(r"^(st|ste|ft|mt)\s")
-
-
-_ABBREV_WORDS = {"st": "saint", "ste": "sainte", "ft": "fort", "mt": "mount"}
-
+# -- name normalisation (folding itself is forcewatch.lexicon.fold) ------------
 
 def skeleton(key: str) -> str:
     """Consonant skeleton of a folded name, for transliteration variants.

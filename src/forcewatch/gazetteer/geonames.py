@@ -26,9 +26,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from forcewatch.gazetteer.build import (
-    NAMES_DDL, NAME_COLUMNS, PLACE_COLUMNS, PLACES_DDL, CsvSpool, city_radius, finish, fold, name_rows, skeleton,
+    NAMES_DDL, NAME_COLUMNS, PLACE_COLUMNS, PLACES_DDL, CsvSpool, city_radius, finish, name_rows, skeleton,
     usable_alias,
 )
+from forcewatch.lexicon import fold
 
 AIRFIELD_CODES = {"AIRB", "AIRF", "AIRP", "AIRH", "AIRS"}
 PORT_CODES = {"PRT", "HBR", "NVB", "DCKY", "ANCH", "MAR"}

@@ -25,9 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from forcewatch.gazetteer.build import default_path, fold, skeleton
+from forcewatch.gazetteer.build import default_path, skeleton
 from forcewatch.gazetteer.names import COUNTRY_ALIASES  # noqa: F401  (re-exported for callers)
 from forcewatch.gazetteer.sites import load_sites
+from forcewatch.lexicon import fold
 from forcewatch.records import Site
 
 PRECISION = {"base": "site", "airfield": "site", "port": "site", "anchorage": "site",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from forcewatch.lexicon import MONTH_NUMBER, WEEKDAY_NUMBER
+
 COUNTRY_ALIASES = {
     "US": ["United States", "U.S.", "U.S.A.", "USA", "America", "United States of America", "US"],
     "GB": ["Britain", "Great Britain", "UK", "U.K.", "United Kingdom"],
@@ -107,10 +109,7 @@ REGION_DEMONYMS = {"African": "Africa", "European": "Europe", "Asian": "Asia", "
                    "Arabs": "Arabian Peninsula", "Gulf Arab": "Gulf states"}
 
 # Capitalised words that end a place name rather than continue it ("in Corsica Thursday").
-DATE_WORDS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
-              "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
-              "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "today",
-              "yesterday", "tomorrow", "morning", "evening", "night", "afternoon"}
+DATE_WORDS = {*WEEKDAY_NUMBER, *MONTH_NUMBER, "today", "yesterday", "tomorrow", "morning", "evening", "night", "afternoon"}
 
 # AP-style abbreviations of US states ("Charleston, W.Va."), as aliases of the states.
 US_STATE_ABBREVIATIONS = {

@@ -12,7 +12,7 @@ Resolution is deterministic and scores each gazetteer candidate with:
   airfield; an event's equipment asks for a facility type (aircraft ->
   airfield, ships -> port or sea).
 
-Relative places are computed on the WGS84 ellipsoid with pyproj.Geod ("13 km
+Relative places are computed on the WGS84 ellipsoid (forcewatch.geo) ("13 km
 north-west of Tartous", "between X and Y", "the highway connecting X to Y",
 "outside the facility"), each with a radius_km uncertainty.
 
@@ -31,15 +31,12 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from pyproj import Geod
-
-from forcewatch.extract.dates import MONTHS, WEEKDAYS
+from forcewatch import geo
 from forcewatch.extract.places import BEARINGS, mention_name
-from forcewatch.gazetteer.build import fold
 from forcewatch.gazetteer.lookup import Entry, Gazetteer
+from forcewatch.lexicon import MONTH_PATTERN, SKIPPED_SPEAKER_LABELS, WEEKDAY_PATTERN, fold
 from forcewatch.records import Analysis, Event, Mention, Place
 
-GEOD = Geod(ellps="WGS84")
 _ORIGIN = re.compile(
     r"\b(?:from|out of|leaving|left|departing|departed|evacuated from|withdrawn from|withdrew from)\s+(?:the\s+)?(?:\w+\s+)?$"
     r"|\bfrom\s+(?:the\s+)?(?:[\w-]+\s+){1,4}?(?:in|at|near|around)\s+(?:the\s+)?$", re.I)  # "from the front lines in X"
@@ -53,7 +50,6 @@ _LOCATIVE = re.compile(
     r"|\b(?:city|town|village|province|district|region|area|neighbou?rhood|suburb|governorate|capital|port|"
     r"county|state|island|commune|municipality|camp)s?\s+of\s+)$", re.I)
 MOVEMENT = {"withdraw", "deploy", "depart", "arrive", "transit", "load"}
-ATTRIBUTION_LABELS = {"SAY", "ACCORDING", "IMAGERY", "SEE"}
 SITE_KINDS = {"airfield", "port", "base", "anchorage"}
 KIND_OUT = {"anchorage": "port"}
 RANK = {"site": 0, "relative": 0, "city": 1, "admin": 2, "region": 3, "country": 4}
@@ -83,14 +79,6 @@ class Context:
         total = sum(self.admins.values()) - (mine[2] if counted else 0)
         votes = self.admins.get((country, admin1), 0) - (mine[2] if counted and mine[:2] == (country, admin1) else 0)
         return votes / total if total > 1e-9 and admin1 else 0.0
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine, km): fast enough for ranking candidates."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _nearest_km(lat: float, lon: float, points, span) -> float:
@@ -250,11 +238,11 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
                 kind="relative", precision="relative", radius_km=round(km * 1.1 + min(entry.radius_km, 5.0), 2),
                 country=entry.country, text=m.text, span=tuple(m.span), anchor=entry.name, distance_km=km,
             )
-        lon, lat, _ = GEOD.fwd(entry.lon, entry.lat, bearing, km * 1000)
+        lat, lon = geo.offset(entry.lat, entry.lon, bearing, km)
         # Uncertainty: a share of the distance (more when "about"), plus half the anchor's size.
         radius = km * (0.15 if m.data.get("approximate") else 0.08) + min(entry.radius_km, 5.0) / 2
         return Place(
-            name=f"{_km(km)} km {_compass(bearing)} of {entry.name}",
+            name=f"{_km(km)} km {geo.compass(bearing)} of {entry.name}",
             lat=round(lat, 5), lon=round(lon, 5), kind="relative", precision="relative",
             radius_km=round(radius, 2), country=entry.country, text=m.text, span=tuple(m.span),
             anchor=entry.name, distance_km=km, bearing_deg=bearing,
@@ -268,8 +256,7 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
         b = pick(m.data["b"], ends("b"))
         if a is None or b is None:
             return None
-        az, _, dist = GEOD.inv(a.lon, a.lat, b.lon, b.lat)
-        lon, lat, _ = GEOD.fwd(a.lon, a.lat, az, dist / 2)
+        lat, lon, dist = geo.midpoint(a.lat, a.lon, b.lat, b.lon)
         what = m.data.get("road") if m.label == "ROAD" else "between"
         # a road is rarely straight: half the distance covers its bends
         return Place(
@@ -295,7 +282,7 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
         if bearing is not None:
             # "north of X": beyond X in that direction; the pin goes a radius out.
             offset = max(entry.radius_km, 10.0)
-            lon, lat, _ = GEOD.fwd(entry.lon, entry.lat, bearing, offset * 1000)
+            lat, lon = geo.offset(entry.lat, entry.lon, bearing, offset)
             radius = offset
         else:
             lat, lon = entry.lat, entry.lon
@@ -351,7 +338,7 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
         # "northern Syria": half-way out towards that side, over about half the area
         bearing = m.data["part"]
         if bearing is not None:
-            lon, lat, _ = GEOD.fwd(entry.lon, entry.lat, bearing, entry.radius_km * 500)
+            lat, lon = geo.offset(entry.lat, entry.lon, bearing, entry.radius_km / 2)
             place.lat, place.lon = round(lat, 5), round(lon, 5)
         place.name = f"{m.data['part_word'].lower()} {entry.name}"
         place.kind, place.precision = "region", "region"
@@ -376,7 +363,7 @@ def nearest_site(gazetteer: Gazetteer, entry: Entry, facility: str | None, max_k
     for site in gazetteer.site_entries():
         if site.kind not in kinds or (site.country and entry.country and site.country != entry.country):
             continue
-        d = distance_km(entry.lat, entry.lon, site.lat, site.lon)
+        d = geo.haversine_km(entry.lat, entry.lon, site.lat, site.lon)
         key = d - (5.0 if site.site_id else 0.0)  # a curated site beats an airfield up to 5 km nearer
         if d <= max(max_km, entry.radius_km) and (best is None or key < best[0]):
             best = (key, site)
@@ -393,11 +380,6 @@ def _km(value: float) -> str:
 def _bearing_word(rel: str) -> float | None:
     word = rel.replace(" of", "").strip()
     return BEARINGS.get(word)
-
-
-def _compass(deg: float) -> str:
-    names = ["N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW"]
-    return names[int((deg % 360) / 22.5 + 0.5) % 16]
 
 
 # ----------------------------------------------------------------------------- document
@@ -543,7 +525,7 @@ def resolve_places(analysis: Analysis, gazetteer: Gazetteer) -> None:
             continue
         analysis.places.append(place)
         by_sentence.setdefault(m.sentence, []).append((m, place))
-    speakers = [m for m in analysis.mentions if m.kind == "attribution" and m.label in ATTRIBUTION_LABELS]
+    speakers = [m for m in analysis.mentions if m.kind == "attribution" and m.label in SKIPPED_SPEAKER_LABELS]
     index_of = {s: i for i, s in enumerate(analysis.sentences)}
     doers: dict[int, set] = {}  # per sentence, from its parse
     for event in analysis.events:
@@ -760,7 +742,7 @@ def _is_subject(text: str, m: Mention, trigger, place: Place | None = None, capi
     )
 
 
-_WHEN = re.compile(rf"\s(?:in|on|last|this|since)\s+(?:(?:19|20)\d\d|{WEEKDAYS}|{MONTHS}(?:\s+\d{{1,2}})?(?:,?\s+\d{{4}})?"
+_WHEN = re.compile(rf"\s(?:in|on|last|this|since)\s+(?:(?:19|20)\d\d|{WEEKDAY_PATTERN}|{MONTH_PATTERN}(?:\s+\d{{1,2}})?(?:,?\s+\d{{4}})?"
                    r"|week|month|year)\b")
 
 

@@ -34,7 +34,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from forcewatch.data import load_yaml, packaged
-from forcewatch.extract.attribution import IMAGERY, SENSOR, SPEAKER_LABELS, _person
+from forcewatch.extract.attribution import IMAGERY, SENSOR, _person
+from forcewatch.lexicon import SPEAKER_LABELS
 from forcewatch.records import Analysis, Event, Mention, Source
 
 GRADES = "ABCDEF"

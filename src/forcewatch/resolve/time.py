@@ -16,12 +16,9 @@ import calendar
 import re
 from datetime import date, datetime, timedelta
 
+from forcewatch.extract.nlp import token_at
+from forcewatch.lexicon import MONTH_NUMBER, WEEKDAY_NUMBER
 from forcewatch.records import Analysis, Mention, TimeSpan
-
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
-MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
-MONTHS["sept"] = 9
 
 
 def resolve_date(m: Mention, published: date | None) -> TimeSpan | None:
@@ -56,7 +53,7 @@ def _resolve(m: Mention, text: str, low: str, published: date | None) -> TimeSpa
     if m.label == "YEAR" or re.fullmatch(r"(?:19|20)\d{2}", text):
         year = int(re.search(r"(?:19|20)\d{2}", text).group())
         return TimeSpan(date(year, 1, 1), date(year, 12, 31), "year", text, m.span)
-    weekday = next((i for i, w in enumerate(WEEKDAYS) if w in low), None)
+    weekday = next((i for w, i in WEEKDAY_NUMBER.items() if w in low), None)
     if weekday is not None and not re.search(r"\d", low):
         if published is None:
             return None
@@ -69,13 +66,13 @@ def _resolve(m: Mention, text: str, low: str, published: date | None) -> TimeSpa
             day = published - timedelta(days=back)
         return TimeSpan(day, day, "day", text, m.span)
     month_year = re.fullmatch(r"(?:(?:early|mid|late)[- ])?([A-Za-z]+)\.?\s+((?:19|20)\d{2})", text)
-    if month_year and month_year.group(1).lower() in MONTHS:
-        y, mo = int(month_year.group(2)), MONTHS[month_year.group(1).lower()]
+    if month_year and month_year.group(1).lower() in MONTH_NUMBER:
+        y, mo = int(month_year.group(2)), MONTH_NUMBER[month_year.group(1).lower()]
         return _month(y, mo, text, m.span)
     month_only = re.search(r"\b([a-z]+)\.?$", low) if m.label == "MONTH" and not re.search(r"\d", low) else None
-    if month_only and month_only.group(1) in MONTHS and published is not None:
+    if month_only and month_only.group(1) in MONTH_NUMBER and published is not None:
         # "in January": the latest such month that began on or before publication.
-        mo = MONTHS[month_only.group(1)]
+        mo = MONTH_NUMBER[month_only.group(1)]
         y = published.year if mo <= published.month else published.year - 1
         return _month(y, mo, text, m.span)
     if re.search(r"\b(?:last|this|next) month\b", low) and published:
@@ -173,7 +170,7 @@ def _tree_relation(parsed, head_char: int, char: int) -> tuple[bool, int]:
     between them): a date the trigger governs comes first, then the nearest in the tree."""
     if parsed is None:
         return True, 0
-    head, tok = _token_at(parsed, head_char), _token_at(parsed, char)
+    head, tok = token_at(parsed, head_char), token_at(parsed, char)
     if head is None or tok is None:
         return True, 0
     up_head = [head.i] + [t.i for t in head.ancestors]
@@ -182,10 +179,3 @@ def _tree_relation(parsed, head_char: int, char: int) -> tuple[bool, int]:
     distance = len(up_head) + len(up_tok) if common is None else up_head.index(common) + up_tok.index(common)
     return head.i not in up_tok, distance
 
-
-def _token_at(parsed, char: int):
-    local = char - parsed.offset
-    for tok in parsed.doc:
-        if tok.idx <= local < tok.idx + len(tok.text) or tok.idx >= local:
-            return tok
-    return None

@@ -417,7 +417,7 @@ def places(
     ner: bool = typer.Option(False, "--ner", help="Also use the spaCy model's entities (slower)."),
 ):
     """Geoparse reports: one line per place mention, resolved to coordinates."""
-    from forcewatch.gazetteer.geoparse import FIELDS, geoparse, records
+    from forcewatch.resolve.geoparse import FIELDS, geoparse, records
 
     resources = _resources(ctx)
     docs, failures = read_all(paths, _published(published))

@@ -1,8 +1,9 @@
 """A geoparser in its own right: text in, one resolved record per place mention out.
 
-Used by ``forcewatch places`` and ``bench/geo.py``. Recognition is the same as
+Used by ``forcewatch places`` and ``bench/geo.py``. It finds (extract) and resolves place mentions,
+so it sits with resolution. Recognition is the same as
 in the event pipeline (:mod:`forcewatch.extract.places`), run over every
-sentence; with ``ner=True`` the spaCy model's entities are used as extra
+sentence; given the spaCy model (``nlp``), its entities are used as extra
 evidence (slower: the model is most of the cost).
 """
 
@@ -10,19 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from forcewatch.gazetteer.lookup import Gazetteer, default_gazetteer
+from forcewatch.extract.nlp import ParsedSentence, split_sentences
+from forcewatch.extract.places import find_places
+from forcewatch.gazetteer.lookup import Gazetteer
 from forcewatch.records import Analysis, Document, Place
+from forcewatch.resolve.places import place_mentions
 
 FIELDS = ("doc", "text", "span", "name", "lat", "lon", "kind", "country", "geonames_id", "radius_km")
 
 
-def analyse(doc: Document, gazetteer: Gazetteer | None = None, parse: dict | None = None) -> Analysis:
+def analyse(doc: Document, gazetteer: Gazetteer, parse: dict | None = None) -> Analysis:
     """Sentences, place mentions and resolved places of one document (no events)."""
-    from forcewatch.extract.nlp import split_sentences
-    from forcewatch.extract.places import find_places
-    from forcewatch.resolve.places import place_mentions
-
-    gazetteer = gazetteer or default_gazetteer()
     analysis = Analysis(document=doc, sentences=split_sentences(doc.text))
     analysis.parse = parse or {}
     find_places(analysis, gazetteer)
@@ -35,11 +34,8 @@ def analyse(doc: Document, gazetteer: Gazetteer | None = None, parse: dict | Non
     return analysis
 
 
-def _parse_all(docs: list[Document]) -> list[dict]:
+def _parse_all(docs: list[Document], nlp) -> list[dict]:
     """spaCy entities for every sentence (only the pipes NER needs)."""
-    from forcewatch.extract.nlp import ParsedSentence, load_nlp, split_sentences
-
-    nlp = load_nlp()
     jobs = [(i, span) for i, d in enumerate(docs) for span in enumerate(split_sentences(d.text))]
     parses: list[dict] = [{} for _ in docs]
     keep = {"tok2vec", "ner"}
@@ -50,13 +46,12 @@ def _parse_all(docs: list[Document]) -> list[dict]:
     return parses
 
 
-def geoparse(docs: Iterable[Document], gazetteer: Gazetteer | None = None, ner: bool = False,
-             batch: int = 64) -> Iterator[Analysis]:
-    gazetteer = gazetteer or default_gazetteer()
+def geoparse(docs: Iterable[Document], gazetteer: Gazetteer, nlp=None, batch: int = 64) -> Iterator[Analysis]:
+    """Place mentions of each document, resolved; with ``nlp`` (a spaCy model) its entities help."""
     pending: list[Document] = []
 
     def flush():
-        parses = _parse_all(pending) if ner else [None] * len(pending)
+        parses = _parse_all(pending, nlp) if nlp is not None else [None] * len(pending)
         for d, p in zip(pending, parses):
             yield analyse(d, gazetteer, p)
 

@@ -1,0 +1,60 @@
+"""extract/equipment: catalogue names and counts on sentences written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from forcewatch.extract.equipment import find_equipment
+
+
+def found(text: str):
+    return [(e.name, e.count, e.count_qualifier) for e in find_equipment(text)]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Two An-124s landed.", [("An-124", 2, "exact")]),
+    ("At least two Antonov AN-124s landed.", [("An-124", 2, "at_least")]),
+    ("A Ruslan landed.", [("An-124", 1, "exact")]),
+    ("twelve Su-24s took off", [("Su-24", 12, "exact")]),
+    ("more than twenty tanks moved", [("tank", 20, "at_least")]),
+    ("about 1,500 troops stayed", [("troops", 1500, "about")]),
+    ("up to 40 helicopters", [("helicopter", 40, "at_most")]),
+    ("a dozen frigates", [("frigate", 12, "exact")]),
+    ("a pair of Su-35s", [("Su-35", 2, "exact")]),
+    ("dozens of trucks", [("logistics vehicle", 24, "about")]),
+    ("several warships", [("warship", None, None)]),
+    ("frigates sailed", [("frigate", None, None)]),
+])
+def test_counts(text, expected):
+    assert found(text) == expected
+
+
+def test_a_part_of_a_whole_counts_the_part():
+    assert found("5 of the 12 frigates left port") == [("frigate", 5, "exact")]
+    assert found("at least three of Russia's 11 submarines sailed") == [("submarine", 3, "at_least")]
+
+
+def test_an_article_counts_one_only_before_a_singular_noun():
+    assert found("an oil ship docked") == [("tanker", 1, "exact")]
+    assert found("a convoy of trucks") == [("logistics vehicle", None, None)]
+
+
+def test_dates_and_years_are_not_counts():
+    assert found("Images dated December 9 showed frigates") == [("frigate", None, None)]
+    assert found("Images dated December 9 showed two frigates") == [("frigate", 2, "exact")]
+    assert found("Built in 2017 warships were") == [("warship", None, None)]
+
+
+def test_the_longest_catalogue_name_wins():
+    items = find_equipment("Two guided-missile frigates left.")
+    assert [(e.name, e.text, e.count) for e in items] == [("guided-missile frigate", "guided-missile frigates", 2)]
+
+
+def test_a_generic_word_after_a_type_is_the_same_mention():
+    items = find_equipment("Three Il-76 transport planes landed, then a Su-34.")
+    assert [(e.name, e.text, e.count) for e in items] == [("Il-76", "Il-76 transport planes", 3), ("Su-34", "Su-34", 1)]
+
+
+def test_spans_carry_the_offset():
+    (item,) = find_equipment("two frigates", offset=100)
+    assert item.span == (104, 112) and item.text == "frigates" and item.category == "ship"

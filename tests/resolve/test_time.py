@@ -1,0 +1,107 @@
+"""resolve/time on date mentions written for these tests: relative to the publication date, or not at all."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from forcewatch.records import Analysis, Document, Event, Mention
+from forcewatch.resolve.time import resolve_date, resolve_times
+
+WEDNESDAY = date(2024, 12, 11)
+
+
+def when(text: str, label: str, published: date | None = WEDNESDAY, **data):
+    span = resolve_date(Mention("date", text, (0, len(text)), label, 0, data), published)
+    return None if span is None else (span.start, span.end, span.precision)
+
+
+@pytest.mark.parametrize("text,day", [
+    ("on Sunday", date(2024, 12, 8)),
+    ("Monday", date(2024, 12, 9)),
+    ("Wednesday", WEDNESDAY),  # the day of publication itself
+    ("last Wednesday", date(2024, 12, 4)),  # "last" on the same weekday goes a week back
+    ("Thursday", date(2024, 12, 5)),  # news reports the past
+    ("next Friday", date(2024, 12, 13)),
+    ("late Saturday night", date(2024, 12, 7)),
+])
+def test_weekdays_before_publication(text, day):
+    assert when(text, "WEEKDAY") == (day, day, "day")
+
+
+def test_months():
+    assert when("last month", "MONTH") == (date(2024, 11, 1), date(2024, 11, 30), "month")
+    assert when("last month", "MONTH", date(2025, 1, 20)) == (date(2024, 12, 1), date(2024, 12, 31), "month")
+    assert when("next month", "MONTH") == (date(2025, 1, 1), date(2025, 1, 31), "month")
+    assert when("in March", "MONTH") == (date(2024, 3, 1), date(2024, 3, 31), "month")
+    assert when("in March", "MONTH", date(2025, 2, 3)) == (date(2024, 3, 1), date(2024, 3, 31), "month")
+    assert when("in Sept.", "MONTH") == (date(2024, 9, 1), date(2024, 9, 30), "month")
+    assert when("February 2024", "MONTH") == (date(2024, 2, 1), date(2024, 2, 29), "month")
+    assert when("mid-Dec. 2023", "MONTH") == (date(2023, 12, 1), date(2023, 12, 31), "month")
+
+
+def test_years():
+    assert when("2015", "YEAR") == (date(2015, 1, 1), date(2015, 12, 31), "year")
+    assert when("2015", "YEAR", prep="since") == (date(2015, 1, 1), WEDNESDAY, "year")
+    assert when("last year", "RELATIVE") == (date(2023, 1, 1), date(2023, 12, 31), "year")
+    assert when("this year", "RELATIVE") == (date(2024, 1, 1), WEDNESDAY, "year")
+    assert when("later this year", "RELATIVE") == (date(2024, 1, 1), date(2024, 12, 31), "year")
+
+
+def test_ranges_and_eras():
+    assert when("between 2014 and 2016", "RANGE") == (date(2014, 1, 1), date(2016, 12, 31), "year")
+    assert when("2014-16", "RANGE") == (date(2014, 1, 1), date(2016, 12, 31), "year")
+    assert when("2016-2014", "RANGE") is None  # backwards: not a range
+    assert when("during the Cold War", "ERA") == (date(1947, 1, 1), date(1991, 12, 31), "year")
+    assert when("since the early Cold War", "ERA") == (date(1947, 1, 1), WEDNESDAY, "year")
+    assert when("in the late Soviet era", "ERA")[:2] == (date(1968, 1, 1), date(1991, 12, 31))  # the last third of 1922-91
+    assert when("in the early Cold War", "ERA")[:2] == (date(1947, 1, 1), date(1961, 12, 31))
+
+
+def test_a_month_and_day_take_the_year_before_publication():
+    assert when("December 9", "DATE") == (date(2024, 12, 9), date(2024, 12, 9), "day")
+    assert when("December 20", "DATE") == (date(2023, 12, 20), date(2023, 12, 20), "day")
+    assert when("9 Dec 2022", "DATE") == (date(2022, 12, 9), date(2022, 12, 9), "day")
+
+
+def test_without_a_publication_date_relative_expressions_stay_unresolved():
+    for text, label in [("on Sunday", "WEEKDAY"), ("last month", "MONTH"), ("in March", "MONTH"),
+                        ("last year", "RELATIVE"), ("December 9", "DATE"), ("two days ago", "RELATIVE")]:
+        assert when(text, label, None) is None, text
+    # what carries its own year still resolves
+    assert when("2015", "YEAR", None) == (date(2015, 1, 1), date(2015, 12, 31), "year")
+    assert when("February 2024", "MONTH", None)[2] == "month"
+    assert when("9 Dec 2022", "DATE", None)[:2] == (date(2022, 12, 9), date(2022, 12, 9))
+
+
+def _analysis(text: str, published: date | None, dates: list[str], trigger: str) -> Analysis:
+    doc = Document(id="d", text=text, published=published)
+    analysis = Analysis(document=doc, sentences=[(0, len(text))])
+    for d in dates:
+        start = text.index(d)
+        label = "YEAR" if d.isdigit() else "WEEKDAY"
+        analysis.mentions.append(Mention("date", d, (start, start + len(d)), label, 0))
+    t = text.index(trigger)
+    analysis.events.append(Event(id="e", doc_id="d", type="MOBILIZE", subtype="withdraw", trigger=trigger,
+                                 trigger_span=(t, t + len(trigger)), sentence=text, span=(0, len(text))))
+    return analysis
+
+
+def test_events_take_the_nearest_date_without_a_parse():
+    text = "The base, leased since 2017, was emptied on Sunday as the frigates withdrew."
+    analysis = _analysis(text, WEDNESDAY, ["2017", "on Sunday"], "withdrew")
+    resolve_times(analysis)
+    time = analysis.events[0].time
+    assert (time.start, time.text, time.inferred) == (date(2024, 12, 8), "on Sunday", False)
+
+
+def test_events_without_a_date_take_publication_inferred_or_nothing():
+    text = "The frigates withdrew from Tartus."
+    analysis = _analysis(text, WEDNESDAY, [], "withdrew")
+    resolve_times(analysis)
+    time = analysis.events[0].time
+    assert (time.start, time.end, time.inferred, time.text) == (WEDNESDAY, WEDNESDAY, True, None)
+    analysis = _analysis(text, None, [], "withdrew")
+    resolve_times(analysis)
+    assert analysis.events[0].time is None
