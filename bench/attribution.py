@@ -81,14 +81,7 @@ SAMPLE_EXPECTED = [
 
 
 def components(full: bool):
-    if full:
-        return None
-    from forcewatch.extract.attribution import find_attributions
-    from forcewatch.extract.events import code_events, code_no_comment
-    from forcewatch.resolve.sources import resolve_sources
-
-    return [("attribution", find_attributions), ("events", code_events), ("no_comment", code_no_comment),
-            ("resolve_sources", resolve_sources)]
+    return None if full else ["attribution", "events", "no_comment", "resolve_sources"]
 
 
 def pick(events, trigger: str, words: str | None = None):
@@ -211,9 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO / "src"))
+    from forcewatch.config import Resources
     from forcewatch.pipeline import Pipeline
 
-    pipe = Pipeline(components(args.full))
+    pipe = Pipeline(Resources(), components(args.full))
     results = {}
     results["cases"] = run_cases(pipe, CASES, f"own cases ({CASES.relative_to(REPO)})").report(args.verbose)
     results["heldout"] = run_cases(pipe, HELDOUT, f"held-out cases ({HELDOUT.relative_to(REPO)})").report(args.verbose)

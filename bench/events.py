@@ -32,6 +32,7 @@ on a 500-story news holdout (PLOVER types).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -99,6 +100,14 @@ def table(rows: dict[str, list[int]], title: str) -> float:
     return macro
 
 
+@functools.cache
+def _resources():
+    """One configuration for both benches of this process (the packaged one)."""
+    from forcewatch.config import Resources
+
+    return Resources()
+
+
 def bench_plover(path: Path, show_errors: bool) -> dict:
     from forcewatch.extract.events import plover_type
     from forcewatch.pipeline import Pipeline
@@ -106,12 +115,13 @@ def bench_plover(path: Path, show_errors: bool) -> dict:
 
     records = plover_records(path)
     docs = [Document(id=r["id"], text=r["text"], published=date.fromisoformat(r["date"][:10])) for r in records]
-    pipeline = Pipeline(scope="all")
+    resources = _resources()
+    pipeline = Pipeline(resources, scope="all")
     pipeline(Document(id="warm", text="Russian troops withdrew.", published=date(2024, 1, 1)))  # load the model
     t0 = time.perf_counter()
     analyses = list(pipeline.analyze(docs))
     elapsed = time.perf_counter() - t0
-    default_scope = Pipeline(components=[])
+    default_scope = Pipeline(resources, components=[])
     on_topic = sum(bool(default_scope.prepare(d).relevant) for d in docs)
 
     halves = {"all": range(len(records)), "even": range(0, len(records), 2), "odd": range(1, len(records), 2)}
@@ -166,7 +176,7 @@ def bench_cases(path: Path, show_errors: bool) -> dict:
 
     cases = yaml.safe_load(path.read_text("utf-8"))
     docs = [Document(id=f"case-{i}", text=c["text"], published=c["published"]) for i, c in enumerate(cases)]
-    pipeline = Pipeline()
+    pipeline = Pipeline(_resources())
     rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     checks = Counter()
     totals = Counter()

@@ -27,7 +27,7 @@ def main() -> None:
     args = parser.parse_args()
 
     t0 = time.perf_counter()
-    from forcewatch.extract.nlp import load_nlp
+    from forcewatch.config import Resources
     from forcewatch.ingest.reports import read_reports
     from forcewatch.pipeline import Pipeline
 
@@ -36,8 +36,9 @@ def main() -> None:
     if sample.exists():
         paths.append(sample)
     docs = [d for p in paths for d in read_reports(p)]
-    pipeline = Pipeline()
-    load_nlp()
+    resources = Resources()
+    pipeline = Pipeline(resources)
+    resources.nlp  # noqa: B018  (loaded in start-up time)
     startup = time.perf_counter() - t0
 
     # Distinct texts each round, so nothing is cached between repeats.

@@ -96,12 +96,13 @@ if mode == "naive":
     print(json.dumps({"tokens": n}))
 else:
     from datetime import date
+    from forcewatch.config import Resources
     from forcewatch.pipeline import Pipeline
     from forcewatch.records import Document
+    resources = Resources()
     if mode == "ours-unscreened":
-        import forcewatch.extract.screen as screen
-        screen.screen = lambda analysis, scope="force": list(range(len(analysis.sentences)))
-    pipeline = Pipeline()
+        resources = Resources(screen=lambda analysis, scope="force": list(range(len(analysis.sentences))))
+    pipeline = Pipeline(resources)
     documents = [Document(id=Document.make_id(d["text"]), text=d["text"],
                           published=date.fromisoformat(d["published"]) if d["published"] else None) for d in docs]
     events, parsed, total, coded = [], 0, 0, 0
