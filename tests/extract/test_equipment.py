@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from forcewatch.extract.equipment import find_equipment
+from forcewatch.extract.equipment import Catalogue, find_equipment
+
+CATALOGUE = Catalogue.packaged()
 
 
 def found(text: str):
-    return [(e.name, e.count, e.count_qualifier) for e in find_equipment(text)]
+    return [(e.name, e.count, e.count_qualifier) for e in find_equipment(text, CATALOGUE)]
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -46,15 +48,21 @@ def test_dates_and_years_are_not_counts():
 
 
 def test_the_longest_catalogue_name_wins():
-    items = find_equipment("Two guided-missile frigates left.")
+    items = find_equipment("Two guided-missile frigates left.", CATALOGUE)
     assert [(e.name, e.text, e.count) for e in items] == [("guided-missile frigate", "guided-missile frigates", 2)]
 
 
 def test_a_generic_word_after_a_type_is_the_same_mention():
-    items = find_equipment("Three Il-76 transport planes landed, then a Su-34.")
+    items = find_equipment("Three Il-76 transport planes landed, then a Su-34.", CATALOGUE)
     assert [(e.name, e.text, e.count) for e in items] == [("Il-76", "Il-76 transport planes", 3), ("Su-34", "Su-34", 1)]
 
 
 def test_spans_carry_the_offset():
-    (item,) = find_equipment("two frigates", offset=100)
+    (item,) = find_equipment("two frigates", CATALOGUE, offset=100)
     assert item.span == (104, 112) and item.text == "frigates" and item.category == "ship"
+
+
+def test_a_user_catalogue_is_read_instead_of_the_packaged_one():
+    mine = Catalogue([{"name": "Zephyr-9", "category": "aircraft", "patterns": [r"zephyr-9s?"]}])
+    assert [(e.name, e.count) for e in find_equipment("Three Zephyr-9s landed.", mine)] == [("Zephyr-9", 3)]
+    assert find_equipment("Three Zephyr-9s landed.", CATALOGUE) == []
