@@ -95,6 +95,7 @@ SCOPE_MIGRATION = "ALTER TABLE documents ADD COLUMN IF NOT EXISTS scope VARCHAR;
 # The Admiralty grade is two columns, reliability (A-F) and information (1-6), as in the record.
 # Databases from before kept the code ("B2") in a credibility column; these expressions read it
 # the way Credibility.parse does, to migrate it, and to query a read-only database not migrated.
+# (DuckDB cannot alter and update a table in one transaction; run again, the steps redo the same.)
 GRADE_COLUMNS = ("reliability", "information")
 OLD_GRADE_COLUMNS = ("left(credibility, 1)", "coalesce(TRY_CAST(substr(credibility, 2) AS INTEGER), 6)")
 GRADE_MIGRATION = f"""
@@ -155,8 +156,7 @@ class Store:
             self.con.execute(DOC_REF_MIGRATION)
             self.con.execute(SCOPE_MIGRATION)
             if "credibility" in self._event_columns():
-                with self.transaction():
-                    self.con.execute(GRADE_MIGRATION)
+                self.con.execute(GRADE_MIGRATION)
         columns = self._event_columns()
         self._search_column = "search" in columns
         self._doc_ref_column = "doc_ref" in columns
