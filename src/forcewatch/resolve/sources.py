@@ -747,7 +747,8 @@ def resolve_sources(analysis: Analysis) -> None:
             modality = "no_comment"
         event.modality = modality
 
-        src.reliability, why_letter = grade_reliability(src, outlet)
+        letter, why_letter = grade_reliability(src, outlet)
+        src.reliability = letter
         event.source = src
         event.credibility = credibility(event, why_letter)
 
