@@ -82,7 +82,7 @@ def build(db: Path, n: int) -> None:
                (h2 % {len(PLACES)})::INTEGER + 1 AS p,
                pick({_sql_list(KINDS)}, h3) AS kind,
                pick({_sql_list(MODALITIES)}, h4) AS modality,
-               pick(['A','B','B','C','C','D','E','F'], h5) || (1 + (h5 // 7) % 6)::BIGINT::VARCHAR AS credibility,
+               pick(['A','B','B','C','C','D','E','F'], h5) AS reliability, (1 + (h5 // 7) % 6)::INTEGER AS information,
                ((h1 // 11) % {len(GEAR)} + 1)::BIGINT AS gi, (1 + (h2 // 13) % 12)::BIGINT AS cnt, jx, jy, d
         FROM g;
         CREATE TEMP TABLE e2 AS
@@ -110,9 +110,9 @@ def build(db: Path, n: int) -> None:
     """)
     con.execute(f"""
         INSERT INTO events (id, doc_id, type, subtype, lat, lon, place, t_start, t_end, source_kind, modality,
-                            credibility, actor_country, sentence, track_id, search, record)
+                            reliability, information, actor_country, sentence, track_id, search, record)
         SELECT id, doc_id, {_sql_list([TYPES[s] for s in SUBTYPES])}[list_position({_sql_list(SUBTYPES)}, subtype)],
-               subtype, lat, lon, place, d, d, kind, modality, credibility, 'RUS', sentence, NULL,
+               subtype, lat, lon, place, d, d, kind, modality, reliability, information, 'RUS', sentence, NULL,
                lower(sentence || chr(10) || place || chr(10) || 'Russia' || chr(10) || gear),
                json_object(
                  'id', id, 'doc_id', doc_id,
@@ -130,8 +130,11 @@ def build(db: Path, n: int) -> None:
                  'time', json_object('start', d::VARCHAR, 'end', d::VARCHAR, 'precision', 'day', 'text', NULL,
                                      'span', NULL, 'inferred', false),
                  'source', json_object('kind', kind, 'name', NULL, 'affiliation', NULL, 'anonymous', kind = 'anonymous',
-                                       'reliability', left(credibility, 1), 'text', NULL, 'span', NULL),
-                 'modality', modality, 'credibility', credibility, 'track_id', NULL)
+                                       'reliability', reliability, 'text', NULL, 'span', NULL),
+                 'modality', modality,
+                 'credibility', json_object('reliability', reliability, 'information', information,
+                                            'code', reliability || information::VARCHAR, 'basis', NULL),
+                 'track_id', NULL)
         FROM e4;
     """)
     con.execute("CHECKPOINT")

@@ -104,7 +104,7 @@ class Score:
             got = {"kind": src.kind if src else None, "modality": event.modality,
                    "name": src.name if src else None, "affiliation": src.affiliation if src else None,
                    "via": src.nested_via.kind if src and src.nested_via else None,
-                   "credibility": event.credibility}
+                   "credibility": event.credibility.code if event.credibility else None}
             row["got"] = got
             row["kind_ok"] = got["kind"] == expected["kind"]
             row["modality_ok"] = got["modality"] == expected["modality"]
@@ -192,7 +192,7 @@ def run_sample(pipe, verbose: bool) -> Score | None:
     if verbose:
         for e in a.events:
             if e.id not in declared:
-                print(f"   (undeclared) {e.trigger!r} {e.source.kind} {e.modality} {e.credibility} in "
+                print(f"   (undeclared) {e.trigger!r} {e.source.kind} {e.modality} {e.credibility.code if e.credibility else None} in "
                       f"{e.sentence[:60]!r}")
     return score
 

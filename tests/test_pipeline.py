@@ -89,7 +89,7 @@ def test_sample_withdrawal_and_refusal_to_leave(sample_analysis):
     withdrawals = [e for e in sample_analysis.events if e.subtype == "withdraw"]
     assert any(e.modality == "asserted" and e.actor and e.actor.country == "RUS" for e in withdrawals)
     assert any(e.modality == "negated" for e in withdrawals)
-    assert all(e.credibility and len(e.credibility) == 2 for e in sample_analysis.events)
+    assert all(e.credibility and len(e.credibility.code) == 2 for e in sample_analysis.events)
 
 
 def test_report_on_another_theatre(pipeline):

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from forcewatch.records import (
-    Actor, Document, Equipment, Event, Place, Position, Source, TimeSpan, Track, content_id,
+    Actor, Credibility, Document, Equipment, Event, Place, Position, Source, TimeSpan, Track, content_id,
 )
 
 
@@ -14,7 +14,7 @@ def make_event() -> Event:
         location=Place("Tartus", 34.89, 35.87, "city", "city", 10.0, "SY", 173482, "the port", (53, 61)),
         time=TimeSpan(date(2024, 12, 9), date(2024, 12, 9), "day", "December 9", (0, 10)),
         source=Source("imagery", "Planet Labs", reliability="B", text="Satellite images", span=(0, 16)),
-        credibility="B2",
+        credibility=Credibility("B", 2, "B: Planet Labs is graded B. 2 (probably true): seen by the source itself."),
     )
 
 
@@ -32,6 +32,45 @@ def test_event_round_trips_through_plain_json():
     assert back.location.span == (53, 61)
     assert back.equipment[0].span == (31, 39)
     assert isinstance(back.source, Source) and back.source.name == "Planet Labs"
+    assert back == event
+
+
+def test_credibility_is_written_with_its_code_and_read_without_it():
+    grade = Credibility("B", 2, "seen by the source itself")
+    assert grade.code == "B2"
+    data = make_event().to_dict()
+    assert data["credibility"] == {"reliability": "B", "information": 2, "code": "B2",
+                                   "basis": "B: Planet Labs is graded B. 2 (probably true): seen by the source itself."}
+    assert "credibility_basis" not in data
+    assert Credibility.from_dict({**grade.to_dict(), "code": "F6"}) == grade  # the code is derived
+    assert Event.from_dict({**data, "credibility": None}).credibility is None
+
+
+def test_events_stored_with_a_code_and_basis_are_read_as_credibility():
+    """Databases keep records written when the grade was a string and its reason a second field."""
+    new = make_event()
+    old = {**new.to_dict(), "credibility": "B2", "credibility_basis": new.credibility.basis}
+    assert Event.from_dict(old) == new
+    assert Event.upgrade(old) == new.to_dict() and "credibility_basis" in old  # a copy, the input untouched
+    ungraded = {**old, "credibility": None, "credibility_basis": None}
+    assert Event.from_dict(ungraded).credibility is None and "credibility_basis" not in Event.upgrade(ungraded)
+    current = new.to_dict()
+    assert Event.upgrade(current) is current
+
+
+def test_credibility_codes_split_into_letter_and_digit():
+    assert Credibility.split("B2") == ("B", 2) and Credibility.split("B") == ("B", None)
+    assert Credibility.parse("C3", "why") == Credibility("C", 3, "why")
+    assert Credibility.parse("C") == Credibility("C", 6)  # no digit: truth cannot be judged
+
+
+def test_fusion_replaces_its_note_and_keeps_the_letter():
+    graded = Credibility("D", 3, "D: relayed. 3 (possibly true): reported")
+    once = graded.fused(1, "corroborated by 2")
+    assert once == Credibility("D", 1, "D: relayed. 3 (possibly true): reported; fusion: corroborated by 2")
+    assert once.fused(5, "contradicted by 1") == Credibility(
+        "D", 5, "D: relayed. 3 (possibly true): reported; fusion: contradicted by 1")
+    assert Credibility("B", 2).fused(1, "corroborated by 1") == Credibility("B", 1, "fusion: corroborated by 1")
 
 
 def test_track_positions_keep_datetimes():

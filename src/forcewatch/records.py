@@ -202,6 +202,45 @@ class Evidence(Record):
     field: str | None = None
 
 
+@dataclass(frozen=True)
+class Credibility(Record):
+    """An Admiralty grade (NATO AJP-2.1), kept as its two scales so that no one parses "B2".
+
+    ``reliability`` is the source's letter, ``information`` the claim's digit;
+    ``basis`` says in words why (docs/credibility.md). ``to_dict`` adds the
+    ``code`` for readers; it is derived, so ``from_dict`` ignores it.
+    """
+
+    reliability: str  # A-F
+    information: int  # 1-6
+    basis: str | None = None
+
+    @property
+    def code(self) -> str:
+        return f"{self.reliability}{self.information}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reliability": self.reliability, "information": self.information, "code": self.code,
+                "basis": self.basis}
+
+    @staticmethod
+    def split(code: str) -> tuple[str, int | None]:
+        """"B2" -> ("B", 2), "B" -> ("B", None): a code as filters and records from before this type give it."""
+        digit = code[1:]
+        return code[:1], int(digit) if digit.isdigit() else None
+
+    @classmethod
+    def parse(cls, code: str, basis: str | None = None) -> Credibility:
+        """The grade of a record stored as a code; no digit reads as 6 (cannot be judged)."""
+        letter, digit = cls.split(code)
+        return cls(letter, 6 if digit is None else digit, basis)
+
+    def fused(self, information: int, note: str) -> Credibility:
+        """The grade after fusion: a new digit, and the fusion note in place of any earlier one."""
+        basis = (self.basis or "").split("; fusion:")[0]
+        return Credibility(self.reliability, information, f"{basis}; fusion: {note}" if basis else f"fusion: {note}")
+
+
 @dataclass
 class Event(Record):
     """One claim about the world: what, who, where, when, who says so, how sure."""
@@ -223,8 +262,7 @@ class Event(Record):
     time: TimeSpan | None = None
     source: Source | None = None
     modality: str = "asserted"
-    credibility: str | None = None  # Admiralty code, e.g. "B2"
-    credibility_basis: str | None = None  # why that code (docs/credibility.md)
+    credibility: Credibility | None = None  # Admiralty grade, e.g. B2 (docs/credibility.md)
     track_id: str | None = None  # set for events derived from a sensor track
     corroborated_by: list[str] = field(default_factory=list)  # ids of events from independent sources that agree
     contradicted_by: list[str] = field(default_factory=list)  # ids of events from independent sources that deny it
@@ -232,6 +270,23 @@ class Event(Record):
     @staticmethod
     def make_id(doc_id: str, trigger_span: Span, type_: str, subtype: str | None) -> str:
         return content_id(doc_id, str(trigger_span[0]), str(trigger_span[1]), type_, subtype or "")
+
+    @staticmethod
+    def upgrade(data: dict[str, Any]) -> dict[str, Any]:
+        """An event dict in today's form: stores keep records written before ``Credibility``,
+        with the grade as a code ("B2") and its reason in ``credibility_basis``."""
+        code = data.get("credibility")
+        if not isinstance(code, str) and "credibility_basis" not in data:
+            return data
+        data = dict(data)
+        basis = data.pop("credibility_basis", None)
+        if isinstance(code, str):
+            data["credibility"] = Credibility.parse(code, basis).to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Event:
+        return super().from_dict(cls.upgrade(data))
 
 
 @dataclass

@@ -1,7 +1,7 @@
 from datetime import date
 
 from forcewatch.fuse.corroborate import fuse, link, same_happening
-from forcewatch.records import Actor, Equipment, Event, Place, Source, TimeSpan
+from forcewatch.records import Actor, Credibility, Equipment, Event, Place, Source, TimeSpan
 
 HMEIMIM = Place("Hmeimim Air Base", 35.4011, 35.9487, "airfield", "site", 3.0, "SY")
 TARTUS_ANCHORAGE = Place("13 km NW of Tartus", 34.97, 35.79, "relative", "relative", 3.3, "SY")
@@ -79,17 +79,21 @@ def test_non_movement_events_need_the_same_actor():
 
 
 def test_fusion_regrades_information_credibility():
-    claim = ev("news", "depart", None, 14, OFFICIAL, origin=HMEIMIM, credibility="D3")
-    track = ev("adsb", "depart", HMEIMIM, 14, TRACK, track_id="t1", credibility="B2")
-    hedged = ev("analyst", "depart", HMEIMIM, 14, Source("analyst", "A. Analyst"), modality="hedged", credibility="C4")
+    claim = ev("news", "depart", None, 14, OFFICIAL, origin=HMEIMIM,
+               credibility=Credibility("D", 3, "D: relayed. 3 (possibly true): reported"))
+    track = ev("adsb", "depart", HMEIMIM, 14, TRACK, track_id="t1", credibility=Credibility("B", 2))
+    hedged = ev("analyst", "depart", HMEIMIM, 14, Source("analyst", "A. Analyst"), modality="hedged",
+                credibility=Credibility("C", 4))
     changed = fuse([claim], [track, hedged])
     assert {e.id for e in changed} == {claim.id, track.id, hedged.id}
-    assert (claim.credibility, track.credibility, hedged.credibility) == ("D1", "B1", "C2")
-    assert "corroborated by 2" in claim.credibility_basis
-    denial = ev("kremlin", "depart", HMEIMIM, 14, KREMLIN, modality="negated", credibility="C3")
-    lone = ev("other", "depart", HMEIMIM, 14, Source("named", "X"), credibility="C3")
+    assert (claim.credibility.code, track.credibility.code, hedged.credibility.code) == ("D1", "B1", "C2")
+    assert claim.credibility.basis == ("D: relayed. 3 (possibly true): reported; "
+                                       "fusion: corroborated by 2, contradicted by 0 independent report(s)")
+    assert track.credibility.basis == "fusion: corroborated by 1, contradicted by 0 independent report(s)"
+    denial = ev("kremlin", "depart", HMEIMIM, 14, KREMLIN, modality="negated", credibility=Credibility("C", 3))
+    lone = ev("other", "depart", HMEIMIM, 14, Source("named", "X"), credibility=Credibility("C", 3))
     fuse([denial], [lone])
-    assert lone.credibility == "C5" and denial.credibility == "C5"
+    assert lone.credibility.code == "C5" and denial.credibility.code == "C5"
 
 
 def test_equipment_must_not_differ():

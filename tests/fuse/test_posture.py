@@ -1,7 +1,7 @@
 from datetime import date
 
 from forcewatch.fuse.posture import detect
-from forcewatch.records import Equipment, Event, Place, Site, Source, TimeSpan
+from forcewatch.records import Credibility, Equipment, Event, Place, Site, Source, TimeSpan
 
 HMEIMIM = Site("hmeimim", "Hmeimim Air Base", "airfield", 35.4011, 35.9487, 3.0, "SY")
 KHADIM = Site("al-khadim", "Al-Khadim Air Base", "airfield", 31.9985, 21.1918, 4.0, "LY")
@@ -17,7 +17,7 @@ def ev(n, subtype, day, credibility="B2", modality="asserted", location=None, or
         id=f"e{n}", doc_id=f"d{n}", type="MOBILIZE", subtype=subtype, trigger="x", trigger_span=(0, 1),
         sentence="x", span=(0, 1), location=location, origin=origin, destination=destination,
         time=TimeSpan(date(2024, 12, day), date(2024, 12, day)), source=Source("sensor"),
-        modality=modality, credibility=credibility, equipment=[Equipment("Il-76", gear, 1)],
+        modality=modality, credibility=Credibility.parse(credibility), equipment=[Equipment("Il-76", gear, 1)],
     )
 
 

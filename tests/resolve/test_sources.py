@@ -75,14 +75,14 @@ def test_anonymous_officials_are_anonymous_with_affiliation(analyses):
     assert e.source.text == "Two Ukrainian officials, speaking on condition of anonymity"
     assert e.modality == "asserted"
     # AP is B in the registry: an unnamed source it vouches for is one grade lower.
-    assert e.credibility == "C3"
-    assert "one grade below" in e.credibility_basis
+    assert e.credibility.code == "C3"
+    assert "one grade below" in e.credibility.basis
 
 
 def test_according_to_imagery_names_the_provider(analyses):
     e = event(analyses["maxar"], "left")
     assert (e.source.kind, e.source.name, e.source.cue) == ("imagery", "Maxar", "according to")
-    assert e.credibility == "B2"
+    assert e.credibility.code == "B2"
 
 
 def test_declined_to_comment_is_an_official_no_comment(analyses):
@@ -90,7 +90,7 @@ def test_declined_to_comment_is_an_official_no_comment(analyses):
     assert a.events and all(e.modality == "no_comment" for e in a.events)
     e = a.events[0]
     assert (e.source.kind, e.source.name) == ("official", "Pentagon")
-    assert e.credibility.endswith("6")
+    assert e.credibility.information == 6
 
 
 def test_nested_attribution_goes_to_the_inner_speaker_via_the_outer(analyses):
@@ -107,7 +107,7 @@ def test_trailing_attribution(analyses):
 def test_hedging_verb_raises_asserted_to_hedged(analyses):
     e = event(analyses["suggests"], "deployed")
     assert e.source.kind == "imagery" and e.modality == "hedged"
-    assert e.credibility == "B3"
+    assert e.credibility.code == "B3"
     assert event(analyses["believe"], "redeployed").modality == "hedged"
     e = event(analyses["appears"], "crossing")
     assert e.source.kind == "imagery" and e.modality == "hedged"
@@ -129,7 +129,7 @@ def test_named_spokesman_is_an_official_with_affiliation(analyses):
 
 def test_could_not_be_verified(analyses):
     e = event(analyses["verify"], "moving")
-    assert e.modality == "unconfirmed" and e.credibility.endswith("6")
+    assert e.modality == "unconfirmed" and e.credibility.information == 6
     e = event(analyses["later"], "arrived")
     assert e.modality == "unconfirmed"
     assert (e.source.kind, e.source.name) == ("organization", "AP")
@@ -137,13 +137,13 @@ def test_could_not_be_verified(analyses):
 
 def test_sensor_feed(analyses):
     e = event(analyses["adsb"], "landing")
-    assert (e.source.kind, e.source.name, e.credibility) == ("sensor", "Flightradar24", "B2")
+    assert (e.source.kind, e.source.name, e.credibility.code) == ("sensor", "Flightradar24", "B2")
 
 
 def test_named_analyst_with_affiliation_and_hedge(analyses):
     e = event(analyses["analyst"], "moved")
     assert (e.source.kind, e.source.name, e.source.affiliation) == ("analyst", "Maria Lopez", "Lisbon Security Institute")
-    assert e.modality == "hedged" and e.credibility == "C4"
+    assert e.modality == "hedged" and e.credibility.code == "C4"
 
 
 def test_pronoun_and_definite_back_references_carry_the_source(analyses):
@@ -164,7 +164,7 @@ def test_could_be_seen_is_an_observation_and_the_description_continues(analyses)
     a = analyses["seen"]
     heading = event(a, "heading")
     assert heading.source.kind == "journalist" and heading.source.name == "AP"
-    assert heading.modality == "asserted" and heading.credibility == "B2"
+    assert heading.modality == "asserted" and heading.credibility.code == "B2"
     later = event(a, "arrived")
     assert later.span[0] > heading.span[1]
     assert later.source.kind == "journalist" and later.source.text == "An AP reporter"
@@ -172,7 +172,7 @@ def test_could_be_seen_is_an_observation_and_the_description_continues(analyses)
 
 def test_unattributed_is_the_outlets_own_and_institutions_are_officials(analyses):
     e = event(analyses["own"], "deployed")
-    assert (e.source.kind, e.source.name, e.credibility) == ("organization", "AP", "B3")
+    assert (e.source.kind, e.source.name, e.credibility.code) == ("organization", "AP", "B3")
     e = event(analyses["nameless"], "withdraw")
     assert (e.source.kind, e.source.name, e.modality) == ("official", "ministry", "future")
 
@@ -304,11 +304,13 @@ def test_sample_sources_and_modalities(sample):
 
 def test_sample_grades_are_explained(sample):
     for e in sample.events:
-        assert e.credibility and e.credibility[0] in "ABCDEF" and e.credibility[1] in "123456"
-        assert e.credibility_basis and e.credibility_basis.startswith(e.credibility[0] + ":")
+        assert e.credibility.reliability in tuple("ABCDEF") and e.credibility.information in range(1, 7)
+        assert e.credibility.reliability == e.source.reliability
+        assert e.credibility.basis.startswith(e.credibility.reliability + ":")
+        assert f" {e.credibility.information} (" in e.credibility.basis
         if e.source.span is not None:
             assert sample.document.text[e.source.span[0]:e.source.span[1]] == e.source.text
-    assert not any(e.credibility.startswith("F") for e in sample.events)  # Reuters relays every source
+    assert not any(e.credibility.reliability == "F" for e in sample.events)  # Reuters relays every source
 
 
 def test_attribution_outside_the_clause_tree_terminates(pipeline_all):

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from forcewatch.records import (
-    Actor, Document, Equipment, Event, Place, Source, TimeSpan,
+    Actor, Credibility, Document, Equipment, Event, Place, Source, TimeSpan,
 )
 from forcewatch.store import Store
 
@@ -66,7 +66,7 @@ def _event(doc: Document, sentence: str, trigger: str, type_: str, subtype: str 
         trigger=trigger, trigger_span=t, sentence=sentence, span=s,
         actor=Actor(name=actor, country="RUS", text=actor, span=_span(doc.text, actor, s[0])) if actor else None,
         equipment=gear, location=location, origin=origin, time=ts, source=source,
-        modality=modality, credibility=credibility,
+        modality=modality, credibility=Credibility.parse(credibility) if credibility else None,
     )
 
 
@@ -327,21 +327,36 @@ def sample_server(sample_db, browser_db, server):
 
 
 CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _unavailable(reason: str) -> None:
+    """Skip the browser tests, saying why; on CI (CI=true) a missing browser is a failure."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}, on CI (.ci/run installs Chromium with apt)")
+    pytest.skip(reason)
+
+
+def chromium_path(bundled: str | None) -> str | None:
+    """Debian's Chromium, else one on PATH, else Playwright's own (``bundled``) when it was downloaded."""
+    for path in (CHROMIUM, shutil.which("chromium"), bundled):
+        if path and Path(path).is_file():
+            return path
+    return None
 
 
 @pytest.fixture(scope="session")
 def browser():
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing on CI (.ci/run installs it with apt)")
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not importable (pip install -e '.[test]')")
     with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
+        path = chromium_path(p.chromium.executable_path)
+        if path is None:
+            _unavailable(f"no Chromium: {CHROMIUM} is missing (apt-get install chromium) "
+                         "and Playwright has not downloaded its own (playwright install chromium)")
+        b = p.chromium.launch(executable_path=path, args=LAUNCH_ARGS)
         yield b
         b.close()

@@ -14,7 +14,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from forcewatch.records import Event, Place, Source, TimeSpan
+from forcewatch.records import Credibility, Event, Place, Source, TimeSpan
 from forcewatch.serve.api import MAX_LIMIT, WEB, create_app
 
 TOKEN = "s3cret-token"
@@ -53,6 +53,8 @@ def test_list_events_is_a_page_with_total(client):
     assert {"id", "doc", "type", "subtype", "sentence", "span", "trigger", "location", "source",
             "modality", "credibility"} <= set(first)
     assert "doc_id" not in first and first["doc"]["title"]
+    grades = {e["trigger"]: e["credibility"] for e in body["items"]}
+    assert grades["nose doors open"] == {"reliability": "B", "information": 2, "code": "B2", "basis": None}
 
 
 def test_list_items_are_the_documented_event_record(client, sample_db):
@@ -177,7 +179,7 @@ def test_event_without_a_stored_document_shows_its_sentence(tmp_path):
         trigger_span=(1000 + 23, 1000 + 29), sentence=sentence, span=(1000, 1000 + len(sentence)),
         location=Place(name="Hmeimim Air Base", lat=35.4011, lon=35.9487, text="Hmeimim", span=(1033, 1040)),
         time=TimeSpan(start=date(2024, 12, 13), end=date(2024, 12, 13)),
-        source=Source(kind="sensor", name="ADS-B"), credibility="A1", track_id="t1",
+        source=Source(kind="sensor", name="ADS-B"), credibility=Credibility("A", 1), track_id="t1",
     )
     db = tmp_path / "sensor.duckdb"
     with Store(db) as store:
@@ -200,7 +202,7 @@ def test_facets(client):
     assert body["total"] == 4
     assert body["facets"]["subtype"] == {"anchor": 1, "depart": 1, "load": 1, "withdraw": 1}
     assert body["facets"]["source_kind"] == {"imagery": 4}
-    assert sum(body["facets"]["credibility"].values()) == 4
+    assert body["facets"]["credibility"] == {"B2": 2, "B3": 2}
 
 
 # -- GeoJSON --------------------------------------------------------------------

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from forcewatch.records import Document, Event, Place, Site, Source, TimeSpan
+from forcewatch.records import Credibility, Document, Event, Place, Site, Source, TimeSpan
 from forcewatch.store import Store
 
 
@@ -10,14 +10,15 @@ def doc(text: str) -> Document:
     return Document(id=Document.make_id(text), text=text, path="x.txt", published=date(2024, 12, 14))
 
 
-def event(d: Document, start: int, type_="MOBILIZE", subtype="anchor", lat=34.97, lon=35.78, day=9, kind="imagery"):
+def event(d: Document, start: int, type_="MOBILIZE", subtype="anchor", lat=34.97, lon=35.78, day=9, kind="imagery",
+          grade=Credibility("B", 2, "B: imagery. 2 (probably true): seen by the source itself.")):
     span = (start, start + 4)
     return Event(
         id=Event.make_id(d.id, span, type_, subtype), doc_id=d.id, type=type_, subtype=subtype,
         trigger=d.text[span[0]:span[1]], trigger_span=span, sentence=d.text, span=(0, len(d.text)),
         location=Place("p", lat, lon, "relative", "relative", 3.0),
         time=TimeSpan(date(2024, 12, day), date(2024, 12, day)),
-        source=Source(kind), credibility="B2",
+        source=Source(kind), credibility=grade,
     )
 
 
@@ -56,6 +57,65 @@ def test_event_filters(store):
     assert [e.subtype for e in store.events(bbox=(34.0, 35.0, 36.0, 36.5))] == ["anchor", "depart"]
     assert store.count_events(type="MOBILIZE") == 2
     assert len(store.events(limit=1, offset=1)) == 1
+
+
+def graded(s: Store) -> list[Event]:
+    """Three events graded B2, B3 and C2, stored in s."""
+    d = doc("Ships anchored. Jets left the base. Troops withdrew.")
+    events = [event(d, 0), event(d, 16, subtype="depart", grade=Credibility("B", 3, "hedged")),
+              event(d, 36, subtype="withdraw", grade=Credibility("C", 2))]
+    s.add_document(d, events)
+    return events
+
+
+def assert_grade_filters(s: Store, events: list[Event]) -> None:
+    b2, b3, c2 = (e.id for e in events)
+    assert {e.id for e in s.events(credibility="B")} == {b2, b3}
+    assert [e.id for e in s.events(credibility="B2")] == [b2]
+    assert [e.id for e in s.events(credibility="C2")] == [c2] and s.events(credibility="C3") == []
+    assert s.count_events(credibility="B") == 2
+    assert s.event_facets()["credibility"] == {"B2": 1, "B3": 1, "C2": 1}
+    assert s.event_facets(credibility="B")["credibility"] == {"B2": 1, "B3": 1}
+    grades = {e.id: e.credibility for e in events}
+    assert {e.id: e.credibility for e in s.events()} == grades
+    assert {d["id"]: d["credibility"] for d in s.event_dicts_page(10)[1]} == {i: g.to_dict() for i, g in grades.items()}
+    assert all("credibility_basis" not in d for d in s.event_dicts_page(10)[1])
+
+
+def test_grades_are_stored_as_letter_and_digit(store):
+    events = graded(store)
+    rows = store.con.execute("SELECT reliability, information FROM events ORDER BY id").fetchall()
+    assert sorted(rows) == [("B", 2), ("B", 3), ("C", 2)]
+    assert_grade_filters(store, events)
+
+
+def test_a_database_with_grades_as_codes_is_migrated_and_its_records_still_read(tmp_path):
+    """Databases written before kept the grade as a code ("B2") in a credibility column, and the
+    records with the code and a credibility_basis field: read-only they answer as they are,
+    opened for writing they get the two columns, and their records stay as written."""
+    import json
+
+    path = tmp_path / "old.duckdb"
+    with Store(path) as s:
+        events = graded(s)
+        for e in events:  # as written by an earlier forcewatch
+            old = {**e.to_dict(), "credibility": e.credibility.code, "credibility_basis": e.credibility.basis}
+            s.con.execute("UPDATE events SET record = ? WHERE id = ?", [json.dumps(old), e.id])
+        s.con.execute("ALTER TABLE events ADD COLUMN credibility VARCHAR")
+        s.con.execute("UPDATE events SET credibility = reliability || information")
+        s.con.execute("ALTER TABLE events DROP COLUMN reliability")
+        s.con.execute("ALTER TABLE events DROP COLUMN information")
+    with Store(path, read_only=True) as s:
+        assert_grade_filters(s, events)
+    with Store(path) as s:
+        columns = s._event_columns()
+        assert {"reliability", "information"} <= columns and "credibility" not in columns
+        rows = s.con.execute("SELECT id, reliability, information FROM events").fetchall()
+        assert sorted(rows) == sorted((e.id, e.credibility.reliability, e.credibility.information) for e in events)
+        assert "credibility_basis" in s.con.execute("SELECT record FROM events LIMIT 1").fetchone()[0]
+        assert_grade_filters(s, events)
+        s.add_events([event(doc("Later."), 0, grade=Credibility("B", 2))])  # new rows beside the old
+        assert s.count_events(credibility="B2") == 2
 
 
 def test_a_failed_write_leaves_earlier_data_untouched(store):

@@ -155,7 +155,7 @@ def regrade(event: Event) -> None:
     """
     if not event.credibility or not (event.corroborated_by or event.contradicted_by):
         return
-    letter, digit = event.credibility[0], int(event.credibility[1:] or 6)
+    digit = event.credibility.information
     n_for, n_against = len(event.corroborated_by), len(event.contradicted_by)
     if n_for and n_against:
         digit = 3
@@ -163,10 +163,8 @@ def regrade(event: Event) -> None:
         digit = 1 if event.modality in ("asserted", "negated") else min(digit, 2)
     else:
         digit = max(digit, 5)
-    event.credibility = f"{letter}{digit}"
     note = f"corroborated by {n_for}, contradicted by {n_against} independent report(s)"
-    basis = (event.credibility_basis or "").split("; fusion:")[0]
-    event.credibility_basis = f"{basis}; fusion: {note}" if basis else f"fusion: {note}"
+    event.credibility = event.credibility.fused(digit, note)
 
 
 def fuse(new_events: list[Event], stored: Iterable[Event]) -> list[Event]:

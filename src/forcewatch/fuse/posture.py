@@ -49,8 +49,7 @@ def _at(place: Place | None, site: Site) -> bool:
 
 
 def _weight(e: Event) -> float:
-    digit = int(e.credibility[1:]) if e.credibility and e.credibility[1:].isdigit() else 6
-    return WEIGHT.get(digit, 0.2)
+    return WEIGHT.get(e.credibility.information if e.credibility else 6, 0.2)
 
 
 def signals(event: Event, site: Site) -> float:

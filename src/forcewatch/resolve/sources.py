@@ -23,8 +23,8 @@ extract/events. For each event:
 3. **Admiralty code.** Reliability A-F from the registry (data/sources.yaml)
    and the source kind, capped by the weakest link of the reporting chain;
    credibility 1-6 from modality and source kind; fuse/corroborate regrades
-   it once independent reports agree or disagree. ``Event.credibility_basis``
-   says why.
+   it once independent reports agree or disagree. The grade is one
+   ``Credibility`` record (letter, digit, and in ``basis`` why).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from pathlib import Path
 from forcewatch.data import load_yaml, packaged
 from forcewatch.extract.attribution import IMAGERY, SENSOR, _person
 from forcewatch.lexicon import SPEAKER_LABELS
-from forcewatch.records import Analysis, Event, Mention, Source
+from forcewatch.records import Analysis, Credibility, Event, Mention, Source
 
 GRADES = "ABCDEF"
 OFFICIAL = re.compile(
@@ -276,10 +276,15 @@ def grade_credibility(event: Event) -> tuple[int, str]:
     return digit, why + "; not yet confirmed by an independent source"
 
 
-def credibility(event: Event) -> str:
-    """Admiralty code: source reliability letter + information credibility digit, e.g. "C3"."""
+def credibility(event: Event, why_reliability: str | None = None) -> Credibility:
+    """The Admiralty grade of one event on its own: its source's reliability letter (F when
+    ungraded) and the information digit; with the letter's reason, ``basis`` says why of both."""
     letter = event.source.reliability if event.source and event.source.reliability else "F"
-    return f"{letter}{grade_credibility(event)[0]}"
+    digit, why_digit = grade_credibility(event)
+    basis = None
+    if why_reliability is not None:
+        basis = f"{letter}: {why_reliability}. {digit} ({CREDIBILITY_WORDS[digit]}): {why_digit}."
+    return Credibility(letter, digit, basis)
 
 
 # --- classification of a speaker phrase -------------------------------------------------------------
@@ -747,9 +752,7 @@ def resolve_sources(analysis: Analysis, reg: SourceRegistry) -> None:
         letter, why_letter = grade_reliability(reg, src, outlet)
         src.reliability = letter
         event.source = src
-        digit, why_digit = grade_credibility(event)
-        event.credibility = f"{letter}{digit}"
-        event.credibility_basis = f"{letter}: {why_letter}. {digit} ({CREDIBILITY_WORDS[digit]}): {why_digit}."
+        event.credibility = credibility(event, why_letter)
 
 
 def _reported_within(analysis: Analysis, inner: Mention, outer: Mention) -> bool:

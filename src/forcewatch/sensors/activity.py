@@ -18,7 +18,7 @@ import numpy as np
 
 from forcewatch.geo import GEOD, approx_m, compass
 from forcewatch.records import (
-    PLACE_KINDS, Actor, Equipment, Event, Place, Site, Source, TimeSpan, Track, content_id,
+    PLACE_KINDS, Actor, Credibility, Equipment, Event, Place, Site, Source, TimeSpan, Track, content_id,
 )
 
 UTC = timezone.utc
@@ -262,7 +262,7 @@ class ActivityDetector:
             sentence=sentence, span=span, actor=self._actor(track), equipment=self._equipment(track),
             location=place, origin=origin, destination=destination,
             time=TimeSpan(start=d0.date(), end=d1.date(), precision="day", start_time=d0, end_time=d1),
-            source=self.source, modality="asserted", credibility=self.source.reliability + "2",
+            source=self.source, modality="asserted", credibility=Credibility(self.source.reliability, 2),
             track_id=track.id,
         )
 

@@ -90,7 +90,7 @@ def event_table(records: list[dict[str, Any]], title: str | None = None) -> Tabl
 
 
 def _how_sure(r: dict[str, Any]) -> str:
-    text = f"{r.get('credibility') or ''} {r.get('modality', '')}".strip()
+    text = f"{(r.get('credibility') or {}).get('code', '')} {r.get('modality', '')}".strip()
     if r.get("corroborated_by"):
         text += f"\n{len(r['corroborated_by'])} agree"
     if r.get("contradicted_by"):

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import orjson
 
-from forcewatch.records import Document, Event, Site, Track, doc_ref
+from forcewatch.records import Credibility, Document, Event, Site, Track, doc_ref
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS events (
     type VARCHAR NOT NULL, subtype VARCHAR,
     lat DOUBLE, lon DOUBLE, place VARCHAR,
     t_start DATE, t_end DATE,
-    source_kind VARCHAR, modality VARCHAR, credibility VARCHAR,
+    source_kind VARCHAR, modality VARCHAR, reliability VARCHAR, information INTEGER,
     actor_country VARCHAR, sentence VARCHAR,
     track_id VARCHAR,
     record JSON NOT NULL
@@ -59,7 +59,7 @@ class StoreBusy(Exception):
 
 EVENT_COLUMNS = (
     "id", "doc_id", "type", "subtype", "lat", "lon", "place", "t_start", "t_end",
-    "source_kind", "modality", "credibility", "actor_country", "sentence", "track_id", "record",
+    "source_kind", "modality", "reliability", "information", "actor_country", "sentence", "track_id", "record",
     "search", "doc_ref",
 )
 
@@ -92,6 +92,21 @@ FROM documents d WHERE d.id = events.doc_id AND events.doc_ref IS NULL;
 SCOPE_MIGRATION = "ALTER TABLE documents ADD COLUMN IF NOT EXISTS scope VARCHAR;"
 
 
+# The Admiralty grade is two columns, reliability (A-F) and information (1-6), as in the record.
+# Databases from before kept the code ("B2") in a credibility column; these expressions read it
+# the way Credibility.parse does, to migrate it, and to query a read-only database not migrated.
+# (DuckDB cannot alter and update a table in one transaction; run again, the steps redo the same.)
+GRADE_COLUMNS = ("reliability", "information")
+OLD_GRADE_COLUMNS = ("left(credibility, 1)", "coalesce(TRY_CAST(substr(credibility, 2) AS INTEGER), 6)")
+GRADE_MIGRATION = f"""
+ALTER TABLE events ADD COLUMN IF NOT EXISTS reliability VARCHAR;
+ALTER TABLE events ADD COLUMN IF NOT EXISTS information INTEGER;
+UPDATE events SET reliability = {OLD_GRADE_COLUMNS[0]}, information = {OLD_GRADE_COLUMNS[1]}
+WHERE credibility IS NOT NULL;
+ALTER TABLE events DROP COLUMN credibility;
+"""
+
+
 def search_text(event: Event) -> str:
     parts = [event.sentence or ""]
     if event.location:
@@ -110,7 +125,9 @@ def _event_row(event: Event, doc: Document | None = None) -> tuple:
         event.id, event.doc_id, event.type, event.subtype,
         loc.lat if loc else None, loc.lon if loc else None, loc.name if loc else None,
         event.time.start if event.time else None, event.time.end if event.time else None,
-        event.source.kind if event.source else None, event.modality, event.credibility,
+        event.source.kind if event.source else None, event.modality,
+        event.credibility.reliability if event.credibility else None,
+        event.credibility.information if event.credibility else None,
         event.actor.country if event.actor else None, event.sentence, event.track_id,
         json.dumps(event.to_dict(), ensure_ascii=False), search_text(event),
         json.dumps(doc_ref(doc, event.doc_id), ensure_ascii=False) if doc is not None else None,
@@ -138,10 +155,16 @@ class Store:
             self.con.execute(SEARCH_MIGRATION)
             self.con.execute(DOC_REF_MIGRATION)
             self.con.execute(SCOPE_MIGRATION)
-        columns = {r[0] for r in self.con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'events'").fetchall()}
+            if "credibility" in self._event_columns():
+                self.con.execute(GRADE_MIGRATION)
+        columns = self._event_columns()
         self._search_column = "search" in columns
         self._doc_ref_column = "doc_ref" in columns
+        self._grade_columns = GRADE_COLUMNS if "reliability" in columns else OLD_GRADE_COLUMNS
+
+    def _event_columns(self) -> set[str]:
+        return {r[0] for r in self.con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'events'").fetchall()}
 
     def close(self) -> None:
         self.con.close()
@@ -152,6 +175,7 @@ class Store:
         other.path, other.con = self.path, self.con.cursor()
         other._search_column = self._search_column
         other._doc_ref_column = self._doc_ref_column
+        other._grade_columns = self._grade_columns
         return other
 
     def __enter__(self):
@@ -309,7 +333,7 @@ class Store:
         for i in ids:
             if i in by_id:
                 record, ref = by_id[i]
-                d = orjson.loads(record)
+                d = Event.upgrade(orjson.loads(record))
                 if ref is not None:
                     d["doc"] = orjson.loads(ref)
                 out.append(d)
@@ -353,11 +377,17 @@ class Store:
         """Counts of the matching events by type, subtype, source kind, modality and credibility."""
         where, params = self._event_filter(**filters)
         out: dict[str, dict[str, int]] = {}
-        for column in ("type", "subtype", "source_kind", "modality", "credibility"):
+        for column in ("type", "subtype", "source_kind", "modality"):
             rows = self.con.execute(
                 f"SELECT {column}, count(*) FROM events {where} GROUP BY 1 ORDER BY 2 DESC, 1", params
             ).fetchall()
             out[column] = {k: n for k, n in rows if k is not None}
+        reliability, information = self._grade_columns
+        rows = self.con.execute(
+            f"SELECT {reliability}, {information}, count(*) FROM events {where}"
+            " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2", params
+        ).fetchall()
+        out["credibility"] = {Credibility(r, i).code: n for r, i, n in rows if r is not None}
         return out
 
     def event_counts_by_doc(self, doc_ids: Sequence[str]) -> dict[str, int]:
@@ -382,10 +412,14 @@ class Store:
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
-        if credibility:
-            # "B" matches B1..B6, "B2" only B2, "B2-" is not a thing: keep it simple.
-            clauses.append("credibility LIKE ?")
-            params.append(credibility + "%")
+        if credibility:  # "B" matches B1..B6, "B2" only B2
+            letter, digit = Credibility.split(credibility)
+            reliability, information = self._grade_columns
+            clauses.append(f"{reliability} = ?")
+            params.append(letter)
+            if digit is not None:
+                clauses.append(f"{information} = ?")
+                params.append(digit)
         if since is not None:
             clauses.append("t_end >= ?")
             params.append(since)

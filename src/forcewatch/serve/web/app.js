@@ -92,10 +92,10 @@
     if (src.affiliation && src.affiliation !== src.name) s += `, ${src.affiliation}`;
     return s;
   }
-  function gradeText(code) {
-    if (!code) return "ungraded";
-    const a = ADMIRALTY_SOURCE[code[0]];
-    const b = ADMIRALTY_INFO[code.slice(1)];
+  function gradeText(grade) {
+    if (!grade) return "ungraded";
+    const a = ADMIRALTY_SOURCE[grade.reliability];
+    const b = ADMIRALTY_INFO[grade.information];
     return [a && `source ${a}`, b && `information ${b}`].filter(Boolean).join("; ");
   }
   function fixed(x, n) { return typeof x === "number" ? x.toFixed(n) : "?"; }
@@ -264,7 +264,7 @@
         },
         el("div", { class: "what", text: what(ev) }),
         el("div", { class: "where", text: ev.location ? ev.location.name : "—" }),
-        el("div", { class: "who", text: `${who(ev)} · ${ev.modality}${ev.credibility ? " · " + ev.credibility : ""}` }));
+        el("div", { class: "who", text: `${who(ev)} · ${ev.modality}${ev.credibility ? " · " + ev.credibility.code : ""}` }));
         item.style.setProperty("--c", colorOf(ev));
         item.addEventListener("click", () => select(ev.id, { from: "timeline" }));
         col.appendChild(item);
@@ -365,7 +365,7 @@
     const src = ev.source;
     row("Says who", el("span", { class: "says", text: who(ev) + (src && src.text ? ` — “${src.text}”` : "") }));
     row("Modality", el("span", { class: `modality m-${ev.modality}`, text: ev.modality }));
-    const g = el("span", null, el("span", { class: "grade", text: ev.credibility || "—" }), " ", el("span", { class: "muted", text: gradeText(ev.credibility) }));
+    const g = el("span", null, el("span", { class: "grade", text: ev.credibility ? ev.credibility.code : "—" }), " ", el("span", { class: "muted", text: gradeText(ev.credibility) }));
     row("Admiralty", g);
     if (ev.track_id) row("Track", ev.track_id);
   }
