@@ -125,6 +125,7 @@ def test_events_filters_from_the_command_line(runner, tmp_path, report):
     assert missing.exit_code == 2 and "no such database" in missing.stderr
 
 
+@pytest.mark.slow
 def test_demo_processes_the_bundled_reports(runner, tmp_path):
     out = tmp_path / "demo"
     result = runner.invoke(app, ["demo", "--out", str(out)])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import sys
 
 from forcewatch.config import Settings
@@ -96,6 +98,7 @@ def test_user_sites_overlay_without_rebuild(gaz, tmp_path):
     g.close()
 
 
+@pytest.mark.slow
 def test_prefetched_and_fuzzy_lookups_are_answered_from_memory(gaz, tmp_path):
     """Repeated look-ups and transliterations never go back to the database: with its connection
     closed, a prefetched name and a skeleton already loaded still answer."""
@@ -111,6 +114,7 @@ def test_prefetched_and_fuzzy_lookups_are_answered_from_memory(gaz, tmp_path):
     assert "Tartus" in [e.name for e, _, _ in g.fuzzy("Tartousse")]  # another spelling, same skeleton
 
 
+@pytest.mark.slow
 def test_name_index_snapshot_is_reused_and_refreshed_when_the_database_changes(gaz, tmp_path):
     """The in-memory index is saved beside the database and loaded from there by later processes;
     a snapshot of another database (size or time differ) is not trusted."""

@@ -90,6 +90,7 @@ def test_alternate_names_and_reimport_replace(gaz, tmp_path, db):
     g.close()
 
 
+@pytest.mark.slow
 def test_bounded_memory_streaming(gaz, tmp_path, db):
     """A file far larger than one batch streams through: rows are spooled to disk, not held. Measured
     in a process of its own, so that nothing this test process did before counts."""
