@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from forcewatch.extract.nlp import MODEL
+from forcewatch.plugins import load_installed
 
 ENV_CONFIG = "FORCEWATCH_CONFIG"
 PATH_LISTS = ("sources", "sites", "aircraft_registry", "vessel_registry")
@@ -158,6 +159,7 @@ class Resources:
             if not isinstance(getattr(type(self), name, None), cached_property):
                 raise TypeError(f"Resources has no resource {name!r}")
             self.__dict__[name] = value
+        load_installed()
         for module in self.settings.plugins:
             load_plugin(module)
 
