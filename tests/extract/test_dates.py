@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 import spacy
-from spacy.tokens import Span as SpacySpan
 
 from forcewatch.extract.dates import find_dates
 from forcewatch.extract.nlp import ParsedSentence, split_sentences
