@@ -109,10 +109,10 @@ class Pipeline:
             raise ValueError(f"scope must be 'force' or 'all', not {scope!r}")
         self.resources = resources or Resources()
         names = components if components is not None else (self.resources.settings.components or DEFAULT_COMPONENTS)
-        specs = [get_component(n) for n in names if isinstance(n, str)]
-        check_order(specs)
+        specs = {n: get_component(n) for n in names if isinstance(n, str)}
+        check_order(list(specs.values()))
         self.components: list[tuple[str, Component]] = [
-            (c, get_component(c).factory(self.resources)) if isinstance(c, str) else c for c in names]
+            (c, specs[c].factory(self.resources)) if isinstance(c, str) else c for c in names]
         self.batch_docs = batch_docs
         self.scope = scope
 
