@@ -105,3 +105,28 @@ def test_events_without_a_date_take_publication_inferred_or_nothing():
     analysis = _analysis(text, None, [], "withdrew")
     resolve_times(analysis)
     assert analysis.events[0].time is None
+
+
+def _times(pipeline, text: str, published: date = WEDNESDAY) -> dict[str, tuple]:
+    analysis = pipeline(Document(id="t", text=text, published=published))
+    return {e.trigger: (e.time.start, e.time.end, e.time.inferred) for e in analysis.events if e.time}
+
+
+def test_the_statement_date_does_not_date_the_act_it_reports(pipeline):
+    times = _times(pipeline, "Two destroyers crossed the strait late on Monday, the navy said on Wednesday.")
+    assert times["crossed"] == (date(2024, 12, 9), date(2024, 12, 9), False)
+    # no date of its own: on or before the statement, not on its day
+    times = _times(pipeline, "The brigade withdrew from the river crossing, the defence ministry said Tuesday.")
+    assert times["withdrew"] == (date(2024, 12, 10), date(2024, 12, 10), True)
+
+
+def test_an_undated_act_runs_from_the_last_day_the_story_named(pipeline):
+    text = ("Four tanker aircraft landed at the northern airfield on Saturday evening.\n\n"
+            "Two of the aircraft flew on to the coast and back before landing again at the base.")
+    times = _times(pipeline, text)
+    assert times["landed"] == (date(2024, 12, 7), date(2024, 12, 7), False)
+    assert times["flew"] == (date(2024, 12, 7), WEDNESDAY, True)
+    # a day long before publication is background, not the story's clock
+    text = ("The garrison was founded on March 3, 1998.\n\n"
+            "Its last tanks left the garrison by rail.")
+    assert _times(pipeline, text)["left"] == (WEDNESDAY, WEDNESDAY, True)

@@ -142,10 +142,38 @@ def _dateparser(m: Mention, published: date | None) -> TimeSpan | None:
     return TimeSpan(day, day, "day", m.text, m.span)
 
 
+RECENT_DAYS = 14  # an undated act is placed no further back than this before its anchor
+_STATEMENT_GAP = re.compile(r"\s*(?:,\s*)?(?:on|late|early|last|this)?\s*", re.I)
+
+
+def statement_dates(analysis: Analysis) -> set[tuple[int, int]]:
+    """Spans of date mentions that date a speech act, not what it reports: "the ministry said
+    (on) Sunday", "the ministry on Sunday said". Such a date bounds the reported act from above."""
+    text = analysis.document.text
+    out = set()
+    says = [m for m in analysis.mentions if m.kind == "attribution" and m.data.get("verb_span")]
+    for m in analysis.mentions:
+        if m.kind != "date":
+            continue
+        for a in says:
+            v0, v1 = a.data["verb_span"]
+            after = m.span[0] >= v1 and _STATEMENT_GAP.fullmatch(text[v1:m.span[0]])
+            before = m.span[1] <= v0 and m.span[0] >= a.span[1] and _STATEMENT_GAP.fullmatch(text[a.span[1]:m.span[0]]) \
+                and _STATEMENT_GAP.fullmatch(text[m.span[1]:v0])
+            if after or before:
+                out.add(tuple(m.span))
+    return out
+
+
 def resolve_times(analysis: Analysis) -> None:
     """Give each event the date mention its trigger governs, else the one closest to it in
-    the sentence's dependency tree (ties go to the nearer one in the text), else the
-    document date, marked inferred."""
+    the sentence's dependency tree (ties go to the nearer one in the text).
+
+    A date that dates the sentence's speech act ("..., the ministry said Sunday") dates only that
+    act. An event with no date of its own happened on or before the report (or the statement
+    about it) and, in a story told in order, not before the last day the story named: its time is
+    that range, marked inferred ("landed on October 10 ... one B-52 landed after arriving":
+    October 10 to publication)."""
     published = analysis.document.published
     by_sentence: dict[int, list[tuple[Mention, TimeSpan]]] = {}
     for m in analysis.mentions:
@@ -153,16 +181,33 @@ def resolve_times(analysis: Analysis) -> None:
             span = resolve_date(m, published)
             if span is not None:
                 by_sentence.setdefault(m.sentence, []).append((m, span))
+    statements = statement_dates(analysis)
     index_of = {s: i for i, s in enumerate(analysis.sentences)}
     for event in analysis.events:
         index = index_of.get(event.span)
-        options = by_sentence.get(index)
-        if options:
+        options = by_sentence.get(index) or []
+        said = [o for o in options if tuple(o[0].span) in statements]
+        own = options if event.type == "OTHER" else [o for o in options if o not in said]
+        if own:
             parsed = (analysis.parse or {}).get(index)
-            _, event.time = min(options, key=lambda o: (*_tree_relation(parsed, event.trigger_span[0], o[0].span[0]),
-                                                        abs(o[0].span[0] - event.trigger_span[0])))
-        elif published is not None:
-            event.time = TimeSpan(published, published, "day", None, None, inferred=True)
+            _, event.time = min(own, key=lambda o: (*_tree_relation(parsed, event.trigger_span[0], o[0].span[0]),
+                                                    abs(o[0].span[0] - event.trigger_span[0])))
+            continue
+        end = min((o[1].end for o in said), default=published)
+        if end is None:
+            continue
+        start = _story_day(by_sentence, statements, index, end)
+        event.time = TimeSpan(start, end, "day", None, None, inferred=True)
+
+
+def _story_day(by_sentence, statements, index: int | None, end: date) -> date:
+    """The last day named before sentence ``index`` (not a speech act's), if recent; else ``end``."""
+    if index is None:
+        return end
+    days = [span.start for i, options in by_sentence.items() if i < index for m, span in options
+            if span.precision == "day" and span.start == span.end and tuple(m.span) not in statements
+            and end - timedelta(days=RECENT_DAYS) <= span.start <= end]
+    return max(days, default=end)
 
 
 def _tree_relation(parsed, head_char: int, char: int) -> tuple[bool, int]:
