@@ -34,8 +34,8 @@ def context_sentences(analysis: Analysis, lead: int = 3) -> list[int]:
 def _places(resources: Resources) -> Component:
     from forcewatch.extract.places import find_places
 
-    gazetteer = resources.gazetteer
-    return lambda a: find_places(a, gazetteer, context_sentences(a))
+    gazetteer, catalogue = resources.gazetteer, resources.lexicons.equipment
+    return lambda a: find_places(a, gazetteer, context_sentences(a), catalogue)
 
 
 @component("dates", requires=("parse",), assigns=("mentions.date",))

@@ -143,3 +143,48 @@ def test_thousands_separator_and_compound_numbers_in_distances(gaz):
     assert far.data["distance_km"] == 1200.0
     vague = mentions("Ships were seen twenty-one km east of Homs.", gaz)
     assert not any(m.data.get("distance_km") == 1.0 for m in vague)  # never "one km"
+
+
+def _with_catalogue(text: str, gaz, lexicons):
+    analysis = Analysis(document=Document(id="t", text=text), sentences=split_sentences(text))
+    analysis.parse = {}
+    find_places(analysis, gaz, catalogue=lexicons.equipment)
+    return {m.text for m in analysis.mentions if m.kind == "place"}
+
+
+@pytest.mark.parametrize("text,ship,place", [
+    ("The corvette Aleksin sailed from Baltiysk on Monday.", "Aleksin", "Baltiysk"),
+    ("HMS Somerset shadowed the group off Plymouth.", "Somerset", "Plymouth"),
+    ("The Kunming destroyer and two frigates entered the port of Sevastopol.", "Kunming", "Sevastopol"),
+    ("A Kilo-class submarine was seen near Tartus.", "Kilo", "Tartus"),
+    ("The submarine Krasnodar passed Gibraltar. Krasnodar then turned east.", "Krasnodar", "Gibraltar"),
+])
+def test_ship_and_class_names_are_not_places(gaz, lexicons, text, ship, place):
+    found = _with_catalogue(text, gaz, lexicons)
+    assert not any(ship in f for f in found) and any(place in f for f in found)
+
+
+def test_equipment_names_are_not_places(gaz, lexicons):
+    found = _with_catalogue("Four MiG-29s and an Su-34 landed at Hama.", gaz, lexicons)
+    assert "MiG" not in found and "Hama" in found
+    # a country or a sea next to a ship word is still a place
+    found = _with_catalogue("The frigates Russia sent reached the Black Sea frigates' base.", gaz, lexicons)
+    assert {"Russia", "Black Sea"} <= found
+
+
+def test_peoples_are_no_ends_of_a_between(gaz):
+    ms = mentions("Talks between U.S. and Nigerian officers ended.", gaz)
+    assert not by_label(ms, "BETWEEN")
+    ms = mentions("Flights between Benghazi and Latakia went on.", gaz)
+    assert [m.text for m in by_label(ms, "BETWEEN")] == ["between Benghazi and Latakia"]
+
+
+def test_a_country_after_a_facility_word_holds_it(gaz):
+    ms = mentions("The drones struck the Kursk military airfield in Russia's Kursk region.", gaz)
+    assert not any(m.label == "FACILITY" and m.data["name"] == "Russia" for m in ms)
+    assert [m.text for m in by_label(ms, "FACILITY")] == ["Kursk military airfield"]
+
+
+def test_the_arabic_article_belongs_to_a_base_name(gaz):
+    ms = mentions("Cargo planes flew to the al Jufra base last week.", gaz)
+    assert [m.data["name"] for m in by_label(ms, "FACILITY")] == ["al Jufra"]

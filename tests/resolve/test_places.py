@@ -223,3 +223,18 @@ def test_a_from_phrase_belongs_to_the_movement_before_it(pipeline):
     stay = next(e for e in events if e.trigger == "leave")
     assert withdraw.origin is not None and withdraw.origin.name == "Afrin"
     assert stay.modality == "negated" and stay.origin is None
+
+
+def test_a_loose_match_in_a_country_the_text_does_not_name_is_no_place(gaz):
+    # "Khadim" is only a spelling away from towns elsewhere; the report is about Libya
+    pairs = resolved("Libyan officials said cargo flights reached the Khadim base near Benghazi.", gaz)
+    assert place_of(pairs, "Khadim base") is None
+    assert place_of(pairs, "near Benghazi").country == "LY"
+    # the same kind of guess stands when the text names no country at all
+    pairs = resolved("Fighting resumed in Raqqa on Friday.", gaz)
+    assert place_of(pairs, "Raqqa").country == "SY"
+
+
+def test_a_watched_site_is_found_by_its_short_name(gaz):
+    pairs = resolved("Jets took off from Hmeimim while Libyan crews waited in Benghazi.", gaz)
+    assert place_of(pairs, "Hmeimim").name == "Hmeimim Air Base"

@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from forcewatch.data import packaged
+from forcewatch.extract.equipment import Catalogue, find_equipment
 from forcewatch.gazetteer.lookup import Gazetteer
 from forcewatch.gazetteer.names import COMMON_WORDS, DATE_WORDS, NEVER_ALONE, PLACE_DESPITE_COMMON, PLACE_SUFFIXES
 from forcewatch.lexicon import NUMBER_WORDS, fold
@@ -34,7 +36,7 @@ _FAC = r"(?:air\s?base|airbase|airfield|air\s+field|airport|air\s+station|naval\
 # ", Louisiana" after a name: the place that holds it
 _COMMA_PLACE = re.compile(rf",\s+({_W}(?:\s+{_W})?)")
 # "the Hmeimim air base", "Al-Khadim air base"
-_FACILITY_AFTER = re.compile(rf"\b((?:{_W}\s+){{1,3}}?){_FAC}\b")
+_FACILITY_AFTER = re.compile(rf"\b((?:{_W}\s+){{1,3}}?)(?:(?:military|main|former|strategic|army|navy)\s+)?{_FAC}\b")
 # "the naval facility in Tartus", "the port of Tartous", "a base near Latakia"
 _FACILITY_OF = re.compile(rf"\b(?P<fac>{_FAC})\s+(?P<prep>in|at|of|near|outside)\s+(?:the\s+)?(?P<name>{_W}(?:\s+{_W}){{0,2}})")
 _BACKREF = re.compile(
@@ -243,11 +245,57 @@ class _Doc:
         return None
 
 
-def find_places(analysis: Analysis, gazetteer: Gazetteer, sentences: list[int] | None = None) -> None:
-    """Add place mentions of every sentence (or of ``sentences``) to ``analysis.mentions``."""
+_NAME_RUN = r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}"
+
+
+@lru_cache(maxsize=1)
+def _vessel_words() -> tuple[re.Pattern, re.Pattern]:
+    data = packaged("vessel_names.yaml")
+    prefixes = "|".join(sorted(map(re.escape, data["prefixes"]), key=len, reverse=True))
+    classes = "|".join(map(re.escape, data["class_words"]))
+    return (re.compile(rf"\b(?:{prefixes})\s+(?P<name>{_NAME_RUN})"),
+            re.compile(rf"(?<![\w-])(?P<name>[A-Z][\w'’]*(?:\s+\d+)?)[\s-](?:{classes})\b"))
+
+
+def names_of_things(text: str, gazetteer: Gazetteer, catalogue: Catalogue | None) -> list[tuple[int, int]]:
+    """Spans that name equipment or ships, so a place name inside them is no place: catalogue
+    equipment ("MiG-29s"), a design ("Kilo-class"), a ship after a prefix ("HMS Somerset"), after
+    a type of ship ("the submarine Krasnodar") or as the name before one ("the Liaoning carrier")."""
+    prefix, design = _vessel_words()
+    ships = [m.span("name") for m in prefix.finditer(text)]
+    spans = [m.span("name") for m in design.finditer(text)]
+    for item in find_equipment(text, catalogue) if catalogue is not None else ():
+        spans.append(tuple(item.span))
+        if item.category != "ship" or item.name in catalogue.generic_names:
+            continue
+        after = re.match(rf"\s+(?:the\s+)?(?P<name>{_NAME_RUN})", text[item.span[1]:])
+        if after and not _names_a_country(after.group("name"), gazetteer):
+            ships.append((item.span[1] + after.start("name"), item.span[1] + after.end("name")))
+        before = re.search(rf"(?:\b[Tt]he|['’]s)\s+(?P<name>[A-Z][\w'’-]*)\s+(?:[a-z-]+\s+)?$", text[:item.span[0]])
+        if before and not demonyms().get(fold(before.group("name"))) and \
+                not _names_a_country(before.group("name"), gazetteer):
+            ships.append(before.span("name"))
+    # One sense per document: a ship named once is the ship when its name comes back alone.
+    names = {text[a:b] for a, b in ships}
+    for name in names:
+        spans += [m.span() for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)]
+    return spans
+
+
+def _names_a_country(name: str, gazetteer: Gazetteer) -> bool:
+    """'the frigates Russia sent', 'the Black Sea frigates': a country or sea there is still a place."""
+    return any(e.kind in ("country", "sea", "region") for e in gazetteer.lookup(name))
+
+
+def find_places(analysis: Analysis, gazetteer: Gazetteer, sentences: list[int] | None = None,
+                catalogue: Catalogue | None = None) -> None:
+    """Add place mentions of every sentence (or of ``sentences``) to ``analysis.mentions``.
+
+    ``catalogue``: the equipment catalogue, whose names (and ships' names) are never places."""
     # One batch lookup for every capitalised sub-run of the document, before anything looks names up.
     gazetteer.prefetch(_candidate_strings(analysis.document.text))
     doc = _Doc(analysis, gazetteer)
+    doc.taken.extend(names_of_things(doc.text, gazetteer, catalogue))
     text = doc.text
     indexes = range(len(analysis.sentences)) if sentences is None else sentences
     parse = analysis.parse if isinstance(analysis.parse, dict) else {}
@@ -344,6 +392,8 @@ def _relatives(doc: _Doc, index: int, s0: int, sentence: str) -> None:
             doc.add("ROAD", s0 + start, s0 + m.end("b"), index, a=a[0], b=b[0], road=m.group("road"),
                     a_facility=a[1], b_facility=b[1])
     for m in _BETWEEN.finditer(sentence):
+        if any(demonyms().get(fold(_clean_name(m.group(end)))) for end in ("a", "b")):
+            continue  # "between U.S. and Nigerian forces": peoples, not places
         a, b = doc.known_or_fuzzy(m.group("a")), doc.known_or_fuzzy(m.group("b"))
         if a and b:
             doc.add("BETWEEN", s0 + m.start(), s0 + m.start("b") + len(b), index, a=a, b=b)
@@ -382,9 +432,13 @@ def _facilities(doc: _Doc, index: int, s0: int, sentence: str) -> None:
             name = " ".join(parts[i:])
             if (parts[i].islower() and parts[i] in _CONNECT) or parts[i].lower() in _STOP:
                 continue
+            article = re.search(r"\b(?:al|el|as|ash|ad|an|ar)[\s-]$", sentence[:m.start(1)])
+            if i == 0 and article and doc.known(article.group() + name):
+                name, i = article.group() + name, -1  # "al Khadim air base": the article is part of the name
             full = f"{name} {m.group(0)[len(m.group(1)):]}"
             if doc.known(full) or doc.known(name) or (i == len(parts) - 1 and len(name) >= 5 and doc.gaz.fuzzy(name, 85.0)):
-                start = s0 + m.start(1) + len(" ".join(parts[:i])) + (1 if i else 0)
+                start = s0 + m.start(1) - len(article.group()) if i < 0 else \
+                    s0 + m.start(1) + len(" ".join(parts[:i])) + (1 if i else 0)
                 doc.add("FACILITY", start, s0 + m.end(), index, name=name, facility=_facility_kind(m.group(0)),
                         full=full)
                 break
@@ -395,8 +449,8 @@ def _facilities(doc: _Doc, index: int, s0: int, sentence: str) -> None:
         if re.search(rf"{_W}\s*$", head) and not re.search(r"\b(?:The|A|An)\s*$", head):
             continue
         name = doc.known_or_fuzzy(m.group("name"))
-        if not name:
-            continue
+        if not name or _names_a_country(name, doc.gaz) or re.match(r"['’]s\b", sentence[m.start("name") + len(name):]):
+            continue  # "an airfield in Russia('s Rostov Oblast)": the container, named by _names
         start = s0 + m.start()
         if re.search(r"\bthe\s+$", sentence[max(0, m.start() - 4):m.start()], re.I):
             start -= 4

@@ -293,9 +293,10 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
             span=tuple(m.span), anchor=entry.name, bearing_deg=bearing,
         )
     if m.label == "BACKREF":
-        target = resolved.get(tuple(m.data.get("refers_span") or ()))
-        if target is not None:
-            return Place(**{**target.to_dict(), "text": m.text, "span": tuple(m.span), "anchor": None})
+        referred = tuple(m.data.get("refers_span") or ())
+        if referred in resolved:  # the mention it points back to, as resolved (or left unresolved)
+            target = resolved[referred]
+            return Place(**{**target.to_dict(), "text": m.text, "span": tuple(m.span), "anchor": None}) if target else None
         name = m.data.get("refers_to")
         facility = m.data.get("facility")
         entry = pick(name, {facility} if facility in SITE_KINDS else SITE_KINDS)
@@ -498,6 +499,7 @@ def _place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> tuple[list[tupl
                                                     tuple(m.span), mention_name(m))
         ctx = _context(analysis, candidates, provisional)
         ctx.support = support
+    firm = _firm_countries(analysis, candidates, provisional)
     out: list[tuple[Mention, Place | None]] = []
     resolved: dict = {}
     # Names first, then what refers to them (back-references, "outside the facility", roads).
@@ -505,6 +507,10 @@ def _place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> tuple[list[tupl
     for m in order:
         place = resolve_mention(m, gazetteer, None, ctx, text, resolved,
                                 {span: (candidates[span], within[span]) for span in candidates})
+        if m.label in ("NAME", "FACILITY"):
+            if place is not None and _doubtful(m, place, candidates, firm):
+                place = None
+            resolved[tuple(m.span)] = place
         if place is not None:
             resolved[tuple(m.span)] = place
             if m.label == "FACILITY" and m.data.get("name_span"):
@@ -512,6 +518,43 @@ def _place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> tuple[list[tupl
         out.append((m, place))
     out.sort(key=lambda mp: mp[0].span[0])
     return out, ctx
+
+
+def _loose(m: Mention, candidates: dict) -> bool:
+    """Matched by a spelling guess, or only under another language's or an older name (a watched
+    site's own aliases are written for it, and "Rostov" is the start of Rostov-on-Don)."""
+    key = fold(mention_name(m))
+    return not any(e.site_id or any(n == key or n.startswith((key + " ", key + "-"))
+                                    for n in (fold(e.name), fold(e.original or "")))
+                   for e in candidates.get(tuple(m.span), ()))
+
+
+def _firm_countries(analysis: Analysis, candidates: dict, provisional: dict) -> set[str]:
+    """Countries the document names outright: by a name matched as written, a demonym, the dateline."""
+    firm = set()
+    for m in analysis.mentions:
+        if m.kind != "place":
+            continue
+        if m.label == "DEMONYM" and m.data.get("country"):
+            firm.add(m.data["country"])
+        elif m.label in ("NAME", "FACILITY") and not _loose(m, candidates):
+            entry = provisional.get(tuple(m.span))
+            if entry is not None and entry.country:
+                firm.add(entry.country)
+    return firm
+
+
+def _doubtful(m: Mention, place: Place, candidates: dict, firm: set[str]) -> bool:
+    """A loose match in a country the document does not name while it names others: better no pin
+    than one on another continent ("Khadim" as Hadim in Turkey, in a report about Libya; "Hamas" as
+    Hamm in Germany). A text that names no country leaves its transliterations be."""
+    if place.kind in ("country", "region", "sea") or place.precision in ("country", "region"):
+        return False
+    if not _loose(m, candidates):
+        return False
+    # a facility named after a town only loosely matched ("Shati base" as Shatoy) is a guess anywhere
+    return (firm and place.country not in firm) or (m.label == "FACILITY" and not any(
+        e.site_id or e.kind in SITE_KINDS for e in candidates.get(tuple(m.span), ())))
 
 
 def resolve_places(analysis: Analysis, gazetteer: Gazetteer) -> None:
