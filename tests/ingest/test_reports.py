@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from forcewatch.ingest import InputError
-from forcewatch.ingest.reports import html_to_text, parse_date, read_reports
+from forcewatch.ingest.reports import parse_date, read_reports
 
 
 def test_text_file_takes_date_and_outlet_from_meta_sidecar(tmp_path):
@@ -26,14 +26,14 @@ def test_without_any_date_the_publication_date_stays_unknown(tmp_path):
     assert read_reports(report)[0].published is None
 
 
-def test_html_page_gives_visible_text_title_and_date(tmp_path):
+def test_html_page_gives_article_text_title_and_date(tmp_path):
     page = tmp_path / "p.html"
     page.write_text(
         "<html><head><title>T</title><meta property='article:published_time' content='2022-02-24T04:00:00Z'>"
         "<style>p {color: red}</style></head><body><nav>Menu</nav><p>Troops crossed the border.</p>"
         "<p>Tanks &amp; trucks followed.</p><script>var x = 1;</script></body></html>", "utf-8")
     [doc] = read_reports(page)
-    assert doc.text == "Troops crossed the border.\nTanks & trucks followed."
+    assert doc.text == "T\n\nTroops crossed the border.\n\nTanks & trucks followed."  # headline first
     assert doc.published == date(2022, 2, 24)
     assert doc.title == "T"
     assert doc.media_type == "html"
@@ -49,8 +49,11 @@ def test_html_page_names_its_outlet_and_address(tmp_path):
         "<body><p>Two frigates left Tartus.</p></body></html>", "utf-8")
     [doc] = read_reports(page)
     assert (doc.outlet, doc.url) == ("Reuters", "https://www.example.com/world/frigates")
-    page.write_text("<html><head><meta property='article:publisher' content='https://facebook.com/x'>"
-                    "<meta name='publisher' content='Harbour Gazette'></head><body><p>Ships.</p></body></html>", "utf-8")
+    page.write_text("<html><head><meta property='article:publisher' content='https://facebook.com/x'></head>"
+                    "<body><p>Ships.</p></body></html>", "utf-8")
+    assert read_reports(page)[0].outlet is None
+    page.write_text("<html><head><meta name='publisher' content='Harbour Gazette'></head><body><p>Ships.</p>"
+                    "</body></html>", "utf-8")
     assert read_reports(page)[0].outlet == "Harbour Gazette"
     page.write_text("<html><body><p>Ships.</p></body></html>", "utf-8")
     assert read_reports(page)[0].outlet is None
@@ -72,7 +75,7 @@ def test_rss_items_become_documents(tmp_path):
         "</channel></rss>", "utf-8")
     docs = read_reports(feed)
     assert [d.title for d in docs] == ["Frigate sails", "Jets land"]
-    assert docs[0].text == "Frigate sails\nA frigate left port."
+    assert docs[0].text == "Frigate sails\n\nA frigate left port."
     assert docs[0].url == "https://example.org/1"
     assert docs[0].published == date(2024, 12, 10)
     assert docs[1].published is None
@@ -117,7 +120,3 @@ def test_parse_date_accepts_iso_and_rfc822():
     assert parse_date("Sat, 14 Dec 2024 10:00:00 +0000") == date(2024, 12, 14)
     assert parse_date("next week") is None
 
-
-def test_html_fragment_text():
-    text, title, published = html_to_text("<p>a <b>b</b></p><p>c</p>")
-    assert (text, title, published) == ("a b\nc", "", None)

@@ -8,14 +8,16 @@ page's or feed's own metadata; otherwise it stays unknown.
 
 from __future__ import annotations
 
+import io
 import json
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
-from html.parser import HTMLParser
 from pathlib import Path
+
+import feedparser
+import trafilatura
 
 from forcewatch.ingest import InputError
 from forcewatch.plugins import reader, reader_suffixes, readers
@@ -131,93 +133,43 @@ def _jsonl_documents(path: Path, text: str) -> Iterator[Document]:
         )
 
 
-class _HTMLText(HTMLParser):
-    """Visible text of a page, by block, plus its title, date, outlet and address metadata."""
-
-    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "article", "section",
-              "header", "footer", "blockquote", "figcaption", "title"}
-    SKIP = {"script", "style", "noscript", "template", "svg", "nav"}
-    DATE_KEYS = {"article:published_time", "og:published_time", "date", "pubdate", "publishdate",
-                 "dc.date", "dc.date.issued", "datepublished", "sailthru.date", "parsely-pub-date"}
-    # The outlet as the page names itself: the source registry grades it (resolve/sources.py).
-    OUTLET_KEYS = ("og:site_name", "application-name", "publisher", "dc.publisher", "article:publisher")
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.title = ""
-        self.meta: dict[str, str] = {}
-        self._skip = 0
-        self._in_title = False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag in self.SKIP:
-            self._skip += 1
-        elif tag == "title":
-            self._in_title = True
-        elif tag == "meta":
-            key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").lower()
-            if key and attrs.get("content"):
-                self.meta.setdefault(key, attrs["content"])
-        elif tag == "time" and attrs.get("datetime"):
-            self.meta.setdefault("time", attrs["datetime"])
-        elif tag == "link" and "canonical" in (attrs.get("rel") or "").lower().split() and attrs.get("href"):
-            self.meta.setdefault("canonical", attrs["href"])
-        if tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag in self.SKIP and self._skip:
-            self._skip -= 1
-        elif tag == "title":
-            self._in_title = False
-        if tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        if self._in_title:
-            self.title += data
-        elif not self._skip:
-            self.parts.append(data)
-
-    def text(self) -> str:
-        joined = "".join(self.parts)
-        lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in joined.split("\n"))
-        return "\n".join(line for line in lines if line)
-
-    def published(self) -> date | None:
-        for key in self.DATE_KEYS:
-            if key in self.meta and (d := parse_date(self.meta[key])):
-                return d
-        return parse_date(self.meta.get("time"))
-
-    def page_title(self) -> str:
-        return self.meta.get("og:title") or self.title.strip()
-
-    def outlet(self) -> str | None:
-        for key in self.OUTLET_KEYS:
-            value = self.meta.get(key, "").strip()
-            if value and not re.match(r"https?://", value):  # article:publisher is often a profile URL
-                return value
-        return None
-
-    def url(self) -> str | None:
-        value = self.meta.get("og:url") or self.meta.get("canonical") or ""
-        return value.strip() if re.match(r"https?://", value.strip()) else None
+# Boilerplate removal on (menus, related and most-read lists, captions, cookie banners, footers
+# never become text); the page's date from its markup only, never guessed from words in the page.
+_EXTRACTION = dict(favor_precision=True, include_comments=False, include_tables=False, include_images=False,
+                   include_links=False, date_extraction_params={"original_date": True, "extensive_search": False})
+# The elements of trafilatura's output tree that start a paragraph.
+_BLOCKS = {"body", "p", "head", "list", "item", "quote", "code", "table", "row", "lb"}
 
 
-def _parse_html(html: str) -> _HTMLText:
-    parser = _HTMLText()
-    parser.feed(html)
-    parser.close()
-    return parser
+def _flatten(el, out: list[str]) -> None:
+    block = el.tag in _BLOCKS
+    out += ["\n" if block else "", el.text or ""]
+    for child in el:
+        _flatten(child, out)
+        out.append(child.tail or "")
+    out.append("\n" if block else "")
 
 
-def html_to_text(html: str) -> tuple[str, str, date | None]:
-    """(text, title, published) of an HTML page or fragment."""
-    parser = _parse_html(html)
-    return parser.text(), parser.page_title(), parser.published()
+def _paragraphs(body) -> list[str]:
+    """The text of trafilatura's output tree, one entry per paragraph, heading, list item or line."""
+    out: list[str] = []
+    if body is not None:
+        _flatten(body, out)
+    lines = (re.sub(r"\s+", " ", line).strip() for line in "".join(out).split("\n"))
+    return [line for line in lines if line]
+
+
+def _headed(title: str | None, paragraphs: list[str]) -> str:
+    """"headline\n\nparagraph\n\nparagraph", the headline not repeated when the body opens with it."""
+    if title and paragraphs and paragraphs[0].casefold() == title.casefold():
+        paragraphs = paragraphs[1:]
+    return "\n\n".join([title, *paragraphs] if title else paragraphs)
+
+
+def _fragment_paragraphs(html: str) -> list[str]:
+    """Paragraphs of an HTML fragment (a feed entry's body or title)."""
+    extracted = trafilatura.bare_extraction(f"<html><body>{html}</body></html>", **_EXTRACTION)
+    return _paragraphs(extracted.body) if extracted is not None else []
 
 
 @reader("html", suffixes=(".html", ".htm"), order=300,
@@ -227,49 +179,61 @@ def _html_documents(path: Path, text: str) -> Iterator[Document]:
 
 
 def html_document(html: str, path: str | Path | None = None) -> Document:
-    """A page as a Document: its visible text, title, date, outlet and address."""
-    parser = _parse_html(html)
-    text = parser.text()
+    """A page as a Document: its article text (headline first) and the title, date, outlet and
+    address its metadata gives (og: and JSON-LD, <time>, <link rel=canonical>)."""
+    page = trafilatura.bare_extraction(html, with_metadata=True, **_EXTRACTION)
+    if page is None:  # nothing trafilatura would call an article
+        return Document(id=Document.make_id(""), text="", path=str(path) if path else None, media_type="html")
+    title = re.sub(r"\s+", " ", page.title or "").strip() or None
+    paragraphs = _paragraphs(page.body)
+    text = _headed(title, paragraphs) if paragraphs else ""  # a headline alone is no report
+    outlet, url = (page.sitename or "").strip(), (page.url or "").strip()
     return Document(
-        id=Document.make_id(text), text=text, path=str(path) if path else None,
-        title=parser.page_title() or None, published=parser.published(),
-        outlet=parser.outlet(), url=parser.url(), media_type="html",
+        id=Document.make_id(text), text=text, path=str(path) if path else None, title=title,
+        published=parse_date(page.date), url=url if re.match(r"https?://", url) else None,
+        outlet=outlet if outlet and "://" not in outlet else None,  # article:publisher is often a profile URL
+        media_type="html",
     )
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1].lower()
+def _plain(detail) -> str:
+    """A feed's text construct (title, summary, content) as plain text."""
+    value = (detail or {}).get("value") or ""
+    if (detail or {}).get("type", "text/plain") == "text/plain":
+        return value.strip()
+    return "\n\n".join(_fragment_paragraphs(value))
+
+
+def _feed_date(entry) -> date | None:
+    # The date as written first (it keeps the outlet's own day), then feedparser's UTC reading.
+    for key in ("published", "updated"):
+        if found := parse_date(entry.get(key)):
+            return found
+        if parsed := entry.get(f"{key}_parsed"):
+            return date(*parsed[:3])
+    return None
 
 
 @reader("feed", suffixes=(".xml", ".rss", ".atom"), by_suffix=False, order=200,
         sniff=lambda head: head.startswith("<?xml") or "<rss" in head or "<feed" in head)
 def _feed_documents(path: Path, text: str) -> Iterator[Document]:
-    """RSS 2.0 items and Atom entries, one document each (title and body)."""
-    try:
-        root = ET.fromstring(text)
-    except ET.ParseError as exc:
-        raise InputError(f"{path}: not well-formed XML ({exc})") from exc
-    items = [el for el in root.iter() if _local(el.tag) in ("item", "entry")]
-    if not items:
+    """RSS and Atom entries, one document each: the entry's title, then its body as paragraphs."""
+    # from bytes (never a URL or a file name feedparser would open), as the UTF-8 read_text_file checked
+    feed = feedparser.parse(io.BytesIO(text.encode("utf-8")),
+                            response_headers={"content-type": "application/xml; charset=utf-8"})
+    if not feed.entries:
+        if feed.bozo:
+            problem = " ".join(str(feed.get("bozo_exception") or "unreadable").split())
+            raise InputError(f"{path}: not a readable RSS or Atom feed ({problem})")
         raise InputError(f"{path}: XML file has no RSS items or Atom entries")
-    # The feed's own title names the outlet (RSS <channel><title>, Atom <feed><title>).
-    channel = next((el for el in root.iter() if _local(el.tag) in ("channel", "feed")), root)
-    outlet = next(((c.text or "").strip() for c in channel if _local(c.tag) == "title"), "") or None
-    for item in items:
-        fields: dict[str, str] = {}
-        for child in item:
-            name = _local(child.tag)
-            value = (child.text or "").strip()
-            if name == "link" and not value:
-                value = child.attrib.get("href", "")
-            if value and name not in fields:
-                fields[name] = value
-        body_html = fields.get("encoded") or fields.get("content") or fields.get("description") or fields.get("summary") or ""
-        body, _, _ = html_to_text(body_html)
-        title = fields.get("title")
-        full = f"{title}\n{body}" if title and body else (title or body)
+    outlet = _plain(feed.feed.get("title_detail")) or None  # RSS <channel><title>, Atom <feed><title>
+    for entry in feed.entries:
+        title = " ".join(_plain(entry.get("title_detail")).split()) or None
+        bodies = [*entry.get("content", []), entry.get("summary_detail")]  # content:encoded or Atom content first
+        body = next((b for b in map(_plain, bodies) if b), "")
+        full = _headed(title, body.split("\n\n") if body else [])
         yield Document(
-            id=Document.make_id(full), text=full, path=str(path), url=fields.get("link"), title=title,
-            published=parse_date(fields.get("pubdate") or fields.get("published") or fields.get("updated") or fields.get("date")),
-            outlet=fields.get("source") or outlet, media_type="rss",
+            id=Document.make_id(full), text=full, path=str(path), url=entry.get("link"), title=title,
+            published=_feed_date(entry), outlet=(entry.get("source") or {}).get("title") or outlet,
+            media_type="rss",
         )
