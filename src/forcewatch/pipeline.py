@@ -34,8 +34,9 @@ def context_sentences(analysis: Analysis, lead: int = 3) -> list[int]:
 def _places(resources: Resources) -> Component:
     from forcewatch.extract.places import find_places
 
-    gazetteer, catalogue = resources.gazetteer, resources.lexicons.equipment
-    return lambda a: find_places(a, gazetteer, context_sentences(a), catalogue)
+    gazetteer, lexicons = resources.gazetteer, resources.lexicons
+    groups = [word for word, actor in lexicons.actors.items() if actor.group and actor.armed]
+    return lambda a: find_places(a, gazetteer, context_sentences(a), lexicons.equipment, groups)
 
 
 @component("dates", requires=("parse",), assigns=("mentions.date",))

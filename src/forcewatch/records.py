@@ -142,6 +142,7 @@ class Place(Record):
     anchor: str | None = None  # for relative places: the place it is relative to
     distance_km: float | None = None
     bearing_deg: float | None = None
+    inferred: bool = False  # True when the event's sentence names no place and this one, named earlier, carried over
 
 
 @dataclass

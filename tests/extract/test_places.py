@@ -188,3 +188,25 @@ def test_a_country_after_a_facility_word_holds_it(gaz):
 def test_the_arabic_article_belongs_to_a_base_name(gaz):
     ms = mentions("Cargo planes flew to the al Jufra base last week.", gaz)
     assert [m.data["name"] for m in by_label(ms, "FACILITY")] == ["al Jufra"]
+
+
+def test_states_as_parties_are_no_place_between_them(gaz):
+    ms = mentions("The agreement between Beijing and Hanoi was signed in May.", gaz)
+    assert not by_label(ms, "BETWEEN")
+    ms = mentions("Patrols moved along the border between Armenia and Azerbaijan.", gaz)
+    assert [m.text for m in by_label(ms, "BETWEEN")] == ["between Armenia and Azerbaijan"]
+
+
+def test_armed_groups_are_not_places(gaz):
+    analysis = Analysis(document=Document(id="t", text="Wagner fighters and Hamas units were seen near Gao."),
+                        sentences=[(0, 51)])
+    analysis.parse = {}
+    find_places(analysis, gaz, groups=["wagner", "hamas"])
+    assert [m.text for m in analysis.mentions] == ["near Gao"]
+
+
+def test_the_country_refers_to_the_country_last_named(gaz):
+    ms = mentions("Troops arrived in Chad in May. Their presence in the Central African country grew.", gaz)
+    back = by_label(ms, "BACKREF")
+    assert [(m.text, m.data["refers_to"]) for m in back] == [("the Central African country", "Chad")]
+    assert not by_label(ms, "DEMONYM")

@@ -238,3 +238,35 @@ def test_a_loose_match_in_a_country_the_text_does_not_name_is_no_place(gaz):
 def test_a_watched_site_is_found_by_its_short_name(gaz):
     pairs = resolved("Jets took off from Hmeimim while Libyan crews waited in Benghazi.", gaz)
     assert place_of(pairs, "Hmeimim").name == "Hmeimim Air Base"
+
+
+def _events(pipeline, text):
+    from datetime import date
+
+    from forcewatch.records import Document
+
+    return pipeline(Document(id="t", text=text, published=date(2024, 5, 10))).events
+
+
+def test_a_sentence_without_a_place_takes_the_story_place(pipeline):
+    text = ("Two Chinese frigates docked at Sihanoukville on Monday. Satellite images show the frigates "
+            "are still docked at a new pier. Officials declined to say more.")
+    first, later = [e for e in _events(pipeline, text) if e.trigger == "docked"]
+    assert first.location.name == "Sihanoukville" and not first.location.inferred
+    assert later.location.name == "Sihanoukville" and later.location.inferred
+    assert later.location.span == first.location.span  # the evidence is the earlier mention
+
+
+def test_the_actor_country_is_not_where_the_story_is(pipeline):
+    text = ("American troops held drills across the United States in May. "
+            "Later the American troops were withdrawn.")
+    withdrawn = next(e for e in _events(pipeline, text) if e.trigger == "withdrawn")
+    place = withdrawn.location or withdrawn.origin
+    assert place is None or place.country != "US"
+
+
+def test_another_event_between_keeps_its_own_place(pipeline):
+    text = "The French brigade left the base at Gao, which it had held since deadly attacks on Timbuktu, officials said."
+    events = {e.trigger: e for e in _events(pipeline, text)}
+    assert events["left"].origin.name.startswith("Gao") and events["left"].location is None
+    assert events["attacks"].location.name == "Timbuktu"

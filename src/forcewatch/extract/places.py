@@ -21,6 +21,7 @@ ROAD, BACKREF, UNKNOWN (NER says place, gazetteer does not know it);
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from functools import lru_cache
 
 from forcewatch.data import packaged
@@ -44,6 +45,10 @@ _BACKREF = re.compile(
     r"military|nearby|same|former)\s+)?(?P<word>air\s?base|airbase|airfield|airport|naval\s+base|naval\s+facility|"
     r"port|harbou?r|base|facility)\b(?!\s+(?:in|at|of|near)\s+(?:the\s+)?[A-Z])(?!\s+(?:commander|gate|perimeter's))"
 )
+# "the country", "the North African country", "the Gulf state": the country last named
+_COUNTRY_BACKREF = re.compile(r"\b[Tt]he\s+(?:(?:[A-Z][\w-]*|central|southern|northern|eastern|western|landlocked|"
+                              r"small|tiny|oil-rich|impoverished|neighbouring|neighboring)\s+){0,3}(?:country|nation)\b"
+                              r"(?!['’]s\s+(?:army|military|forces|government))")
 UNITS = {"km": 1.0, "kilometer": 1.0, "kilometre": 1.0, "kilometers": 1.0, "kilometres": 1.0,
          "mile": 1.609344, "miles": 1.609344, "mi": 1.609344,
          "nautical mile": 1.852, "nautical miles": 1.852, "nm": 1.852, "m": 0.001, "meters": 0.001,
@@ -214,6 +219,12 @@ class _Doc:
         self.found.append(m)
         return m
 
+    def drop(self, start: int, end: int, label: str) -> None:
+        """Forget the mentions of one label inside a span, for a longer mention that holds them."""
+        gone = [m for m in self.found if m.label == label and start <= m.span[0] and m.span[1] <= end]
+        self.found = [m for m in self.found if m not in gone]
+        self.taken = [t for t in self.taken if t not in {tuple(m.span) for m in gone}]
+
     def known(self, name: str) -> bool:
         return bool(name) and name in self.gaz
 
@@ -257,13 +268,19 @@ def _vessel_words() -> tuple[re.Pattern, re.Pattern]:
             re.compile(rf"(?<![\w-])(?P<name>[A-Z][\w'’]*(?:\s+\d+)?)[\s-](?:{classes})\b"))
 
 
-def names_of_things(text: str, gazetteer: Gazetteer, catalogue: Catalogue | None) -> list[tuple[int, int]]:
-    """Spans that name equipment or ships, so a place name inside them is no place: catalogue
-    equipment ("MiG-29s"), a design ("Kilo-class"), a ship after a prefix ("HMS Somerset"), after
-    a type of ship ("the submarine Krasnodar") or as the name before one ("the Liaoning carrier")."""
+def names_of_things(text: str, gazetteer: Gazetteer, catalogue: Catalogue | None,
+                    groups: Collection[str] = ()) -> list[tuple[int, int]]:
+    """Spans that name equipment, ships or armed groups, so a place name inside them is no place:
+    catalogue equipment ("MiG-29s"), a design ("Kilo-class"), a ship after a prefix ("HMS
+    Somerset"), after a type of ship ("the submarine Krasnodar") or as the name before one ("the
+    Liaoning carrier"), and the armed groups of the actor table ("the Wagner group", "Hamas")."""
     prefix, design = _vessel_words()
     ships = [m.span("name") for m in prefix.finditer(text)]
     spans = [m.span("name") for m in design.finditer(text)]
+    if groups:
+        names = "|".join(sorted(map(re.escape, groups), key=len, reverse=True))
+        spans += [m.span() for m in re.finditer(rf"(?<![\w-])(?:{names})(?![\w-])", text, re.IGNORECASE)
+                  if m.group()[0].isupper()]
     for item in find_equipment(text, catalogue) if catalogue is not None else ():
         spans.append(tuple(item.span))
         if item.category != "ship" or item.name in catalogue.generic_names:
@@ -288,14 +305,15 @@ def _names_a_country(name: str, gazetteer: Gazetteer) -> bool:
 
 
 def find_places(analysis: Analysis, gazetteer: Gazetteer, sentences: list[int] | None = None,
-                catalogue: Catalogue | None = None) -> None:
+                catalogue: Catalogue | None = None, groups: Collection[str] = ()) -> None:
     """Add place mentions of every sentence (or of ``sentences``) to ``analysis.mentions``.
 
-    ``catalogue``: the equipment catalogue, whose names (and ships' names) are never places."""
+    ``catalogue``: the equipment catalogue, whose names (and ships' names) are never places;
+    ``groups``: names of armed groups, never places either (see names_of_things)."""
     # One batch lookup for every capitalised sub-run of the document, before anything looks names up.
     gazetteer.prefetch(_candidate_strings(analysis.document.text))
     doc = _Doc(analysis, gazetteer)
-    doc.taken.extend(names_of_things(doc.text, gazetteer, catalogue))
+    doc.taken.extend(names_of_things(doc.text, gazetteer, catalogue, groups))
     text = doc.text
     indexes = range(len(analysis.sentences)) if sentences is None else sentences
     parse = analysis.parse if isinstance(analysis.parse, dict) else {}
@@ -312,6 +330,9 @@ def find_places(analysis: Analysis, gazetteer: Gazetteer, sentences: list[int] |
         for hit in sorted(doc.found[before:], key=lambda h: h.span[0]):
             for kind, name, span in _site_kinds(hit, gazetteer):
                 last_facility[kind] = last_facility["any"] = (name, span)
+            if hit.label == "NAME" and not hit.data.get("part") and any(
+                    e.kind == "country" for e in gazetteer.lookup(hit.data.get("name") or hit.text)):
+                last_facility["country"] = (hit.data.get("name") or hit.text, list(hit.span))
     analysis.mentions.extend(doc.found)
     analysis.mentions.sort(key=lambda m: m.span[0])
 
@@ -395,6 +416,8 @@ def _relatives(doc: _Doc, index: int, s0: int, sentence: str) -> None:
         if any(demonyms().get(fold(_clean_name(m.group(end)))) for end in ("a", "b")):
             continue  # "between U.S. and Nigerian forces": peoples, not places
         a, b = doc.known_or_fuzzy(m.group("a")), doc.known_or_fuzzy(m.group("b"))
+        if a and b and _states(doc, a) and _states(doc, b) and not _SPATIAL_BEFORE.search(sentence[:m.start()]):
+            continue  # "an agreement between Beijing and Phnom Penh": the parties, not a place between them
         if a and b:
             doc.add("BETWEEN", s0 + m.start(), s0 + m.start("b") + len(b), index, a=a, b=b)
     for m in _NEAR.finditer(sentence):
@@ -412,6 +435,19 @@ def _relatives(doc: _Doc, index: int, s0: int, sentence: str) -> None:
                         r"ministry|parliament|stadium|university|airport|station|border|coast)\b", after):
                 continue  # "outside the US embassy in London": the place is the building's, named later
             doc.add("NEAR", s0 + m.start(), s0 + m.start("anchor") + len(anchor), index, anchor=anchor, relation=rel)
+
+
+# words after which "between X and Y" is a stretch of ground or water, even when X and Y are states
+_SPATIAL_BEFORE = re.compile(r"\b(?:border|borders|frontier|line|flights?|route|routes|corridor|waters|strait|sea|"
+                             r"road|roads|highway|railway|area|zone|region|gap|channel|crossing|crossings|airspace|"
+                             r"midway|halfway|somewhere|located|lies|lying|sailed|sailing|flew|flying|shuttled)\s+$",
+                             re.IGNORECASE)
+
+
+def _states(doc: _Doc, name: str) -> bool:
+    """A country or a capital: a name that often stands for a government."""
+    capitals = doc.gaz.capitals()
+    return any(e.kind == "country" or (e.geonames_id or 0) in capitals for e in doc.gaz.lookup(name))
 
 
 def _place_in(doc: _Doc, phrase: str) -> tuple[str, str | None] | None:
@@ -696,6 +732,12 @@ def _backrefs(doc: _Doc, index: int, s0: int, sentence: str, last: dict[str, tup
             continue
         doc.add("BACKREF", s0 + m.start(), s0 + m.end(), index, refers_to=hit[0],
                 refers_span=list(hit[1]) if hit[1] else None, facility=kind)
+    for m in _COUNTRY_BACKREF.finditer(sentence):
+        hit = outer.get("country")
+        if hit is not None and hit[1][0] < s0 + m.start():
+            doc.drop(s0 + m.start(), s0 + m.end(), "DEMONYM")  # "the North African country" is one place
+            doc.add("BACKREF", s0 + m.start(), s0 + m.end(), index, refers_to=hit[0], refers_span=list(hit[1]),
+                    facility="country")
     for m in doc.found:
         if m.label == "NEAR" and m.data.get("backref") and m.sentence == index and "refers_to" not in m.data:
             hit = target(m.data["backref"])

@@ -25,8 +25,10 @@ container ("... air base in Libya").
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
+from functools import lru_cache
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -552,6 +554,8 @@ def _doubtful(m: Mention, place: Place, candidates: dict, firm: set[str]) -> boo
         return False
     if not _loose(m, candidates):
         return False
+    if m.data.get("cue") == "modifier":
+        return True  # "Hamid Karzai airport": an old name of a province, read off a modifier, is a guess
     # a facility named after a town only loosely matched ("Shati base" as Shatoy) is a guess anywhere
     return (firm and place.country not in firm) or (m.label == "FACILITY" and not any(
         e.site_id or e.kind in SITE_KINDS for e in candidates.get(tuple(m.span), ())))
@@ -599,6 +603,37 @@ def resolve_places(analysis: Analysis, gazetteer: Gazetteer) -> None:
             event.location = event.origin
         if event.location is None and event.subtype == "arrive" and event.destination is not None:
             event.location = event.destination
+    _carry_over(analysis, index_of)
+
+
+CARRY_SENTENCES = 3  # how far back a story's place still holds for a sentence that names none
+
+
+def _carry_over(analysis: Analysis, index_of: dict) -> None:
+    """An event whose sentence names no place of its own happened where the story last was: the
+    place of the event before it, if that was at most CARRY_SENTENCES sentences back ("Two ships
+    docked at Ream on Dec 3. ... The ships are visible docked at a new pier"). The place keeps the
+    earlier mention's text and span as its evidence and is marked inferred."""
+    last: tuple[int, Place] | None = None
+    for event in sorted(analysis.events, key=lambda e: e.trigger_span[0]):
+        index = index_of.get(tuple(event.span))
+        if index is None:
+            continue
+        if event.location or event.destination or event.origin:
+            here = event.location or (event.destination if event.subtype not in ("transit", "depart") else None)
+            if here is not None and not here.inferred and _holds(here, event):
+                last = (index, here)
+        elif last is not None and index - last[0] <= CARRY_SENTENCES and _holds(last[1], event):
+            event.location = dataclasses.replace(last[1], inferred=True)
+
+
+def _holds(place: Place, event: Event) -> bool:
+    """Whether a place can stand for where the story is: not a route between two far places, nor
+    the actor's own country (U.S. forces "withdrawn from the country" are not in the U.S.)."""
+    if place.anchor and place.distance_km and place.distance_km > 100 and place.bearing_deg is None:
+        return False
+    actor = event.actor.country if event.actor else None
+    return not (place.precision == "country" and actor and _alpha3(place.country) == actor)
 
 
 def _doers(analysis: Analysis, index: int, candidates) -> set[tuple[int, int]]:
@@ -741,6 +776,9 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
                 continue  # a movement named earlier in the sentence, not this one's
         if not movement and role == "origin":
             role = "location"
+        if role == "location" and any(m.span[1] <= t[0] and t[1] <= trigger[0] or trigger[1] <= t[0] and t[1] <= m.span[0]
+                                      for t in others):
+            continue  # another event's trigger stands between: "left X, ... its war ... attacks on America"
         gap = m.span[0] - trigger[1] if m.span[0] >= trigger[1] else trigger[0] - m.span[1]
         before = text[max(event.span[0], m.span[0] - 30):m.span[0]]
         locative = bool(_LOCATIVE.search(before)) or m.label in ("RELATIVE", "NEAR", "ROAD", "BETWEEN") or \
@@ -807,3 +845,12 @@ def choose_event_mention(text: str, trigger_span, sentence_span, candidates, cap
                trigger_span=tuple(trigger_span), sentence=text[sentence_span[0]:sentence_span[1]], span=tuple(sentence_span))
     loc, origin, dest = assign_roles(text, ev, candidates, capitals)
     return loc or dest or origin
+
+
+@lru_cache(maxsize=None)
+def _alpha3(alpha2: str | None) -> str | None:
+    """ISO alpha-2 (places, as GeoNames) to alpha-3 (actors, as PLOVER)."""
+    import pycountry
+
+    found = pycountry.countries.get(alpha_2=alpha2) if alpha2 else None
+    return found.alpha_3 if found else None
