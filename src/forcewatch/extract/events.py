@@ -157,15 +157,90 @@ def build_actor_table(data: dict) -> dict[str, ActorWord]:
     return table
 
 
+NAME_LABELS = {"ORG", "LAW", "FAC", "PRODUCT", "WORK_OF_ART"}
+
+
+@dataclass(frozen=True)
+class SenseRule:
+    """One use of trigger words that is not the lexicon's event (data/senses.yaml explains the form)."""
+
+    name: str
+    lemmas: frozenset[str]
+    pos: str | None
+    when: dict
+    then: tuple[str, str | None] | None  # None: not an event
+    example: str = ""
+    counter: str = ""
+
+    @classmethod
+    def from_data(cls, d: dict) -> SenseRule:
+        then = None if d["then"] == "none" else tuple((d["then"].split("/") + [None])[:2])
+        when = {k: re.compile(v, re.I) if k in ("object", "arguments", "next", "before") else v
+                for k, v in d["when"].items()}
+        return cls(d["name"], frozenset(d["lemmas"]), d.get("pos"), when, then, d.get("example", ""), d.get("not", ""))
+
+    def applies(self, cand: Candidate) -> bool:
+        tok = cand.tok
+        if "*" not in self.lemmas and tok.lemma_.lower() not in self.lemmas:
+            return False
+        if self.pos is not None and cand.noun != (self.pos == "NOUN"):
+            return False
+        return all(_CONDITIONS[k](cand, v) for k, v in self.when.items())
+
+
+def _object_words(cand: Candidate) -> str:
+    return " ".join(t.text for c in cand.tok.children if c.dep_ in ("dobj", "nsubjpass") for t in c.subtree)
+
+
+def _governed(tok, lemmas) -> bool:
+    """Whether the trigger completes one of these words ("able to deploy", "capable of launching"),
+    not a clause they report ("not able to confirm whether the carrier had left")."""
+    head = tok
+    for _ in range(2):
+        if head.head.i == head.i or head.dep_ not in ("xcomp", "pcomp", "pobj", "prep", "acl"):
+            return False
+        head = head.head
+        if head.lemma_.lower() in lemmas:
+            return True
+    return False
+
+
+def _in_name(tok) -> bool:
+    """A word of a longer name: an organisation, law or facility the recogniser found, or a chain of
+    capitalised nouns inside an ordinary sentence ("the Mutual Defense Treaty"; not in a headline)."""
+    if any(e.start <= tok.i < e.end and e.label_ in NAME_LABELS and len(e) > 1 for e in tok.doc.ents):
+        return True
+    words = [t for t in tok.sent if t.is_alpha]
+    headline = sum(t.is_title for t in words) > 0.6 * len(words)
+    chained = any(c.dep_ == "compound" and c.pos_ == "PROPN" for c in tok.children) or (
+        tok.dep_ == "compound" and tok.head.pos_ == "PROPN")
+    return tok.pos_ == "PROPN" and chained and not headline
+
+
+_CONDITIONS = {
+    "object": lambda c, rx: bool(rx.search(_object_words(c))),
+    "arguments": lambda c, rx: bool(rx.search(f"{_subject_text(c.tok)} {_object_words(c)}")),
+    "next": lambda c, rx: bool(rx.search(c.end.doc.text[c.end.idx + len(c.end):])),
+    "before": lambda c, rx: bool(rx.search(c.tok.doc.text[max(0, c.tok.idx - 40):c.tok.idx])),
+    "aux": lambda c, words: any(ch.dep_ in ("aux", "auxpass") and ch.lower_ in words for ch in c.tok.children),
+    "governed": lambda c, lemmas: _governed(c.tok, set(lemmas)),
+    "in_name": lambda c, flag: _in_name(c.tok) == flag,
+    "military": lambda c, flag: _military(c.tok) == flag,
+    "dep": lambda c, labels: c.tok.dep_ in labels,
+}
+
+
 @dataclass
 class Lexicons:
-    """What the coder reads besides the parse: triggers, actor words and the equipment catalogue.
+    """What the coder reads besides the parse: triggers, actor words, the equipment catalogue and the
+    sense rules.
 
     Built once (the packaged data files, or a user's files of the same form) and passed in."""
 
     triggers: Lexicon
     actors: dict[str, ActorWord]
     equipment: Catalogue
+    senses: list[SenseRule] = field(default_factory=list)
 
     @classmethod
     def packaged(cls) -> Lexicons:
@@ -173,13 +248,23 @@ class Lexicons:
 
     @classmethod
     def from_files(cls, triggers: Path | None = None, actors: Path | None = None,
-                   equipment: Path | None = None) -> Lexicons:
+                   equipment: Path | None = None, senses: Path | None = None) -> Lexicons:
         """The packaged lexicons, each replaced by the user's file where one is named."""
         def read(path: Path | None, name: str):
             return load_yaml(path.read_text("utf-8")) if path else packaged(name)
 
         return cls(build_lexicon(read(triggers, "triggers.yaml")), build_actor_table(read(actors, "actors.yaml")),
-                   Catalogue(read(equipment, "equipment.yaml")))
+                   Catalogue(read(equipment, "equipment.yaml")),
+                   [SenseRule.from_data(d) for d in read(senses, "senses.yaml")])
+
+    def sense(self, cand: Candidate) -> Candidate | None:
+        """The candidate as the first sense rule that applies leaves it (None: not an event)."""
+        for rule in self.senses:
+            if rule.applies(cand):
+                if rule.then is None:
+                    return None
+                return Candidate(cand.tok, rule.then[0], rule.then[1], cand.end, cand.noun)
+        return cand
 
 
 def _lookup(lex: Lexicons, tokens) -> tuple[int, int, ActorWord] | None:
@@ -364,6 +449,8 @@ def _trigger(lex: Lexicons, tok) -> Candidate | None:
         sense = lex.triggers.nouns.get(low) or lex.triggers.nouns.get(lemma)
         if sense is None:
             return None
+        if lemma == "strike" and _labour_strike(tok):
+            return Candidate(tok, "PROTEST", None, tok, True)
         if sense.military and not _military(tok):
             return None
         # A trigger noun modifying another noun ("resupply center", "strike force") is not an event.
@@ -378,10 +465,18 @@ def _trigger(lex: Lexicons, tok) -> Candidate | None:
     return None
 
 
+def _labour_strike(tok) -> bool:
+    """'Workers went on strike', 'a general strike', 'the dockers' strike': a strike that is a protest."""
+    words = {c.lower_ for c in tok.subtree}
+    if words & {"hunger", "general", "workers", "union", "labor", "labour", "wage", "pay"}:
+        return True
+    if tok.dep_ == "pobj" and tok.head.lower_ == "on":
+        return True
+    return bool(CIVILIANS.search(tok.sent.text)) and not _military(tok)
+
+
 def _noun_sense(lex: Lexicons, tok, lemma: str, sense: Sense) -> Candidate | None:
     words = {c.lower_ for c in tok.subtree}
-    if lemma == "strike" and words & {"hunger", "general", "workers", "union", "labor", "labour"}:
-        return Candidate(tok, "PROTEST", None, tok, True)
     if lemma == "strike" and not words & {"air", "missile", "drone", "rocket", "artillery", "military", "retaliatory"} \
             and not _military(tok):
         return None
@@ -954,7 +1049,8 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
         sentence = text[s0:s1]
         said = attributions.get(index, [])
         speakers = [m.span for m in said if m.label in SKIPPED_SPEAKER_LABELS]
-        excluded = speakers + [m.span for m in said if m.label in ("NO_COMMENT", "UNCONFIRMED")]
+        excluded = speakers + [m.span for m in said if m.label in ("NO_COMMENT", "UNCONFIRMED")] + [
+            m.span for m in analysis.mentions if m.kind == "date" and m.sentence == index]  # "March 11" is no march
         equipment = find_equipment(sentence, lex.equipment, s0)
         context.speaker = None
         for m in said:
@@ -969,6 +1065,8 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
             if any(s <= start < e for s, e in excluded):
                 continue
             cand = _trigger(lex, tok)
+            if cand is not None:
+                cand = lex.sense(cand)
             if cand is None:
                 continue
             # A definite noun naming again what an earlier sentence described ("the convoy had stopped").

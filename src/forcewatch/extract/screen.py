@@ -68,7 +68,8 @@ STRONG_PHRASES = {
     ("air", "defense"), ("landing", "ship"), ("landing", "ships"), ("armoured", "vehicles"), ("armored", "vehicles"),
     ("listening", "sites"), ("listening", "posts"), ("listening", "stations"), ("radar", "station"),
     ("radar", "stations"), ("aircraft", "carrier"), ("aircraft", "carriers"), ("carrier", "group"),
-    ("strike", "group"), ("spy", "plane"), ("spy", "planes"),
+    ("strike", "group"), ("spy", "plane"), ("spy", "planes"), ("drone", "strike"), ("drone", "strikes"),
+    ("drone", "attack"), ("drone", "attacks"), ("missile", "strike"), ("missile", "strikes"), ("combat", "readiness"),
 }
 # Weak cues: as common in everyday news as in military reports ("the plane arrived", "police forces",
 # "fire brigade", "bases loaded", "satellite images of the storm"). They pick sentences in an on-topic

@@ -1,0 +1,72 @@
+"""The sense rules of data/senses.yaml: every rule's example and counter-example, run through the coder."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from forcewatch.data import packaged
+from forcewatch.records import Document
+
+RULES = packaged("senses.yaml")
+
+
+def _events(pipeline_all, text):
+    return pipeline_all(Document(id="t", text=text, published=date(2024, 5, 10))).events
+
+
+def _words(rule):
+    return None if "*" in rule["lemmas"] else set(rule["lemmas"])
+
+
+def _hits(rule, events, nlp):
+    """Events the rule is about: those whose trigger has one of its lemmas (any, for "*" rules)."""
+    lemmas = _words(rule)
+    return [e for e in events if lemmas is None or nlp(e.trigger)[0].lemma_.lower() in lemmas]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r["name"] for r in RULES])
+def test_each_rule_applies_to_its_example(pipeline_all, resources, rule):
+    hits = _hits(rule, _events(pipeline_all, rule["example"]), resources.nlp)
+    if rule["then"] == "none":
+        assert not [e for e in hits if e.type != "OTHER"], [(e.trigger, e.type) for e in hits]
+    else:
+        kind, _, subtype = rule["then"].partition("/")
+        assert any(e.type == kind and (e.subtype or "") == subtype for e in hits), [(e.trigger, e.type) for e in hits]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r["name"] for r in RULES])
+def test_each_rule_leaves_its_counter_example(pipeline_all, resources, rule):
+    hits = _hits(rule, _events(pipeline_all, rule["not"]), resources.nlp)
+    assert hits, f"{rule['name']}: no event in {rule['not']!r}"
+    if rule["then"] != "none":
+        assert rule["then"].partition("/")[0] not in {e.type for e in hits}
+
+
+@pytest.mark.parametrize("text,kind,subtype", [
+    ("Two F-16s intercepted a pair of bombers near the coast on Monday.", "MOBILIZE", None),
+    ("A frigate escorted the submarine through the strait.", "MOBILIZE", None),
+    ("The corvette shadowed the carrier group for two days.", "MOBILIZE", None),
+    ("The army was put on full combat readiness on Sunday.", "MOBILIZE", None),
+    ("Most allied troops have already exited the country.", "RETREAT", "withdraw"),
+    ("Navy patrol boats were operating near the disputed reef.", "MOBILIZE", "presence"),
+    ("Marines are protecting the airport while talks go on.", "MOBILIZE", "presence"),
+    ("Norway will contribute troops to the exercise.", "MOBILIZE", "deploy"),
+    ("Images show damage to three hangars at the air base.", "ASSAULT", None),
+    ("One of the drones was downed by the frigate's guns.", "ASSAULT", None),
+    ("A drone strike hit the depot on Friday.", "ASSAULT", None),
+])
+def test_force_posture_acts_without_the_usual_verbs(pipeline, text, kind, subtype):
+    events = _events(pipeline, text)
+    assert any(e.type == kind and e.subtype == subtype for e in events), [(e.trigger, e.type, e.subtype) for e in events]
+
+
+def test_a_strike_is_an_attack_unless_workers_strike(pipeline_all):
+    assert {e.type for e in _events(pipeline_all, "The air base was hit in a missile strike overnight.")} >= {"ASSAULT"}
+    assert "ASSAULT" not in {e.type for e in _events(pipeline_all, "Dock workers went on strike over pay.")}
+
+
+def test_a_date_word_is_no_trigger(pipeline):
+    events = _events(pipeline, "The frigate has patrolled the gulf since its departure from the base on March 11.")
+    assert not [e for e in events if e.trigger == "March"]
