@@ -210,3 +210,11 @@ def test_the_country_refers_to_the_country_last_named(gaz):
     back = by_label(ms, "BACKREF")
     assert [(m.text, m.data["refers_to"]) for m in back] == [("the Central African country", "Chad")]
     assert not by_label(ms, "DEMONYM")
+
+
+def test_facilities_written_with_capitals_or_a_number(gaz):
+    ms = mentions("Two Chinese warships have stayed at Ream Naval Base since December.", gaz)
+    assert [m.data["name"] for m in by_label(ms, "FACILITY")] == ["Ream"]
+    ms = mentions("The withdrawal from Air Base 101 in Niamey ended on Sunday.", gaz)
+    assert [(m.text, m.data["name"]) for m in by_label(ms, "FACILITY")] == [("Air Base 101 in Niamey", "Niamey")]
+    assert not [m for m in ms if m.text == "Air"]

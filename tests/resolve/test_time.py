@@ -130,3 +130,13 @@ def test_an_undated_act_runs_from_the_last_day_the_story_named(pipeline):
     text = ("The garrison was founded on March 3, 1998.\n\n"
             "Its last tanks left the garrison by rail.")
     assert _times(pipeline, text)["left"] == (WEDNESDAY, WEDNESDAY, True)
+
+
+def test_a_deadline_bounds_the_act_and_the_future_looks_forward(pipeline):
+    wednesday = date(2024, 5, 8)
+    times = _times(pipeline, "The battalions will withdraw by the end of January, officials said.", wednesday)
+    assert times["withdraw"] == (wednesday, date(2025, 1, 31), True)  # the coming January, not the last
+    times = _times(pipeline, "The battalions withdrew by the end of January, officials said.", wednesday)
+    assert times["withdrew"] == (date(2024, 1, 1), date(2024, 1, 31), True)
+    times = _times(pipeline, "The frigate is due to sail from the base on Monday.", wednesday)
+    assert times["sail"][:2] == (date(2024, 5, 13), date(2024, 5, 13))  # the coming Monday

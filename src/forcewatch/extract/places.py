@@ -32,14 +32,15 @@ from forcewatch.lexicon import NUMBER_WORDS, fold
 from forcewatch.records import Analysis, Mention
 
 _W = r"[A-Z\u00C0-\u00DE\u0100-\u017F][\w'’.\u00C0-\u024F-]*"
-_FAC = r"(?:air\s?base|airbase|airfield|air\s+field|airport|air\s+station|naval\s+(?:base|facility|station|port)|military\s+base|port|harbou?r|base|facility)"
+_FAC = r"(?:[Aa]ir\s?[Bb]ase|[Aa]irbase|[Aa]irfield|[Aa]ir\s+[Ff]ield|[Aa]irport|[Aa]ir\s+[Ss]tation|[Nn]aval\s+(?:[Bb]ase|[Ff]acility|[Ss]tation|[Pp]ort)|military\s+base|port|harbou?r|base|facility)"
 
 # ", Louisiana" after a name: the place that holds it
 _COMMA_PLACE = re.compile(rf",\s+({_W}(?:\s+{_W})?)")
 # "the Hmeimim air base", "Al-Khadim air base"
 _FACILITY_AFTER = re.compile(rf"\b((?:{_W}\s+){{1,3}}?)(?:(?:military|main|former|strategic|army|navy)\s+)?{_FAC}\b")
 # "the naval facility in Tartus", "the port of Tartous", "a base near Latakia"
-_FACILITY_OF = re.compile(rf"\b(?P<fac>{_FAC})\s+(?P<prep>in|at|of|near|outside)\s+(?:the\s+)?(?P<name>{_W}(?:\s+{_W}){{0,2}})")
+_FACILITY_OF = re.compile(rf"\b(?P<fac>{_FAC})(?:\s+(?P<designator>\d+|{_W}))??\s+(?P<prep>in|at|of|near|outside)\s+(?:the\s+)?"
+                          rf"(?P<name>{_W}(?:\s+{_W}){{0,2}})")
 _BACKREF = re.compile(
     r"\b[Tt]he\s+(?:(?:Russian|Syrian|American|U\.S\.|US|British|French|Turkish|Israeli|Iranian|Chinese|main|naval|"
     r"military|nearby|same|former)\s+)?(?P<word>air\s?base|airbase|airfield|airport|naval\s+base|naval\s+facility|"

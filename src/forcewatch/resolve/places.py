@@ -483,7 +483,8 @@ def _place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> tuple[list[tupl
     text = analysis.document.text
     mentions = [m for m in analysis.mentions if m.kind == "place"]
     names = [m for m in mentions if m.label in ("NAME", "FACILITY")]
-    candidates = {tuple(m.span): _candidates(mention_name(m), gazetteer, bool(m.data.get("fuzzy"))) for m in names}
+    candidates = {tuple(m.span): (m.label == "FACILITY" and gazetteer.lookup(m.data.get("full") or "")) or
+                  _candidates(mention_name(m), gazetteer, bool(m.data.get("fuzzy"))) for m in names}
     within = {tuple(m.span): _within(text, m, gazetteer) for m in names}
     provisional: dict = {}
     for m in names:
@@ -524,9 +525,10 @@ def _place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> tuple[list[tupl
 
 def _loose(m: Mention, candidates: dict) -> bool:
     """Matched by a spelling guess, or only under another language's or an older name (a watched
-    site's own aliases are written for it, and "Rostov" is the start of Rostov-on-Don)."""
+    site's own aliases are written for it, and "Rostov" is the start of Rostov-on-Don; "Air" is not
+    the start of Air Khas)."""
     key = fold(mention_name(m))
-    return not any(e.site_id or any(n == key or n.startswith((key + " ", key + "-"))
+    return not any(e.site_id or any(n == key or n.startswith(key + "-")
                                     for n in (fold(e.name), fold(e.original or "")))
                    for e in candidates.get(tuple(m.span), ()))
 

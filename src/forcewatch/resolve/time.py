@@ -21,17 +21,29 @@ from forcewatch.lexicon import MONTH_NUMBER, WEEKDAY_NUMBER
 from forcewatch.records import Analysis, Mention, TimeSpan
 
 
-def resolve_date(m: Mention, published: date | None) -> TimeSpan | None:
-    """One date mention to a TimeSpan, or None when it cannot be pinned down."""
+def resolve_date(m: Mention, published: date | None, future: bool = False) -> TimeSpan | None:
+    """One date mention to a TimeSpan, or None when it cannot be pinned down.
+
+    ``future``: the date of something still to come ("is due to sail on Friday", "will leave in
+    January"): a weekday, month or day without a year is the next one, not the last."""
     text = m.text.strip()
     low = text.lower()
     span = _resolve(m, text, low, published)
+    if future and span is not None and published is not None and span.end < published and _relative(m, text):
+        span = _forward(span, published)
     if span is not None and m.data.get("prep") == "since" and published is not None and published > span.start:
         span.end = published  # "since 2015": from then until the report
     return span
 
 
 def _resolve(m: Mention, text: str, low: str, published: date | None) -> TimeSpan | None:
+    part = re.match(r"(?:the\s+)?(?:end|beginning|start|middle|close)\s+of\s+(?:the\s+)?(.+)$", text, re.I)
+    if part:  # "the end of January": the month (its end is a finer point than reports keep)
+        inner = Mention("date", part.group(1), m.span, "MONTH", m.sentence, m.data)
+        span = _resolve(inner, part.group(1), part.group(1).lower(), published)
+        if span is not None:
+            span.text = text
+        return span
     if m.label == "ERA":
         return _era(m, low, published)
     if m.label == "RANGE":
@@ -88,6 +100,25 @@ def _resolve(m: Mention, text: str, low: str, published: date | None) -> TimeSpa
     return _dateparser(m, published)
 
 
+def _relative(m: Mention, text: str) -> bool:
+    """A date written without its year ("Friday", "March 3", "in January"), so read against the report."""
+    return m.label in ("WEEKDAY", "MONTH", "DATE", "DATE_NER") and not re.search(r"(?:19|20)\d{2}|\blast\b|\bago\b",
+                                                                            text, re.I)
+
+
+def _forward(span: TimeSpan, published: date) -> TimeSpan:
+    """The same day or month, moved to its next occurrence on or after publication."""
+    if span.precision == "day" and span.start == span.end and (published - span.start).days < 7 and \
+            span.text and any(w in span.text.lower() for w in WEEKDAY_NUMBER):
+        day = span.start + timedelta(days=7)
+        return TimeSpan(day, day, "day", span.text, span.span)
+    try:
+        start, end = span.start.replace(year=span.start.year + 1), span.end.replace(year=span.end.year + 1)
+    except ValueError:  # 29 February
+        return span
+    return TimeSpan(start, end, span.precision, span.text, span.span)
+
+
 def _month(year: int, month: int, text: str, span) -> TimeSpan:
     """The whole of one calendar month, month precision."""
     return TimeSpan(date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]), "month", text, span)
@@ -142,6 +173,7 @@ def _dateparser(m: Mention, published: date | None) -> TimeSpan | None:
     return TimeSpan(day, day, "day", m.text, m.span)
 
 
+_DEADLINE = re.compile(r"\b(?:by|until|before|no later than)\s+(?:the\s+)?(?:(?:end|middle|start|beginning)\s+of\s+)?$", re.I)
 RECENT_DAYS = 14  # an undated act is placed no further back than this before its anchor
 _STATEMENT_GAP = re.compile(r"\s*(?:,\s*)?(?:on|late|early|last|this)?\s*", re.I)
 
@@ -182,16 +214,34 @@ def resolve_times(analysis: Analysis) -> None:
             if span is not None:
                 by_sentence.setdefault(m.sentence, []).append((m, span))
     statements = statement_dates(analysis)
+    text = analysis.document.text
+    deadlines = {tuple(m.span) for options in by_sentence.values() for m, _ in options
+                 if m.data.get("prep") in ("by", "until", "before") or _DEADLINE.search(text[max(0, m.span[0] - 30):m.span[0]])}
     index_of = {s: i for i, s in enumerate(analysis.sentences)}
     for event in analysis.events:
         index = index_of.get(event.span)
+        future = event.modality == "future"
         options = by_sentence.get(index) or []
+        if future:
+            options = [(m, resolve_date(m, published, future=True) or span) for m, span in options]
         said = [o for o in options if tuple(o[0].span) in statements]
         own = options if event.type == "OTHER" else [o for o in options if o not in said]
+        parsed = (analysis.parse or {}).get(index)
+        nearest = lambda o: (*_tree_relation(parsed, event.trigger_span[0], o[0].span[0]),  # noqa: E731
+                             abs(o[0].span[0] - event.trigger_span[0]))
         if own:
-            parsed = (analysis.parse or {}).get(index)
-            _, event.time = min(own, key=lambda o: (*_tree_relation(parsed, event.trigger_span[0], o[0].span[0]),
-                                                    abs(o[0].span[0] - event.trigger_span[0])))
+            mention, chosen = min(own, key=nearest)
+            if tuple(mention.span) not in deadlines:
+                event.time = chosen
+                continue
+            # "to withdraw by the end of January", "had left by Tuesday": on or before the deadline
+            if future and published and published <= chosen.end:
+                start = published
+            else:
+                start = _story_day(by_sentence, statements, index, chosen.end)
+                start = chosen.start if start == chosen.end else start
+            event.time = TimeSpan(min(start, chosen.end), chosen.end, chosen.precision, chosen.text, chosen.span,
+                                  inferred=True)
             continue
         end = min((o[1].end for o in said), default=published)
         if end is None:
