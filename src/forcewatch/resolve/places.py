@@ -1,6 +1,8 @@
 """From place mentions to coordinates, and from events to their place.
 
-Resolution is deterministic and scores each gazetteer candidate with:
+Resolution is deterministic: each gazetteer candidate gets a linear score, the weights of the
+shipped ranker (data/ranker.json, fitted by bench/train_ranker.py on the train halves of
+GeoWebNews and LGL) dotted with its :func:`features`, which cover:
 
 * priors: curated facilities, regions and seas, then countries and first-level
   divisions, then population (log scale);
