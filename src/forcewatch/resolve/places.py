@@ -143,7 +143,7 @@ def features(e: Entry, ctx: Context | None, want: set[str] | None = None, within
 
     ``key``: the folded name as written; ``want``: kinds the text asks for; ``within``: containers
     written next to the name; ``ctx``: the document's focus and points; ``span``: the mention's own
-    span, so that its own votes are left out of the context; ``top_population``: the largest
+    span, so that the votes and points of its name's mentions are left out of the context; ``top_population``: the largest
     population among the name's candidates."""
     f = prior_features(e)
     if top_population is not None:
