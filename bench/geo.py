@@ -3,6 +3,12 @@
     python bench/geo.py                 # GeoWebNews, LGL and the event-location set
     python bench/geo.py --subset 40     # quick: the first 40 documents of each set
     python bench/geo.py --sets gwn      # one set; --ner adds the spaCy model (slower)
+    python bench/geo.py --half test     # only the held-out half of GeoWebNews and LGL
+
+Halves (the place ranker's split, bench/train_ranker.py): article *i* of a set's XML, counted from 0
+in file order, is in the ``train`` half when *i* is even and in the ``test`` half when *i* is odd.
+The shipped ranker (src/forcewatch/data/ranker.json) was fitted on the train halves only, so figures
+on ``--half test`` are held-out figures; ``--half all`` (the default) scores every article.
 
 Sets are read from ../shared/eval/ (or $FORCEWATCH_EVAL); a missing set is skipped.
 Figures per set:
@@ -39,6 +45,16 @@ from forcewatch.records import Document  # noqa: E402
 from forcewatch.geo import haversine_km  # noqa: E402
 
 MORDECAI3 = {"gwn": 94.1, "lgl": 82.7}
+HALVES = ("all", "train", "test")
+
+
+def in_half(index: int, half: str) -> bool:
+    """The fixed split: even article indices (0-based, file order) train, odd ones test."""
+    return half == "all" or (index % 2 == 0) == (half == "train")
+
+
+def halve(items, half: str) -> list:
+    return [item for i, item in enumerate(items) if in_half(i, half)]
 
 
 def eval_dir() -> Path:
@@ -113,35 +129,44 @@ def bench_toponyms(name: str, items, gazetteer, nlp=None) -> dict:
     }
 
 
+def gold_analysis(i: int, text: str, gold, gazetteer):
+    """A document's Analysis with the gold toponym spans as its place mentions (a demonym when it is
+    one, else a name, fuzzy lookup allowed); the rest of the document's recognised places stay, to
+    give context, as they would in use."""
+    from forcewatch.extract.nlp import split_sentences
+    from forcewatch.extract.places import demonyms, find_places
+    from forcewatch.lexicon import fold
+    from forcewatch.records import Analysis, Mention
+
+    analysis = Analysis(document=Document(id=str(i), text=text), sentences=split_sentences(text))
+    analysis.parse = {}
+    find_places(analysis, gazetteer)
+    spans = [(s, e) for s, e, _, _ in gold]
+    kept = [m for m in analysis.mentions if not any(m.span[0] < e and s < m.span[1] for s, e in spans)]
+    gold_mentions = []
+    for s, e in spans:
+        phrase = text[s:e]
+        iso = demonyms().get(fold(phrase))
+        if iso:
+            data = {"place": iso[1:]} if iso.startswith("@") else {"country": iso}
+            m = Mention("place", phrase, (s, e), "DEMONYM", None, {"name": phrase, **data})
+        else:
+            m = Mention("place", phrase, (s, e), "NAME", None, {"name": phrase, "fuzzy": True})
+        gold_mentions.append(m)
+    analysis.mentions = sorted(kept + gold_mentions, key=lambda m: m.span[0])
+    return analysis
+
+
 def resolve_gold_spans(items, gazetteer) -> float:
     """acc@161 with the gold toponyms given (Mordecai3's setting): resolution alone.
 
     Each gold span becomes a place mention (a demonym when it is one); the rest of the document's
     recognised places still give context, as they would in use."""
-    from forcewatch.extract.nlp import split_sentences
-    from forcewatch.extract.places import demonyms, find_places
-    from forcewatch.lexicon import fold
-    from forcewatch.records import Analysis, Mention
     from forcewatch.resolve.places import place_mentions
 
     correct = total = 0
     for i, (text, gold, _) in enumerate(items):
-        analysis = Analysis(document=Document(id=str(i), text=text), sentences=split_sentences(text))
-        analysis.parse = {}
-        find_places(analysis, gazetteer)
-        spans = [(s, e) for s, e, _, _ in gold]
-        kept = [m for m in analysis.mentions if not any(m.span[0] < e and s < m.span[1] for s, e in spans)]
-        gold_mentions = []
-        for s, e in spans:
-            phrase = text[s:e]
-            iso = demonyms().get(fold(phrase))
-            if iso:
-                data = {"place": iso[1:]} if iso.startswith("@") else {"country": iso}
-                m = Mention("place", phrase, (s, e), "DEMONYM", None, {"name": phrase, **data})
-            else:
-                m = Mention("place", phrase, (s, e), "NAME", None, {"name": phrase, "fuzzy": True})
-            gold_mentions.append(m)
-        analysis.mentions = sorted(kept + gold_mentions, key=lambda m: m.span[0])
+        analysis = gold_analysis(i, text, gold, gazetteer)
         by_span = {tuple(m.span): p for m, p in place_mentions(analysis, gazetteer)}
         for s, e, lat, lon in gold:
             total += 1
@@ -198,6 +223,8 @@ def main(argv=None) -> int:
     ap.add_argument("--sets", default="gwn,lgl,events", help="comma-separated: gwn, lgl, events")
     ap.add_argument("--ner", action="store_true", help="use spaCy NER as extra evidence (slower)")
     ap.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+    ap.add_argument("--half", choices=HALVES, default="all",
+                    help="GeoWebNews and LGL articles to score: all, train (even indices) or test (odd, held out)")
     args = ap.parse_args(argv)
 
     from forcewatch.config import Resources
@@ -222,8 +249,11 @@ def main(argv=None) -> int:
         if not path.exists():
             print(f"{key}: {path} not found, skipped", file=sys.stderr)
             continue
-        items = list(loader(path))[: args.subset] if args.subset else list(loader(path))
-        results.append(bench_toponyms(key, items, gazetteer, resources.nlp if args.ner else None))
+        items = halve(list(loader(path)), args.half)
+        items = items[: args.subset] if args.subset else items
+        result = bench_toponyms(key, items, gazetteer, resources.nlp if args.ner else None)
+        result["half"] = args.half
+        results.append(result)
     if "events" in sets:
         path = base / "event-location" / "dev.jsonl"
         if path.exists():
@@ -235,6 +265,9 @@ def main(argv=None) -> int:
             print(json.dumps(r))
         return 0
     print(f"gazetteer loaded in {load:.1f} s; mode: {'gazetteer + spaCy NER' if args.ner else 'gazetteer + rules (no NER)'}")
+    if any(r["set"] in ("gwn", "lgl") for r in results):
+        print(f"half scored: {args.half}" + {"all": " (every article)", "train": " (even article indices: the ranker's "
+              "training half)", "test": " (odd article indices: held out from the ranker's training)"}[args.half])
     print(f"{'set':8} {'docs':>5} {'gold':>5} {'recall':>7} {'acc@161':>8} {'e2e@161':>8} {'median km':>9} "
           f"{'precision':>9} {'docs/s':>7} {'given@161':>9}  Mordecai3 acc@161 (gold toponyms given)")
     for r in results:

@@ -1,6 +1,8 @@
 """From place mentions to coordinates, and from events to their place.
 
-Resolution is deterministic and scores each gazetteer candidate with:
+Resolution is deterministic: each gazetteer candidate gets a linear score, the weights of the
+shipped ranker (data/ranker.json, fitted by bench/train_ranker.py on the train halves of
+GeoWebNews and LGL) dotted with its :func:`features`, which cover:
 
 * priors: curated facilities, regions and seas, then countries and first-level
   divisions, then population (log scale);
@@ -64,32 +66,47 @@ class Context:
 
     countries: Counter = field(default_factory=Counter)
     admins: Counter = field(default_factory=Counter)
-    points: list[tuple[float, float, tuple]] = field(default_factory=list)  # lat, lon, span
-    own: dict = field(default_factory=dict)  # span -> (country, admin1) that mention voted for
+    points: list[tuple[float, float, object]] = field(default_factory=list)  # lat, lon, name (folded)
+    own: dict = field(default_factory=dict)  # span -> the name (folded) it was written as
+    votes_of: dict = field(default_factory=dict)  # name -> (Counter of countries, Counter of divisions) it voted
     support: dict = field(default_factory=dict)  # (span, lat, lon) -> other names that have a candidate nearby
 
+    def name_of(self, span):
+        """What a mention is told apart by: its name, so that the other mentions of the same name
+        ("Washington" five times) are no evidence for each other; a span no name has: itself."""
+        return self.own.get(span, span)
+
+    def top_country(self) -> str | None:
+        """The country with the most votes (ties: the first counted)."""
+        if "_top" not in self.__dict__:
+            self.__dict__["_top"] = self.countries.most_common(1)[0][0] if self.countries else None
+        return self.__dict__["_top"]
+
     def share(self, country: str | None, span=None) -> float:
-        """Share of the *other* mentions' votes that go to a country."""
-        mine = self.own.get(span, (None, None, 0.0))
-        total = sum(self.countries.values()) - (mine[2] if mine[0] else 0)
-        votes = self.countries.get(country, 0) - (mine[2] if mine[0] == country and country else 0)
-        return votes / total if total > 1e-9 and country else 0.0
+        """Share of the votes of the mentions of *other* names that go to a country."""
+        if not country:
+            return 0.0
+        mine = self.votes_of.get(self.own.get(span))
+        total = sum(self.countries.values()) - (sum(mine[0].values()) if mine else 0)
+        votes = self.countries.get(country, 0) - (mine[0].get(country, 0) if mine else 0)
+        return votes / total if total > 1e-9 else 0.0
 
     def admin_share(self, country: str | None, admin1: str | None, span=None) -> float:
-        mine = self.own.get(span, (None, None, 0.0))
-        counted = mine[1] is not None
-        total = sum(self.admins.values()) - (mine[2] if counted else 0)
-        votes = self.admins.get((country, admin1), 0) - (mine[2] if counted and mine[:2] == (country, admin1) else 0)
-        return votes / total if total > 1e-9 and admin1 else 0.0
+        if not admin1:
+            return 0.0
+        mine = self.votes_of.get(self.own.get(span))
+        total = sum(self.admins.values()) - (sum(mine[1].values()) if mine else 0)
+        votes = self.admins.get((country, admin1), 0) - (mine[1].get((country, admin1), 0) if mine else 0)
+        return votes / total if total > 1e-9 else 0.0
 
 
-def _nearest_km(lat: float, lon: float, points, span) -> float:
-    """Distance to the nearest other point, equirectangular: plenty for 50/200/600 km bands and
-    several times cheaper than haversine in the inner loop of candidate scoring."""
+def _nearest_km(lat: float, lon: float, points, name) -> float:
+    """Distance to the nearest point of another name, equirectangular: plenty for 50/200/600 km bands
+    and several times cheaper than haversine in the inner loop of candidate scoring."""
     coslat = math.cos(math.radians(lat))
     best = 1e18
     for la, lo, sp in points:
-        if sp == span:
+        if sp == name:
             continue
         dlon = abs(lo - lon)
         if dlon > 180:
@@ -100,47 +117,134 @@ def _nearest_km(lat: float, lon: float, points, span) -> float:
     return 111.2 * math.sqrt(best) if best < 1e18 else 1e9
 
 
-def prior(e: Entry) -> float:
-    """How likely a candidate is before any context."""
-    score = math.log10(e.population + 10)
+KIND_PRIOR = {"region": "region_or_sea", "sea": "region_or_sea", "country": "country", "admin": "admin",
+              "airfield": "airfield"}
+
+
+def prior_features(e: Entry) -> dict[str, float]:
+    """What is known of a candidate before any context (only the features that are not zero)."""
+    f = {"log_population": math.log10(e.population + 10)}
     if e.site_id:
-        score += 7.5
-    elif e.kind in ("region", "sea"):
-        score += 6.5
-    elif e.kind == "country":
-        score += 6.0
-    elif e.kind == "admin":
-        score += 4.0 + 0.5 * math.log10(max(e.radius_km, 1.0))
+        f["site"] = 1.0  # a curated facility
+    elif e.kind in KIND_PRIOR:
+        f[KIND_PRIOR[e.kind]] = 1.0
+        if e.kind == "admin":
+            f["admin_log_radius"] = math.log10(max(e.radius_km, 1.0))
+        if e.feature == "ADM1":
+            f["first_level_admin"] = 1.0  # a state or province, not a county
     elif e.kind == "city" and e.population >= 100_000:
-        score += 1.0  # a notable city rather than the province named after it
-    elif e.kind == "airfield":
-        score += 1.0
-    return score
+        f["big_city"] = 1.0  # a notable city rather than the province named after it
+    if e.feature == "PPLC":
+        f["capital"] = 1.0  # a national capital
+    return f
+
+
+def features(e: Entry, ctx: Context | None, want: set[str] | None = None, within: list[Entry] | None = None,
+             span: tuple | None = None, key: str | None = None, top_population: int | None = None) -> dict[str, float]:
+    """The ranker's features of one gazetteer candidate for one mention (zeros left out).
+
+    ``key``: the folded name as written; ``want``: kinds the text asks for; ``within``: containers
+    written next to the name; ``ctx``: the document's focus and points; ``span``: the mention's own
+    span, so that the votes and points of its name's mentions are left out of the context; ``top_population``: the largest
+    population among the name's candidates."""
+    f = prior_features(e)
+    if top_population is not None:
+        gap = math.log10(top_population + 10) - f["log_population"]
+        if gap > 0:
+            f["population_gap"] = gap  # orders of magnitude below the name's largest candidate
+    if key is not None:
+        own = (fold(e.name), fold(e.original or ""))
+        if key in own:
+            f["own_name"] = 1.0  # its own name ("Mexico" the country, not Mexico City)
+        elif key not in own[0] and key not in own[1]:
+            f["alternate_name_only"] = 1.0  # found under an alternate (often historical or foreign) name only
+    if want and e.kind in want:
+        f["wanted_kind"] = 1.0
+    if within and (any(w.kind == "country" and w.country == e.country for w in within) or any(
+            w.kind == "admin" and w.country == e.country and w.admin1 == e.admin1 for w in within)):
+        f["within_agrees"] = 1.0
+    if ctx is not None:
+        share = ctx.share(e.country, span)
+        if share:
+            f["country_share"] = share
+            if e.country == ctx.top_country():
+                f["top_country"] = 1.0  # in the country most of the document points at
+            if e.feature == "PPLC":
+                f["capital_share"] = share  # the capital of a country the document is about
+        elif ctx.countries:
+            f["country_unvoted"] = 1.0  # in a country no other mention points at
+        share = ctx.admin_share(e.country, e.admin1, span)
+        if share:
+            f["admin_share"] = share
+        if ctx.points and e.kind not in ("country", "region", "sea"):
+            near = _nearest_km(e.lat, e.lon, ctx.points, ctx.name_of(span))
+            f["log_nearest_km"] = math.log10(1.0 + min(near, 20_000.0))
+            if near < 600:
+                f["near_600km"] = 1.0
+                if near < 200:
+                    f["near_200km"] = 1.0
+                    if near < 50:
+                        f["near_50km"] = 1.0
+        support = ctx.support.get((span, e.lat, e.lon), 0.0)
+        if support:
+            f["spatial_support"] = min(support, 3.0)
+    return f
+
+
+@dataclass(frozen=True)
+class Ranker:
+    """A linear candidate score: intercept + weights . features (a missing weight is zero)."""
+
+    weights: dict[str, float]
+    intercept: float = 0.0
+    info: dict = field(default_factory=dict, compare=False)
+
+    def __call__(self, f: dict[str, float]) -> float:
+        w = self.weights
+        return self.intercept + sum(w.get(k, 0.0) * v for k, v in f.items())
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Ranker:
+        return cls({k: float(v) for k, v in d["weights"].items()}, float(d.get("intercept", 0.0)), d)
+
+    @classmethod
+    def packaged(cls, name: str = "ranker.json") -> Ranker:
+        import json
+
+        from forcewatch.data import packaged_text
+
+        return cls.from_dict(json.loads(packaged_text(name)))
+
+
+_RANKER: Ranker | None = None
+
+
+def ranker() -> Ranker:
+    """The ranker in use: the packaged, fitted one (src/forcewatch/data/ranker.json) unless
+    :func:`use_ranker` set another."""
+    global _RANKER
+    if _RANKER is None:
+        _RANKER = Ranker.packaged()
+    return _RANKER
+
+
+def use_ranker(r: Ranker | None) -> Ranker | None:
+    """Rank with ``r`` from now on (None: the packaged one again); returns the one it replaces.
+    For training and comparison (bench/train_ranker.py)."""
+    global _RANKER
+    old, _RANKER = _RANKER, r
+    return old
+
+
+def prior(e: Entry) -> float:
+    """How likely a candidate is before any context, by the ranker's weights."""
+    return ranker()(prior_features(e))
 
 
 def score(e: Entry, ctx: Context | None, want: set[str] | None = None, within: list[Entry] | None = None,
-          span: tuple | None = None, key: str | None = None) -> float:
-    s = prior(e)
-    if key is not None:
-        if key in (fold(e.name), fold(e.original or "")):
-            s += 1.5  # its own name ("Mexico" the country, not Mexico City)
-        elif key not in fold(e.name) and key not in fold(e.original or ""):
-            s -= 2.0  # found under an alternate (often historical or foreign) name only
-    if want and e.kind in want:
-        s += 9.0
-    if within:
-        if any(w.kind == "country" and w.country == e.country for w in within) or any(
-            w.kind == "admin" and w.country == e.country and w.admin1 == e.admin1 for w in within
-        ):
-            s += 12.0
-    if ctx is not None:
-        s += 6.0 * ctx.share(e.country, span)
-        s += 5.0 * ctx.admin_share(e.country, e.admin1, span)
-        if ctx.points and e.kind not in ("country", "region", "sea"):
-            near = _nearest_km(e.lat, e.lon, ctx.points, span)
-            s += 3.0 if near < 50 else 2.0 if near < 200 else 1.0 if near < 600 else 0.0
-        s += 3.0 * min(ctx.support.get((span, e.lat, e.lon), 0.0), 3.0)
-    return s
+          span: tuple | None = None, key: str | None = None, top_population: int | None = None) -> float:
+    """The ranker's score of a candidate: its weights dotted with :func:`features`."""
+    return ranker()(features(e, ctx, want, within, span, key, top_population))
 
 
 def choose(entries: list[Entry], want: set[str] | None = None, ctx: Context | None = None,
@@ -149,7 +253,9 @@ def choose(entries: list[Entry], want: set[str] | None = None, ctx: Context | No
     if not entries:
         return None
     key = fold(name) if name else None
-    return max(entries, key=lambda e: (score(e, ctx, want, within, span, key), e.population, -(e.geonames_id or 0), e.name))
+    top = max(e.population for e in entries)
+    return max(entries, key=lambda e: (score(e, ctx, want, within, span, key, top), e.population,
+                                       -(e.geonames_id or 0), e.name))
 
 
 # ----------------------------------------------------------------------------- mentions
@@ -410,9 +516,15 @@ def _context(analysis: Analysis, candidates: dict, provisional: dict) -> Context
             ctx.countries[entry.country] += weight
         if admin:
             ctx.admins[(entry.country, admin)] += weight
-        ctx.own[tuple(m.span)] = (entry.country, admin, weight)
+        name = fold(mention_name(m))
+        ctx.own[tuple(m.span)] = name
+        mine = ctx.votes_of.setdefault(name, (Counter(), Counter()))
+        if entry.country:
+            mine[0][entry.country] += weight
+        if admin:
+            mine[1][(entry.country, admin)] += weight
         if entry.kind not in ("country", "region", "sea"):
-            ctx.points.append((entry.lat, entry.lon, tuple(m.span)))
+            ctx.points.append((entry.lat, entry.lon, name))
     return ctx
 
 
@@ -481,6 +593,47 @@ def place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> list[tuple[Menti
 def _place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> tuple[list[tuple[Mention, Place | None]], Context]:
     """The resolved mentions, and the document context that settled them (events are placed with it)."""
     text = analysis.document.text
+    mentions, candidates, within, ctx, provisional = _settle(analysis, gazetteer)
+    firm = _firm_countries(analysis, candidates, provisional)
+    out: list[tuple[Mention, Place | None]] = []
+    resolved: dict = {}
+    # Names first, then what refers to them (back-references, "outside the facility", roads).
+    order = sorted(mentions, key=lambda m: (m.label in ("BACKREF", "NEAR", "RELATIVE", "ROAD", "BETWEEN"), m.span[0]))
+    for m in order:
+        place = resolve_mention(m, gazetteer, None, ctx, text, resolved,
+                                {span: (candidates[span], within[span]) for span in candidates})
+        if m.label in ("NAME", "FACILITY"):
+            if place is not None and _doubtful(m, place, candidates, firm):
+                place = None
+            resolved[tuple(m.span)] = place
+        if place is not None:
+            resolved[tuple(m.span)] = place
+            if m.label == "FACILITY" and m.data.get("name_span"):
+                resolved[tuple(m.data["name_span"])] = place
+        out.append((m, place))
+    out.sort(key=lambda mp: mp[0].span[0])
+    return out, ctx
+
+
+def candidate_features(analysis: Analysis, gazetteer: Gazetteer) -> dict[tuple, list[tuple[Entry, dict[str, float]]]]:
+    """For each place name of a document (NAME mentions), every gazetteer candidate with its
+    :func:`features` in the settled document context: what the ranker chooses among when the
+    name is resolved (bench/train_ranker.py learns from these)."""
+    mentions, candidates, within, ctx, _ = _settle(analysis, gazetteer)
+    out = {}
+    for m in mentions:
+        span = tuple(m.span)
+        if m.label == "NAME" and span in candidates:
+            key = fold(mention_name(m))
+            top = max((e.population for e in candidates[span]), default=0)
+            out[span] = [(e, features(e, ctx, None, within[span], span, key, top)) for e in candidates[span]]
+    return out
+
+
+def _settle(analysis: Analysis, gazetteer: Gazetteer):
+    """The document's place mentions, each name's candidates and written containers, the document
+    context after a pass without context and two with it, and each name's reading in that context."""
+    text = analysis.document.text
     mentions = [m for m in analysis.mentions if m.kind == "place"]
     names = [m for m in mentions if m.label in ("NAME", "FACILITY")]
     candidates = {tuple(m.span): (m.label == "FACILITY" and gazetteer.lookup(m.data.get("full") or "")) or
@@ -502,25 +655,7 @@ def _place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> tuple[list[tupl
                                                     tuple(m.span), mention_name(m))
         ctx = _context(analysis, candidates, provisional)
         ctx.support = support
-    firm = _firm_countries(analysis, candidates, provisional)
-    out: list[tuple[Mention, Place | None]] = []
-    resolved: dict = {}
-    # Names first, then what refers to them (back-references, "outside the facility", roads).
-    order = sorted(mentions, key=lambda m: (m.label in ("BACKREF", "NEAR", "RELATIVE", "ROAD", "BETWEEN"), m.span[0]))
-    for m in order:
-        place = resolve_mention(m, gazetteer, None, ctx, text, resolved,
-                                {span: (candidates[span], within[span]) for span in candidates})
-        if m.label in ("NAME", "FACILITY"):
-            if place is not None and _doubtful(m, place, candidates, firm):
-                place = None
-            resolved[tuple(m.span)] = place
-        if place is not None:
-            resolved[tuple(m.span)] = place
-            if m.label == "FACILITY" and m.data.get("name_span"):
-                resolved[tuple(m.data["name_span"])] = place
-        out.append((m, place))
-    out.sort(key=lambda mp: mp[0].span[0])
-    return out, ctx
+    return mentions, candidates, within, ctx, provisional
 
 
 def _loose(m: Mention, candidates: dict) -> bool:
