@@ -140,3 +140,22 @@ def test_a_deadline_bounds_the_act_and_the_future_looks_forward(pipeline):
     assert times["withdrew"] == (date(2024, 1, 1), date(2024, 1, 31), True)
     times = _times(pipeline, "The frigate is due to sail from the base on Monday.", wednesday)
     assert times["sail"][:2] == (date(2024, 5, 13), date(2024, 5, 13))  # the coming Monday
+
+
+@pytest.mark.parametrize("text,start,end", [
+    ("Russian troops withdrew from the base on the second of December.", date(2024, 12, 2), date(2024, 12, 2)),
+    ("Russian troops withdrew from the base on Dec. 3.", date(2024, 12, 3), date(2024, 12, 3)),
+    ("Russian troops withdrew from the base on 08-FEB-17.", date(2017, 2, 8), date(2017, 2, 8)),
+    ("Russian troops were stationed at the base in the 1950s.", date(1950, 1, 1), date(1959, 12, 31)),
+    ("Russian troops will withdraw from the base two weeks from next Tuesday.", date(2024, 12, 31), date(2024, 12, 31)),
+    ("Russian troops withdrew from the base in August last year.", date(2023, 8, 1), date(2023, 8, 31)),
+])
+def test_written_dates_with_their_precision(pipeline, text, start, end):
+    (event,) = pipeline(Document(id="t", text=text, published=WEDNESDAY)).events
+    assert (event.time.start, event.time.end) == (start, end)
+
+
+def test_that_day_is_the_day_of_the_sentence_before(pipeline):
+    text = "Two Russian ships docked at Tartus on Monday. Russian troops withdrew from the base earlier the same day."
+    times = _times(pipeline, text)
+    assert times["withdrew"] == (date(2024, 12, 9), date(2024, 12, 9), False)

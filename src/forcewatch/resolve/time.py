@@ -17,7 +17,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from forcewatch.extract.nlp import token_at
-from forcewatch.lexicon import MONTH_NUMBER, WEEKDAY_NUMBER
+from forcewatch.lexicon import MONTH_NUMBER, NUMBER_WORDS, WEEKDAY_NUMBER
 from forcewatch.records import Analysis, Mention, TimeSpan
 
 
@@ -46,6 +46,41 @@ def _resolve(m: Mention, text: str, low: str, published: date | None) -> TimeSpa
         return span
     if m.label == "ERA":
         return _era(m, low, published)
+    if m.label == "SAME":
+        return None  # "that day": the day of the sentence before (resolve_times)
+    if m.label == "DECADE":  # "the 1950s", "the early 1990s": year precision
+        first = int(re.search(r"(?:19|20)\d0", low).group())
+        last = first + 9
+        if re.search(r"\bearly\b", low):
+            last = first + 3
+        elif re.search(r"\bmid\b", low):
+            first, last = first + 3, first + 6
+        elif re.search(r"\blate\b", low):
+            first = first + 6
+        return TimeSpan(date(first, 1, 1), date(last, 12, 31), "year", text, m.span)
+    if m.label == "SHIFT":  # "two weeks from next Tuesday"
+        count = re.match(r"(\w+)", low).group(1)
+        n = int(count) if count.isdigit() else NUMBER_WORDS.get(count, 1)
+        base_text = re.search(r"(?:from|after)\s+(.+)$", text).group(1)
+        base = _resolve(Mention("date", base_text, m.span, "WEEKDAY", m.sentence), base_text, base_text.lower(), published)
+        if base is None:
+            return None
+        day = base.start + timedelta(days=n * (7 if "week" in low else 1))
+        return TimeSpan(day, day, "day", text, m.span)
+    shifted = re.fullmatch(r"([a-z]+)\.?\s+(?:of\s+)?(last|this|next)\s+year", low)
+    if shifted and shifted.group(1) in MONTH_NUMBER and published is not None:  # "August last year"
+        y = published.year + {"last": -1, "this": 0, "next": 1}[shifted.group(2)]
+        return _month(y, MONTH_NUMBER[shifted.group(1)], text, m.span)
+    dmy = re.fullmatch(r"(\d{1,2})-([a-z]{3})-(\d{2}|\d{4})", low)
+    if dmy and dmy.group(2) in MONTH_NUMBER:  # "08-FEB-17": day, month, year of military and logistics records
+        y = int(dmy.group(3))
+        if y < 100:
+            y += 2000 if published is None or 2000 + y <= published.year else 1900
+        try:
+            day = date(y, MONTH_NUMBER[dmy.group(2)], int(dmy.group(1)))
+        except ValueError:
+            return None
+        return TimeSpan(day, day, "day", text, m.span)
     if m.label == "RANGE":
         years = [int(y) for y in re.findall(r"\d{2,4}", text)]
         first, last = years[0], years[-1]
@@ -154,7 +189,44 @@ def _era(m: Mention, low: str, published: date | None) -> TimeSpan | None:
     return TimeSpan(start, end, "year", m.text, m.span)
 
 
+_ORDINALS = {w: i for i, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split(), 1)}
+_ORDINALS.update({f"twenty-{w}": 20 + i for w, i in list(_ORDINALS.items())[:9]})
+_ORDINALS.update({"thirtieth": 30, "thirty-first": 31})
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?|(?:the\s+)?(?P<word>" + "|".join(sorted(_ORDINALS, key=len, reverse=True)) + ")"
+_MONTH = r"(?P<month>[A-Za-z]+)\.?"
+_CALENDAR = [re.compile(rf"^(?:on\s+)?{_MONTH}\s+(?:{_DAY})(?:,?\s+(?P<year>(?:19|20)\d{{2}}))?$", re.I),
+             re.compile(rf"^(?:on\s+)?(?:{_DAY})\s+(?:of\s+)?{_MONTH}(?:,?\s+(?P<year>(?:19|20)\d{{2}}))?$", re.I)]
+
+
+def _calendar_day(text: str, published: date | None) -> date | None:
+    """"December 9", "Dec. 9, 2024", "9 December", "the second of December": the day, without
+    dateparser (most dates in reports are written so, and its first call costs half a second).
+    Without a year: the latest such day on or before publication."""
+    for pattern in _CALENDAR:
+        m = pattern.match(text.strip())
+        if not m or m.group("month").lower() not in MONTH_NUMBER:
+            continue
+        day = int(m.group("day")) if m.group("day") else _ORDINALS[m.group("word").lower()]
+        month = MONTH_NUMBER[m.group("month").lower()]
+        year = int(m.group("year")) if m.group("year") else (published.year if published else None)
+        if year is None:
+            return None
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            return None
+        if not m.group("year") and found > published:
+            found = found.replace(year=year - 1) if not (month == 2 and day == 29) else found
+        return found
+    return None
+
+
 def _dateparser(m: Mention, published: date | None) -> TimeSpan | None:
+    day = _calendar_day(m.text, published)
+    if day is not None:
+        return TimeSpan(day, day, "day", m.text, m.span)
     import dateparser
 
     settings = {"PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False, "STRICT_PARSING": False,
@@ -222,6 +294,12 @@ def resolve_times(analysis: Analysis) -> None:
         index = index_of.get(event.span)
         future = event.modality == "future"
         options = by_sentence.get(index) or []
+        same = [m for m in analysis.mentions if m.kind == "date" and m.label == "SAME" and m.sentence == index]
+        if same and not options:
+            day = _story_day(by_sentence, statements, index, published, days=31) if published else None
+            if day is not None and day != published or _named_before(by_sentence, index):
+                event.time = TimeSpan(day, day, "day", same[0].text, same[0].span)
+                continue
         if future:
             options = [(m, resolve_date(m, published, future=True) or span) for m, span in options]
         said = [o for o in options if tuple(o[0].span) in statements]
@@ -250,14 +328,18 @@ def resolve_times(analysis: Analysis) -> None:
         event.time = TimeSpan(start, end, "day", None, None, inferred=True)
 
 
-def _story_day(by_sentence, statements, index: int | None, end: date) -> date:
+def _story_day(by_sentence, statements, index: int | None, end: date, days: int = RECENT_DAYS) -> date:
     """The last day named before sentence ``index`` (not a speech act's), if recent; else ``end``."""
     if index is None:
         return end
-    days = [span.start for i, options in by_sentence.items() if i < index for m, span in options
-            if span.precision == "day" and span.start == span.end and tuple(m.span) not in statements
-            and end - timedelta(days=RECENT_DAYS) <= span.start <= end]
-    return max(days, default=end)
+    named = [span.start for i, options in by_sentence.items() if i < index for m, span in options
+             if span.precision == "day" and span.start == span.end and tuple(m.span) not in statements
+             and end - timedelta(days=days) <= span.start <= end]
+    return max(named, default=end)
+
+
+def _named_before(by_sentence, index: int | None) -> bool:
+    return index is not None and any(i < index for i in by_sentence)
 
 
 def _tree_relation(parsed, head_char: int, char: int) -> tuple[bool, int]:
