@@ -44,7 +44,10 @@ _PATTERNS = [
     ("YEAR", re.compile(r"\b(?:in|since|by|until|from|during|of|to|before|after|around|early|late|mid-?)\s+((?:19|20)\d{2})\b"
                         r"(?![-\s]*(?:year|km|kilomet|mile))(?!\s+(?:more\s+|additional\s+|extra\s+)?(?!(?:was|is|has|as|this|its|thus|his)\b)[a-z]+s\b)")),
 ]
-_DURATION = re.compile(r"^\d+[-\s](?:year|month|week|day|hour)s?(?:-long|-old)?$|^(?:\w+\s+)?(?:years?|months?|weeks?|days?|decades?)$", re.IGNORECASE)
+_DURATION = re.compile(r"^\d+[-\s](?:year|month|week|day|hour)s?(?:-long|-old)?$|^(?:\w+\s+)?(?:years?|months?|weeks?|days?|decades?)$|"
+                       r"^(?:(?:more|less|fewer)\s+than|nearly|about|almost|over|some|around|at\s+least|up\s+to)\s+"
+                       r"(?:\d+|[a-z]+)\s+(?:years?|months?|weeks?|days?|hours?|decades?)$|"
+                       r"^\d{2}-\d{4}$(?<!-19\d\d)(?<!-20\d\d)", re.IGNORECASE)  # durations; serials ("60-0024")
 
 
 def find_dates(analysis: Analysis) -> None:

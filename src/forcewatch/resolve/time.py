@@ -223,10 +223,38 @@ def _calendar_day(text: str, published: date | None) -> date | None:
     return None
 
 
+_RECENT = re.compile(r"^(?:in\s+|over\s+|during\s+)?the\s+(?:past|last)\s+(?:(?P<n>\d+|few|several|two|three|four|five|six|seven)\s+)?"
+                     r"(?P<unit>days?|weeks?|months?)$", re.I)
+_DAYS_BACK = {"today": 0, "tonight": 0, "this morning": 0, "this afternoon": 0, "this evening": 0,
+              "yesterday": 1, "last night": 1}
+
+
+def _near_report(text: str, published: date | None) -> tuple[date, date] | None:
+    """'today', 'yesterday', 'the past week', 'the last few days': days counted back from the report."""
+    if published is None:
+        return None
+    low = text.lower().strip()
+    if low in _DAYS_BACK:
+        day = published - timedelta(days=_DAYS_BACK[low])
+        return day, day
+    m = _RECENT.match(low)
+    if m:
+        n = m.group("n")
+        count = int(n) if n and n.isdigit() else NUMBER_WORDS.get(n, 3) if n else 1
+        days = count * {"d": 1, "w": 7, "m": 30}[m.group("unit")[0]]
+        return published - timedelta(days=days), published
+    return None
+
+
 def _dateparser(m: Mention, published: date | None) -> TimeSpan | None:
+    """Dates in the forms reports use most are read here (calendar days, days counted back from the
+    report); dateparser reads the rest, relative to the publication date."""
     day = _calendar_day(m.text, published)
     if day is not None:
         return TimeSpan(day, day, "day", m.text, m.span)
+    near = _near_report(m.text, published)
+    if near is not None:
+        return TimeSpan(near[0], near[1], "day", m.text, m.span)
     import dateparser
 
     settings = {"PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False, "STRICT_PARSING": False,
