@@ -141,3 +141,14 @@ def test_demo_processes_the_bundled_reports(runner, tmp_path):
     again = runner.invoke(app, ["demo", "--out", str(out)])
     assert again.exit_code == 0
     assert len((out / "events.jsonl").read_text().splitlines()) == len(records)
+
+
+def test_events_leave_background_out_unless_asked(runner, tmp_path):
+    path = tmp_path / "history.txt"
+    path.write_text("Russian troops withdrew from Palmyra in 2016.\n\nRussian troops withdrew from Tartus on Monday.\n", "utf-8")
+    db = tmp_path / "fw.duckdb"
+    runner.invoke(app, ["ingest", str(path), "--db", str(db), "--published", "2024-10-16"])
+    news = runner.invoke(app, ["events", "--db", str(db), "-f", "jsonl"]).stdout.splitlines()
+    everything = runner.invoke(app, ["events", "--db", str(db), "--background", "-f", "jsonl"]).stdout.splitlines()
+    assert [json.loads(line)["time"]["start"] for line in news] == ["2024-10-14"]
+    assert len(everything) == 2 and json.loads(everything[0])["background"] is True

@@ -267,6 +267,7 @@ class Event(Record):
     track_id: str | None = None  # set for events derived from a sensor track
     corroborated_by: list[str] = field(default_factory=list)  # ids of events from independent sources that agree
     contradicted_by: list[str] = field(default_factory=list)  # ids of events from independent sources that deny it
+    background: bool = False  # history the report recalls (dated a year or more before it), not its news
 
     @staticmethod
     def make_id(doc_id: str, trigger_span: Span, type_: str, subtype: str | None) -> str:

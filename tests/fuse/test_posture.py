@@ -63,3 +63,19 @@ def test_window_limits_what_counts():
     events = [ev(1, "depart", 1, location=at(HMEIMIM)), ev(2, "depart", 14, location=at(HMEIMIM))]
     assert detect(events, [HMEIMIM], window_days=7) == []
     assert detect(events, [HMEIMIM], window_days=14)[0].change == "withdrawal"
+
+
+def test_background_events_give_no_posture_signal():
+    from datetime import date
+
+    from forcewatch.fuse.posture import detect
+    from forcewatch.records import Credibility, Event, Place, Site, TimeSpan
+
+    site = Site(id="s", name="Base", kind="base", lat=35.0, lon=36.0, radius_km=5.0)
+    def withdrawal(i, background):
+        return Event(id=f"e{i}", doc_id="d", type="RETREAT", subtype="withdraw", trigger="withdrew", trigger_span=(0, 8),
+                     sentence="x", span=(0, 1), location=Place("Base", 35.0, 36.0, "base", "site", 2.0),
+                     time=TimeSpan(date(2024, 12, 1), date(2024, 12, 1)), credibility=Credibility("A", 1),
+                     background=background)
+    assert detect([withdrawal(1, False), withdrawal(2, False)], [site])
+    assert not detect([withdrawal(1, True), withdrawal(2, True)], [site])

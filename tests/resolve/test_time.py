@@ -159,3 +159,13 @@ def test_that_day_is_the_day_of_the_sentence_before(pipeline):
     text = "Two Russian ships docked at Tartus on Monday. Russian troops withdrew from the base earlier the same day."
     times = _times(pipeline, text)
     assert times["withdrew"] == (date(2024, 12, 9), date(2024, 12, 9), False)
+
+
+def test_history_the_report_recalls_is_background(pipeline):
+    text = "Moscow has backed Damascus since the Cold War, and Russian troops withdrew from Palmyra on Sunday."
+    events = {e.trigger: e for e in pipeline(Document(id="t", text=text, published=WEDNESDAY)).events}
+    assert events["backed"].background and events["backed"].time.start == date(1947, 1, 1)
+    assert not events["withdrew"].background
+    # an undated act is the report's news, never background
+    (event,) = pipeline(Document(id="u", text="Russian troops withdrew from Palmyra.", published=WEDNESDAY)).events
+    assert not event.background

@@ -227,3 +227,14 @@ def test_the_scope_a_document_was_coded_with_is_kept_and_widened(tmp_path):
         [e] = s.events(doc_id=off_topic.id)
         assert e.type == "CONSULT"
         assert s.event_dicts_page(10)[1][0]["doc"]["id"] == off_topic.id
+
+
+def test_background_events_are_kept_but_listed_only_when_asked(store):
+    d = doc("Old and new: two anchorages, one in the 1990s.")
+    old, new = event(d, 0), event(d, 8)
+    old.background = True
+    store.add_document(d, [old, new])
+    assert [e.id for e in store.events(background=False)] == [new.id]
+    assert [e.id for e in store.events(background=True)] == [old.id]
+    assert {e.id for e in store.events()} == {old.id, new.id}
+    assert store.event(old.id).background

@@ -132,7 +132,7 @@ def link(events: Iterable[Event], candidates: Iterable[Event] | None = None) -> 
         for b in pool.values():
             if a.id == b.id or (b.id in new_ids and b.id < a.id):
                 continue
-            if a.modality in NEUTRAL or b.modality in NEUTRAL or not independent(a, b):
+            if a.modality in NEUTRAL or b.modality in NEUTRAL or a.background or b.background or not independent(a, b):
                 continue
             if not same_happening(a, b):
                 continue

@@ -54,6 +54,7 @@ _LOCATIVE = re.compile(
     r"|\b(?:city|town|village|province|district|region|area|neighbou?rhood|suburb|governorate|capital|port|"
     r"county|state|island|commune|municipality|camp)s?\s+of\s+)$", re.I)
 MOVEMENT = {"withdraw", "deploy", "depart", "arrive", "transit", "load"}
+PLACED_ACTS = {"MOBILIZE", "RETREAT", "ASSAULT", "COERCE"}  # types whose object can be where it happens
 SITE_KINDS = {"airfield", "port", "base", "anchorage"}
 KIND_OUT = {"anchorage": "port"}
 RANK = {"site": 0, "relative": 0, "city": 1, "admin": 2, "region": 3, "country": 4}
@@ -774,11 +775,15 @@ def _holds(place: Place, event: Event) -> bool:
 
 
 def _doers(analysis: Analysis, index: int, candidates) -> set[tuple[int, int]]:
-    """Spans of the sentence's place mentions that the parse makes a subject or a possessor."""
+    """Spans of the sentence's place mentions that the parse makes a subject or a possessor, or
+    the object of an act that is not a movement ("has backed Damascus", "accused Ankara"): parties."""
     parsed = (analysis.parse or {}).get(index)
     if parsed is None:
         return set()
     starts = {parsed.span(t)[0]: t for t in parsed.doc}
+    acts = {starts[e.trigger_span[0]].i for e in analysis.events
+            if e.trigger_span[0] in starts and e.subtype is None and e.type not in PLACED_ACTS
+            and tuple(e.span) == analysis.sentences[index]}
     out = set()
     for m, _ in candidates:
         tok = starts.get(m.span[0])
@@ -786,7 +791,7 @@ def _doers(analysis: Analysis, index: int, candidates) -> set[tuple[int, int]]:
             continue
         while tok.dep_ == "compound" and tok.head.i != tok.i:
             tok = tok.head
-        if tok.dep_ in ("nsubj", "nsubjpass", "poss"):
+        if tok.dep_ in ("nsubj", "nsubjpass", "poss") or (tok.dep_ in ("dobj", "dative") and tok.head.i in acts):
             out.add(tuple(m.span))
     return out
 

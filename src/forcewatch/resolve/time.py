@@ -354,6 +354,19 @@ def resolve_times(analysis: Analysis) -> None:
             continue
         start = _story_day(by_sentence, statements, index, end)
         event.time = TimeSpan(start, end, "day", None, None, inferred=True)
+    for event in analysis.events:
+        event.background = is_background(event, published)
+
+
+BACKGROUND_DAYS = 365
+
+
+def is_background(event, published: date | None) -> bool:
+    """History the report recalls ("Moscow has backed Damascus since the Cold War", "the 2015
+    intervention"): its own date begins a year or more before the report. Timelines, corroboration
+    and posture leave such events out unless asked."""
+    t = event.time
+    return bool(t and published and not t.inferred and t.start < published - timedelta(days=BACKGROUND_DAYS))
 
 
 def _story_day(by_sentence, statements, index: int | None, end: date, days: int = RECENT_DAYS) -> date:

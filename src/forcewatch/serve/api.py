@@ -277,8 +277,9 @@ def create_app(
         credibility: Annotated[str | None, Query(description="Admiralty grade: a letter (B matches B1..B6) or letter and digit (B2).")] = None,
         q: Annotated[str | None, Query(max_length=200, description="Text search in the event's sentence and place name (case-insensitive).")] = None,
         doc_id: Annotated[str | None, Query(description="Events of one document.")] = None,
+        background: Annotated[bool, Query(description="Include background events (history the reports recall, dated a year or more before them).")] = False,
     ) -> dict[str, Any]:
-        filters: dict[str, Any] = {}
+        filters: dict[str, Any] = {} if background else {"background": False}
         if type:
             filters["type"] = _choice("type", type.upper(), EVENT_TYPES)
         if subtype:

@@ -232,9 +232,10 @@ def events(
     until: str | None = typer.Option(None, help="Events starting on or before this date."),
     source_kind: str | None = typer.Option(None, help="imagery, journalist, official, anonymous, ..."),
     limit: int | None = typer.Option(None, help="At most this many events."),
+    background: bool = typer.Option(False, "--background", help="Include background: history the reports recall."),
     format: Format = typer.Option(Format.table, "--format", "-f"),
 ):
-    """List stored events, oldest first."""
+    """List stored events, oldest first (background events only with --background)."""
     from forcewatch.serve.output import event_record
     from forcewatch.store import Store
 
@@ -245,6 +246,7 @@ def events(
         found = store.events(
             type=type.upper() if type else None, subtype=subtype, near=_near(near),
             since=_published(since), until=_published(until), source_kind=source_kind, limit=limit,
+            background=None if background else False,
         )
         docs = {d: store.document(d) for d in {e.doc_id for e in found}}
     _print([event_record(e, docs[e.doc_id]) for e in found], format, title=f"{len(found)} events")

@@ -281,9 +281,10 @@ class Store:
         q: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        background: bool | None = None,
     ) -> list[Event]:
         where, params = self._event_filter(
-            type, subtype, near, bbox, since, until, source_kind, modality, credibility, doc_id, q
+            type, subtype, near, bbox, since, until, source_kind, modality, credibility, doc_id, q, background
         )
         sql = f"SELECT record FROM events {where} ORDER BY t_start NULLS LAST, doc_id, id"
         if limit is not None:
@@ -402,9 +403,11 @@ class Store:
     def _event_filter(
         self,
         type=None, subtype=None, near=None, bbox=None, since=None, until=None,
-        source_kind=None, modality=None, credibility=None, doc_id=None, q=None,
+        source_kind=None, modality=None, credibility=None, doc_id=None, q=None, background=None,
     ) -> tuple[str, list]:
         clauses, params = [], []
+        if background is not None:  # True: only background events; False: none of them; None: all
+            clauses.append(f"{'' if background else 'NOT '}coalesce(TRY_CAST(json_extract(record, '$.background') AS BOOLEAN), false)")
         for column, value in (
             ("type", type), ("subtype", subtype), ("source_kind", source_kind),
             ("modality", modality), ("doc_id", doc_id),
