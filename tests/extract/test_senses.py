@@ -70,3 +70,17 @@ def test_a_strike_is_an_attack_unless_workers_strike(pipeline_all):
 def test_a_date_word_is_no_trigger(pipeline):
     events = _events(pipeline, "The frigate has patrolled the gulf since its departure from the base on March 11.")
     assert not [e for e in events if e.trigger == "March"]
+
+
+@pytest.mark.parametrize("text,trigger,modality", [
+    ("Britain refused to rule out sending troops to the border.", "sending", "hedged"),  # two refusals cancel
+    ("Further departures of Russian ships are expected in the coming days.", "departures", "future"),
+    ("The Russian army is to withdraw from the town by the end of January.", "withdraw", "future"),
+    ("The battalion would take time to disengage from the front.", "disengage", "future"),
+    ("There was no reduction or pull-back of troops by either side.", "reduction", "negated"),
+    ("The Russian battalion is believed to have moved to the border.", "moved", "hedged"),
+    ("Russian troops never left the base, the ministry said.", "left", "negated"),
+])
+def test_modality_of_the_clause(pipeline_all, text, trigger, modality):
+    events = {e.trigger: e for e in _events(pipeline_all, text)}
+    assert events[trigger].modality == modality

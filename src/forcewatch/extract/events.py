@@ -30,6 +30,7 @@ from pathlib import Path
 
 from forcewatch.data import load_yaml, packaged
 from forcewatch.extract.equipment import Catalogue, find_equipment
+from forcewatch.extract.modality import grammatical
 from forcewatch.extract.nlp import ParsedSentence, token_at
 from forcewatch.lexicon import SKIPPED_SPEAKER_LABELS
 from forcewatch.records import Actor, Analysis, Equipment, Event, Mention
@@ -49,16 +50,6 @@ MILITARY_CONTEXT = re.compile(
     r"rebels|insurgents|police|peacekeepers|air defen[cs]e|bombers?|carrier|radars?|outposts?|contingents?|checkpoints?|listening (?:posts?|sites?|stations?))\b",
     re.I,
 )
-HEDGES = {"appear", "apparently", "likely", "possibly", "reportedly", "suggest", "seem", "allegedly", "perhaps",
-          "probably", "unclear", "purportedly", "supposedly", "rumor", "rumour", "unverified", "possible"}
-MODAL_HEDGE = {"may", "might", "could"}
-FUTURE = {"will", "shall", "'ll", "wo"}
-CONDITIONAL = {"would"}
-INTENT = {"plan", "intend", "intention", "aim", "prepare", "expect", "goal", "want", "seek", "propose", "threaten",
-          "vow", "promise", "pledge", "decide", "order", "schedule", "set", "due", "going", "poise", "willing", "ready",
-          "prepared", "determined", "agree", "offer", "try", "attempt"}
-REFUSAL = {"refuse", "decline", "reject", "deny", "rule", "fail", "halt", "stop", "cancel", "postpone", "suspend"}
-NEGATORS = {"not", "n't", "never", "no", "without"}
 # Verbs that carry a noun trigger as their object without adding meaning of their own.
 LIGHT_VERBS = {"hold", "carry", "conduct", "launch", "stage", "make", "begin", "start", "continue", "prepare",
                "complete", "undertake", "mount", "give", "have", "go", "resume", "step", "order", "announce",
@@ -175,7 +166,7 @@ class SenseRule:
     @classmethod
     def from_data(cls, d: dict) -> SenseRule:
         then = None if d["then"] == "none" else tuple((d["then"].split("/") + [None])[:2])
-        when = {k: re.compile(v, re.I) if k in ("object", "arguments", "next", "before") else v
+        when = {k: re.compile(v, re.I) if k in ("object", "arguments", "next", "before", "sentence") else v
                 for k, v in d["when"].items()}
         return cls(d["name"], frozenset(d["lemmas"]), d.get("pos"), when, then, d.get("example", ""), d.get("not", ""))
 
@@ -227,6 +218,7 @@ _CONDITIONS = {
     "in_name": lambda c, flag: _in_name(c.tok) == flag,
     "military": lambda c, flag: _military(c.tok) == flag,
     "dep": lambda c, labels: c.tok.dep_ in labels,
+    "sentence": lambda c, rx: bool(rx.search(c.tok.sent.text)),
 }
 
 
@@ -662,61 +654,6 @@ def _country_names(lex: Lexicons, low: str) -> list[str]:
 # --------------------------------------------------------------------------- modality
 
 
-def _modality(tok) -> str:
-    """Grammatical modality of the trigger's clause: negated, hedged, future or asserted."""
-    chain = [tok]
-    head = tok
-    while head.dep_ in ("xcomp", "conj", "pobj", "prep", "dobj", "amod", "compound", "acl", "pcomp", "acomp") \
-            and head.head != head:
-        if head.dep_ == "conj" and any(c.dep_ in ("nsubj", "nsubjpass", "aux") for c in head.children):
-            break
-        head = head.head
-        chain.append(head)
-    negated = future = hedged = False
-    for t in chain:
-        lemma = t.lemma_.lower()
-        perception = lemma == "see" and any(c.dep_ == "auxpass" for c in t.children)
-        for c in t.children:
-            clemma = c.lemma_.lower()
-            if c.dep_ == "neg" or (c.lower_ in ("never", "no") and c.dep_ in ("neg", "det", "advmod")):
-                negated = True
-            if c.dep_ == "aux" and (c.lower_ in FUTURE or c.lower_ in CONDITIONAL):
-                future = True
-            if c.dep_ == "aux" and c.lower_ in MODAL_HEDGE and not perception:
-                hedged = True
-            if clemma in HEDGES and c.dep_ in ("advmod", "aux", "amod", "ccomp", "parataxis"):
-                hedged = True
-            if c.dep_ in ("nsubj", "nsubjpass") and clemma in INTENT:
-                future = True
-            if t is tok and c.dep_ == "amod" and clemma in ("future", "planned", "proposed", "upcoming", "possible",
-                                                               "potential", "expected"):
-                future = True
-        if t != tok:
-            if lemma in HEDGES:
-                hedged = True
-            if lemma in INTENT:
-                future = True
-            if lemma in REFUSAL and t.pos_ == "VERB":
-                negated = True
-        if t.lower_ in ("intention", "plan", "plans") and any(c.lower_ == "no" for c in t.children):
-            negated = True
-    for anc in tok.ancestors:
-        lemma = anc.lemma_.lower()
-        if lemma in HEDGES:
-            hedged = True
-        if lemma in ("intention", "plan") and any(c.lower_ == "no" for c in anc.children):
-            negated = True
-        if anc.dep_ in ("ROOT",) or anc.lemma_ in ("say", "tell"):
-            break
-    if negated:
-        return "negated"
-    if hedged:
-        return "hedged"
-    if future:
-        return "future"
-    return "asserted"
-
-
 # --------------------------------------------------------------------------- roles
 
 
@@ -1077,7 +1014,7 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
         candidates = _drop_subordinate(candidates, parsed, equipment)
         groups: list[list[Candidate]] = []
         clause = {c.tok.i: _clause(c.tok) for c in candidates}
-        modality = {c.tok.i: _modality(c.tok) for c in candidates}
+        modality = {c.tok.i: grammatical(c.tok) for c in candidates}
         for cand in candidates:
             for g in groups:
                 first = g[0].tok.i

@@ -48,7 +48,7 @@ PLACE_SUFFIXES = {
 
 # Capitalised words that begin sentences or titles far more often than they name a place.
 COMMON_WORDS = {
-    "air", "base", "naval", "command", "will", "may", "june", "march", "april", "august", "mobile", "reading", "nice", "bath", "best", "early",
+    "air", "base", "naval", "command", "line", "will", "may", "june", "march", "april", "august", "mobile", "reading", "nice", "bath", "best", "early",
     "little", "hope", "unity", "liberty", "independence", "union", "victory", "paradise", "friendship",
     "obama", "trump", "bush", "clinton", "president", "general", "police", "court", "news", "mass", "sale",
     "university", "college", "church", "school", "hospital", "park", "street", "center", "centre", "north",

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from forcewatch.data import load_yaml, packaged
 from forcewatch.extract.attribution import IMAGERY, SENSOR, _person
+from forcewatch.extract.modality import Cues, decide, own_hedge, path_hedges
 from forcewatch.lexicon import SPEAKER_LABELS
 from forcewatch.records import Analysis, Credibility, Event, Mention, Source
 
@@ -584,39 +585,6 @@ def _trigger_token(analysis: Analysis, event: Event):
     return parsed, None
 
 
-HEDGE_WORDS = {"appear", "apparently", "likely", "possibly", "reportedly", "suggest", "seem", "allegedly",
-               "perhaps", "probably", "unclear", "maybe", "presumably", "purportedly", "possible", "probable",
-               "unlikely", "supposedly", "ostensibly"}
-PERCEIVE = {"see", "spot", "observe", "hear", "notice", "watch", "film", "photograph", "make"}
-
-
-def _path_hedges(trigger, stop) -> tuple[list, list]:
-    """Hedges on the way from the trigger up to the attribution verb: (hedges, 'could be seen' observations)."""
-    hedges, observations = [], []
-    node = trigger
-    seen = set()
-    while node is not None and node.i not in seen:
-        seen.add(node.i)
-        if stop is not None and node.i == stop.i:
-            break
-        if node.lemma_.lower() in HEDGE_WORDS and node is not trigger:
-            hedges.append(node)
-        for c in node.children:
-            low = c.lower_
-            if c.dep_ == "aux" and low in ("may", "might", "could", "can"):
-                if low in ("could", "can") and node.lemma_.lower() in PERCEIVE and any(
-                        x.dep_ == "auxpass" for x in node.children):
-                    observations.append(c)  # "could be seen": it was visible
-                elif low != "can":
-                    hedges.append(c)
-            elif c.dep_ in ("advmod", "acomp") and c.lemma_.lower() in HEDGE_WORDS:
-                hedges.append(c)
-        if node.head.i == node.i:
-            break
-        node = node.head
-    return hedges, observations
-
-
 def resolve_sources(analysis: Analysis, reg: SourceRegistry) -> None:
     """Give every event its Source, final modality and Admiralty code."""
     outlet = analysis.document.outlet
@@ -716,38 +684,29 @@ def resolve_sources(analysis: Analysis, reg: SourceRegistry) -> None:
         if src is None:
             src = Source("organization", outlet, None, False)
 
-        # Modality, by precedence.
-        modality = event.modality
+        # Modality: every stage's cues, one decision (extract/modality.py).
         cue_here = [c for c in cues.get(index, []) if _in_scope(c, pos)]
         prev_cues = [c for c in cues.get(index + 1, []) if _anaphoric(analysis, c, index + 1)]
-        labels = {c.label for c in cue_here} | {c.label for c in prev_cues if c.label == "UNCONFIRMED"}
-        if "NO_COMMENT" in labels and any(c.label == "NO_COMMENT" for c in cue_here):
-            modality = "no_comment"
-        elif "UNCONFIRMED" in labels:
-            modality = "unconfirmed"
-        elif chosen is not None and chosen.sentence == index and not (
+        found = Cues(grammatical=event.modality,
+                     no_comment=any(c.label == "NO_COMMENT" for c in cue_here),
+                     unconfirmed=any(c.label == "UNCONFIRMED" for c in cue_here + prev_cues),
+                     no_comment_event=event.subtype == "no_comment" and event.type == "OTHER")
+        if chosen is not None and chosen.sentence == index and not (
                 (chosen.data or {}).get("verb_span") and chosen.data["verb_span"][0] <= pos < chosen.data["verb_span"][1]):
             parsed, trig = _trigger_token(analysis, event)
             verb = None
             if parsed is not None and (chosen.data or {}).get("verb_i") is not None:
                 verb = parsed.doc[chosen.data["verb_i"]]
-            hedges, observations = _path_hedges(trig, verb) if trig is not None else ([], [])
+            hedges, observations = path_hedges(trig, verb) if trig is not None else ([], [])
             data = chosen.data or {}
-            if modality == "asserted":
-                if data.get("stance") == "deny":
-                    modality = "negated"
-                elif data.get("hedge") or hedges:
-                    modality = "hedged"
-            elif modality == "hedged" and observations and not hedges and not data.get("hedge") and \
-                    src.kind in ("journalist", "anonymous", "named") and trig is not None and not _own_hedge(trig):
-                modality = "asserted"  # "a convoy could be seen heading ...": the witness saw it
-        elif modality == "asserted" and (chosen is None or chosen.sentence != index):
+            found.attributed, found.stance, found.verb_hedge = True, data.get("stance"), bool(data.get("hedge"))
+            found.hedges, found.observations = tuple(hedges), tuple(observations)
+            found.witness = src.kind in ("journalist", "anonymous", "named") and trig is not None
+            found.trigger_hedged = trig is not None and own_hedge(trig)
+        elif chosen is None or chosen.sentence != index:
             _, trig = _trigger_token(analysis, event)
-            if trig is not None and _path_hedges(trig, None)[0]:
-                modality = "hedged"  # "It was unclear whether the troops had left": the outlet's own doubt
-        if event.subtype == "no_comment" and event.type == "OTHER":
-            modality = "no_comment"
-        event.modality = modality
+            found.outlet_doubt = trig is not None and bool(path_hedges(trig, None)[0])
+        event.modality = decide(found)
 
         letter, why_letter = grade_reliability(reg, src, outlet)
         src.reliability = letter
@@ -772,12 +731,6 @@ def _reported_within(analysis: Analysis, inner: Mention, outer: Mention) -> bool
             return False
         node = node.head
     return node.i == o
-
-
-def _own_hedge(trig) -> bool:
-    """A hedge word on the trigger itself or its own modifiers (kept even for witnesses)."""
-    return trig.lemma_.lower() in HEDGE_WORDS or any(
-        c.lemma_.lower() in HEDGE_WORDS or (c.dep_ == "aux" and c.lower_ in ("may", "might")) for c in trig.children)
 
 
 def _in_scope(cue: Mention, pos: int) -> bool:
