@@ -649,6 +649,8 @@ def _judge(doc: _Doc, sentence: str, a: int, b: int, phrase: str, run, ents: dic
     if next_word is not None and next_word.lower().strip(".,") in _ROAD_WORDS:
         return None  # "Marshall Street"
     early_common = key in COMMON_WORDS and key not in PLACE_DESPITE_COMMON and not strong_kind
+    if key in COMMON_WORDS and key not in PLACE_DESPITE_COMMON and next_word and next_word.lower() in _CONNECT:
+        return None  # "the Line of Actual Control": a common word opening a longer name
     if early_common:
         return None
     if key in doc.person_words and len(words_in_run) <= 2 and not strong_kind and big < 100_000 \
