@@ -247,6 +247,9 @@ def find_attributions(analysis: Analysis) -> None:
             speaker = doc[tokens[0].i:tokens[-1].i + 1]
             if IMAGERY.search(speaker.text) and (label == "SEE" or lemma in ("suggest", "indicate", "confirm")):
                 label = "IMAGERY"
+            elif label == "SEE" and lemma in ("indicate", "reveal") and not SENSOR.search(speaker.text) and any(
+                    c.dep_ in ("ccomp", "parataxis") for c in tok.children):
+                label = "SAY"  # "..., the Pentagon indicated": a statement, not a sighting
             elif SENSOR.search(speaker.text) and (label == "SEE" or lemma in ("suggest", "indicate", "confirm")):
                 label = "SENSOR"
             elif label == "SEE" and not any(

@@ -44,7 +44,8 @@ OFFICIAL = re.compile(
     r"\b(?:Kremlin|ministry|ministries|minister|government|Pentagon|White House|State Department|spokes(?:man|woman|person)|"
     r"embassy|president|presidency|prime minister|army|military|navy|air force|command|general staff|defen[cs]e|cabinet|"
     r"Elysee|Downing Street|officials?|authorit(?:y|ies)|governor|ambassador|foreign office|MoD|NATO|IDF|"
-    r"armed forces|joint staff|coast guard|press service|press office|department|intelligence (?:agency|service))\b",
+    r"armed forces|joint staff|chiefs? of (?:the )?(?:general |defen[cs]e )?staff|coast guard|press service|press office|"
+    r"department|intelligence (?:agency|service))\b",
     re.I,
 )
 # Armed groups and movements that are not a state's: their statements are an organization's.
