@@ -40,10 +40,12 @@ PLACE_SUFFIXES = {
     "harbor": "port", "harbour": "port", "naval port": "port",
     "base": "base", "military base": "base", "facility": "base", "garrison": "base", "barracks": "base",
     "province": "admin", "governorate": "admin", "state": "admin", "county": "admin", "district": "admin",
-    "oblast": "admin", "region": "admin", "parish": "admin", "prefecture": "admin",
+    "oblast": "admin", "region": "admin", "parish": "admin", "prefecture": "admin", "krai": "admin", "kray": "admin",
+    "okrug": "admin",
     "city": "city", "town": "city", "village": "city",
     "river": "region", "valley": "region", "mountains": "region", "mountain": "region", "desert": "region",
     "sea": "sea", "gulf": "sea", "strait": "sea", "bay": "sea", "island": "region", "islands": "region",
+    "straits": "sea", "channel": "sea", "passage": "sea", "gap": "sea", "ocean": "sea",
 }
 
 # Capitalised words that begin sentences or titles far more often than they name a place.
