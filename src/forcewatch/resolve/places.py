@@ -324,6 +324,10 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
     wanted = set(want or ())
     if facility:
         wanted |= {facility} if facility != "base" else SITE_KINDS
+    unit = _unit_word(text, m) if text and m.label == "NAME" and not facility else None
+    units = [e for e in gazetteer.lookup(f"{name} {unit}") if e.kind in ("admin", "region")] if unit else []
+    if unit and (units or unit != "district"):  # a district is rarely a province: "Kandahar district"
+        wanted |= {"admin", "region"} if unit == "region" else {"admin"}
     entries = []
     if m.label == "FACILITY" and m.data.get("full"):
         entries = [e for e in gazetteer.lookup(m.data["full"]) if e.kind in SITE_KINDS]
@@ -333,6 +337,7 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
     else:
         entries = entries or _candidates(name, gazetteer, bool(m.data.get("fuzzy")))
         within = _within(text, m, gazetteer) if text else []
+    entries = entries + [e for e in units if e not in entries]  # "the region of Donetsk": Donetsk region
     entry = choose(entries, wanted or None, ctx, within, tuple(m.span), name)
     if entry is None:
         return None
@@ -347,6 +352,12 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
         place.kind, place.precision = "region", "region"
         place.radius_km = round(entry.radius_km * 0.6, 1)
         return place
+    if unit and entry.kind not in ("admin", "region", "country") and gazetteer.lookup(name):  # not a guess
+        # "Arghandab district", "the province of X": no such unit known; the unit named after the town
+        place.kind, place.precision = "admin", "admin"
+        place.name = f"{entry.name} {unit}"
+        place.radius_km = max(entry.radius_km, UNIT_RADIUS_KM.get(unit, 25.0))
+        return place
     if m.label == "FACILITY" and entry.kind not in SITE_KINDS:
         site = nearest_site(gazetteer, entry, facility)
         if site is not None:
@@ -357,6 +368,31 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
         place.name = f"{entry.name} {_FACILITY_NAMES.get(place.kind, 'facility')}"
         place.radius_km = max(entry.radius_km, 5.0)
     return place
+
+
+# The unit word written with a name settles the reading: "the state of New York", "Arghandab district".
+_UNIT_WORDS = r"(?:province|governorate|oblast|krai|kray|district|county|prefecture|region|state|department|okrug)"
+# "the (northern) province of X", "Russia's southern region of X"; not "the Sayidda Zaynab district of
+# Damascus" (a part of the city, named before the unit word)
+_UNIT_BEFORE = re.compile(rf"(?:^|[^\w'’-])(?P<prev>[\w'’-]+)\s+(?P<unit>{_UNIT_WORDS})\s+of\s+(?:the\s+)?$", re.I)
+_UNIT_AFTER = re.compile(rf"^\s+(?P<unit>{_UNIT_WORDS})\b", re.I)
+# How large a unit named after a town, and known only as the town, is at least (radius, km).
+UNIT_RADIUS_KM = {"district": 25.0, "county": 30.0, "department": 50.0, "prefecture": 50.0, "region": 80.0,
+                  "province": 80.0, "governorate": 80.0, "oblast": 120.0, "krai": 150.0, "kray": 150.0,
+                  "okrug": 150.0, "state": 150.0}
+
+
+def _unit_word(text: str, m: Mention) -> str | None:
+    """The administrative unit word written just before ("the province of") or after ("district")
+    a name that does not take it in (lower case: "Arghandab district"; not "Islamic State")."""
+    before = _UNIT_BEFORE.search(text[max(0, m.span[0] - 40):m.span[0]])
+    if before and before.group("unit").islower() and (before.group("prev")[0].islower()
+                                                      or before.group("prev") in ("The", "A")):
+        return before.group("unit")
+    after = _UNIT_AFTER.match(text[m.span[1]:m.span[1] + 20])
+    if after and after.group("unit").islower():
+        return after.group("unit")
+    return None
 
 
 def nearest_site(gazetteer: Gazetteer, entry: Entry, facility: str | None, max_km: float = 20.0) -> Entry | None:
@@ -380,7 +416,8 @@ def _km(value: float) -> str:
     return f"{value:.0f}" if value >= 100 else f"{round(value, 1):g}"
 
 
-_COAST_SIDE = re.compile(r"(?:\b(?P<side>(?:north|south)(?:-?(?:east|west))?|east|west)(?:ern)?\s+)?\bcoast(?:line)?\b", re.I)
+_COAST_SIDE = re.compile(r"(?:\b(?P<side>(?:north|south)(?:-?(?:east|west))?|east|west)(?:ern)?\s+)?\bcoast(?:line)?\b"
+                         r"(?!\s*guard)", re.I)
 COAST_OFFSHORE_KM = (5.0, 30.0)  # how far out "off the coast" is: at least, at most
 
 
@@ -411,7 +448,8 @@ def _coast_place(m: Mention, entry: Entry, gazetteer: Gazetteer, side: str | Non
 
         arr = np.array(pts, dtype=float)
         d = geo.haversine_np(arr[:, 0], arr[:, 1], sea.lat, sea.lon)
-        near = _coastal(arr[d <= d.min() + 300.0], sea, gazetteer, entry)
+        order = np.argsort(d)[:400]  # the places nearest the sea (a bounded set, for large countries)
+        near = _coastal(arr[order[d[order] <= d.min() + 300.0]], sea, gazetteer, entry)
         d = geo.haversine_np(near[:, 0], near[:, 1], sea.lat, sea.lon)
         near = near[d <= d.min() + 25.0]
         mlat, mlon = float(near[:, 0].mean()), float(near[:, 1].mean())
@@ -488,6 +526,10 @@ def _coastal(own, sea: Entry, gazetteer: Gazetteer, entry: Entry, out_km: float 
 
     everyone = np.array(gazetteer.populated_places(entry, entry.radius_km * 1.3 + 100.0, any_country=True) or
                         [(entry.lat, entry.lon, 0)], dtype=float)
+    pad = (out_km + clear_km) / 111.0 + 0.1
+    box = ((everyone[:, 0] >= own[:, 0].min() - pad) & (everyone[:, 0] <= own[:, 0].max() + pad)
+           & (everyone[:, 1] >= own[:, 1].min() - pad * 3) & (everyone[:, 1] <= own[:, 1].max() + pad * 3))
+    everyone = everyone[box] if box.any() else everyone[:1]
     az = np.asarray(geo.geodesic(own[:, 0], own[:, 1], np.full(len(own), sea.lat), np.full(len(own), sea.lon))[0])
     lon_q, lat_q, _ = geo.GEOD.fwd(own[:, 1], own[:, 0], az, np.full(len(own), out_km * 1000.0))
     keep = np.ones(len(own), dtype=bool)
@@ -811,6 +853,8 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
             continue
         if m.data.get("dateline") or m.label == "DEMONYM":
             continue
+        if place.kind == "sea" and m.data.get("cue") == "modifier":
+            continue  # "the North Atlantic Treaty Organization", "the Black Sea Fleet": a name, not a place
         if container and place.precision in ("country", "admin", "region"):
             continue  # "Al-Khadim air base in Libya": Libya says where the base is
         if any(s <= m.span[0] and m.span[1] <= e for s, e in speaker_spans) and not any(
