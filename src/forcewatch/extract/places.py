@@ -366,7 +366,7 @@ def _relatives(doc: _Doc, index: int, s0: int, sentence: str) -> None:
                         r"ministry|parliament|stadium|university|airport|station|border|coast)\b", after):
                 continue  # "outside the US embassy in London": the place is the building's, named later
             doc.add("NEAR", s0 + m.start(), s0 + m.start("anchor") + len(anchor), index, anchor=anchor, relation=rel)
-    for m in _COAST.finditer(sentence):
+    for m in _COAST.finditer(sentence) if "coast" in sentence else ():
         raw = _clean_name(m.group("anchor"))
         iso = demonyms().get(fold(raw))
         anchor = doc.gaz.country(iso).name if iso and not iso.startswith("@") and doc.gaz.country(iso) else None
