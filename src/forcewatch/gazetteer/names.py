@@ -40,10 +40,12 @@ PLACE_SUFFIXES = {
     "harbor": "port", "harbour": "port", "naval port": "port",
     "base": "base", "military base": "base", "facility": "base", "garrison": "base", "barracks": "base",
     "province": "admin", "governorate": "admin", "state": "admin", "county": "admin", "district": "admin",
-    "oblast": "admin", "region": "admin", "parish": "admin", "prefecture": "admin",
+    "oblast": "admin", "region": "admin", "parish": "admin", "prefecture": "admin", "krai": "admin", "kray": "admin",
+    "okrug": "admin",
     "city": "city", "town": "city", "village": "city",
     "river": "region", "valley": "region", "mountains": "region", "mountain": "region", "desert": "region",
     "sea": "sea", "gulf": "sea", "strait": "sea", "bay": "sea", "island": "region", "islands": "region",
+    "straits": "sea", "channel": "sea", "passage": "sea", "gap": "sea", "ocean": "sea",
 }
 
 # Capitalised words that begin sentences or titles far more often than they name a place.
@@ -106,7 +108,7 @@ REGION_DEMONYMS = {"African": "Africa", "European": "Europe", "Asian": "Asia", "
                    "Arctic": "Arctic Ocean", "Pacific": "Pacific Ocean", "Atlantic": "Atlantic Ocean",
                    "Central American": "Central America", "English": "England", "Scottish": "Scotland",
                    "Welsh": "Wales", "Kurdish": "Kurdistan", "Kurds": "Kurdistan", "Arab": "Arabian Peninsula",
-                   "Arabs": "Arabian Peninsula", "Gulf Arab": "Gulf states"}
+                   "Arabs": "Arabian Peninsula", "Gulf Arab": "Gulf states", "Caribbean": "Caribbean Sea"}
 
 # Capitalised words that end a place name rather than continue it ("in Corsica Thursday").
 DATE_WORDS = {*WEEKDAY_NUMBER, *MONTH_NUMBER, "today", "yesterday", "tomorrow", "morning", "evening", "night", "afternoon"}
@@ -126,4 +128,5 @@ US_STATE_ABBREVIATIONS = {
 # Never a place on their own, whatever the gazetteer says (Cameroon has regions named "North" and "West").
 NEVER_ALONE = {"north", "south", "east", "west", "central", "northern", "southern", "eastern", "western",
                "northeast", "northwest", "southeast", "southwest", "middle", "upper", "lower", "new", "old",
-               "great", "greater", "little", "big", "centre", "center", "capital", "city", "state", "county"}
+               "great", "greater", "little", "big", "centre", "center", "capital", "city", "state", "county",
+               "quds"}  # Quds Force, Quds Day, Saraya al-Quds: Jerusalem is named in full

@@ -388,6 +388,9 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
             return None
         rel = m.data["relation"]
         bearing = _bearing_word(rel)
+        coast = _COAST_SIDE.search(m.text)
+        if coast:
+            return _coast_place(m, entry, gazetteer, coast.group("side"))
         if bearing is not None:
             # "north of X": beyond X in that direction; the pin goes a radius out.
             offset = max(entry.radius_km, 10.0)
@@ -431,6 +434,10 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
     wanted = set(want or ())
     if facility:
         wanted |= {facility} if facility != "base" else SITE_KINDS
+    unit = _unit_word(text, m) if text and m.label == "NAME" and not facility else None
+    units = [e for e in gazetteer.lookup(f"{name} {unit}") if e.kind in ("admin", "region")] if unit else []
+    if unit and (units or unit != "district"):  # a district is rarely a province: "Kandahar district"
+        wanted |= {"admin", "region"} if unit == "region" else {"admin"}
     entries = []
     if m.label == "FACILITY" and m.data.get("full"):
         entries = [e for e in gazetteer.lookup(m.data["full"]) if e.kind in SITE_KINDS]
@@ -440,6 +447,7 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
     else:
         entries = entries or _candidates(name, gazetteer, bool(m.data.get("fuzzy")))
         within = _within(text, m, gazetteer) if text else []
+    entries = entries + [e for e in units if e not in entries]  # "the region of Donetsk": Donetsk region
     entry = choose(entries, wanted or None, ctx, within, tuple(m.span), name)
     if entry is None:
         return None
@@ -454,6 +462,12 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
         place.kind, place.precision = "region", "region"
         place.radius_km = round(entry.radius_km * 0.6, 1)
         return place
+    if unit and entry.kind not in ("admin", "region", "country") and gazetteer.lookup(name):  # not a guess
+        # "Arghandab district", "the province of X": no such unit known; the unit named after the town
+        place.kind, place.precision = "admin", "admin"
+        place.name = f"{entry.name} {unit}"
+        place.radius_km = max(entry.radius_km, UNIT_RADIUS_KM.get(unit, 25.0))
+        return place
     if m.label == "FACILITY" and entry.kind not in SITE_KINDS:
         site = nearest_site(gazetteer, entry, facility)
         if site is not None:
@@ -464,6 +478,31 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
         place.name = f"{entry.name} {_FACILITY_NAMES.get(place.kind, 'facility')}"
         place.radius_km = max(entry.radius_km, 5.0)
     return place
+
+
+# The unit word written with a name settles the reading: "the state of New York", "Arghandab district".
+_UNIT_WORDS = r"(?:province|governorate|oblast|krai|kray|district|county|prefecture|region|state|department|okrug)"
+# "the (northern) province of X", "Russia's southern region of X"; not "the Sayidda Zaynab district of
+# Damascus" (a part of the city, named before the unit word)
+_UNIT_BEFORE = re.compile(rf"(?:^|[^\w'’-])(?P<prev>[\w'’-]+)\s+(?P<unit>{_UNIT_WORDS})\s+of\s+(?:the\s+)?$", re.I)
+_UNIT_AFTER = re.compile(rf"^\s+(?P<unit>{_UNIT_WORDS})\b", re.I)
+# How large a unit named after a town, and known only as the town, is at least (radius, km).
+UNIT_RADIUS_KM = {"district": 25.0, "county": 30.0, "department": 50.0, "prefecture": 50.0, "region": 80.0,
+                  "province": 80.0, "governorate": 80.0, "oblast": 120.0, "krai": 150.0, "kray": 150.0,
+                  "okrug": 150.0, "state": 150.0}
+
+
+def _unit_word(text: str, m: Mention) -> str | None:
+    """The administrative unit word written just before ("the province of") or after ("district")
+    a name that does not take it in (lower case: "Arghandab district"; not "Islamic State")."""
+    before = _UNIT_BEFORE.search(text[max(0, m.span[0] - 40):m.span[0]])
+    if before and before.group("unit").islower() and (before.group("prev")[0].islower()
+                                                      or before.group("prev") in ("The", "A")):
+        return before.group("unit")
+    after = _UNIT_AFTER.match(text[m.span[1]:m.span[1] + 20])
+    if after and after.group("unit").islower():
+        return after.group("unit")
+    return None
 
 
 def nearest_site(gazetteer: Gazetteer, entry: Entry, facility: str | None, max_km: float = 20.0) -> Entry | None:
@@ -485,6 +524,147 @@ _FACILITY_NAMES = {"airfield": "airfield", "port": "port", "base": "base"}
 
 def _km(value: float) -> str:
     return f"{value:.0f}" if value >= 100 else f"{round(value, 1):g}"
+
+
+_COAST_SIDE = re.compile(r"(?:\b(?P<side>(?:north|south)(?:-?(?:east|west))?|east|west)(?:ern)?\s+)?\bcoast(?:line)?\b"
+                         r"(?!\s*guard)", re.I)
+COAST_OFFSHORE_KM = (5.0, 30.0)  # how far out "off the coast" is: at least, at most
+
+
+def _coast_place(m: Mention, entry: Entry, gazetteer: Gazetteer, side: str | None) -> Place:
+    """'off the east coast of Australia', 'the Syrian coast', 'off Yemen's coast': a point just offshore.
+
+    The coast on a side is where the populated places of the country (or province, region) end that
+    way: the middle of the places that reach furthest along the bearing (the 70 % of the furthest
+    reach and beyond), moved out to where that stretch's places end, plus a few km out to sea. The
+    radius covers the stretch of coast those places line (their spread across the bearing).
+
+    Without a side, the coast is the one facing the nearest sea of the marine gazetteer (Syria's is
+    on the eastern Mediterranean, Libya's on the Gulf of Sidra): the middle of its places nearest that
+    sea's point, a few km out towards it; the radius is then at least half the place's, the stretch
+    being a guess. A city or facility has no sides worth computing: its coast is itself, a
+    little out."""
+    bearing = BEARINGS.get(side.lower().replace("ern", "")) if side else None
+    name = f"{side.lower()} coast of {entry.name}" if side else f"coast of {entry.name}"
+    offshore = min(max(entry.radius_km * 0.05, COAST_OFFSHORE_KM[0]), COAST_OFFSHORE_KM[1])
+    lat, lon, radius = entry.lat, entry.lon, entry.radius_km + offshore
+    pts = gazetteer.populated_places(entry) if entry.kind in ("country", "admin", "region") else []
+    own = _polar(entry, pts)
+    guessed = False
+    sea = _nearest_sea(entry, gazetteer) if own is not None and bearing is None else None
+    if sea is not None:
+        # the stretch of its coast that faces that sea: its places nearest the sea's point
+        import numpy as np
+
+        arr = np.array(pts, dtype=float)
+        d = geo.haversine_np(arr[:, 0], arr[:, 1], sea.lat, sea.lon)
+        order = np.argsort(d)[:400]  # the places nearest the sea (a bounded set, for large countries)
+        near = _coastal(arr[order[d[order] <= d.min() + 300.0]], sea, gazetteer, entry)
+        d = geo.haversine_np(near[:, 0], near[:, 1], sea.lat, sea.lon)
+        near = near[d <= d.min() + 25.0]
+        mlat, mlon = float(near[:, 0].mean()), float(near[:, 1].mean())
+        spread = float(geo.haversine_np(near[:, 0], near[:, 1], mlat, mlon).max()) if len(near) > 1 else 0.0
+        towards = float(geo.geodesic(mlat, mlon, sea.lat, sea.lon)[0]) % 360
+        lat, lon = geo.offset(mlat, mlon, towards, offshore)
+        radius = max(spread + offshore, entry.radius_km / 2)
+        guessed = True
+    elif own is not None and bearing is not None:
+        found = _coast_stretch(own, bearing)
+        if found is not None:
+            along, across, spread = found
+            lat, lon = geo.offset(entry.lat, entry.lon, bearing, along + offshore)
+            if abs(across) > 1.0:  # the middle of that stretch of coast, not of the country
+                lat, lon = geo.offset(lat, lon, bearing + 90, across)
+            radius = max(spread / 2, offshore) + offshore
+        else:
+            lat, lon = geo.offset(entry.lat, entry.lon, bearing, entry.radius_km + offshore)
+            radius = max(entry.radius_km, offshore)
+    elif bearing is not None:
+        lat, lon = geo.offset(entry.lat, entry.lon, bearing, entry.radius_km + offshore)
+        radius = max(entry.radius_km, offshore)
+    return Place(
+        name=f"off the {name}" if re.match(r"(?i)off\b", m.text) else name, lat=round(lat, 5),
+        lon=round(lon, 5), kind="relative", precision="relative", radius_km=round(radius, 1),
+        country=entry.country, text=m.text, span=tuple(m.span), anchor=entry.name,
+        bearing_deg=None if guessed else bearing,
+    )
+
+
+def _polar(entry: Entry, pts):
+    """Populated places as (km from the entry's point, azimuth in radians, population) arrays."""
+    import numpy as np
+
+    if len(pts) < 3:
+        return None
+    arr = np.array(pts, dtype=float)
+    az, dist = geo.geodesic(np.full(len(arr), entry.lat), np.full(len(arr), entry.lon), arr[:, 0], arr[:, 1])
+    return np.asarray(dist) / 1000.0, np.radians(np.asarray(az)), arr[:, 2]
+
+
+def _coast_stretch(own, bearing: float, cone: float = 60.0):
+    """(km along the bearing to the coast, km across to its middle, its length in km) from the places
+    that lie that way, or None when too few do."""
+    import numpy as np
+
+    dist, az, _ = own
+    off = np.angle(np.exp(1j * (az - math.radians(bearing))))
+    along, across = dist * np.cos(off), dist * np.sin(off)
+    ahead = np.abs(off) <= math.radians(cone)
+    if ahead.sum() < 3:
+        return None
+    reach = float(np.percentile(along[ahead], 95))
+    coastal = ahead & (along >= 0.7 * reach)
+    if coastal.sum() < 3:
+        return reach, 0.0, reach
+    lo, hi = np.percentile(across[coastal], [10, 90])
+    middle = float(lo + hi) / 2
+    # how far the coast is out there: the places near the stretch's middle line
+    near = coastal & (np.abs(across - middle) <= max((hi - lo) / 4, 25.0))
+    if near.sum() >= 2:
+        reach = float(np.percentile(along[near], 90))
+    return reach, middle, float(hi - lo)
+
+
+_NOT_A_COAST = {"ocean", "route", "canal", "gap", "estuary"}
+
+
+def _coastal(own, sea: Entry, gazetteer: Gazetteer, entry: Entry, out_km: float = 25.0, clear_km: float = 20.0):
+    """Of a place's populated places (an array of lat, lon rows), those on its coast facing a sea:
+    25 km out from them towards the sea's point, no populated place of any country lies within 20 km
+    (the Golan's villages face Israel's, not the sea). All of them when none passes."""
+    import numpy as np
+
+    everyone = np.array(gazetteer.populated_places(entry, entry.radius_km * 1.3 + 100.0, any_country=True) or
+                        [(entry.lat, entry.lon, 0)], dtype=float)
+    pad = (out_km + clear_km) / 111.0 + 0.1
+    box = ((everyone[:, 0] >= own[:, 0].min() - pad) & (everyone[:, 0] <= own[:, 0].max() + pad)
+           & (everyone[:, 1] >= own[:, 1].min() - pad * 3) & (everyone[:, 1] <= own[:, 1].max() + pad * 3))
+    everyone = everyone[box] if box.any() else everyone[:1]
+    az = np.asarray(geo.geodesic(own[:, 0], own[:, 1], np.full(len(own), sea.lat), np.full(len(own), sea.lon))[0])
+    lon_q, lat_q, _ = geo.GEOD.fwd(own[:, 1], own[:, 0], az, np.full(len(own), out_km * 1000.0))
+    keep = np.ones(len(own), dtype=bool)
+    for i in range(0, len(own), 256):  # bounded matrices
+        block = geo.approx_m(lat_q[i:i + 256, None], lon_q[i:i + 256, None], everyone[None, :, 0], everyone[None, :, 1])
+        keep[i:i + 256] = ~(block < clear_km * 1000.0).any(axis=1)
+    return own[keep] if keep.any() else own
+
+
+def _nearest_sea(entry: Entry, gazetteer: Gazetteer) -> Entry | None:
+    """The sea a place named without a side faces (see _coast_place), or None: the sea, gulf or bay
+    of the marine gazetteer nearest it (distance to the sea's point less the sea's radius; a sizeable
+    sea that only it borders first: Libya's Gulf of Sidra)."""
+    best = None
+    for sea in gazetteer.sea_entries():
+        if sea.feature in _NOT_A_COAST or sea.radius_km < 50:
+            continue
+        d = geo.haversine_km(entry.lat, entry.lon, sea.lat, sea.lon)
+        if d > entry.radius_km * 2 + sea.radius_km + 300:
+            continue
+        own = bool(entry.country) and sea.country == entry.country and sea.radius_km >= 150
+        key = (not own, d - sea.radius_km)
+        if best is None or key < best[0]:
+            best = (key, sea)
+    return best[1] if best else None
 
 
 def _bearing_word(rel: str) -> float | None:
@@ -893,6 +1073,8 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
             continue
         if m.data.get("dateline") or m.label == "DEMONYM":
             continue
+        if place.kind == "sea" and m.data.get("cue") == "modifier":
+            continue  # "the North Atlantic Treaty Organization", "the Black Sea Fleet": a name, not a place
         if container and place.precision in ("country", "admin", "region"):
             continue  # "Al-Khadim air base in Libya": Libya says where the base is
         if any(s <= m.span[0] and m.span[1] <= e for s, e in speaker_spans) and not any(
