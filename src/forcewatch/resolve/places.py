@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from forcewatch import geo
 from forcewatch.extract.places import BEARINGS, mention_name
 from forcewatch.gazetteer.lookup import Entry, Gazetteer
+from forcewatch.gazetteer.names import PLACE_SUFFIXES
 from forcewatch.lexicon import MONTH_PATTERN, SKIPPED_SPEAKER_LABELS, WEEKDAY_PATTERN, fold
 from forcewatch.records import Analysis, Event, Mention, Place
 
@@ -448,6 +449,8 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
         entries = entries or _candidates(name, gazetteer, bool(m.data.get("fuzzy")))
         within = _within(text, m, gazetteer) if text else []
     entries = entries + [e for e in units if e not in entries]  # "the region of Donetsk": Donetsk region
+    if unit == "district" and not units:  # smaller than the province of the same name: the town's district
+        entries = [e for e in entries if e.kind != "admin"] or entries
     entry = choose(entries, wanted or None, ctx, within, tuple(m.span), name)
     if entry is None:
         return None
@@ -843,10 +846,16 @@ def _loose(m: Mention, candidates: dict) -> bool:
     """Matched by a spelling guess, or only under another language's or an older name (a watched
     site's own aliases are written for it, and "Rostov" is the start of Rostov-on-Don; "Air" is not
     the start of Air Khas)."""
-    key = fold(mention_name(m))
+    key = _core(fold(mention_name(m)))
     return not any(e.site_id or any(n == key or n.startswith(key + "-")
-                                    for n in (fold(e.name), fold(e.original or "")))
+                                    for n in (_core(fold(e.name)), _core(fold(e.original or ""))))
                    for e in candidates.get(tuple(m.span), ()))
+
+
+def _core(key: str) -> str:
+    """A folded name without its unit word: "aleppo province" and "aleppo governorate" are one name."""
+    words = key.split()
+    return " ".join(words[:-1]) if len(words) > 1 and words[-1] in PLACE_SUFFIXES else key
 
 
 def _firm_countries(analysis: Analysis, candidates: dict, provisional: dict) -> set[str]:
