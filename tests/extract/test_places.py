@@ -218,3 +218,10 @@ def test_facilities_written_with_capitals_or_a_number(gaz):
     ms = mentions("The withdrawal from Air Base 101 in Niamey ended on Sunday.", gaz)
     assert [(m.text, m.data["name"]) for m in by_label(ms, "FACILITY")] == [("Air Base 101 in Niamey", "Niamey")]
     assert not [m for m in ms if m.text == "Air"]
+
+
+def test_an_acronym_the_text_defines_for_no_place_is_no_place(gaz):
+    text = ("Troops massed along the Line of Actual Control, or LAC, in Ladakh. "
+            "Rebels in the Democratic Republic of the Congo (DRC) attacked a base. More troops reached the LAC.")
+    found = [m.text for m in mentions(text, gaz)]
+    assert "LAC" not in found and "Ladakh" in found and "DRC" in found

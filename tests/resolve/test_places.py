@@ -270,3 +270,14 @@ def test_another_event_between_keeps_its_own_place(pipeline):
     events = {e.trigger: e for e in _events(pipeline, text)}
     assert events["left"].origin.name.startswith("Gao") and events["left"].location is None
     assert events["attacks"].location.name == "Timbuktu"
+
+
+def test_the_way_a_movement_takes_is_where_it_was(pipeline):
+    (passed,) = [e for e in _events(pipeline, "The Russian submarine passed through the English Channel on Sunday.")
+                 if e.trigger == "passed"]
+    assert passed.location.name == "English Channel" and passed.location.kind == "sea"
+
+
+def test_whose_troops_is_not_where(pipeline):
+    (event,) = _events(pipeline, "The withdrawal of U.S. troops from Niger is complete, the Pentagon said.")
+    assert event.origin.country == "NE" and (event.location is None or event.location.country != "US")

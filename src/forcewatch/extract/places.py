@@ -282,6 +282,7 @@ def names_of_things(text: str, gazetteer: Gazetteer, catalogue: Catalogue | None
     prefix, design = _vessel_words()
     ships = [m.span("name") for m in prefix.finditer(text)]
     spans = [m.span("name") for m in design.finditer(text)]
+    spans += _acronyms_of_things(text, gazetteer)
     if groups:
         names = "|".join(sorted(map(re.escape, groups), key=len, reverse=True))
         spans += [m.span() for m in re.finditer(rf"(?<![\w-])(?:{names})(?![\w-])", text, re.IGNORECASE)
@@ -301,6 +302,26 @@ def names_of_things(text: str, gazetteer: Gazetteer, catalogue: Catalogue | None
     names = {text[a:b] for a, b in ships}
     for name in names:
         spans += [m.span() for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)]
+    return spans
+
+
+_DEFINED = re.compile(r"(?P<long>(?:[A-Z][\w'’-]*\s+(?:(?:of|the|and|for|on)\s+)*){1,6}[A-Z][\w'’-]*)\s*"
+                      r"(?:\(|,\s+or\s+)(?P<short>[A-Z]{2,6})\b")
+
+
+def _acronyms_of_things(text: str, gazetteer: Gazetteer) -> list[tuple[int, int]]:
+    """Every use of an acronym the text defines for a name that is no place ("the Line of Actual
+    Control, or LAC", "Air Defense Identification Zone (ADIZ)"): it stands for that name."""
+    spans = []
+    for m in _DEFINED.finditer(text):
+        tokens = m.group("long").split()
+        short = m.group("short")
+        for i, first in enumerate(tokens):  # the initials of the run's last capitalised words
+            name = tokens[i:]
+            if first[0].isupper() and "".join(w[0] for w in name if w[0].isupper()) == short:
+                if not gazetteer.lookup(" ".join(name)):
+                    spans += [a.span() for a in re.finditer(rf"(?<![\w-]){short}(?![\w-])", text)]
+                break
     return spans
 
 

@@ -36,6 +36,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from forcewatch import geo
+from forcewatch.extract.events import COUNTRY_HEADS
 from forcewatch.extract.places import BEARINGS, mention_name
 from forcewatch.gazetteer.lookup import Entry, Gazetteer
 from forcewatch.gazetteer.names import PLACE_SUFFIXES
@@ -978,6 +979,9 @@ def _doers(analysis: Analysis, index: int, candidates) -> set[tuple[int, int]]:
         tok = starts.get(m.span[0])
         if tok is None:
             continue
+        if tok.dep_ in ("compound", "amod", "nmod") and tok.head.lower_ in COUNTRY_HEADS:
+            out.add(tuple(m.span))  # "the withdrawal of U.S. troops": whose troops, not where
+            continue
         while tok.dep_ == "compound" and tok.head.i != tok.i:
             tok = tok.head
         if tok.dep_ in ("nsubj", "nsubjpass", "poss") or (tok.dep_ in ("dobj", "dative") and tok.head.i in acts):
@@ -1135,7 +1139,8 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
         cost, m, place = min(options, key=lambda o: (o[0] - (2.0 if want and o[2].kind in want else 0.0), o[1].span[0]))
         return m, place
 
-    return best("location"), best("origin"), best("destination")
+    # "passed through the English Channel": the way a movement takes is where it was seen
+    return best("location") or best("via"), best("origin"), best("destination")
 
 
 _AFTER_PREPOSITION = re.compile(r"\b(?:in|at|near|outside|from|to|towards|into|off|of)\s+(?:the\s+)?$")
