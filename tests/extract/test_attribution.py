@@ -109,3 +109,25 @@ def test_definite_speaker_is_marked_as_a_back_reference(analyses):
 
 def test_negated_speech_verb_is_no_attribution(analyses):
     assert speakers(analyses["negated_say"]) == []
+
+
+def test_a_reported_clause_parsed_as_a_second_subject_is_not_the_speaker(pipeline):
+    from datetime import date
+
+    from forcewatch.records import Document
+
+    text = "A drone strike killed at least four members of the militia near the border on Sunday, officials said."
+    (event,) = [e for e in pipeline(Document(id="t", text=text, published=date(2024, 5, 10))).events
+                if e.trigger == "killed"]
+    assert event.source.kind == "anonymous" and event.source.text == "officials"
+
+
+def test_a_dateline_is_not_parsed_as_the_subject(pipeline):
+    from datetime import date
+
+    from forcewatch.records import Document
+
+    for text in ("KIRKUK, Iraq: A drone strike killed at least four members of the militia on Sunday, officials said.",
+                 "KIRKUK, Iraq (Reuters) - A drone strike killed at least four members of the militia on Sunday."):
+        events = pipeline(Document(id="t", text=text, published=date(2024, 5, 10))).events
+        assert [e.trigger for e in events if e.type == "ASSAULT"] == ["killed"], text

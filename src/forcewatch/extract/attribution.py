@@ -106,12 +106,14 @@ WH = {"what", "how", "whether", "which", "where", "when", "who", "why"}
 
 
 def _subject(verb):
-    """The subject token of a verb (inherited along conj/xcomp), or None."""
-    for child in verb.children:
-        if child.dep_ in ("nsubj", "nsubjpass") and child.lower_ not in ("who", "which", "that", "it", "this"):
-            return child
-        if child.dep_ in ("nsubj", "nsubjpass"):
-            return None
+    """The subject token of a verb (inherited along conj/xcomp), or None.
+
+    With two subjects (the parser's reading of "A strike killed four fighters, authorities said"),
+    the one nearest the verb is the speaker; the other is the reported clause."""
+    subjects = sorted((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), key=lambda c: abs(c.i - verb.i))
+    if subjects:
+        child = subjects[0]
+        return child if child.lower_ not in ("who", "which", "that", "it", "this") else None
     if verb.dep_ in ("conj", "xcomp") and verb.head.i != verb.i:
         head = verb.head
         # "X said the flights carried aid and denied that ...", parsed with "denied" joined to "carried":

@@ -98,6 +98,14 @@ def token_at(parsed: ParsedSentence | None, char: int, exact: bool = False):
     return None
 
 
+# A dateline before the first sentence: "GOSSI, Mali (Reuters) - ", "ARBIL, Iraq: ", "MOSCOW (AP) — ",
+# "Tokyo, Dec. 26 (Jiji Press)--", "(Newser) – ". Parsed with it, the sentence loses its subject.
+DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z.'’ -]{2,}(?:,\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*)?)?\s*(?:\([^)]{2,30}\))?\s*(?:[-–—:]+|--)\s*"
+    r"|[A-Z][a-z]+,\s+[A-Z][a-z]{2}\.?\s+\d{1,2}\s+\([^)]{2,30}\)\s*(?:[-–—]+)\s*"
+    r"|\([A-Z][^)]{1,30}\)\s*[-–—]+\s*)")
+
+
 def parse(analyses: list[Analysis], nlp, batch_size: int = 256) -> None:
     """Parse the relevant sentences of many documents in one batched spaCy run.
 
@@ -109,14 +117,20 @@ def parse(analyses: list[Analysis], nlp, batch_size: int = 256) -> None:
         a.parse = {}
     if not jobs:
         return
-    texts = [a.document.text[a.sentences[i][0]:a.sentences[i][1]] for a, i in jobs]
+    texts, offsets = [], []
+    for a, i in jobs:
+        text = a.document.text[a.sentences[i][0]:a.sentences[i][1]]
+        lead = DATELINE.match(text)
+        skip = lead.end() if lead and lead.end() < len(text) else 0  # the parser reads "ARBIL, Iraq:" as a subject
+        texts.append(text[skip:])
+        offsets.append(a.sentences[i][0] + skip)
     with nlp.select_pipes(disable=["ner"]):
         docs = list(nlp.pipe(texts, batch_size=batch_size))
     wanted = [d for d in docs if NEEDS_ENTITIES.search(d.text)]
     for _ in nlp.get_pipe("ner").pipe(wanted, batch_size=batch_size):
         pass  # annotates the docs in place
-    for (a, i), doc in zip(jobs, docs):
-        a.parse[i] = ParsedSentence(index=i, offset=a.sentences[i][0], doc=doc)
+    for (a, i), doc, offset in zip(jobs, docs, offsets):
+        a.parse[i] = ParsedSentence(index=i, offset=offset, doc=doc)
 
 
 def sentence_of(analysis: Analysis, char: int) -> int | None:
