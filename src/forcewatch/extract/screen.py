@@ -75,7 +75,7 @@ STRONG_PHRASES = {
 # "fire brigade", "bases loaded", "satellite images of the storm"). They pick sentences in an on-topic
 # document; alone they make it on topic only next to an actor, or with a weak cue of another word.
 WEAK_WORDS = {
-    "forces", "bases", "fleet", "fleets", "outpost", "outposts", "frontline", "frontlines", "tanker", "tankers",
+    "forces", "base", "bases", "fleet", "fleets", "outpost", "outposts", "frontline", "frontlines", "tanker", "tankers",
     "vessel", "vessels", "ship", "ships", "aircraft", "plane", "planes", "jet", "jets", "helicopter", "helicopters",
     "drone", "drones", "fighters", "presence", "stationed", "offensive", "hercules",
     "brigade", "brigades", "docked", "sailed", "landed", "grounded", "truck", "trucks", "column", "columns",
