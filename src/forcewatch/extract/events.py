@@ -213,7 +213,8 @@ _CONDITIONS = {
     "arguments": lambda c, rx: bool(rx.search(f"{_subject_text(c.tok)} {_object_words(c)}")),
     "next": lambda c, rx: bool(rx.search(c.end.doc.text[c.end.idx + len(c.end):])),
     "before": lambda c, rx: bool(rx.search(c.tok.doc.text[max(0, c.tok.idx - 40):c.tok.idx])),
-    "aux": lambda c, words: any(ch.dep_ in ("aux", "auxpass") and ch.lower_ in words for ch in c.tok.children),
+    "aux": lambda c, words: any(ch.dep_ in ("aux", "auxpass") and ch.lower_ in words for ch in c.tok.children) or (
+        c.tok.dep_ == "conj" and any(ch.dep_ == "aux" and ch.lower_ in words for ch in c.tok.head.children)),
     "governed": lambda c, lemmas: _governed(c.tok, set(lemmas)),
     "in_name": lambda c, flag: _in_name(c.tok) == flag,
     "military": lambda c, flag: _military(c.tok) == flag,
@@ -459,7 +460,7 @@ def _trigger(lex: Lexicons, tok) -> Candidate | None:
 
 def _labour_strike(tok) -> bool:
     """'Workers went on strike', 'a general strike', 'the dockers' strike': a strike that is a protest."""
-    words = {c.lower_ for c in tok.subtree}
+    words = {c.lower_ for c in tok.lefts} | {tok.lower_}  # its own modifiers, not a clause hung on it
     if words & {"hunger", "general", "workers", "union", "labor", "labour", "wage", "pay"}:
         return True
     if tok.dep_ == "pobj" and tok.head.lower_ == "on":
