@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-import sys
-
 from forcewatch.config import Settings
 from forcewatch.gazetteer.build import data_version, default_path, display_name, skeleton
 from forcewatch.gazetteer.lookup import Gazetteer
@@ -112,27 +110,3 @@ def test_prefetched_and_fuzzy_lookups_are_answered_from_memory(gaz, tmp_path):
     g.close()
     assert [e.name for e in g.lookup("Damascus")][:1] == ["Damascus"] and "Aleppo" in g
     assert "Tartus" in [e.name for e, _, _ in g.fuzzy("Tartousse")]  # another spelling, same skeleton
-
-
-@pytest.mark.slow
-def test_name_index_snapshot_is_reused_and_refreshed_when_the_database_changes(gaz, tmp_path):
-    """The in-memory index is saved beside the database and loaded from there by later processes;
-    a snapshot of another database (size or time differ) is not trusted."""
-    import shutil
-
-    copy = tmp_path / "gazetteer-copy.duckdb"
-    shutil.copy(gaz.path, copy)
-    first = Gazetteer(path=copy)
-    assert [e.name for e in first.lookup("Tartous")] == ["Tartus"]
-    snapshot = tmp_path / f"gazetteer-copy.index-py{sys.version_info[0]}{sys.version_info[1]}"
-    assert snapshot.exists()
-    first.close()
-    second = Gazetteer(path=copy)
-    assert [e.name for e in second.lookup("Hmeimim")] == [e.name for e in gaz.lookup("Hmeimim")]
-    assert "Tartus" in [e.name for e, _, _ in second.fuzzy("Tartouss")]
-    assert snapshot.with_name(snapshot.name.replace(".index-", ".skeletons-")).exists()
-    second.close()
-    snapshot.write_bytes(__import__("marshal").dumps(((1, 2), ({}, {}))))  # from some other database
-    third = Gazetteer(path=copy)
-    assert third.lookup("Tartus"), "a stale snapshot must be rebuilt from the database"
-    third.close()

@@ -503,8 +503,9 @@ def finish(con) -> None:
     """Secondary structures after a load: the denormalised, indexed ``lookup`` table.
 
     A join per name costs several milliseconds; so names and place columns are stored
-    together, once, here. (Look-ups are answered from the in-memory index and its
-    snapshots; DuckDB scans this table rather than use the ART indexes for them.)
+    together, once, here. (Look-ups are answered from the SQLite name index that
+    forcewatch.gazetteer.lookup writes beside the database; DuckDB scans this table
+    rather than use the ART indexes for them.)
     """
     con.execute("DROP TABLE IF EXISTS lookup")
     con.execute("CREATE TABLE lookup AS SELECT n.key, n.alias, n.skel, p.* FROM names n JOIN places p ON n.pid = p.pid "

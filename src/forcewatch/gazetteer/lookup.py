@@ -8,6 +8,9 @@ second database beside it and is searched too. The watched sites the
 configuration names (``Gazetteer(sites=...)``) are overlaid in memory, so
 editing them needs no rebuild.
 
+Look-ups go through a SQLite name index written beside the database on first
+use (:class:`_SqliteIndex`), so a process loads nothing at start-up.
+
 Names are folded (case, accents, punctuation) so Tartus, Tartous and Tartūs
 meet; :meth:`Gazetteer.fuzzy` finds transliterations (Khmeimim, Humaymim)
 through a consonant skeleton re-ranked with rapidfuzz.
@@ -16,13 +19,14 @@ through a consonant skeleton re-ranked with rapidfuzz.
 from __future__ import annotations
 
 import itertools
-import marshal
+import json
 import math
 import os
-import sys
+import sqlite3
+import stat
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +44,8 @@ _COLUMNS = "p.pid, p.name, p.display, p.lat, p.lon, p.kind, p.country, p.admin1,
 
 
 _ALIASES = itertools.count(1)
-_SNAPSHOT_FORMAT = 2  # raise when what Gazetteer._snapshot keeps changes shape
+_INDEX_FORMAT = 1  # raise when the tables of the SQLite name index (_write_index) change shape
+_CHUNK = 900  # names per query: SQLite builds before 3.32 allow 999 parameters
 
 
 @dataclass(frozen=True)
@@ -110,10 +115,11 @@ class Gazetteer:
         self._fuzzy_cache: dict[tuple, list[tuple[Entry, float, str]]] = {}
         self._overlay: dict[str, list[Entry]] = {}
         self._masked: set[str] = set()
-        self._names: dict | None = None
-        self._places: dict = {}
+        self.index_path = self.path.with_name(f"{self.path.stem}.index.sqlite")
+        self._index: _SqliteIndex | _MemoryIndex | None = None  # opened (or written) on the first query
+        self._rebuilt = False
         self._entries: dict[int, Entry] = {}
-        self._skel: dict[str, tuple[str, ...]] | None = None
+        self._skel: dict[str, tuple[str, ...]] = {}
         self._countries: dict[str, Entry] | None = None
         self._sites: list[Entry] | None = None
         self._capitals: frozenset[int] | None = None
@@ -149,61 +155,55 @@ class Gazetteer:
             self._sites = None
 
     # -- queries ----------------------------------------------------------------
-    def _snapshot(self, name: str, read):
-        """What ``read()`` gets from the packaged database, kept beside it in Python's marshal format.
+    def _ask(self, question: str, *args):
+        """An answer of the name index, opened on first use; the caller must not hold the lock.
 
-        Reading the name index from DuckDB takes about a second; loading the snapshot, well under
-        half that (every `forcewatch extract` pays this at start-up). A snapshot is used only while
-        the database it was read from is unchanged."""
-        snapshot = self.path.with_name(f"{self.path.stem}.{name}-py{sys.version_info[0]}{sys.version_info[1]}")
-        info = self.path.stat()
-        stamp = (info.st_size, info.st_mtime_ns, _SNAPSHOT_FORMAT)
-        try:
-            saved, value = marshal.loads(snapshot.read_bytes())
-            if tuple(saved) == stamp:
-                return value
-        except (OSError, ValueError, EOFError, TypeError):
-            pass
-        value = read()
-        _write_atomically(snapshot, marshal.dumps((stamp, value)))
-        return value
-
-    def _load_index(self) -> None:
-        """Names and places of the packaged database, in memory (a few hundred MB).
-
-        Each place row is kept marshalled and read when a name first needs it: building some
-        270,000 row tuples at start-up took a quarter of a second, and a run reads a few thousand."""
-        if self._names is not None:
-            return
+        The index is a SQLite file beside the database (see :func:`_write_index`), written once
+        and then queried key by key, so start-up reads nothing. Where it cannot be written (a
+        read-only cache), the names are read from DuckDB into memory instead, as before."""
         with self._lock:
-            if self._names is not None:
-                return
+            if self._index is None:
+                self._index = self._open_index()
+            try:
+                return getattr(self._index, question)(*args)
+            except sqlite3.ProgrammingError:  # a mistake here, not a damaged file
+                raise
+            except sqlite3.DatabaseError:  # damaged after it was checked: write it again, once
+                self._index.close()
+                self._index = _MemoryIndex(self.con.cursor()) if self._rebuilt else self._open_index(rebuild=True)
+                self._rebuilt = True
+                return getattr(self._index, question)(*args)
 
-            def read():
-                places = {r[0]: marshal.dumps(r) for r in self.con.execute(f"SELECT {_COLUMNS} FROM places p").fetchall()}
-                names: dict = {}
-                for key, pid in self.con.execute("SELECT key, pid FROM names").fetchall():
-                    v = names.get(key)
-                    names[key] = pid if v is None else ((v, pid) if type(v) is int else v + (pid,))
-                return places, names
-
-            self._places, self._names = self._snapshot("index", read)
+    def _open_index(self, rebuild: bool = False) -> _SqliteIndex | _MemoryIndex:
+        info = self.path.stat()
+        stamp = f"{info.st_size}:{info.st_mtime_ns}:{_INDEX_FORMAT}"
+        index = None if rebuild else _SqliteIndex.open(self.index_path, stamp)
+        if index is None:
+            try:
+                _write_index(self.con.cursor(), self.index_path, stamp, stat.S_IMODE(info.st_mode))
+            except (OSError, sqlite3.Error):
+                return _MemoryIndex(self.con.cursor())
+            _remove_snapshots(self.path)
+            index = _SqliteIndex.open(self.index_path, stamp)
+        return index or _MemoryIndex(self.con.cursor())
 
     def _entry(self, pid: int) -> Entry:
-        entry = self._entries.get(pid)
-        if entry is None:
-            entry = self._entries[pid] = self._row_entry(marshal.loads(self._places[pid]))
-        return entry
+        return self._entries[pid]
 
     def _row_entry(self, row) -> Entry:
         (_, name, display, lat, lon, kind, country, admin1, pop, radius, gid, site_id, feature, source) = row
         return Entry(display or name, lat, lon, kind, country, int(pop or 0), radius, gid, site_id,
                      admin1, feature, source, name)
 
-    def keys(self):
-        """Every folded name the packaged gazetteer knows."""
-        self._load_index()
-        return self._names.keys()
+    def keys(self) -> Iterator[str]:
+        """Every folded name the packaged gazetteer knows (streamed, in sorted order)."""
+        after = None
+        while True:
+            page = self._ask("keys", after, 10_000)
+            yield from page
+            if len(page) < 10_000:
+                return
+            after = page[-1]
 
     def _user_query(self, keys: list[str], column: str = "key") -> dict[str, list[Entry]]:
         """Names from an imported GeoNames dump (kept on disk: it can hold millions)."""
@@ -217,17 +217,20 @@ class Gazetteer:
         return out
 
     def prefetch(self, names) -> None:
-        """Look many names up at once (one query for imported data), so lookups come from memory."""
-        self._load_index()
+        """Look many names up at once (a query per 900 names), so lookups come from memory."""
         keys = sorted({k for k in (fold(n) for n in names) if k and k not in self._cache})
         if not keys:
             return
         if len(self._cache) > 200_000:
             self._cache = {}  # a fresh dict: a lookup holding the old one still reads its answer
+        found = self._ask("pids", keys)
+        missing = sorted({pid for pids in found.values() for pid in pids if pid not in self._entries})
+        if missing:
+            for row in self._ask("rows", missing):
+                self._entries[row[0]] = self._row_entry(row)
         user = self._user_query(keys)
         for key in keys:
-            pids = self._names.get(key, ())
-            entries = [self._entry(pid) for pid in ((pids,) if type(pids) is int else pids)]
+            entries = [self._entry(pid) for pid in found.get(key, ())]
             entries = [e for e in entries if not (e.site_id and e.site_id in self._masked)]
             seen = {(e.geonames_id, e.kind) for e in entries if e.geonames_id}
             entries += [e for e in user.get(key, ()) if (e.geonames_id, e.kind) not in seen]
@@ -251,9 +254,8 @@ class Gazetteer:
             return False
         if key in self._overlay or key in self._cache:
             return bool(self._overlay.get(key) or self._cache.get(key))
-        self._load_index()
-        if key in self._names and not self.has_user:
-            return True
+        if not self.has_user:  # a packaged name, even one whose places are all masked by user sites
+            return bool(self._ask("pids", [key]))
         return bool(self.lookup(name))
 
     def fuzzy(self, name: str, min_score: float = 80.0, kinds: set[str] | None = None) -> list[tuple[Entry, float, str]]:
@@ -273,6 +275,9 @@ class Gazetteer:
         if len(skel) >= 2 and len(key) >= 4:
             candidates = [k for k in self._skeleton_keys(skel) if k != key]
             candidates += [k for k in self._overlay if skeleton(k) == skel and k != key]
+            # a packaged or overlaid name is scored by itself: look up only those close enough
+            candidates = [k for k in candidates if fuzz.ratio(key, k) >= min_score]
+            self.prefetch(candidates)  # one query for them all
             user = self._user_query([skel], "skel")
             found = [(e, k) for k in candidates for e in self.lookup(k)]
             found += [(e, fold(e.original or e.name)) for e in user.get(skel, ())]
@@ -292,15 +297,15 @@ class Gazetteer:
         return results
 
     def _skeleton_keys(self, skel: str) -> tuple[str, ...]:
-        """Names sharing a consonant skeleton, from an in-memory index loaded on first use (about
-        0.1 s; DuckDB scans the whole table for each skeleton, some 5 ms a name)."""
-        if self._skel is None:
-            with self._lock:
-                if self._skel is None:
-                    self._skel = self._snapshot("skeletons", lambda: {
-                        s: tuple(keys) for s, keys in
-                        self.con.execute("SELECT skel, list(DISTINCT key ORDER BY key) FROM lookup GROUP BY skel").fetchall()})
-        return self._skel.get(skel, ())
+        """Names sharing a consonant skeleton, from the name index (DuckDB scans the whole table for
+        each skeleton, some 5 ms a name); kept in memory once asked."""
+        found = self._skel.get(skel)
+        if found is None:
+            found = self._ask("skeleton", skel)
+            if len(self._skel) > 50_000:
+                self._skel = {}  # bounded, for servers that run for months
+            self._skel[skel] = found
+        return found
 
     def country(self, iso2: str) -> Entry | None:
         """The country entry for an ISO 3166-1 alpha-2 code."""
@@ -365,6 +370,8 @@ class Gazetteer:
         return self._sites
 
     def close(self) -> None:
+        """Close the DuckDB connection. The SQLite name index stays open (a file handle, released with
+        the object): names already asked, and packaged names, are still answered."""
         try:
             if self.has_user:
                 self.con.execute(f"DETACH {self._u}")
@@ -382,17 +389,190 @@ def _remove_older_versions(current: Path) -> None:
                 pass
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write a cache file whole or not at all (a reader never sees half of it); failures are ignored."""
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", dir=path.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
+_PLACE_DDL = ("CREATE TABLE places (pid INTEGER PRIMARY KEY, name TEXT, display TEXT, lat REAL, lon REAL, kind TEXT, "
+              "country TEXT, admin1 TEXT, population INTEGER, radius_km REAL, geonames_id INTEGER, site_id TEXT, "
+              "feature TEXT, source TEXT)")
+_PLACE_COLUMNS = "pid, name, display, lat, lon, kind, country, admin1, population, radius_km, geonames_id, site_id, " \
+                 "feature, source"
 
+
+class _SqliteIndex:
+    """The packaged database's names, places and skeletons in a SQLite file beside it.
+
+    ``names(key, pid)`` in the database's order, indexed on key; ``places`` by pid, with the place
+    columns; ``skeletons(skel, key)`` sorted by key, indexed on skel; ``meta`` holds the stamp of the
+    DuckDB file it was read from. The file is never written in place (see :func:`_write_index`), so
+    it is opened immutable: no locks, and it works from a read-only cache."""
+
+    def __init__(self, path: Path):
+        uri = Path(path).resolve().as_uri() + "?immutable=1"
+        self.con = sqlite3.connect(uri, uri=True, check_same_thread=False)  # used under Gazetteer._lock
+
+    @classmethod
+    def open(cls, path: Path, stamp: str) -> _SqliteIndex | None:
+        """The index at ``path`` if it is whole and read from the database of ``stamp``, else None."""
+        if not _whole_sqlite_file(path):
+            return None
+        index = None
+        try:
+            index = cls(path)
+            row = index.con.execute("SELECT v FROM meta WHERE k = 'stamp'").fetchone()
+            if row and row[0] == stamp:
+                return index
+        except sqlite3.Error:
+            pass
+        if index is not None:
+            index.close()
+        return None
+
+    def pids(self, keys: list[str]) -> dict[str, tuple[int, ...]]:
+        out: dict[str, list[int]] = {}
+        keys = [k for k in keys if _encodable(k)]
+        for i in range(0, len(keys), _CHUNK):
+            chunk = keys[i:i + _CHUNK]
+            sql = f"SELECT key, pid FROM names WHERE key IN ({','.join('?' * len(chunk))}) ORDER BY key, rowid"
+            for key, pid in self.con.execute(sql, chunk):
+                out.setdefault(key, []).append(pid)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def rows(self, pids: list[int]) -> list[tuple]:
+        out: list[tuple] = []
+        for i in range(0, len(pids), _CHUNK):
+            chunk = pids[i:i + _CHUNK]
+            out += self.con.execute(
+                f"SELECT {_PLACE_COLUMNS} FROM places WHERE pid IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+        return out
+
+    def skeleton(self, skel: str) -> tuple[str, ...]:
+        if not _encodable(skel):
+            return ()
+        return tuple(k for (k,) in self.con.execute("SELECT key FROM skeletons WHERE skel = ? ORDER BY rowid", [skel]))
+
+    def keys(self, after: str | None, limit: int) -> list[str]:
+        return [k for (k,) in self.con.execute(
+            "SELECT DISTINCT key FROM names WHERE key > ? ORDER BY key LIMIT ?", [after or "", limit])]
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class _MemoryIndex:
+    """The same answers from dictionaries read whole from DuckDB (about a second and a few hundred MB):
+    for a cache directory where the SQLite index can be neither found nor written."""
+
+    def __init__(self, con):
+        self.con = con  # a DuckDB cursor of its own
+        self._names: dict[str, tuple[int, ...]] | None = None
+        self._places: dict[int, tuple] = {}
+        self._skel: dict[str, tuple[str, ...]] | None = None
+        self._sorted: list[str] | None = None
+
+    def _load(self) -> dict[str, tuple[int, ...]]:
+        if self._names is None:
+            self._places = {r[0]: r for r in self.con.execute(f"SELECT {_COLUMNS} FROM places p").fetchall()}
+            names: dict[str, tuple[int, ...]] = {}
+            for key, pid in self.con.execute("SELECT key, pid FROM names").fetchall():
+                names[key] = names.get(key, ()) + (pid,)
+            self._names = names
+        return self._names
+
+    def pids(self, keys: list[str]) -> dict[str, tuple[int, ...]]:
+        names = self._load()
+        return {k: names[k] for k in keys if k in names}
+
+    def rows(self, pids: list[int]) -> list[tuple]:
+        self._load()
+        return [self._places[p] for p in pids if p in self._places]
+
+    def skeleton(self, skel: str) -> tuple[str, ...]:
+        if self._skel is None:
+            self._skel = {s: tuple(keys) for s, keys in self.con.execute(
+                "SELECT skel, list(DISTINCT key ORDER BY key) FROM lookup GROUP BY skel").fetchall()}
+        return self._skel.get(skel, ())
+
+    def keys(self, after: str | None, limit: int) -> list[str]:
+        import bisect
+
+        if self._sorted is None:
+            self._sorted = sorted(self._load())
+        i = bisect.bisect_right(self._sorted, after) if after is not None else 0
+        return self._sorted[i:i + limit]
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _encodable(text: str) -> bool:
+    """False for text SQLite cannot take (lone surrogates): no name of the database has them."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _whole_sqlite_file(path: Path) -> bool:
+    """A SQLite file as long as its header says (a truncated or foreign file is not)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+            size = os.fstat(fh.fileno()).st_size
+    except OSError:
+        return False
+    if len(head) < 100 or head[:16] != b"SQLite format 3\x00" or head[24:28] != head[92:96]:
+        return False
+    page = int.from_bytes(head[16:18], "big")
+    pages = int.from_bytes(head[28:32], "big")
+    return pages > 0 and size == (65536 if page == 1 else page) * pages
+
+
+def _write_index(duck, path: Path, stamp: str, mode: int) -> None:
+    """Write the SQLite name index of the DuckDB database (cursor ``duck``) to ``path``, whole or not
+    at all: into a temporary file beside it, renamed into place (a few seconds, once per database)."""
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        con = sqlite3.connect(tmp)
+        try:
+            con.execute("PRAGMA journal_mode = OFF")
+            con.execute("PRAGMA synchronous = OFF")
+            con.execute("CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT)")
+            con.execute(_PLACE_DDL)
+            con.execute("CREATE TABLE names (key TEXT, pid INTEGER)")
+            con.execute("CREATE TABLE skeletons (skel TEXT, key TEXT)")
+            for table, sql in (
+                    ("places", f"SELECT {_COLUMNS} FROM places p"),
+                    ("names", "SELECT key, pid FROM names"),  # the database's order: the order of candidates
+                    ("skeletons", "SELECT DISTINCT skel, key FROM lookup ORDER BY skel, key")):
+                cursor = duck.execute(sql)
+                while batch := cursor.fetchmany(50_000):
+                    con.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(batch[0]))})", batch)
+            con.execute("CREATE INDEX names_key ON names(key)")
+            con.execute("CREATE INDEX skeletons_skel ON skeletons(skel)")
+            con.execute("INSERT INTO meta VALUES ('stamp', ?), ('rows', ?)",
+                        [stamp, json.dumps({t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                                            for t in ("places", "names", "skeletons")})])
+            con.commit()
+        finally:
+            con.close()
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)  # as readable as the database it comes from (mkstemp's file is private)
+        os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, tmp + "-journal"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+
+
+def _remove_snapshots(current: Path) -> None:
+    """The marshal snapshots earlier versions kept beside the database (tens of MB) are not used again."""
+    for old in [*current.parent.glob(f"{current.stem}.index-py*"), *current.parent.glob(f"{current.stem}.skeletons-py*")]:
+        try:
+            old.unlink()
+        except OSError:
+            pass
 
 __all__ = ["COUNTRY_ALIASES", "Entry", "Gazetteer", "fold", "skeleton", "user_db_path"]

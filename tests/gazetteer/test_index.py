@@ -1,0 +1,219 @@
+"""The gazetteer's on-disk name index: a SQLite file beside the DuckDB database, queried name by name.
+
+Most tests use a tiny gazetteer database written here (a few places, the real schema), so an index
+is built in milliseconds; the last ones compare the packaged gazetteer's answers with DuckDB's own.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import duckdb
+import pytest
+
+from forcewatch.gazetteer import lookup as lookup_module
+from forcewatch.gazetteer.build import NAME_COLUMNS, NAMES_DDL, PLACE_COLUMNS, PLACES_DDL, _bulk, _Rows, finish
+from forcewatch.gazetteer.lookup import _COLUMNS, Gazetteer, _MemoryIndex, _SqliteIndex
+from forcewatch.lexicon import fold
+
+PLACES = [  # name, display, lat, lon, kind, country, population, aliases
+    ("Ţarţūs", "Tartus", 34.889, 35.887, "city", "SY", 458327, ["Tartous", "Tartus"]),
+    ("Springfield", "Springfield", 39.80, -89.64, "city", "US", 114394, []),
+    ("Springfield", "Springfield", 42.10, -72.59, "city", "US", 155929, []),
+    ("Springfield", "Springfield", 37.21, -93.29, "city", "US", 169176, []),
+    ("Hmeimim Air Base", "Hmeimim Air Base", 35.401, 35.949, "airfield", "SY", 0, ["Hmeimim", "Khmeimim", "Humaymim"]),
+    ("Sevastopol", "Sevastopol", 44.6, 33.52, "city", "UA", 547820, ["Sebastopol"]),
+]
+
+
+def _write_db(path, places) -> None:
+    rows = _Rows()
+    for name, display, lat, lon, kind, country, pop, aliases in places:
+        rows.add(name, display, lat, lon, kind, country, population=pop, geonames_id=None if kind != "city" else 9_000_000 + rows.next_pid,
+                 source="test", aliases=aliases)
+    tmp = path.with_name(path.name + ".new")  # written whole, then renamed, as build() does
+    con = duckdb.connect(str(tmp))
+    con.execute(PLACES_DDL)
+    con.execute(NAMES_DDL)
+    _bulk(con, "places", rows.places, PLACE_COLUMNS)
+    _bulk(con, "names", rows.names, NAME_COLUMNS)
+    finish(con)
+    con.close()
+    os.replace(tmp, path)
+
+
+@pytest.fixture()
+def tiny(tmp_path):
+    path = tmp_path / "gazetteer-tiny.duckdb"
+    _write_db(path, PLACES)
+    return path
+
+
+def _direct(con, key: str) -> list[tuple]:
+    """A name's place rows straight from DuckDB, in the names table's order."""
+    return con.execute(f"SELECT {_COLUMNS} FROM names n JOIN places p ON n.pid = p.pid WHERE n.key = ? "
+                       "ORDER BY n.rowid", [key]).fetchall()
+
+
+def test_the_index_is_written_beside_the_database_and_answers_from_disk(tiny):
+    g = Gazetteer(path=tiny, sites=[])
+    assert not g.index_path.exists()  # nothing is read or written before the first look-up
+    assert [e.name for e in g.lookup("Tartous")] == ["Tartus"]
+    assert isinstance(g._index, _SqliteIndex) and g.index_path.exists()
+    assert g.index_path.name == "gazetteer-tiny.index.sqlite"
+    # candidates come in the database's order, as they did from the in-memory index
+    assert [e.lat for e in g.lookup("Springfield")] == [39.80, 42.10, 37.21]
+    assert "Sebastopol" in g and "Qwxzzy" not in g
+    assert [e.name for e, _, _ in g.fuzzy("Hmeimeem")] == ["Hmeimim Air Base"]
+    assert sorted(g.keys()) == list(g.keys()) and "springfield" in set(g.keys())
+    g.close()
+
+
+def test_the_index_is_reused_and_rebuilt_when_the_database_changes(tiny):
+    first = Gazetteer(path=tiny, sites=[])
+    first.lookup("Tartus")
+    first.close()
+    written = os.stat(first.index_path)
+    second = Gazetteer(path=tiny, sites=[])
+    assert second.lookup("Sevastopol")
+    assert os.stat(second.index_path).st_ino == written.st_ino, "an index of the same database is reused"
+    second.close()
+
+    _write_db(tiny, PLACES + [("Zzqtown", "Zzqtown", 1.0, 2.0, "city", "YY", 600, ["Zzq Town"])])
+    third = Gazetteer(path=tiny, sites=[])
+    found = third.lookup("Zzq Town")
+    assert [(e.name, e.country) for e in found] == [("Zzqtown", "YY")], "a stale index must be rebuilt"
+    assert os.stat(third.index_path).st_ino != written.st_ino
+    third.close()
+
+    os.utime(tiny, ns=(written.st_atime_ns, written.st_mtime_ns + 10**9))  # the same bytes, touched
+    fourth = Gazetteer(path=tiny, sites=[])
+    assert fourth.lookup("Zzqtown")
+    stamp = fourth._index.con.execute("SELECT v FROM meta WHERE k = 'stamp'").fetchone()[0]
+    assert stamp.split(":")[1] == str(os.stat(tiny).st_mtime_ns)
+    fourth.close()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "foreign"])
+def test_a_half_written_or_foreign_index_is_rebuilt(tiny, damage):
+    g = Gazetteer(path=tiny, sites=[])
+    g.lookup("Tartus")
+    g.close()
+    index = g.index_path
+    whole = index.read_bytes()
+    if damage == "garbage":
+        index.write_bytes(b"\x00garbage" * 1000)
+    elif damage == "truncated":  # a crash half-way through a copy
+        index.write_bytes(whole[: len(whole) // 2])
+    elif damage == "empty":
+        index.write_bytes(b"")
+    else:  # a whole SQLite file of something else
+        index.unlink()
+        import sqlite3
+
+        con = sqlite3.connect(index)
+        con.execute("CREATE TABLE t (x)")
+        con.commit()
+        con.close()
+    again = Gazetteer(path=tiny, sites=[])
+    assert [e.name for e in again.lookup("Tartous")] == ["Tartus"]
+    assert [e.name for e, _, _ in again.fuzzy("Khmeimeem")] == ["Hmeimim Air Base"]
+    assert isinstance(again._index, _SqliteIndex)
+    assert len(index.read_bytes()) == len(whole)
+    again.close()
+    leftovers = [p.name for p in index.parent.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+def test_an_index_damaged_after_it_was_opened_is_written_again(tiny):
+    g = Gazetteer(path=tiny, sites=[])
+    g.lookup("Tartus")
+
+    class Broken:
+        def pids(self, keys):
+            raise lookup_module.sqlite3.DatabaseError("database disk image is malformed")
+
+        def close(self):
+            pass
+
+    g._index = Broken()
+    assert [e.name for e in g.lookup("Sevastopol")] == ["Sevastopol"]
+    assert isinstance(g._index, _SqliteIndex)
+    g.close()
+
+
+def test_a_cache_that_cannot_be_written_answers_from_memory(tiny, monkeypatch):
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(lookup_module, "_write_index", read_only)
+    g = Gazetteer(path=tiny, sites=[])
+    assert [e.lat for e in g.lookup("Springfield")] == [39.80, 42.10, 37.21]
+    assert isinstance(g._index, _MemoryIndex) and not g.index_path.exists()
+    assert "Sebastopol" in g and "Qwxzzy" not in g
+    assert [e.name for e, _, _ in g.fuzzy("Humaimim")] == ["Hmeimim Air Base"]
+    assert sorted(g.keys()) == list(g.keys()) and "tartous" in set(g.keys())
+    g.close()
+
+
+def test_threads_share_one_index(tiny):
+    g = Gazetteer(path=tiny, sites=[])
+    names = ["Tartus", "Tartous", "Springfield", "Hmeimim", "Sevastopol", "Nowhere"] * 20
+    results, errors = [], []
+
+    def work(i):
+        try:
+            g.prefetch(names[i:] + names[:i])
+            results.append(tuple((n, tuple(g.lookup(n))) for n in names))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(set(results)) == 1
+    g.close()
+
+
+# -- the packaged gazetteer ---------------------------------------------------------
+
+NAMES = ["Tartus", "Tartous", "Ţarţūs", "Damascus", "Aleppo", "Hmeimim", "Khmeimim air base", "Springfield",
+         "Alexandria", "Paris", "San Jose", "Georgia", "Texas", "Black Sea", "Sevastopol", "Novorossiysk",
+         "Kharkiv Oblast", "St. Petersburg", "Saint Petersburg", "Al Khadim Airport", "Benghazi", "Misrata",
+         "Kaliningrad", "Baltiysk", "Latakia", "Jableh", "Africa", "Mediterranean", "Qwxzzy", "Washington"]
+
+
+def test_lookups_through_the_index_equal_lookups_through_duckdb(gaz):
+    g = Gazetteer(path=gaz.path, sites=[])  # no user sites: nothing overlaid or masked
+    con = gaz.con.cursor()
+    sample = [k for (k,) in con.execute("SELECT key FROM names WHERE rowid % 4999 = 0").fetchall()]
+    keys = [fold(n) for n in NAMES] + sample
+    g.prefetch(NAMES)
+    for key in keys:
+        expected = [g._row_entry(r) for r in _direct(con, key)]
+        assert g.lookup(key) == expected, key
+        assert (key in g) == bool(expected), key
+    for key in ("hmeimim", "tartus", "sevastopol", "novorossiysk", "misrata"):
+        skel = lookup_module.skeleton(key)
+        assert g._skeleton_keys(skel) == tuple(k for (k,) in con.execute(
+            "SELECT DISTINCT key FROM lookup WHERE skel = ? ORDER BY key", [skel]).fetchall())
+    assert isinstance(g._index, _SqliteIndex)
+    g.close()
+
+
+def test_fuzzy_answers_equal_the_in_memory_index(gaz):
+    """Transliterations through the on-disk index: the same entries, scores and order as from the
+    dictionaries read whole from DuckDB (the fallback, and the design before the index)."""
+    disk = Gazetteer(path=gaz.path, sites=[])
+    memory = Gazetteer(path=gaz.path, sites=[])
+    memory._index = _MemoryIndex(memory.con.cursor())
+    for name in ("Hmeimeem", "Tartouss", "Khmeimim", "Latakiya", "Sevastopil", "Novorosiysk", "Bengazi", "Xq"):
+        assert disk.fuzzy(name) == memory.fuzzy(name), name
+        assert disk.fuzzy(name, 60.0, {"city"}) == memory.fuzzy(name, 60.0, {"city"}), name
+    for name in NAMES:
+        assert disk.lookup(name) == memory.lookup(name), name
+    disk.close()
+    memory.close()
