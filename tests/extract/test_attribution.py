@@ -131,3 +131,13 @@ def test_a_dateline_is_not_parsed_as_the_subject(pipeline):
                  "KIRKUK, Iraq (Reuters) - A drone strike killed at least four members of the militia on Sunday."):
         events = pipeline(Document(id="t", text=text, published=date(2024, 5, 10))).events
         assert [e.trigger for e in events if e.type == "ASSAULT"] == ["killed"], text
+
+
+def test_imagery_is_the_source_when_the_parser_misses_the_verb(pipeline):
+    from datetime import date
+
+    from forcewatch.records import Document
+
+    text = "Satellite images taken on April 30 and May 13 show damage at the air base."
+    (event,) = pipeline(Document(id="t", text=text, published=date(2025, 5, 20))).events
+    assert event.source.kind == "imagery"

@@ -169,3 +169,15 @@ def test_history_the_report_recalls_is_background(pipeline):
     # an undated act is the report's news, never background
     (event,) = pipeline(Document(id="u", text="Russian troops withdrew from Palmyra.", published=WEDNESDAY)).events
     assert not event.background
+
+
+def test_the_datelines_date_is_the_reports_and_two_dates_bound_the_act(pipeline):
+    text = "Tokyo, Dec. 11 (Jiji Press)--Two destroyers passed through the strait on Monday, the ministry said."
+    assert _times(pipeline, text)["passed"][:2] == (date(2024, 12, 9), date(2024, 12, 9))
+    text = "Satellite images taken on November 30 and December 8 show damage at the air base."
+    assert _times(pipeline, text)["damage"] == (date(2024, 11, 30), date(2024, 12, 8), False)
+
+
+def test_an_act_done_ahead_of_a_deadline_is_not_dated_by_it(pipeline):
+    times = _times(pipeline, "The last foreign troops have left the country ahead of the January 15 deadline.")
+    assert times["left"] == (WEDNESDAY, WEDNESDAY, True)

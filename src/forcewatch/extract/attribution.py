@@ -274,6 +274,8 @@ def find_attributions(analysis: Analysis) -> None:
             analysis.mentions.append(Mention("attribution", text[start:end], (start, end), label, index, data))
             if lemma in ("quote", "cite"):
                 _quoted(analysis, parsed, index, tok, sentence)
+        if not any(m.kind == "attribution" and m.sentence == index for m in analysis.mentions):
+            _imagery_unparsed(analysis, parsed, index, sentence)
         for label, start, end in cues:
             scope = _cue_scope(parsed, start, end, (s0, s1))
             analysis.mentions.append(Mention(
@@ -294,6 +296,33 @@ def find_attributions(analysis: Analysis) -> None:
                     {"cue": True, "scope": [s0, s1], "parsed": False},
                 ))
     analysis.mentions.sort(key=lambda m: m.span[0])
+
+
+_IMAGERY_SHOWS = re.compile(
+    r"^\s*(?P<source>(?:(?:the|new|latest|recent|commercial|high-resolution)\s+)*(?:satellite\s+)?"
+    r"(?:images?|imagery|photos?|photographs?|pictures?|footage|videos?))\b[^.;]{0,90}?\b"
+    r"(?P<verb>shows?|showed|reveal(?:s|ed)?|indicat(?:es|ed)|suggests?|suggested|depicts?|depicted)\b", re.I)
+
+
+def _imagery_unparsed(analysis: Analysis, parsed: ParsedSentence, index: int, sentence: str) -> None:
+    """"Satellite images taken on April 30 and May 13 show damage ...": the source even when the
+    parser reads "show" as a noun and finds no verb."""
+    m = _IMAGERY_SHOWS.match(sentence)
+    if m is None:
+        return
+    s0 = analysis.sentences[index][0]
+    verb_at = s0 + m.start("verb")
+    verb = next((t for t in parsed.doc if parsed.span(t)[0] == verb_at), None)
+    speaker = [t for t in parsed.doc if s0 + m.start("source") <= parsed.span(t)[0] < s0 + m.end("source")]
+    if verb is None or not speaker:
+        return
+    start, end = parsed.span(speaker[0])[0], parsed.span(speaker[-1])[1]
+    data = {"verb": verb.text, "verb_span": list(parsed.span(verb)), "verb_i": verb.i,
+            "claim_span": [verb_at, analysis.sentences[index][1]],
+            "hedge": "suggest" if verb.lower_.startswith("suggest") else None, "stance": None,
+            **_speaker_data(parsed, speaker, sentence)}
+    analysis.mentions.append(Mention("attribution", analysis.document.text[start:end], (start, end), "IMAGERY",
+                                     index, data))
 
 
 def _asked(analysis: Analysis, parsed: ParsedSentence, index: int, start: int, end: int, scope, sentence: str) -> None:

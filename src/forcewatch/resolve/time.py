@@ -273,6 +273,23 @@ def _dateparser(m: Mention, published: date | None) -> TimeSpan | None:
     return TimeSpan(day, day, "day", m.text, m.span)
 
 
+_DEADLINE_NOUN = re.compile(r"\s*(?:deadline|target date|cut-?off)\b", re.I)
+_AND = re.compile(r"\s*,?\s*(?:and|to|until|through|-|–)\s*(?:on\s+)?$", re.I)
+
+
+def _with_coordinated(mention: Mention, chosen: TimeSpan, options, text: str) -> TimeSpan:
+    """'images taken on April 30 and May 13 show damage': two days written together bound the act
+    between them."""
+    for other, span in options:
+        a, b = sorted((mention, other), key=lambda m: m.span[0])
+        if other is mention or not _AND.fullmatch(text[a.span[1]:b.span[0]]):
+            continue
+        if span.precision == chosen.precision == "day":
+            first, last = min(chosen.start, span.start), max(chosen.end, span.end)
+            return TimeSpan(first, last, "day", text[a.span[0]:b.span[1]], (a.span[0], b.span[1]))
+    return chosen
+
+
 _DEADLINE = re.compile(r"\b(?:by|until|before|no later than)\s+(?:the\s+)?(?:(?:end|middle|start|beginning)\s+of\s+)?$", re.I)
 RECENT_DAYS = 14  # an undated act is placed no further back than this before its anchor
 _STATEMENT_GAP = re.compile(r"\s*(?:,\s*)?(?:on|late|early|last|this)?\s*", re.I)
@@ -308,15 +325,20 @@ def resolve_times(analysis: Analysis) -> None:
     October 10 to publication)."""
     published = analysis.document.published
     by_sentence: dict[int, list[tuple[Mention, TimeSpan]]] = {}
+    text = analysis.document.text
+    parses = analysis.parse or {}
     for m in analysis.mentions:
         if m.kind == "date":
-            span = resolve_date(m, published)
+            if m.sentence in parses and m.span[0] < parses[m.sentence].offset:
+                continue  # the dateline's date is the report's ("Tokyo, Dec. 26 (Jiji Press)--")
+            deadline = _DEADLINE_NOUN.match(text[m.span[1]:m.span[1] + 20])
+            span = resolve_date(m, published, future=bool(deadline))
             if span is not None:
                 by_sentence.setdefault(m.sentence, []).append((m, span))
     statements = statement_dates(analysis)
-    text = analysis.document.text
     deadlines = {tuple(m.span) for options in by_sentence.values() for m, _ in options
-                 if m.data.get("prep") in ("by", "until", "before") or _DEADLINE.search(text[max(0, m.span[0] - 30):m.span[0]])}
+                 if m.data.get("prep") in ("by", "until", "before") or _DEADLINE.search(text[max(0, m.span[0] - 30):m.span[0]])
+                 or _DEADLINE_NOUN.match(text[m.span[1]:m.span[1] + 20])}
     index_of = {s: i for i, s in enumerate(analysis.sentences)}
     for event in analysis.events:
         index = index_of.get(event.span)
@@ -338,11 +360,14 @@ def resolve_times(analysis: Analysis) -> None:
         if own:
             mention, chosen = min(own, key=nearest)
             if tuple(mention.span) not in deadlines:
-                event.time = chosen
+                event.time = _with_coordinated(mention, chosen, own, text)
                 continue
             # "to withdraw by the end of January", "had left by Tuesday": on or before the deadline
             if future and published and published <= chosen.end:
                 start = published
+            elif published and chosen.end > published:  # "ahead of the Sept. 11 deadline", already done
+                start, chosen = _story_day(by_sentence, statements, index, published), \
+                    TimeSpan(published, published, "day", chosen.text, chosen.span)
             else:
                 start = _story_day(by_sentence, statements, index, chosen.end)
                 start = chosen.start if start == chosen.end else start
