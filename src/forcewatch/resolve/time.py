@@ -116,7 +116,7 @@ def _resolve(m: Mention, text: str, low: str, published: date | None) -> TimeSpa
     if month_year and month_year.group(1).lower() in MONTH_NUMBER:
         y, mo = int(month_year.group(2)), MONTH_NUMBER[month_year.group(1).lower()]
         return _month(y, mo, text, m.span)
-    month_only = re.search(r"\b([a-z]+)\.?$", low) if m.label == "MONTH" and not re.search(r"\d", low) else None
+    month_only = re.search(r"\b([a-z]+)\.?$", low) if m.label in ("MONTH", "DATE_NER") and not re.search(r"\d", low) else None
     if month_only and month_only.group(1) in MONTH_NUMBER and published is not None:
         # "in January": the latest such month that began on or before publication.
         mo = MONTH_NUMBER[month_only.group(1)]
