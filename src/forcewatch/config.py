@@ -15,7 +15,7 @@ stages never do. A config file is TOML::
     vessel_registry = ["vessels.csv"]
     triggers = "triggers.yaml"           # replace a packaged lexicon (same format): triggers, actors, equipment, senses
     components = ["places", "dates", "attribution", "events", "no_comment",
-                  "resolve_places", "resolve_times", "resolve_sources", "my_component"]
+                  "resolve_places", "resolve_times", "resolve_sources", "duplicates", "my_component"]
     plugins = ["my_package.forcewatch_plugin"]   # modules that register components or readers
 
 Relative paths are read from the config file's folder.

@@ -15,7 +15,7 @@ from forcewatch.plugins import Component, check_order, component, get_component
 from forcewatch.records import Analysis, Document
 
 DEFAULT_COMPONENTS = ("places", "dates", "attribution", "events", "no_comment",
-                      "resolve_places", "resolve_times", "resolve_sources")
+                      "resolve_places", "resolve_times", "resolve_sources", "duplicates")
 SCOPES = ("force", "all")
 
 
@@ -92,6 +92,14 @@ def _resolve_sources(resources: Resources) -> Component:
 
     registry = resources.sources
     return lambda a: resolve_sources(a, registry)
+
+
+@component("duplicates", requires=("events.location", "events.time", "events.modality"),
+           assigns=("events.duplicate_of",))
+def _duplicates(resources: Resources) -> Component:
+    from forcewatch.resolve.acts import link_duplicates
+
+    return link_duplicates
 
 
 class Pipeline:

@@ -268,6 +268,7 @@ class Event(Record):
     corroborated_by: list[str] = field(default_factory=list)  # ids of events from independent sources that agree
     contradicted_by: list[str] = field(default_factory=list)  # ids of events from independent sources that deny it
     background: bool = False  # history the report recalls (dated a year or more before it), not its news
+    duplicate_of: str | None = None  # id of the event of the same report that first states this act
 
     @staticmethod
     def make_id(doc_id: str, trigger_span: Span, type_: str, subtype: str | None) -> str:

@@ -72,7 +72,7 @@ def signals(event: Event, site: Site) -> float:
 def detect(events: Iterable[Event], sites: Iterable[Site], window_days: int = 7,
            until: date | None = None) -> list[PostureFlag]:
     """Flags for the window ending on ``until`` (default: the latest event date)."""
-    events = [e for e in events if e.time is not None and not e.background]
+    events = [e for e in events if e.time is not None and not e.background and not e.duplicate_of]  # an act once
     if not events:
         return []
     end = until or max(e.time.end for e in events)
