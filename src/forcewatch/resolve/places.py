@@ -948,7 +948,7 @@ def _carry_over(analysis: Analysis, index_of: dict) -> None:
         if index is None:
             continue
         if event.location or event.destination or event.origin:
-            here = event.location or (event.destination if event.subtype not in ("transit", "depart") else None)
+            here = event.location or (event.destination if event.subtype in ("arrive", "deploy") else None)
             if here is not None and not here.inferred and _holds(here, event):
                 last = (index, here)
         elif last is not None and index - last[0] <= CARRY_SENTENCES and _holds(last[1], event):

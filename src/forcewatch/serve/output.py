@@ -55,6 +55,8 @@ def _place(r: dict[str, Any]) -> str:
         where = loc["name"]
         if loc.get("radius_km") is not None:
             where += f" ±{loc['radius_km']:.3g} km"
+        if loc.get("inferred"):
+            where += " (story)"  # named earlier in the report, not in this sentence
     for key, word in (("origin", "from"), ("destination", "to")):
         if r.get(key):
             where += f"\n{word} {r[key]['name']}"
