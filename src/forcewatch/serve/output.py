@@ -45,6 +45,8 @@ def _when(r: dict[str, Any]) -> str:
     text = t["start"] if t["start"] == t["end"] else f"{t['start']}..{t['end']}"
     if t.get("inferred"):
         text += " (doc)"
+    if r.get("background"):
+        text += " (background)"
     return text
 
 
@@ -54,7 +56,8 @@ def _place(r: dict[str, Any]) -> str:
     if loc:
         where = loc["name"]
         if loc.get("radius_km") is not None:
-            where += f" ±{loc['radius_km']:.3g} km"
+            radius = loc["radius_km"]
+            where += f" ±{radius:.0f} km" if radius >= 100 else f" ±{radius:.3g} km"
         if loc.get("inferred"):
             where += " (story)"  # named earlier in the report, not in this sentence
     for key, word in (("origin", "from"), ("destination", "to")):
