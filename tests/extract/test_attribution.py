@@ -141,3 +141,13 @@ def test_imagery_is_the_source_when_the_parser_misses_the_verb(pipeline):
     text = "Satellite images taken on April 30 and May 13 show damage at the air base."
     (event,) = pipeline(Document(id="t", text=text, published=date(2025, 5, 20))).events
     assert event.source.kind == "imagery"
+
+
+def test_an_outlet_named_as_the_source_is_an_organization(pipeline):
+    from datetime import date
+
+    from forcewatch.records import Document
+
+    text = "Radio Free Asia reported that the Russian ships had left the base."
+    (event,) = pipeline(Document(id="t", text=text, published=date(2024, 5, 10))).events
+    assert event.source.kind == "organization" and event.source.name == "Radio Free Asia"

@@ -53,6 +53,10 @@ def grammatical(tok) -> str:
         chain.append(tok.head)  # "further departures are expected", "the withdrawal is believed to ..."
     negations = 0
     future = hedged = False
+    if _alternative(tok):
+        hedged = True  # "have left Afghanistan or are nearing a departure": one of two, not asserted
+    if any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children) and tok.head.lower_ == "about":
+        future = True  # "about to sail"
     if tok.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children) and any(
             c.dep_ == "aux" and c.lower_ in w.future_aux for c in tok.head.children):
         future = True  # "would take time to disengage": the infinitive shares the later time
@@ -100,6 +104,14 @@ def grammatical(tok) -> str:
     if future:
         return "future"
     return "asserted"
+
+
+def _alternative(tok) -> bool:
+    """The trigger is one side of "X or Y" between clauses or acts."""
+    if tok.dep_ == "conj":
+        return any(c.dep_ == "cc" and c.lower_ == "or" for c in tok.head.children) and tok.head.pos_ == tok.pos_
+    return any(c.dep_ == "conj" and c.pos_ == tok.pos_ for c in tok.children) and any(
+        c.dep_ == "cc" and c.lower_ == "or" for c in tok.children)
 
 
 def path_hedges(trigger, stop) -> tuple[list, list]:

@@ -48,6 +48,11 @@ OFFICIAL = re.compile(
     r"department|intelligence (?:agency|service))\b",
     re.I,
 )
+# Words of an outlet's or a company's name: no person is called so ("Radio Free Asia", "Planet Labs").
+ORGANIZATION_NAME = re.compile(
+    r"\b(?:Radio|Television|TV|News|Times|Post|Press|Agency|Journal|Herald|Tribune|Gazette|Daily|Telegraph|"
+    r"Observer|Media|Network|Broadcasting|Channel|Voice|Service|Institute|Group|Foundation|Center|Centre|"
+    r"Council|Company|Corp|Corporation|Inc|Ltd|Labs|Technologies|University|Associated|Wire)\b")
 # Armed groups and movements that are not a state's: their statements are an organization's.
 NON_STATE = re.compile(
     r"\b(?:Democratic Forces|Rapid Support Forces|Liberation|Front|Movement|Group|Militias?|Brigades|Rebels?|"
@@ -418,8 +423,8 @@ def classify(reg: SourceRegistry, m: Mention, outlet: str | None, analysis: Anal
         person = _person(tokens, root)
     if person is None:
         person = _person_name(reg, text)
-    if person is not None and reg.lookup(person):
-        person = None  # "Maxar" tagged as a person
+    if person is not None and (reg.lookup(person) or ORGANIZATION_NAME.search(person)):
+        person = None  # "Maxar" tagged as a person; "Radio Free Asia" is an outlet, not a person
     affiliation = _affiliation(tokens, root, person) if root is not None else _regex_affiliation(text)
     anon_cue = bool(data.get("anonymous_cue"))
     if person:
@@ -518,7 +523,8 @@ def _person_name(reg: SourceRegistry, text: str) -> str | None:
     if not m:
         return None
     name = m.group(1)
-    if OFFICIAL.search(name) or re.match(r"^(?:The|A|An|Russian|Syrian|Satellite)\b", name) or reg.lookup(name):
+    if OFFICIAL.search(name) or re.match(r"^(?:The|A|An|Russian|Syrian|Satellite)\b", name) or reg.lookup(name) \
+            or ORGANIZATION_NAME.search(name):
         return None
     return name
 
