@@ -151,3 +151,14 @@ def test_an_outlet_named_as_the_source_is_an_organization(pipeline):
     text = "Radio Free Asia reported that the Russian ships had left the base."
     (event,) = pipeline(Document(id="t", text=text, published=date(2024, 5, 10))).events
     assert event.source.kind == "organization" and event.source.name == "Radio Free Asia"
+
+
+def test_the_author_of_a_post_or_statement_is_the_source(pipeline):
+    from datetime import date
+
+    from forcewatch.records import Document
+
+    text = ("Two Chinese warships were first seen at the port on Monday in a Facebook post by the defence "
+            "minister saying that they were there for training.")
+    (event,) = pipeline(Document(id="t", text=text, published=date(2024, 5, 10))).events
+    assert event.source.kind == "official" and "minister" in event.source.text

@@ -224,6 +224,9 @@ def find_attributions(analysis: Analysis) -> None:
             if tok.lower_ == "according":
                 _according(analysis, parsed, index, tok, sentence)
                 continue
+            if tok.lower_ == "by" and tok.head.lemma_.lower() in STATEMENT_NOUNS:
+                _statement_by(analysis, parsed, index, tok, sentence)
+                continue
             if lemma in SPEECH and tok.pos_ in ("VERB", "AUX"):
                 label = "SAY"
             elif lemma in PERCEPTION and tok.pos_ == "VERB":
@@ -404,6 +407,31 @@ def _according(analysis: Analysis, parsed: ParsedSentence, index: int, tok, sent
     analysis.mentions.append(Mention(
         "attribution", text[start:end], (start, end), label, index,
         {"verb": "according to", "verb_span": [parsed.span(tok)[0], parsed.span(to)[1]], "verb_i": tok.i,
+         "claim_span": [s0, s1], "hedge": None, "stance": None, **_speaker_data(parsed, list(speaker), sentence)},
+    ))
+
+
+# "in a Facebook post by the defence minister", "a statement by the army": the author speaks for the sentence
+STATEMENT_NOUNS = {"post", "statement", "tweet", "message", "announcement", "communique", "communiqué", "briefing",
+                   "release", "interview", "speech", "remarks", "video"}
+
+
+def _statement_by(analysis: Analysis, parsed: ParsedSentence, index: int, by, sentence: str) -> None:
+    pobj = next((c for c in by.children if c.dep_ == "pobj"), None)
+    if pobj is None or pobj.lower_ in WH or pobj.lower_ in NOT_A_SOURCE:
+        return
+    # the author's phrase, without a clause hung on it ("by the minister saying that ...")
+    last = min((c.left_edge.i for c in pobj.children if c.dep_ in ("acl", "relcl")), default=pobj.right_edge.i + 1) - 1
+    tokens = _trimmed(t for t in pobj.subtree if t.i <= last)
+    if not tokens:
+        return
+    speaker = by.doc[tokens[0].i:tokens[-1].i + 1]
+    start, end = parsed.span(speaker)
+    s0, s1 = analysis.sentences[index]
+    noun = by.head
+    analysis.mentions.append(Mention(
+        "attribution", analysis.document.text[start:end], (start, end), "ACCORDING", index,
+        {"verb": f"{noun.text} by", "verb_span": [parsed.span(noun)[0], parsed.span(by)[1]], "verb_i": noun.i,
          "claim_span": [s0, s1], "hedge": None, "stance": None, **_speaker_data(parsed, list(speaker), sentence)},
     ))
 
