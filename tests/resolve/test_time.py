@@ -181,3 +181,11 @@ def test_the_datelines_date_is_the_reports_and_two_dates_bound_the_act(pipeline)
 def test_an_act_done_ahead_of_a_deadline_is_not_dated_by_it(pipeline):
     times = _times(pipeline, "The last foreign troops have left the country ahead of the January 15 deadline.")
     assert times["left"] == (WEDNESDAY, WEDNESDAY, True)
+
+
+def test_that_day_without_a_publication_date(pipeline):
+    text = "Two Russian ships docked at Tartus on March 3, 2024. Russian troops withdrew from the base that same day."
+    times = _times(pipeline, text, published=None)
+    assert times["withdrew"] == (date(2024, 3, 3), date(2024, 3, 3), False)
+    text = "Two Russian ships docked at Tartus. Russian troops withdrew from the base that same day."
+    assert all(e.time is None for e in pipeline(Document(id="u", text=text, published=None)).events)

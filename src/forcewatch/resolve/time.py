@@ -346,8 +346,9 @@ def resolve_times(analysis: Analysis) -> None:
         options = by_sentence.get(index) or []
         same = [m for m in analysis.mentions if m.kind == "date" and m.label == "SAME" and m.sentence == index]
         if same and not options:
-            day = _story_day(by_sentence, statements, index, published, days=31) if published else None
-            if day is not None and day != published or _named_before(by_sentence, index):
+            latest = published or date.max  # without a report date, any day named before
+            day = _story_day(by_sentence, statements, index, latest, days=31 if published else None)
+            if day != latest or (published and _named_before(by_sentence, index)):
                 event.time = TimeSpan(day, day, "day", same[0].text, same[0].span)
                 continue
         if future:
@@ -394,13 +395,15 @@ def is_background(event, published: date | None) -> bool:
     return bool(t and published and not t.inferred and t.start < published - timedelta(days=BACKGROUND_DAYS))
 
 
-def _story_day(by_sentence, statements, index: int | None, end: date, days: int = RECENT_DAYS) -> date:
-    """The last day named before sentence ``index`` (not a speech act's), if recent; else ``end``."""
+def _story_day(by_sentence, statements, index: int | None, end: date, days: int | None = RECENT_DAYS) -> date:
+    """The last day named before sentence ``index`` (not a speech act's), if recent (``days``: None,
+    however long ago); else ``end``."""
     if index is None:
         return end
+    earliest = date.min if days is None else end - timedelta(days=days)
     named = [span.start for i, options in by_sentence.items() if i < index for m, span in options
              if span.precision == "day" and span.start == span.end and tuple(m.span) not in statements
-             and end - timedelta(days=days) <= span.start <= end]
+             and earliest <= span.start <= end]
     return max(named, default=end)
 
 
