@@ -162,3 +162,22 @@ def test_the_author_of_a_post_or_statement_is_the_source(pipeline):
             "minister saying that they were there for training.")
     (event,) = pipeline(Document(id="t", text=text, published=date(2024, 5, 10))).events
     assert event.source.kind == "official" and "minister" in event.source.text
+
+
+def test_a_passive_by_is_no_author(pipeline):
+    from datetime import date
+
+    from forcewatch.records import Document
+
+    text = "Two soldiers were released by the rebels near the border on Monday."
+    analysis = pipeline(Document(id="t", text=text, published=date(2024, 5, 10)))
+    assert not [m for m in analysis.mentions if m.kind == "attribution" and m.label == "ACCORDING"]
+
+
+def test_hyphenated_leaders_are_no_dateline():
+    from forcewatch.extract.nlp import DATELINE
+
+    assert DATELINE.match("KIRKUK, Iraq (Reuters) - A drone").end() == len("KIRKUK, Iraq (Reuters) - ")
+    assert DATELINE.match("NATO-led troops crossed the river.") is None
+    assert DATELINE.match("U.S.-led coalition forces withdrew.") is None
+    assert DATELINE.match("AB" + " " * 3000 + "x") is None

@@ -89,3 +89,15 @@ def test_a_date_word_is_no_trigger(pipeline):
 def test_modality_of_the_clause(pipeline_all, text, trigger, modality):
     events = {e.trigger: e for e in _events(pipeline_all, text)}
     assert events[trigger].modality == modality
+
+
+def test_a_strike_that_kills_people_is_no_protest(pipeline_all):
+    for text in ("An Israeli strike killed five people in Gaza.", "A strike on the power plant left people without heat."):
+        assert "PROTEST" not in {e.type for e in _events(pipeline_all, text)}, text
+
+
+def test_an_unknown_condition_in_a_sense_rule_is_a_clear_error():
+    from forcewatch.extract.events import SenseRule
+
+    with pytest.raises(ValueError, match="unknown condition"):
+        SenseRule.from_data({"name": "x", "lemmas": ["leave"], "when": {"colour": "red"}, "then": "none"})

@@ -189,3 +189,10 @@ def test_that_day_without_a_publication_date(pipeline):
     assert times["withdrew"] == (date(2024, 3, 3), date(2024, 3, 3), False)
     text = "Two Russian ships docked at Tartus. Russian troops withdrew from the base that same day."
     assert all(e.time is None for e in pipeline(Document(id="u", text=text, published=None)).events)
+
+
+def test_that_day_long_after_and_the_29th_of_february(pipeline):
+    text = "Two Russian ships docked at Tartus on January 10. Russian troops withdrew from the base that same day."
+    assert _times(pipeline, text, published=date(2025, 3, 6))["withdrew"][:2] == (date(2025, 1, 10), date(2025, 1, 10))
+    times = _times(pipeline, "Russian troops will leave the base in February.", published=date(2024, 3, 10))
+    assert times["leave"][:2] == (date(2025, 2, 1), date(2025, 2, 28))

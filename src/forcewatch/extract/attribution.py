@@ -224,7 +224,7 @@ def find_attributions(analysis: Analysis) -> None:
             if tok.lower_ == "according":
                 _according(analysis, parsed, index, tok, sentence)
                 continue
-            if tok.lower_ == "by" and tok.head.lemma_.lower() in STATEMENT_NOUNS:
+            if tok.lower_ == "by" and tok.head.pos_ in ("NOUN", "PROPN") and tok.head.lemma_.lower() in STATEMENT_NOUNS:
                 _statement_by(analysis, parsed, index, tok, sentence)
                 continue
             if lemma in SPEECH and tok.pos_ in ("VERB", "AUX"):

@@ -165,6 +165,9 @@ class SenseRule:
 
     @classmethod
     def from_data(cls, d: dict) -> SenseRule:
+        unknown = set(d.get("when") or {}) - set(_CONDITIONS)
+        if unknown:
+            raise ValueError(f"sense rule {d.get('name')!r}: unknown condition(s) {', '.join(sorted(unknown))}")
         then = None if d["then"] == "none" else tuple((d["then"].split("/") + [None])[:2])
         when = {k: re.compile(v, re.I) if k in ("object", "arguments", "next", "before", "sentence") else v
                 for k, v in d["when"].items()}
@@ -463,9 +466,7 @@ def _labour_strike(tok) -> bool:
     words = {c.lower_ for c in tok.lefts} | {tok.lower_}  # its own modifiers, not a clause hung on it
     if words & {"hunger", "general", "workers", "union", "labor", "labour", "wage", "pay"}:
         return True
-    if tok.dep_ == "pobj" and tok.head.lower_ == "on":
-        return True
-    return bool(CIVILIANS.search(tok.sent.text)) and not _military(tok)
+    return tok.dep_ == "pobj" and tok.head.lower_ == "on"
 
 
 def _noun_sense(lex: Lexicons, tok, lemma: str, sense: Sense) -> Candidate | None:

@@ -98,12 +98,15 @@ def token_at(parsed: ParsedSentence | None, char: int, exact: bool = False):
     return None
 
 
-# A dateline before the first sentence: "GOSSI, Mali (Reuters) - ", "ARBIL, Iraq: ", "MOSCOW (AP) — ",
-# "Tokyo, Dec. 26 (Jiji Press)--", "(Newser) – ". Parsed with it, the sentence loses its subject.
+# A dateline opening a report's first sentences or a line: "GOSSI, Mali (Reuters) - ", "ARBIL, Iraq: ",
+# "MOSCOW (AP) — ", "Tokyo, Dec. 26 (Jiji Press)--", "(Newser) – ". Parsed with it, the sentence loses its
+# subject. ("U.S.-led forces" and "NATO-led troops" are no datelines: a dateline's dash stands free.)
 DATELINE = re.compile(
-    r"^(?:[A-Z][A-Z.'’ -]{2,}(?:,\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*)?)?\s*(?:\([^)]{2,30}\))?\s*(?:[-–—:]+|--)\s*"
-    r"|[A-Z][a-z]+,\s+[A-Z][a-z]{2}\.?\s+\d{1,2}\s+\([^)]{2,30}\)\s*(?:[-–—]+)\s*"
-    r"|\([A-Z][^)]{1,30}\)\s*[-–—]+\s*)")
+    r"^(?:[A-Z][A-Z.'’]+(?:[ -][A-Z][A-Z.'’]+){0,3}(?:,\s?[A-Z][\w.]*(?:\s[A-Z][\w.]*)?)?\s?(?:\([^)]{2,30}\))?"
+    r"\s?(?:[-–—]+\s|:\s|--)"
+    r"|[A-Z][a-z]+,\s[A-Z][a-z]{2}\.?\s\d{1,2}\s\([^)]{2,30}\)\s?(?:[-–—]+)"
+    r"|\([A-Z][^)]{1,30}\)\s?[-–—]+\s)")
+DATELINE_SENTENCES = 3  # a dateline stands in the first sentences, or at the start of a line
 
 
 def parse(analyses: list[Analysis], nlp, batch_size: int = 256) -> None:
@@ -120,7 +123,9 @@ def parse(analyses: list[Analysis], nlp, batch_size: int = 256) -> None:
     texts, offsets = [], []
     for a, i in jobs:
         text = a.document.text[a.sentences[i][0]:a.sentences[i][1]]
-        lead = DATELINE.match(text)
+        s0 = a.sentences[i][0]
+        at_top = i < DATELINE_SENTENCES or s0 == 0 or a.document.text[s0 - 1] == "\n"
+        lead = DATELINE.match(text) if at_top else None
         skip = lead.end() if lead and lead.end() < len(text) else 0  # the parser reads "ARBIL, Iraq:" as a subject
         texts.append(text[skip:])
         offsets.append(a.sentences[i][0] + skip)

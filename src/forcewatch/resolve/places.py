@@ -239,11 +239,6 @@ def use_ranker(r: Ranker | None) -> Ranker | None:
     return old
 
 
-def prior(e: Entry) -> float:
-    """How likely a candidate is before any context, by the ranker's weights."""
-    return ranker()(prior_features(e))
-
-
 def score(e: Entry, ctx: Context | None, want: set[str] | None = None, within: list[Entry] | None = None,
           span: tuple | None = None, key: str | None = None, top_population: int | None = None) -> float:
     """The ranker's score of a candidate: its weights dotted with :func:`features`."""
@@ -390,7 +385,7 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
             return None
         rel = m.data["relation"]
         bearing = _bearing_word(rel)
-        coast = _COAST_SIDE.search(m.text)
+        coast = _COAST_SIDE.search(m.text.replace(anchor, "")) if "coast" in m.text.replace(anchor, "") else None
         if coast:
             return _coast_place(m, entry, gazetteer, coast.group("side"))
         if bearing is not None:

@@ -147,11 +147,15 @@ def _forward(span: TimeSpan, published: date) -> TimeSpan:
             span.text and any(w in span.text.lower() for w in WEEKDAY_NUMBER):
         day = span.start + timedelta(days=7)
         return TimeSpan(day, day, "day", span.text, span.span)
-    try:
-        start, end = span.start.replace(year=span.start.year + 1), span.end.replace(year=span.end.year + 1)
-    except ValueError:  # 29 February
-        return span
+    if span.precision == "month":
+        return _month(span.start.year + 1, span.start.month, span.text, span.span)
+    start, end = (_next_year(d) for d in (span.start, span.end))
     return TimeSpan(start, end, span.precision, span.text, span.span)
+
+
+def _next_year(day: date, years: int = 1) -> date:
+    """The same day ``years`` years on (29 February becomes the 28th)."""
+    return day.replace(year=day.year + years, day=min(day.day, 28) if (day.month, day.day) == (2, 29) else day.day)
 
 
 def _month(year: int, month: int, text: str, span) -> TimeSpan:
@@ -218,7 +222,7 @@ def _calendar_day(text: str, published: date | None) -> date | None:
         except ValueError:
             return None
         if not m.group("year") and found > published:
-            found = found.replace(year=year - 1) if not (month == 2 and day == 29) else found
+            found = _next_year(found, -1)
         return found
     return None
 
@@ -346,9 +350,9 @@ def resolve_times(analysis: Analysis) -> None:
         options = by_sentence.get(index) or []
         same = [m for m in analysis.mentions if m.kind == "date" and m.label == "SAME" and m.sentence == index]
         if same and not options:
-            latest = published or date.max  # without a report date, any day named before
-            day = _story_day(by_sentence, statements, index, latest, days=31 if published else None)
-            if day != latest or (published and _named_before(by_sentence, index)):
+            latest = published or date.max
+            day = _story_day(by_sentence, statements, index, latest, days=None)  # the day named before
+            if day != latest:
                 event.time = TimeSpan(day, day, "day", same[0].text, same[0].span)
                 continue
         if future:
@@ -371,7 +375,8 @@ def resolve_times(analysis: Analysis) -> None:
                     TimeSpan(published, published, "day", chosen.text, chosen.span)
             else:
                 start = _story_day(by_sentence, statements, index, chosen.end)
-                start = chosen.start if start == chosen.end else start
+                if start == chosen.end:  # nothing named before: on or before the deadline
+                    start = chosen.start if chosen.start < chosen.end else chosen.end - timedelta(days=RECENT_DAYS)
             event.time = TimeSpan(min(start, chosen.end), chosen.end, chosen.precision, chosen.text, chosen.span,
                                   inferred=True)
             continue
@@ -406,9 +411,6 @@ def _story_day(by_sentence, statements, index: int | None, end: date, days: int 
              and earliest <= span.start <= end]
     return max(named, default=end)
 
-
-def _named_before(by_sentence, index: int | None) -> bool:
-    return index is not None and any(i < index for i in by_sentence)
 
 
 def _tree_relation(parsed, head_char: int, char: int) -> tuple[bool, int]:
