@@ -78,7 +78,7 @@ def _resolve_places(resources: Resources) -> Component:
     return lambda a: resolve_places(a, gazetteer)
 
 
-@component("resolve_times", requires=("mentions.date", "events"), assigns=("events.time",))
+@component("resolve_times", requires=("mentions.date", "events"), assigns=("events.time", "events.background"))
 def _resolve_times(resources: Resources) -> Component:
     from forcewatch.resolve.time import resolve_times
 
@@ -94,7 +94,7 @@ def _resolve_sources(resources: Resources) -> Component:
     return lambda a: resolve_sources(a, registry)
 
 
-@component("duplicates", requires=("events.location", "events.time", "events.modality"),
+@component("duplicates", requires=("events.location", "events.time", "events.background", "events.modality"),
            assigns=("events.duplicate_of",))
 def _duplicates(resources: Resources) -> Component:
     from forcewatch.resolve.acts import link_duplicates

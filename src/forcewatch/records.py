@@ -154,7 +154,7 @@ class TimeSpan(Record):
     precision: str = "day"  # day | month | year
     text: str | None = None  # the expression as written; None when taken from the publication date
     span: Span | None = None
-    inferred: bool = False  # True when no time cue was found and the document date was used
+    inferred: bool = False  # True when the act has no date of its own: a range up to the report (or statement, or deadline)
     start_time: datetime | None = None  # exact UTC instants when known (sensor events)
     end_time: datetime | None = None
 

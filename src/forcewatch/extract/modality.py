@@ -62,7 +62,7 @@ def grammatical(tok) -> str:
         future = True  # "would take time to disengage": the infinitive shares the later time
     for t in chain:
         lemma = t.lemma_.lower()
-        perception = lemma == "see" and any(c.dep_ == "auxpass" for c in t.children)
+        perception = lemma in w.perception and any(c.dep_ == "auxpass" for c in t.children)
         for c in t.children:
             clemma = c.lemma_.lower()
             if c.dep_ == "neg" or (c.lower_ in ("never", "no") and c.dep_ in ("neg", "det", "advmod")):
@@ -129,7 +129,7 @@ def path_hedges(trigger, stop) -> tuple[list, list]:
             hedges.append(node)
         for c in node.children:
             low = c.lower_
-            if c.dep_ == "aux" and low in ("may", "might", "could", "can"):
+            if c.dep_ == "aux" and (low in w.modal_hedges or low == "can"):
                 if low in ("could", "can") and node.lemma_.lower() in w.perception and any(
                         x.dep_ == "auxpass" for x in node.children):
                     observations.append(c)  # "could be seen": it was visible
@@ -147,7 +147,7 @@ def own_hedge(trig) -> bool:
     """A hedge word on the trigger itself or its own modifiers (kept even for witnesses)."""
     w = words()
     return trig.lemma_.lower() in w.hedges or any(
-        c.lemma_.lower() in w.hedges or (c.dep_ == "aux" and c.lower_ in ("may", "might")) for c in trig.children)
+        c.lemma_.lower() in w.hedges or (c.dep_ == "aux" and c.lower_ in w.modal_hedges - {"could"}) for c in trig.children)
 
 
 @dataclass

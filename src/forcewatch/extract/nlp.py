@@ -98,7 +98,7 @@ def token_at(parsed: ParsedSentence | None, char: int, exact: bool = False):
     return None
 
 
-# A dateline opening a report's first sentences or a line: "GOSSI, Mali (Reuters) - ", "ARBIL, Iraq: ",
+# A dateline opening one of a report's first sentences or a line: "GOSSI, Mali (Reuters) - ", "ARBIL, Iraq: ",
 # "MOSCOW (AP) — ", "Tokyo, Dec. 26 (Jiji Press)--", "(Newser) – ". Parsed with it, the sentence loses its
 # subject. ("U.S.-led forces" and "NATO-led troops" are no datelines: a dateline's dash stands free.)
 DATELINE = re.compile(

@@ -46,7 +46,7 @@ _BACKREF = re.compile(
     r"military|nearby|same|former)\s+)?(?P<word>air\s?base|airbase|airfield|airport|naval\s+base|naval\s+facility|"
     r"port|harbou?r|base|facility)\b(?!\s+(?:in|at|of|near)\s+(?:the\s+)?[A-Z])(?!\s+(?:commander|gate|perimeter's))"
 )
-# "the country", "the North African country", "the Gulf state": the country last named
+# "the country", "the North African country", "the nation": the country last named
 _COUNTRY_BACKREF = re.compile(r"\b[Tt]he\s+(?:(?:[A-Z][\w-]*|central|southern|northern|eastern|western|landlocked|"
                               r"small|tiny|oil-rich|impoverished|neighbouring|neighboring)\s+){0,3}(?:country|nation)\b"
                               r"(?!['’]s\s+(?:army|military|forces|government))")

@@ -744,10 +744,8 @@ def _spatial_support(names: list[Mention], candidates: dict) -> dict:
     if not owners:
         return {}
     owner = np.array(owners)
-    la, lo = np.radians(np.array(lats)), np.radians(np.array(lons))
-    h = (np.sin((la[:, None] - la[None, :]) / 2) ** 2
-         + np.cos(la[:, None]) * np.cos(la[None, :]) * np.sin((lo[:, None] - lo[None, :]) / 2) ** 2)
-    near = 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(h, 0, 1))) <= SUPPORT_KM
+    la, lo = np.array(lats), np.array(lons)
+    near = geo.haversine_np(la[:, None], lo[:, None], la[None, :], lo[None, :]) <= SUPPORT_KM
     near &= owner[:, None] != owner[None, :]
     w = np.array(weights)
     n_owners = len(by_key)
