@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from forcewatch.serve.cli import app
 
-FIELDS = {"doc", "text", "span", "name", "lat", "lon", "kind", "country", "geonames_id", "radius_km"}
+FIELDS = {"doc", "path", "text", "span", "name", "lat", "lon", "kind", "country", "geonames_id", "radius_km"}
 
 
 @pytest.fixture()
@@ -33,6 +33,7 @@ def test_places_jsonl_one_line_per_mention(runner, report):
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
     assert rows and all(set(r) == FIELDS for r in rows)
+    assert {r["path"] for r in rows} == {str(report)}  # every row joins back to its file
     text = report.read_text("utf-8")
     for r in rows:
         assert text[r["span"][0]:r["span"][1]] == r["text"]

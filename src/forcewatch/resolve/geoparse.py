@@ -17,7 +17,7 @@ from forcewatch.gazetteer.lookup import Gazetteer
 from forcewatch.records import Analysis, Document, Place
 from forcewatch.resolve.places import place_mentions
 
-FIELDS = ("doc", "text", "span", "name", "lat", "lon", "kind", "country", "geonames_id", "radius_km")
+FIELDS = ("doc", "path", "text", "span", "name", "lat", "lon", "kind", "country", "geonames_id", "radius_km")
 
 
 def analyse(doc: Document, gazetteer: Gazetteer, parse: dict | None = None) -> Analysis:
@@ -65,11 +65,13 @@ def geoparse(docs: Iterable[Document], gazetteer: Gazetteer, nlp=None, batch: in
 
 
 def records(analysis: Analysis) -> list[dict]:
-    """One plain record per place mention, in text order."""
+    """One plain record per place mention, in text order, naming its document by id and by path
+    (or address), so rows join back to the files they came from."""
     out = []
+    doc = analysis.document
     for p in sorted(analysis.places, key=lambda p: p.span or (0, 0)):
         out.append({
-            "doc": analysis.document.id, "text": p.text, "span": list(p.span) if p.span else None,
+            "doc": doc.id, "path": str(doc.path) if doc.path else doc.url, "text": p.text, "span": list(p.span) if p.span else None,
             "name": p.name, "lat": p.lat, "lon": p.lon, "kind": p.kind, "country": p.country,
             "geonames_id": p.geonames_id, "radius_km": None if p.radius_km is None else round(p.radius_km, 2),
         })
