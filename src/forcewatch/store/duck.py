@@ -60,7 +60,7 @@ class StoreBusy(Exception):
 EVENT_COLUMNS = (
     "id", "doc_id", "type", "subtype", "lat", "lon", "place", "t_start", "t_end",
     "source_kind", "modality", "reliability", "information", "actor_country", "sentence", "track_id", "record",
-    "search", "doc_ref",
+    "search", "doc_ref", "background",
 )
 
 # Text search (the q filter) looks in one lower-cased column: the sentence, the place, who says
@@ -90,6 +90,10 @@ FROM documents d WHERE d.id = events.doc_id AND events.doc_ref IS NULL;
 # `ingest --all-events` codes again what was stored with military events only. Rows from before
 # scopes, and sensor feeds, are NULL: coded whole.
 SCOPE_MIGRATION = "ALTER TABLE documents ADD COLUMN IF NOT EXISTS scope VARCHAR;"
+
+# Background events (history a report recalls) are a column, so that leaving them out costs a look at a
+# boolean, not the parse of every record; rows from before the column are NULL: not background.
+BACKGROUND_MIGRATION = "ALTER TABLE events ADD COLUMN IF NOT EXISTS background BOOLEAN;"
 
 
 # The Admiralty grade is two columns, reliability (A-F) and information (1-6), as in the record.
@@ -131,6 +135,7 @@ def _event_row(event: Event, doc: Document | None = None) -> tuple:
         event.actor.country if event.actor else None, event.sentence, event.track_id,
         json.dumps(event.to_dict(), ensure_ascii=False), search_text(event),
         json.dumps(doc_ref(doc, event.doc_id), ensure_ascii=False) if doc is not None else None,
+        event.background,
     )
 
 
@@ -155,11 +160,13 @@ class Store:
             self.con.execute(SEARCH_MIGRATION)
             self.con.execute(DOC_REF_MIGRATION)
             self.con.execute(SCOPE_MIGRATION)
+            self.con.execute(BACKGROUND_MIGRATION)
             if "credibility" in self._event_columns():
                 self.con.execute(GRADE_MIGRATION)
         columns = self._event_columns()
         self._search_column = "search" in columns
         self._doc_ref_column = "doc_ref" in columns
+        self._background_column = "background" in columns
         self._grade_columns = GRADE_COLUMNS if "reliability" in columns else OLD_GRADE_COLUMNS
 
     def _event_columns(self) -> set[str]:
@@ -175,6 +182,7 @@ class Store:
         other.path, other.con = self.path, self.con.cursor()
         other._search_column = self._search_column
         other._doc_ref_column = self._doc_ref_column
+        other._background_column = self._background_column
         other._grade_columns = self._grade_columns
         return other
 
@@ -400,14 +408,22 @@ class Store:
         ).fetchall()
         return dict(rows)
 
+    def _has_background(self) -> bool:
+        """Whether any stored event is background (a boolean scan; without one, no filter is needed
+        and an unfiltered page keeps its fast count)."""
+        return self._background_column and bool(
+            self.con.execute("SELECT 1 FROM events WHERE background LIMIT 1").fetchone())
+
     def _event_filter(
         self,
         type=None, subtype=None, near=None, bbox=None, since=None, until=None,
         source_kind=None, modality=None, credibility=None, doc_id=None, q=None, background=None,
     ) -> tuple[str, list]:
         clauses, params = [], []
-        if background is not None:  # True: only background events; False: none of them; None: all
-            clauses.append(f"{'' if background else 'NOT '}coalesce(TRY_CAST(json_extract(record, '$.background') AS BOOLEAN), false)")
+        if background is not None and self._has_background():  # True: only them; False: none; None: all
+            clauses.append("background" if background else "NOT coalesce(background, false)")
+        elif background:
+            clauses.append("false")
         for column, value in (
             ("type", type), ("subtype", subtype), ("source_kind", source_kind),
             ("modality", modality), ("doc_id", doc_id),
