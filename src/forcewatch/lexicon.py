@@ -60,6 +60,14 @@ WEEKDAY_NUMBER = {name.lower(): i for i, name in enumerate(WEEKDAYS)}
 MONTH_PATTERN = "(?:" + "|".join([*MONTHS, *(short + r"\.?" for short in MONTH_ABBREVIATIONS)]) + ")"
 WEEKDAY_PATTERN = "(?:" + "|".join(WEEKDAYS) + ")"
 
+# Days of the month written as ordinal words ("the second of December")
+ORDINAL_DAYS = {w: i for i, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split(), 1)}
+ORDINAL_DAYS.update({f"twenty-{w}": 20 + i for w, i in list(ORDINAL_DAYS.items())[:9]})
+ORDINAL_DAYS.update({"thirtieth": 30, "thirty-first": 31})
+ORDINAL_DAY_PATTERN = "(?:" + "|".join(sorted(ORDINAL_DAYS, key=len, reverse=True)) + ")"
+
 # -- number words -------------------------------------------------------------
 
 # Cardinal numbers written as words, as news writes distances and counts ("twelve kilometres",

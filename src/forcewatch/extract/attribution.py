@@ -219,6 +219,7 @@ def find_attributions(analysis: Analysis) -> None:
                 if label == "UNCONFIRMED" and any(c[1] <= s0 + m.start() < c[2] for c in cues):
                     continue  # "declined to confirm or deny" is a no-comment
                 cues.append((label, s0 + m.start(), s0 + m.end()))
+        found_before = len(analysis.mentions)
         for tok in doc:
             lemma = tok.lemma_.lower()
             if tok.lower_ == "according":
@@ -277,7 +278,7 @@ def find_attributions(analysis: Analysis) -> None:
             analysis.mentions.append(Mention("attribution", text[start:end], (start, end), label, index, data))
             if lemma in ("quote", "cite"):
                 _quoted(analysis, parsed, index, tok, sentence)
-        if not any(m.kind == "attribution" and m.sentence == index for m in analysis.mentions):
+        if len(analysis.mentions) == found_before:  # no speaker found in this sentence
             _imagery_unparsed(analysis, parsed, index, sentence)
         for label, start, end in cues:
             scope = _cue_scope(parsed, start, end, (s0, s1))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from forcewatch.lexicon import MONTHS, MONTH_PATTERN, NUMBER_WORDS, WEEKDAY_PATTERN
+from forcewatch.lexicon import MONTH_PATTERN, MONTHS, NUMBER_WORDS, ORDINAL_DAY_PATTERN, WEEKDAY_PATTERN
 from forcewatch.records import Analysis, Mention
 
 # "a week ago", "seven days ago": a longer while back is written as a date
@@ -18,9 +18,7 @@ _FEW = "|".join(["a", *(word for word, n in NUMBER_WORDS.items() if n <= 7)])
 _PATTERNS = [
     ("DATE", re.compile(rf"\b{MONTH_PATTERN}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b")),
     ("DATE", re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_PATTERN}(?:,?\s+\d{{4}})?\b")),
-    ("DATE", re.compile(rf"\bthe\s+(?:(?:twenty|thirty)-)?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
-                        rf"tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|"
-                        rf"nineteenth|twentieth|thirtieth)\s+of\s+{MONTH_PATTERN}(?:,?\s+\d{{4}})?\b")),
+    ("DATE", re.compile(rf"\bthe\s+{ORDINAL_DAY_PATTERN}\s+of\s+{MONTH_PATTERN}(?:,?\s+\d{{4}})?\b")),
     ("DATE", re.compile(r"\b\d{4}-\d{2}-\d{2}\b")),
     ("DATE", re.compile(rf"\b\d{{1,2}}-(?i:{'|'.join(m[:3] for m in MONTHS)})-(?:\d{{4}}|\d{{2}})\b")),  # 08-FEB-17
     ("SHIFT", re.compile(rf"\b(?:\d+|{_FEW}|a|one|two|three|four|five|six)\s+(?:days?|weeks?)\s+(?:from|after)\s+"

@@ -979,17 +979,19 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
     context = _Context()
     pending_movers: list[Event] = []
     attributions: dict[int, list[Mention]] = {}
+    dates: dict[int, list] = {}  # "March 11" is no march
     for m in analysis.mentions:
         if m.kind == "attribution":
             attributions.setdefault(m.sentence, []).append(m)
+        elif m.kind == "date":
+            dates.setdefault(m.sentence, []).append(m.span)
     for index in sorted(analysis.parse):
         parsed: ParsedSentence = analysis.parse[index]
         s0, s1 = analysis.sentences[index]
         sentence = text[s0:s1]
         said = attributions.get(index, [])
         speakers = [m.span for m in said if m.label in SKIPPED_SPEAKER_LABELS]
-        excluded = speakers + [m.span for m in said if m.label in ("NO_COMMENT", "UNCONFIRMED")] + [
-            m.span for m in analysis.mentions if m.kind == "date" and m.sentence == index]  # "March 11" is no march
+        excluded = speakers + [m.span for m in said if m.label in ("NO_COMMENT", "UNCONFIRMED")] + dates.get(index, [])
         equipment = find_equipment(sentence, lex.equipment, s0)
         context.speaker = None
         for m in said:

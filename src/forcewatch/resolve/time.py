@@ -17,7 +17,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from forcewatch.extract.nlp import token_at
-from forcewatch.lexicon import MONTH_NUMBER, NUMBER_WORDS, WEEKDAY_NUMBER
+from forcewatch.lexicon import MONTH_NUMBER, NUMBER_WORDS, ORDINAL_DAY_PATTERN, ORDINAL_DAYS, WEEKDAY_NUMBER
 from forcewatch.records import Analysis, Mention, TimeSpan
 
 
@@ -193,12 +193,7 @@ def _era(m: Mention, low: str, published: date | None) -> TimeSpan | None:
     return TimeSpan(start, end, "year", m.text, m.span)
 
 
-_ORDINALS = {w: i for i, w in enumerate(
-    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
-    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split(), 1)}
-_ORDINALS.update({f"twenty-{w}": 20 + i for w, i in list(_ORDINALS.items())[:9]})
-_ORDINALS.update({"thirtieth": 30, "thirty-first": 31})
-_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?|(?:the\s+)?(?P<word>" + "|".join(sorted(_ORDINALS, key=len, reverse=True)) + ")"
+_DAY = rf"(?P<day>\d{{1,2}})(?:st|nd|rd|th)?|(?:the\s+)?(?P<word>{ORDINAL_DAY_PATTERN})"
 _MONTH = r"(?P<month>[A-Za-z]+)\.?"
 _CALENDAR = [re.compile(rf"^(?:on\s+)?{_MONTH}\s+(?:{_DAY})(?:,?\s+(?P<year>(?:19|20)\d{{2}}))?$", re.I),
              re.compile(rf"^(?:on\s+)?(?:{_DAY})\s+(?:of\s+)?{_MONTH}(?:,?\s+(?P<year>(?:19|20)\d{{2}}))?$", re.I)]
@@ -212,7 +207,7 @@ def _calendar_day(text: str, published: date | None) -> date | None:
         m = pattern.match(text.strip())
         if not m or m.group("month").lower() not in MONTH_NUMBER:
             continue
-        day = int(m.group("day")) if m.group("day") else _ORDINALS[m.group("word").lower()]
+        day = int(m.group("day")) if m.group("day") else ORDINAL_DAYS[m.group("word").lower()]
         month = MONTH_NUMBER[m.group("month").lower()]
         year = int(m.group("year")) if m.group("year") else (published.year if published else None)
         if year is None:
@@ -340,6 +335,10 @@ def resolve_times(analysis: Analysis) -> None:
             if span is not None:
                 by_sentence.setdefault(m.sentence, []).append((m, span))
     statements = statement_dates(analysis)
+    same_day: dict[int, Mention] = {}  # "that day", by sentence
+    for m in analysis.mentions:
+        if m.kind == "date" and m.label == "SAME":
+            same_day.setdefault(m.sentence, m)
     deadlines = {tuple(m.span) for options in by_sentence.values() for m, _ in options
                  if m.data.get("prep") in ("by", "until", "before") or _DEADLINE.search(text[max(0, m.span[0] - 30):m.span[0]])
                  or _DEADLINE_NOUN.match(text[m.span[1]:m.span[1] + 20])}
@@ -348,12 +347,12 @@ def resolve_times(analysis: Analysis) -> None:
         index = index_of.get(event.span)
         future = event.modality == "future"
         options = by_sentence.get(index) or []
-        same = [m for m in analysis.mentions if m.kind == "date" and m.label == "SAME" and m.sentence == index]
-        if same and not options:
+        same = same_day.get(index)
+        if same is not None and not options:
             latest = published or date.max
             day = _story_day(by_sentence, statements, index, latest, days=None)  # the day named before
             if day != latest:
-                event.time = TimeSpan(day, day, "day", same[0].text, same[0].span)
+                event.time = TimeSpan(day, day, "day", same.text, same.span)
                 continue
         if future:
             options = [(m, resolve_date(m, published, future=True) or span) for m, span in options]
