@@ -10,10 +10,10 @@ from forcewatch.records import Analysis, Document
 
 
 
-def mentions(text: str, gaz):
+def mentions(text: str, gaz, **names_of_things):
     analysis = Analysis(document=Document(id="t", text=text), sentences=split_sentences(text))
     analysis.parse = {}
-    find_places(analysis, gaz)
+    find_places(analysis, gaz, **names_of_things)
     return [m for m in analysis.mentions if m.kind == "place"]
 
 
@@ -146,10 +146,7 @@ def test_thousands_separator_and_compound_numbers_in_distances(gaz):
 
 
 def _with_catalogue(text: str, gaz, lexicons):
-    analysis = Analysis(document=Document(id="t", text=text), sentences=split_sentences(text))
-    analysis.parse = {}
-    find_places(analysis, gaz, catalogue=lexicons.equipment)
-    return {m.text for m in analysis.mentions if m.kind == "place"}
+    return {m.text for m in mentions(text, gaz, catalogue=lexicons.equipment)}
 
 
 @pytest.mark.parametrize("text,ship,place", [
@@ -198,11 +195,8 @@ def test_states_as_parties_are_no_place_between_them(gaz):
 
 
 def test_armed_groups_are_not_places(gaz):
-    analysis = Analysis(document=Document(id="t", text="Wagner fighters and Hamas units were seen near Gao."),
-                        sentences=[(0, 51)])
-    analysis.parse = {}
-    find_places(analysis, gaz, groups=["wagner", "hamas"])
-    assert [m.text for m in analysis.mentions] == ["near Gao"]
+    ms = mentions("Wagner fighters and Hamas units were seen near Gao.", gaz, groups=["wagner", "hamas"])
+    assert [m.text for m in ms] == ["near Gao"]
 
 
 def test_the_country_refers_to_the_country_last_named(gaz):
