@@ -293,6 +293,38 @@ class Event(Record):
 
 
 @dataclass
+class Cluster(Record):
+    """One happening: the events (claims) of several documents and tracks that describe the same act.
+
+    What the claims say together (docs/happenings.md): the best place, the narrowest date, how many
+    independent sources state it, the claims that contradict it, and a grade for the whole.
+    """
+
+    id: str
+    event_ids: list[str]  # every claim, in time order
+    type: str
+    subtype: str | None
+    modality: str  # of the claims that state it: asserted, hedged... (negated when the happening is a denial)
+    place: Place | None = None  # the member's place with the smallest uncertainty
+    origin: Place | None = None
+    destination: Place | None = None
+    time: TimeSpan | None = None  # where all the claims' dates overlap
+    equipment: list[Equipment] = field(default_factory=list)
+    actor: Actor | None = None
+    sources: list[Source] = field(default_factory=list)  # one per independent source that states it
+    n_sources: int = 0
+    contradicted_by: list[str] = field(default_factory=list)  # ids of member claims that say the opposite
+    credibility: Credibility | None = None
+    doc_ids: list[str] = field(default_factory=list)
+    track_ids: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def make_id(event_ids: list[str]) -> str:
+        """Identified by its members: the same claims always make the same cluster."""
+        return content_id("cluster", *sorted(event_ids))
+
+
+@dataclass
 class Mention(Record):
     """Something extraction found in the text, before resolution gives it meaning.
 

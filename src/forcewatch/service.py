@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from forcewatch.config import Resources
@@ -43,21 +44,41 @@ def widens(coded: str | None, scope: str) -> bool:
     return coded == "force" and scope == "all"
 
 
-def fuse_stored(store, new_events: list[Event]) -> list[Event]:
-    """Corroborate new events against stored events of the same period; store what changed."""
+def fuse_stored(store, new_events: list[Event], classes: frozenset[str] = frozenset()) -> list[Event]:
+    """Corroborate new events against stored events of the same period, store what changed, then
+    group them into happenings again (``cluster_stored``)."""
     from forcewatch.fuse.corroborate import FUSION_WINDOW, fuse
 
     dated = [e for e in new_events if e.time is not None]
-    if not dated:
-        return []
-    since = min(e.time.start for e in dated) - FUSION_WINDOW
-    until = max(e.time.end for e in dated) + FUSION_WINDOW
-    new_ids = {e.id for e in dated}
-    stored = [e for e in store.events(since=since, until=until) if e.id not in new_ids]
-    changed = fuse(dated, stored)
-    if changed:
-        store.add_events(changed)
+    stored: list[Event] = []
+    changed: list[Event] = []
+    if dated:
+        since = min(e.time.start for e in dated) - FUSION_WINDOW
+        until = max(e.time.end for e in dated) + FUSION_WINDOW
+        new_ids = {e.id for e in dated}
+        stored = [e for e in store.events(since=since, until=until) if e.id not in new_ids]
+        changed = fuse(dated, stored)
+        if changed:
+            store.add_events(changed)
+    cluster_stored(store, new_events, stored, classes)
     return changed
+
+
+def cluster_stored(store, new_events: list[Event], nearby: list[Event], classes: frozenset[str]) -> None:
+    """Group new events with stored ones of their period (``nearby``) into happenings, and store
+    them in place of the clusters they replace. Every cluster one of these events was in is
+    grouped again whole, so re-ingesting changes nothing and a cluster never keeps a stale half."""
+    from forcewatch.fuse.happenings import cluster
+
+    if not new_events:
+        return
+    pool = {e.id: e for e in nearby}
+    pool.update({e.id: e for e in new_events})
+    stored_clusters = set(store.cluster_ids(pool).values())
+    members = [i for c in stored_clusters if (k := store.cluster(c)) for i in k.event_ids if i not in pool]
+    for e in store.events_by_id(members):
+        pool[e.id] = e
+    store.replace_clusters(cluster(pool.values(), classes))
 
 
 class Ingester:
@@ -71,6 +92,13 @@ class Ingester:
         self.resources = resources
         self._pipelines: dict[str, Pipeline] = {"force": pipeline, "all": pipeline} if pipeline else {}
         self._lock = threading.RLock()
+
+    @cached_property
+    def equipment_classes(self) -> frozenset[str]:
+        """The catalogue's class names that tell happenings apart (fuse/happenings.py)."""
+        from forcewatch.fuse.happenings import equipment_classes
+
+        return equipment_classes(e for _, e in self.resources.lexicons.equipment.entries)
 
     def pipeline(self, scope: str = "force") -> Pipeline:
         if scope not in self._pipelines:
@@ -116,7 +144,7 @@ class Ingester:
                     new_events += analysis.events
                 if on_document is not None:
                     on_document(analysis)
-            result.linked = len(fuse_stored(store, new_events))
+            result.linked = len(fuse_stored(store, new_events, self.equipment_classes))
             return result
 
     def feeds(self, store, feeds: Sequence[tuple[Path, str | None]], echo=print) -> FeedsResult:
@@ -142,5 +170,5 @@ class Ingester:
                 store.add_document(feed.document, feed.events)
                 result.stored += 1
                 result.events += len(feed.events)
-                result.linked += len(fuse_stored(store, feed.events))
+                result.linked += len(fuse_stored(store, feed.events, self.equipment_classes))
         return result

@@ -51,7 +51,7 @@ def _kinds_fit(a: Event, b: Event) -> bool:
 GENERIC_CATEGORIES = {"personnel", "materiel"}
 
 
-def _specific(name: str) -> bool:
+def names_type(name: str) -> bool:
     """Catalogue names with a designation ("An-124", "S-400") name a type; lower-case ones a class."""
     return any(c.isupper() or c.isdigit() for c in name)
 
@@ -66,8 +66,8 @@ def equipment_fits(a: Event, b: Event) -> bool:
     if not shared:
         return False
     for cat in shared:
-        types_a = {q.name for q in a.equipment if q.category == cat and _specific(q.name)}
-        types_b = {q.name for q in b.equipment if q.category == cat and _specific(q.name)}
+        types_a = {q.name for q in a.equipment if q.category == cat and names_type(q.name)}
+        types_b = {q.name for q in b.equipment if q.category == cat and names_type(q.name)}
         if types_a and types_b and not types_a & types_b:
             return False
     return True
@@ -95,7 +95,9 @@ def times_overlap(a: Event, b: Event) -> bool:
     return a.time.start - sa <= b.time.end + sb and b.time.start - sb <= a.time.end + sa
 
 
-def _source_key(e: Event) -> tuple:
+def source_key(e: Event) -> tuple:
+    """Who stands behind a claim, as far as independence goes (one track, one named source, or an
+    unnamed source of one document)."""
     s = e.source
     if s is None:
         return ("?", e.doc_id)
@@ -111,7 +113,7 @@ def independent(a: Event, b: Event) -> bool:
     """Different documents and sources; two track events are never independent confirmation of one
     another (different tracks are different platforms, the same track is the same sensor)."""
     both_sensor = a.source is not None and b.source is not None and a.source.kind == b.source.kind == "sensor"
-    return a.doc_id != b.doc_id and _source_key(a) != _source_key(b) and not both_sensor
+    return a.doc_id != b.doc_id and source_key(a) != source_key(b) and not both_sensor
 
 
 def same_happening(a: Event, b: Event) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import orjson
 
-from forcewatch.records import Credibility, Document, Event, Site, Track, doc_ref
+from forcewatch.records import Cluster, Credibility, Document, Event, Site, Track, doc_ref
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -47,6 +47,11 @@ CREATE TABLE IF NOT EXISTS positions (
     track_id VARCHAR, t TIMESTAMP, lat DOUBLE, lon DOUBLE, altitude_ft DOUBLE,
     speed_kn DOUBLE, course_deg DOUBLE, on_ground BOOLEAN, status VARCHAR
 );
+CREATE TABLE IF NOT EXISTS clusters (
+    id VARCHAR PRIMARY KEY, t_start DATE, t_end DATE, lat DOUBLE, lon DOUBLE,
+    type VARCHAR, subtype VARCHAR, n_events INTEGER, n_sources INTEGER, record JSON NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cluster_members (event_id VARCHAR PRIMARY KEY, cluster_id VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS sites (
     id VARCHAR PRIMARY KEY, name VARCHAR, kind VARCHAR, lat DOUBLE, lon DOUBLE,
     radius_km DOUBLE, country VARCHAR, record JSON NOT NULL
@@ -249,7 +254,7 @@ class Store:
         return [_document(r) for r in rows]
 
     def count(self, table: str) -> int:
-        if table not in ("documents", "events", "tracks", "positions", "sites"):
+        if table not in ("documents", "events", "tracks", "positions", "sites", "clusters"):
             raise ValueError(f"unknown table {table!r}")
         return self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
@@ -348,14 +353,14 @@ class Store:
                 out.append(d)
         return total, out
 
-    def _by_ids(self, select: str, ids: Sequence[str], chunk: int = 100) -> list[tuple]:
+    def _by_ids(self, select: str, ids: Sequence[str], chunk: int = 100, column: str = "id") -> list[tuple]:
         """Rows of ``select ... WHERE id IN (ids)`` through the primary-key index: ids go in as
         escaped literals, in chunks, because DuckDB scans the whole table for a parameter
         list or a long literal list (a hash join) but looks short literal lists up."""
         rows: list[tuple] = []
         for k in range(0, len(ids), chunk):
             literals = ", ".join("'" + i.replace("'", "''") + "'" for i in ids[k:k + chunk])
-            rows += self.con.execute(f"{select} WHERE id IN ({literals})").fetchall()
+            rows += self.con.execute(f"{select} WHERE {column} IN ({literals})").fetchall()
         return rows
 
     def documents_by_id(self, doc_ids: Iterable[str], text: bool = True) -> dict[str, Document]:
@@ -469,6 +474,63 @@ class Store:
             params += [f"%{q}%", f"%{q}%"]
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
+    # -- clusters (happenings: fuse/happenings.py) --------------------------
+    def _has_clusters(self) -> bool:
+        """False on a read-only database from before clusters (no table to read)."""
+        return self.con.execute(
+            "SELECT 1 FROM duckdb_tables() WHERE table_name = 'cluster_members'").fetchone() is not None
+
+    def cluster_ids(self, event_ids: Iterable[str]) -> dict[str, str]:
+        """Event id -> the id of its cluster, for the events among ``event_ids`` in one."""
+        ids = list(dict.fromkeys(event_ids))
+        if not ids or not self._has_clusters():
+            return {}
+        rows = self._by_ids("SELECT event_id, cluster_id FROM cluster_members", ids, column="event_id")
+        return dict(rows)
+
+    def events_by_id(self, event_ids: Iterable[str]) -> list[Event]:
+        ids = list(dict.fromkeys(event_ids))
+        return [Event.from_dict(json.loads(r[0])) for r in self._by_ids("SELECT record FROM events", ids)] if ids else []
+
+    def replace_clusters(self, clusters: Sequence[Cluster]) -> None:
+        """Store clusters in place of every stored cluster that holds one of their events."""
+        members = [(i, c.id) for c in clusters for i in c.event_ids]
+        with self.transaction():
+            old = {cid for cid in self.cluster_ids(i for i, _ in members).values()}
+            if old:
+                self.con.execute("DELETE FROM clusters WHERE id IN (SELECT unnest(?::VARCHAR[]))", [sorted(old)])
+                self.con.execute("DELETE FROM cluster_members WHERE cluster_id IN (SELECT unnest(?::VARCHAR[]))",
+                                 [sorted(old)])
+            if clusters:
+                self.con.executemany("INSERT OR REPLACE INTO clusters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                    (c.id, c.time.start if c.time else None, c.time.end if c.time else None,
+                     c.place.lat if c.place else None, c.place.lon if c.place else None, c.type, c.subtype,
+                     len(c.event_ids), c.n_sources, json.dumps(c.to_dict(), ensure_ascii=False))
+                    for c in clusters])
+                self.con.executemany("INSERT OR REPLACE INTO cluster_members VALUES (?, ?)", members)
+
+    def cluster(self, cluster_id: str) -> Cluster | None:
+        if not self._has_clusters():
+            return None
+        row = self.con.execute("SELECT record FROM clusters WHERE id = ?", [cluster_id]).fetchone()
+        return Cluster.from_dict(json.loads(row[0])) if row else None
+
+    def cluster_page(self, limit: int, offset: int = 0, **filters) -> tuple[int, list[dict]]:
+        """(number of clusters with a claim matching the event filters, one page of them as stored
+        JSON), in time order (undated last)."""
+        if not self._has_clusters():
+            return 0, []
+        where, params = self._event_filter(**filters)
+        total, records = self.con.execute(
+            f"WITH m AS MATERIALIZED (SELECT DISTINCT cluster_id AS id FROM cluster_members"
+            f"   WHERE event_id IN (SELECT id FROM events {where})),"
+            f" page AS (SELECT c.id, c.t_start, c.record FROM clusters c JOIN m USING (id)"
+            f"   ORDER BY c.t_start NULLS LAST, c.id LIMIT ? OFFSET ?)"
+            f" SELECT (SELECT count(*) FROM m), (SELECT list(record ORDER BY t_start NULLS LAST, id) FROM page)",
+            [*params, limit, offset],
+        ).fetchone()
+        return total, [orjson.loads(r) for r in records or []]
+
     # -- tracks and sites ------------------------------------------------
     def add_tracks(self, tracks: Iterable[Track]) -> int:
         """Store tracks with their positions; a track id already stored is replaced.
@@ -516,6 +578,14 @@ class Store:
                 except OSError:
                     pass
         return len(ids)
+
+    def platforms(self, track_ids: Iterable[str]) -> dict[str, dict]:
+        """Track id -> what is known of its aircraft or vessel (platform, ident, name, registration,
+        type_code, operator, flag, military), without positions."""
+        ids = list(dict.fromkeys(i for i in track_ids if i))
+        columns = ("id", "platform", "ident", "name", "registration", "type_code", "operator", "flag", "military")
+        rows = self._by_ids(f"SELECT {', '.join(columns)} FROM tracks", ids) if ids else []
+        return {r[0]: dict(zip(columns[1:], r[1:])) for r in rows}
 
     def add_sites(self, sites: Iterable[Site]) -> None:
         with self.transaction():
