@@ -205,9 +205,14 @@ def sample_records() -> list[tuple[Document, list[Event]]]:
 
 
 def build_sample_db(path: Path) -> Path:
+    """The sample stored as ingest stores it: documents, events, and their happenings."""
+    from forcewatch.fuse.happenings import cluster
+
     with Store(path) as store:
-        for doc, events in sample_records():
+        records = sample_records()
+        for doc, events in records:
             store.add_document(doc, events)
+        store.replace_clusters(cluster(e for _, events in records for e in events))
     return path
 
 

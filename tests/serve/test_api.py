@@ -63,8 +63,11 @@ def test_list_items_are_the_documented_event_record(client, sample_db):
 
     listed = items(client)["items"]
     with Store(sample_db, read_only=True) as store:
+        clusters = store.cluster_ids(item["id"] for item in listed)
         for item in listed:
             event = store.event(item["id"])
+            # The API adds the event's happening (and for sensor events, the platform).
+            assert item.pop("cluster_id") == clusters[item["id"]]
             assert item == json.loads(json.dumps(event_record(event, store.document(event.doc_id))))
 
 
@@ -482,3 +485,97 @@ def test_text_search_on_a_database_without_the_search_column(sample_db, tmp_path
     con.close()
     c = TestClient(create_app(old))
     assert {e["subtype"] for e in items(c, q="tartus")["items"]} == {"anchor", "depart"}
+
+
+def _with_a_second_outlet(path):
+    """The sample plus a second outlet's report of the ships anchored off Tartus: one happening."""
+    from forcewatch.fuse.happenings import cluster
+    from forcewatch.records import Document
+    from forcewatch.store import Store
+
+    from .conftest import TARTUS_ANCHORAGE, sample_records
+
+    records = sample_records()
+    text = "Three Russian warships lay at anchor off Tartus on December 9, AFP reported."
+    doc = Document(id=Document.make_id(text), text=text, title="Warships off Tartus", outlet="AFP",
+                   published=date(2024, 12, 10))
+    anchor = Event(
+        id=Event.make_id(doc.id, (27, 36), "MOBILIZE", "anchor"), doc_id=doc.id, type="MOBILIZE", subtype="anchor",
+        trigger="at anchor", trigger_span=(27, 36), sentence=text, span=(0, len(text)),
+        location=Place("off Tartus", *TARTUS_ANCHORAGE, "relative", "relative", 5.0, "SY"),
+        time=TimeSpan(date(2024, 12, 9), date(2024, 12, 9), text="December 9"),
+        source=Source("journalist", "AFP"), credibility=Credibility.parse("B2"))
+    records.append((doc, [anchor]))
+    with Store(path) as store:
+        for d, events in records:
+            store.add_document(d, events)
+        store.replace_clusters(cluster(e for _, events in records for e in events))
+    return path, anchor
+
+
+def test_clusters_are_happenings_with_their_claims(tmp_path):
+    db, afp = _with_a_second_outlet(tmp_path / "two.duckdb")
+    client = TestClient(create_app(db))
+    events = items(client, limit=1000)["items"]
+    page = client.get("/api/clusters", params={"limit": 1000}).json()
+    assert page["total"] == len(page["items"]) == len(events) - 1
+    # Every event is in exactly one happening, and says which.
+    members = [i for c in page["items"] for i in c["event_ids"]]
+    assert sorted(members) == sorted(e["id"] for e in events)
+    of = {e["id"]: e["cluster_id"] for e in events}
+    assert all(of[i] == c["id"] for c in page["items"] for i in c["event_ids"])
+    [both] = [c for c in page["items"] if afp.id in c["event_ids"]]
+    assert len(both["event_ids"]) == 2 and both["n_sources"] == 2 and both["credibility"]["code"] == "B1"
+    assert both["place"]["radius_km"] == 3  # the imagery's tighter pin, not AFP's
+    starts = [c["time"]["start"] for c in page["items"] if c["time"]]
+    assert starts == sorted(starts)
+    # The event filters pick the happenings with a matching claim.
+    journalists = client.get("/api/clusters", params={"source_kind": "journalist"}).json()
+    assert both["id"] in {c["id"] for c in journalists["items"]}
+    assert journalists["total"] == len({of[e["id"]] for e in events if e["source"]["kind"] == "journalist"})
+    one = client.get(f"/api/clusters/{both['id']}").json()
+    assert one["cluster"] == both
+    assert [c["id"] for c in one["claims"]] == both["event_ids"]
+    assert {c["cluster_id"] for c in one["claims"]} == {both["id"]} and one["claims"][0]["doc"]["title"]
+    assert "no cluster" in error(client.get("/api/clusters/nope"), 404)
+    error(client.get("/api/clusters", params={"limit": 0}), 422)
+
+
+def test_sensor_events_name_their_platform(tmp_path):
+    from datetime import datetime, timezone
+
+    from forcewatch.records import Document, Position, Track
+    from forcewatch.store import Store
+
+    track = Track(id="adsb:4b1805", platform="aircraft", ident="4b1805", name="RFF7015", type_code="IL76",
+                  registration="RA-78830", operator="Russian Air Force", flag="RU", military=True,
+                  positions=[Position(datetime(2024, 12, 14, 13, 31, tzinfo=timezone.utc), 35.40, 35.95)])
+    doc = Document(id="feed", text="ADS-B feed", media_type="observation")
+    t = datetime(2024, 12, 14, 13, 31, tzinfo=timezone.utc)
+    event = Event(id="e1", doc_id="feed", type="MOBILIZE", subtype="depart", trigger="took off", trigger_span=(0, 4),
+                  sentence="Aircraft 4b1805 took off", span=(0, 4), track_id=track.id,
+                  time=TimeSpan(t.date(), t.date(), start_time=t, end_time=t), source=Source("sensor", "ADS-B"))
+    with Store(tmp_path / "s.duckdb") as store:
+        store.add_tracks([track])
+        store.add_document(doc, [event])
+    [rec] = items(TestClient(create_app(tmp_path / "s.duckdb")))["items"]
+    assert rec["platform"] == {"platform": "aircraft", "ident": "4b1805", "name": "RFF7015", "registration": "RA-78830",
+                               "type_code": "IL76", "operator": "Russian Air Force", "flag": "RU", "military": True}
+    assert rec["cluster_id"] is None  # stored without the fusion step
+
+
+@pytest.mark.parametrize("path, asset", [("/docs", "swagger-ui-bundle.js"), ("/redoc", "redoc.standalone.js")])
+def test_api_documentation_is_served_offline(client, path, asset):
+    page = client.get(path)
+    assert page.status_code == 200
+    srcs = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert f"/static/apidocs/{asset}" in srcs
+    assert all(s.startswith("/") for s in srcs), srcs  # nothing from another host
+    assert client.get(f"/static/apidocs/{asset}").status_code == 200
+    policy = page.headers["content-security-policy"]
+    for script in re.findall(r"<script>(.*?)</script>", page.text, re.DOTALL):
+        import base64
+        import hashlib
+
+        assert base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() in policy
+    assert "default-src 'self'" in policy and "http" not in policy

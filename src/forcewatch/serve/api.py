@@ -16,6 +16,7 @@ several readers can share the file; each request works on its own DuckDB cursor.
 
 import contextlib
 import hmac
+import importlib.resources
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -25,7 +26,8 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 import orjson
 from pydantic import BaseModel, Field
@@ -41,6 +43,8 @@ from forcewatch.service import Ingester
 from forcewatch.store import Store
 
 WEB = Path(__file__).with_name("web")
+# Swagger UI and Redoc, as the fastapi-offline package ships them (their licences travel with it).
+API_DOCS_ASSETS = Path(str(importlib.resources.files("fastapi_offline").joinpath("static")))
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000  # one page of /api/events or /api/documents
@@ -137,6 +141,18 @@ class Highlight(BaseModel):
     text: str
 
 
+class ClusterPage(BaseModel):
+    total: int = Field(description="Number of happenings with a claim matching the filters.")
+    limit: int
+    offset: int
+    items: list[dict[str, Any]] = Field(description="Cluster records (docs/happenings.md), oldest first.")
+
+
+class ClusterWithClaims(BaseModel):
+    cluster: dict[str, Any]
+    claims: list[dict[str, Any]] = Field(description="Event records of its claims, in time order.")
+
+
 class EvidenceBody(BaseModel):
     doc_id: str
     document_stored: bool = Field(description="False when the document is not stored: text is then the sentence alone.")
@@ -214,6 +230,7 @@ def create_app(
             "`{\"error\": {\"status\": 404, \"message\": \"...\"}}`. See docs/api.md."
         ),
         responses={422: {"model": ErrorResponse, "description": "Invalid parameter"}},
+        docs_url=None, redoc_url=None,  # served below from packaged assets: the defaults load a CDN
     )
     app.state.store = store
     app.state.read_only = read_only
@@ -323,7 +340,18 @@ def create_app(
         """Stored event JSON to event records, with their documents looked up in one query."""
         missing = [e["doc_id"] for e in events if "doc" not in e]
         docs = s.documents_by_id(missing, text=False) if missing else {}
-        return [_record(e, docs.get(e["doc_id"])) for e in events]
+        return annotate(s, [_record(e, docs.get(e["doc_id"])) for e in events])
+
+    def annotate(s: Store, recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each record's happening (``cluster_id``) and, for sensor events, its aircraft or vessel
+        (``platform``), each looked up in one query for the page."""
+        clusters = s.cluster_ids(r["id"] for r in recs)
+        platforms = s.platforms(r.get("track_id") for r in recs)
+        for r in recs:
+            r["cluster_id"] = clusters.get(r["id"])
+            if r.get("track_id"):
+                r["platform"] = platforms.get(r["track_id"])
+        return recs
 
     # -- read endpoints ---------------------------------------------------
     @app.get("/api/events", response_model=EventPage, tags=["events"], summary="List events")
@@ -372,7 +400,7 @@ def create_app(
         if event is None:
             raise ApiError(404, f"no event with id {event_id!r}")
         doc = s.document(event.doc_id)
-        return {"event": event_record(event, doc), "evidence": evidence(event, doc)}
+        return {"event": annotate(s, [event_record(event, doc)])[0], "evidence": evidence(event, doc)}
 
     @app.get("/api/documents", response_model=DocumentPage, tags=["documents"], summary="List documents")
     def list_documents(
@@ -396,7 +424,34 @@ def create_app(
         if doc is None:
             raise ApiError(404, f"no document with id {doc_id!r}")
         total, events = s.event_dicts_page(MAX_LIMIT, 0, doc_id=doc_id)
-        return {**_summary(doc, total), "text": doc.text, "events": [_record(e, doc) for e in events]}
+        return {**_summary(doc, total), "text": doc.text, "events": annotate(s, [_record(e, doc) for e in events])}
+
+    @app.get("/api/clusters", response_model=ClusterPage, tags=["clusters"], summary="List happenings")
+    def list_clusters(
+        s: DB,
+        filters: Filters,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (at most {MAX_LIMIT}).")] = DEFAULT_LIMIT,
+        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    ):
+        """Happenings (docs/happenings.md): the claims of several documents and tracks that describe
+        one act, as one record each. The event filters select the happenings with a claim that
+        matches them; oldest first, undated last."""
+        total, items = s.cluster_page(limit, offset, **filters)
+        return FastJSON({"total": total, "limit": limit, "offset": offset, "items": items})
+
+    @app.get(
+        "/api/clusters/{cluster_id}", response_model=ClusterWithClaims, tags=["clusters"],
+        summary="One happening with its claims", responses={404: {"model": ErrorResponse}},
+    )
+    def get_cluster(cluster_id: str, s: DB):
+        """The happening and the event record of each of its claims, in time order."""
+        found = s.cluster(cluster_id)
+        if found is None:
+            raise ApiError(404, f"no cluster with id {cluster_id!r}")
+        by_id = {e.id: e for e in s.events_by_id(found.event_ids)}
+        docs = s.documents_by_id((e.doc_id for e in by_id.values()), text=False)
+        claims = [event_record(by_id[i], docs.get(by_id[i].doc_id)) for i in found.event_ids if i in by_id]
+        return FastJSON({"cluster": found.to_dict(), "claims": annotate(s, claims)})
 
     @app.get("/api/sites", tags=["sites"], summary="Watched sites")
     def list_sites(s: DB) -> dict[str, Any]:
@@ -464,12 +519,12 @@ def create_app(
             stored = s.document(doc.id)
             return JSONResponse(
                 {"id": doc.id, "created": False, "n_events": len(events),
-                 "events": [event_record(e, stored) for e in events]}, 200,
+                 "events": annotate(s, [event_record(e, stored) for e in events])}, 200,
             )
         events = result.new_events[doc.id]
         return JSONResponse(
             {"id": doc.id, "created": True, "n_events": len(events),
-             "events": [event_record(e, doc) for e in events]}, 201,
+             "events": annotate(s, [event_record(e, doc) for e in events])}, 201,
         )
 
     ingest_doc = {
@@ -482,6 +537,23 @@ def create_app(
     app.post("/api/documents", **ingest_doc)(ingest)
     app.post("/documents", include_in_schema=False, **ingest_doc)(ingest)
 
+    # -- API documentation, offline ---------------------------------------
+    app.mount("/static/apidocs", StaticFiles(directory=API_DOCS_ASSETS), name="apidocs")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui():
+        page = get_swagger_ui_html(
+            openapi_url=app.openapi_url, title="forcewatch API", swagger_js_url="/static/apidocs/swagger-ui-bundle.js",
+            swagger_css_url="/static/apidocs/swagger-ui.css", swagger_favicon_url="/static/apidocs/favicon.png")
+        return _allow_inline_scripts(page, csp)
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc():
+        page = get_redoc_html(openapi_url=app.openapi_url, title="forcewatch API",
+                              redoc_js_url="/static/apidocs/redoc.standalone.js",
+                              redoc_favicon_url="/static/apidocs/favicon.png", with_google_fonts=False)
+        return _allow_inline_scripts(page, csp)
+
     # -- the dashboard ----------------------------------------------------
     @app.get("/", include_in_schema=False)
     def index():
@@ -489,6 +561,21 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=WEB), name="static")
     return app
+
+
+def _allow_inline_scripts(page: HTMLResponse, csp: str) -> HTMLResponse:
+    """The page with a policy that lets its own inline scripts run, by their hashes, and nothing
+    else new (FastAPI's documentation pages start their viewer with one; Redoc runs a worker)."""
+    import base64
+    import hashlib
+
+    html = page.body.decode("utf-8")
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(m.encode("utf-8")).digest()).decode() + "'"
+        for m in re.findall(r"<script>(.*?)</script>", html, re.DOTALL))
+    policy = csp.replace("script-src 'self'", f"script-src 'self' {hashes}".rstrip(), 1) + "; worker-src 'self' blob:"
+    page.headers["content-security-policy"] = policy
+    return page
 
 
 class FastJSON(JSONResponse):
