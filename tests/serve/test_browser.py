@@ -149,3 +149,204 @@ def test_document_markup_is_shown_as_text(browser, sample_server):
         assert not errors, errors
     finally:
         page.close()
+
+
+# -- happenings, movements, sensors, replay, and the API documentation -----------------------------
+
+def _shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name))
+
+
+def _view(page) -> dict:
+    return page.evaluate("() => { const c = window.forcewatch.map.getCenter(); "
+                         "return {lat: c.lat, lon: c.lng, zoom: window.forcewatch.map.getZoom()}; }")
+
+
+def _settled(page) -> None:
+    page.wait_for_timeout(400)  # pan and zoom animations
+
+
+def test_one_marker_and_card_per_happening(page, server):
+    _open(page, server)
+    clusters = httpx.get(server + "/api/clusters", params={"limit": 1000}).json()["items"]
+    events = httpx.get(server + "/api/events", params={"limit": 1000}).json()["items"]
+    assert clusters and len(clusters) <= len(events)
+    multi = [c for c in clusters if len(c["event_ids"]) > 1]
+    # One card per happening of several claims, its claims inside, folded.
+    assert page.locator("#timeline .happening").count() == len(multi)
+    assert page.locator("#timeline .happening .card").count() == len(multi)
+    on_map = " ".join(page.locator(".leaflet-marker-icon[data-cluster-ids]").evaluate_all(
+        "els => els.map(e => e.dataset.clusterIds)")).split()
+    assert sorted(on_map) == sorted(set(on_map)), "a happening is drawn once"
+    assert {c["id"] for c in clusters if c.get("place")} <= set(on_map)
+    assert f"{len(clusters)} happening" in page.locator("#status").inner_text()
+    if not multi:
+        pytest.skip("no happening of several claims in this database")
+    h = max(multi, key=lambda c: (len(c["event_ids"]), c["id"]))
+    box = page.locator(f'#timeline .happening[data-cluster-id="{h["id"]}"]')
+    claim = box.locator(f'.item[data-id="{h["event_ids"][-1]}"]')
+    assert not claim.is_visible()
+    before = _view(page)
+    box.locator(".card").click()
+    _settled(page)
+    assert claim.is_visible(), "the card opens into its claims"
+    assert page.locator("#panel-cluster").is_visible()
+    assert page.locator("#cl-claims button").count() == len(h["event_ids"])
+    assert f'{h["n_sources"]} independent' in page.locator("#cl-fields").inner_text()
+    after = _view(page)
+    assert after != before and after["zoom"] >= 9, "selecting a happening pans and zooms to it"
+    assert abs(after["lat"] - h["place"]["lat"]) < 0.2 and abs(after["lon"] - h["place"]["lon"]) < 0.2
+    assert page.locator(f'.leaflet-marker-icon[data-cluster-ids~="{h["id"]}"] .fw-marker.selected').count() == 1
+    _shot(page, "dashboard-happening.png")
+    # From the panel to one claim and its evidence.
+    page.locator(f'#cl-claims button[data-id="{h["event_ids"][0]}"]').click()
+    page.wait_for_function("() => document.querySelector('#ev-text .in-sentence') !== null")
+    assert "one of" in page.locator("#ev-happening").inner_text()
+    assert not page.problems, page.problems
+
+
+def test_selecting_a_claim_in_the_timeline_pans_and_zooms_to_it(page, server):
+    _open(page, server)
+    located = [e for e in httpx.get(server + "/api/events", params={"limit": 1000}).json()["items"]
+               if (e.get("location") or {}).get("lat") is not None and (e["location"].get("radius_km") or 99) <= 10]
+    target = located[len(located) // 2]
+    lat, lon = target["location"]["lat"], target["location"]["lon"]
+    away = f"() => window.forcewatch.map.setView([{lat + 0.7}, {lon - 0.9}], 8, {{animate: false}})"  # elsewhere, wider
+    page.evaluate(away)
+    item = page.locator(f'#timeline .item[data-id="{target["id"]}"]')
+    if not item.is_visible():  # a claim inside a folded happening: open its card first
+        page.locator(f'#timeline .happening[data-cluster-id="{target["cluster_id"]}"] .card').click()
+        _settled(page)
+        page.evaluate(away)
+    item.click()
+    _settled(page)
+    view = _view(page)
+    assert view["zoom"] >= 9
+    assert abs(view["lat"] - target["location"]["lat"]) < 0.3 and abs(view["lon"] - target["location"]["lon"]) < 0.3
+
+
+def test_movements_are_lines_with_an_arrow_at_the_destination(page, server):
+    _open(page, server)
+    clusters = httpx.get(server + "/api/clusters", params={"limit": 1000}).json()["items"]
+    moves = [c for c in clusters if (c.get("origin") or {}).get("lat") is not None
+             and (c.get("destination") or {}).get("lat") is not None
+             and (c["origin"]["lat"], c["origin"]["lon"]) != (c["destination"]["lat"], c["destination"]["lon"])]
+    if not moves:
+        pytest.skip("no movement with both ends located in this database")
+    assert page.locator("path.fw-move").count() == len(moves)
+    m = moves[0]
+    page.evaluate("id => window.forcewatch.selectHappening(id, {from: 'test'})", m["id"])
+    _settled(page)
+    arrow = page.locator(f'.fw-arrow[data-cluster-id="{m["id"]}"]')
+    assert arrow.count() == 1
+    # The arrowhead sits on the destination and points away from the origin.
+    box = arrow.bounding_box()
+    tip = page.evaluate("([lat, lon]) => { const p = window.forcewatch.map.latLngToContainerPoint([lat, lon]); "
+                        "const r = document.getElementById('map').getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }",
+                        [m["destination"]["lat"], m["destination"]["lon"]])
+    assert abs(box["x"] + box["width"] / 2 - tip[0]) < 12 and abs(box["y"] + box["height"] / 2 - tip[1]) < 12
+    origin = page.evaluate("([lat, lon]) => { const p = window.forcewatch.map.latLngToContainerPoint([lat, lon]); "
+                           "const r = document.getElementById('map').getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }",
+                           [m["origin"]["lat"], m["origin"]["lon"]])
+    import math
+
+    angle = float(arrow.get_attribute("data-angle"))
+    expected = math.degrees(math.atan2(tip[1] - origin[1], tip[0] - origin[0]))
+    assert abs((angle - expected + 180) % 360 - 180) < 3
+    _shot(page, "dashboard-movement.png")
+    assert not page.problems, page.problems
+
+
+def test_sensor_events_show_the_platform_and_time_of_day_in_order(page, server):
+    _open(page, server)
+    events = httpx.get(server + "/api/events", params={"limit": 1000, "source_kind": "sensor"}).json()["items"]
+    if not events:
+        pytest.skip("no sensor event in this database")
+    ev = next(e for e in events if e.get("platform") and e["time"].get("start_time"))
+    p = ev["platform"]
+    item = page.locator(f'#timeline .item[data-id="{ev["id"]}"]')
+    text = item.inner_text()
+    assert ev["time"]["start_time"][11:16] + " " in text or ev["time"]["start_time"][11:16] + "–" in text
+    assert (p.get("registration") or p.get("name") or p["ident"]) in text
+    page.goto(f"{server}/#event={ev['id']}")
+    page.wait_for_selector("body[data-loaded=true]")
+    page.wait_for_function("() => document.querySelector('#ev-fields') && document.querySelector('#ev-fields').innerText.includes('UTC')")
+    fields = page.locator("#ev-fields").inner_text()
+    for part in (p.get("registration"), p.get("type_code"), p.get("name"), p["ident"]):
+        if part:
+            assert part in fields
+    assert ("ICAO" if p["platform"] == "aircraft" else "MMSI") in fields
+    # Same-day events are in time order in the timeline: happenings by their first claim, and
+    # the claims of each.
+    order = page.evaluate("""() => {
+        const at = (id) => { const e = window.forcewatch.state.byId.get(id);
+                             return Date.parse(e.time.start_time || e.time.start + 'T00:00:00Z'); };
+        return [...document.querySelectorAll('#timeline .day')].filter(d => d.getAttribute('aria-label') !== 'undated')
+          .map(d => [...d.querySelectorAll(':scope > .item, :scope > .happening')].map(x =>
+              [...(x.matches('.item') ? [x] : x.querySelectorAll('.item'))].map(i => at(i.dataset.id))));
+    }""")
+    assert any(len(day) > 1 for day in order)
+    for day in order:
+        assert [claims[0] for claims in day] == sorted(claims[0] for claims in day)
+        assert all(claims == sorted(claims) for claims in day)
+    assert not page.problems, page.problems
+
+
+def test_replay_shows_events_in_order_and_sensors_can_be_hidden(page, server):
+    _open(page, server)
+    total = page.evaluate("() => window.forcewatch.state.events.length")
+    markers = lambda: page.evaluate(  # noqa: E731 - event ids on the map now
+        "() => [...document.querySelectorAll('.leaflet-marker-icon[data-event-ids]')].flatMap(e => e.dataset.eventIds.split(' '))")
+    everything = set(markers())
+    n = int(page.locator("#replay-slider").get_attribute("max"))
+    assert n >= 2
+    seen = []
+    for i in (1, n // 2, n - 1):
+        page.locator("#replay-slider").fill(str(i))
+        page.wait_for_timeout(100)
+        now = set(markers())
+        assert now <= everything
+        seen.append(now)
+        cutoff = page.evaluate("() => window.forcewatch.state.replay")
+        later = page.evaluate("c => window.forcewatch.state.events.filter(e => !e.time || "
+                              "Date.parse(e.time.start_time || e.time.start + 'T00:00:00Z') > c).map(e => e.id)", cutoff)
+        assert not now & set(later), "an event after the replay's time is on the map"
+    assert seen[0] <= seen[1] <= seen[2] and len(seen[0]) < len(everything)
+    assert "UTC" in page.locator("#replay-at").inner_text()
+    _shot(page, "dashboard-replay.png")
+    # Play runs to the end and shows everything again.
+    page.evaluate("() => { document.body.dataset.replayMs = '20'; }")
+    page.locator("#replay-play").click()
+    page.wait_for_function("() => window.forcewatch.state.replay === null", timeout=20000)
+    assert set(markers()) == everything
+    # Sensor events can be hidden: the reports are not buried.
+    sensors = page.evaluate("() => window.forcewatch.state.events.filter(e => e.source && e.source.kind === 'sensor').length")
+    if not sensors:
+        pytest.skip("no sensor event in this database")
+    page.locator("#show-sensor").uncheck()
+    page.wait_for_timeout(100)
+    kinds = page.locator("#timeline .item").evaluate_all("els => els.map(e => e.classList.contains('sensor'))")
+    assert kinds and not any(kinds) and len(kinds) == total - sensors
+    _shot(page, "dashboard-reports-only.png")
+    page.locator("#show-report").uncheck()
+    page.locator("#show-sensor").check()
+    page.wait_for_timeout(100)
+    kinds = page.locator("#timeline .item").evaluate_all("els => els.map(e => e.classList.contains('sensor'))")
+    assert all(kinds) and len(kinds) == sensors
+    assert not page.problems, page.problems
+
+
+def test_api_documentation_renders_offline(page, server):
+    page.goto(server + "/docs")
+    page.wait_for_selector(".opblock", timeout=20000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert any("/api/events" in p for p in paths) and any("/api/clusters" in p for p in paths)
+    _shot(page, "api-docs.png")
+    page.goto(server + "/redoc")
+    page.wait_for_selector("[data-section-id]", timeout=20000)
+    assert "forcewatch" in page.locator("h1").first.inner_text()
+    # Redoc's "powered by" logo is on another host: the policy blocks it, and nothing else.
+    outside = [p for p in page.problems if "redoc" not in p.lower() and "redocly" not in p.lower()]
+    assert not outside, outside
+    assert all(u.startswith("blob:" + server) or "redoc" in u for u in page.external), page.external
