@@ -281,3 +281,30 @@ def test_the_way_a_movement_takes_is_where_it_was(pipeline):
 def test_whose_troops_is_not_where(pipeline):
     (event,) = _events(pipeline, "The withdrawal of U.S. troops from Niger is complete, the Pentagon said.")
     assert event.origin.country == "NE" and (event.location is None or event.location.country != "US")
+
+
+def test_a_region_adjective_points_back_to_the_country_on_that_continent(pipeline):
+    text = ("Officials in Chad and Turkey met on Monday. "
+            "Since then Moscow has sent troops to the West African country, officials said.")
+    (sent,) = [e for e in _events(pipeline, text) if e.trigger == "sent"]
+    assert sent.destination is None or sent.destination.country != "TR"  # Turkey is no African country
+    text = "Mali and Jordan signed an accord. Weeks later troops deployed in the landlocked West African country."
+    (deployed,) = [e for e in _events(pipeline, text) if e.trigger == "deployed"]
+    assert (deployed.location or deployed.destination).country == "ML"
+
+
+def test_what_a_container_holds_holds_the_site_too(pipeline):
+    (struck,) = [e for e in _events(pipeline, "Drones struck the Engels air base in Russia's Saratov Oblast on Friday.")
+                 if e.trigger == "struck"]
+    assert struck.location.kind == "airfield" and "Engels" in struck.location.name
+
+
+def test_a_movement_between_two_far_places_is_a_route(pipeline):
+    text = "Russian cargo planes flew dozens of flights between Benghazi and Latakia last month."
+    (flights,) = [e for e in _events(pipeline, text) if e.subtype == "transit"]
+    assert flights.location is None
+    assert {flights.origin.name, flights.destination.name} == {"Benghazi", "Latakia"}
+    assert flights.origin.span != flights.destination.span
+    text = "The frigate patrolled between Tartus and Baniyas on Monday."  # 50 km apart: one stretch of coast
+    (patrol,) = [e for e in _events(pipeline, text) if e.trigger == "patrolled"]
+    assert patrol.location is not None and patrol.location.name == "between Tartus and Baniyas"

@@ -26,8 +26,8 @@ from functools import lru_cache
 
 from forcewatch.data import packaged
 from forcewatch.extract.equipment import Catalogue, find_equipment
-from forcewatch.gazetteer.lookup import Gazetteer
-from forcewatch.gazetteer.names import COMMON_WORDS, DATE_WORDS, NEVER_ALONE, PLACE_DESPITE_COMMON, PLACE_SUFFIXES
+from forcewatch.gazetteer.lookup import Gazetteer, continent
+from forcewatch.gazetteer.names import CONTINENT_ADJECTIVES, COMMON_WORDS, DATE_WORDS, NEVER_ALONE, PLACE_DESPITE_COMMON, PLACE_SUFFIXES
 from forcewatch.lexicon import NUMBER_WORDS, fold
 from forcewatch.records import Analysis, Mention
 
@@ -345,6 +345,7 @@ def find_places(analysis: Analysis, gazetteer: Gazetteer, sentences: list[int] |
     parse = analysis.parse if isinstance(analysis.parse, dict) else {}
     _dateline(doc)
     last_facility: dict[str, tuple[str, list[int]]] = {}  # kind -> (name, span)
+    countries: list[tuple[str, list[int], str | None]] = []  # every country named, in order
     for index in indexes:
         s0, s1 = analysis.sentences[index]
         sentence = text[s0:s1]
@@ -352,13 +353,14 @@ def find_places(analysis: Analysis, gazetteer: Gazetteer, sentences: list[int] |
         _relatives(doc, index, s0, sentence)
         _facilities(doc, index, s0, sentence)
         _names(doc, index, s0, sentence, parse.get(index))
-        _backrefs(doc, index, s0, sentence, last_facility)
+        _backrefs(doc, index, s0, sentence, last_facility, countries)
         for hit in sorted(doc.found[before:], key=lambda h: h.span[0]):
             for kind, name, span in _site_kinds(hit, gazetteer):
                 last_facility[kind] = last_facility["any"] = (name, span)
-            if hit.label == "NAME" and not hit.data.get("part") and any(
-                    e.kind == "country" for e in gazetteer.lookup(hit.data.get("name") or hit.text)):
-                last_facility["country"] = (hit.data.get("name") or hit.text, list(hit.span))
+            country = next((e for e in gazetteer.lookup(hit.data.get("name") or hit.text) if e.kind == "country"), None) \
+                if hit.label == "NAME" and not hit.data.get("part") else None
+            if country is not None:
+                countries.append((hit.data.get("name") or hit.text, list(hit.span), country.country))
     analysis.mentions.extend(doc.found)
     analysis.mentions.sort(key=lambda m: m.span[0])
 
@@ -749,8 +751,22 @@ def _is_demonym_like(name: str, entries) -> bool:
     return bool(re.search(r"(?:ian|ese|ish|ans|ians|ite|ites)$", name))
 
 
-def _backrefs(doc: _Doc, index: int, s0: int, sentence: str, last: dict[str, tuple[str, list[int]]]) -> None:
-    """'the air base' -> the airfield last named; 'the facility', 'the base' -> the facility last named."""
+def _country_referred(phrase: str, start: int, countries: list[tuple[str, list[int], str | None]]):
+    """(name, span) of the country "the country" points back to: the last one named before it, or,
+    for "the North African country", the last one named on that continent (none if none was)."""
+    low = phrase.lower()
+    words = [w for w in CONTINENT_ADJECTIVES if re.search(rf"\b{w}\b", low)]
+    allowed = {c for w in words for c in CONTINENT_ADJECTIVES[w]}
+    for name, span, iso2 in reversed(countries):
+        if span[0] < start and (not allowed or continent(iso2) in allowed):
+            return name, span
+    return None
+
+
+def _backrefs(doc: _Doc, index: int, s0: int, sentence: str, last: dict[str, tuple[str, list[int]]],
+              countries: list[tuple[str, list[int], str | None]] = ()) -> None:
+    """'the air base' -> the airfield last named; 'the facility', 'the base' -> the facility last named;
+    'the country' -> the country last named (``countries``: (name, span, ISO alpha-2) in text order)."""
     def target(kind: str):
         return last.get(kind if kind != "base" else "any") or (last.get("any") if kind == "base" else None)
 
@@ -769,8 +785,8 @@ def _backrefs(doc: _Doc, index: int, s0: int, sentence: str, last: dict[str, tup
         doc.add("BACKREF", s0 + m.start(), s0 + m.end(), index, refers_to=hit[0],
                 refers_span=list(hit[1]) if hit[1] else None, facility=kind)
     for m in _COUNTRY_BACKREF.finditer(sentence):
-        hit = outer.get("country")
-        if hit is not None and hit[1][0] < s0 + m.start():
+        hit = _country_referred(m.group(0), s0 + m.start(), countries)
+        if hit is not None:
             doc.drop(s0 + m.start(), s0 + m.end(), "DEMONYM")  # "the North African country" is one place
             doc.add("BACKREF", s0 + m.start(), s0 + m.end(), index, refers_to=hit[0], refers_span=list(hit[1]),
                     facility="country")
