@@ -308,3 +308,14 @@ def test_a_movement_between_two_far_places_is_a_route(pipeline):
     text = "The frigate patrolled between Tartus and Baniyas on Monday."  # 50 km apart: one stretch of coast
     (patrol,) = [e for e in _events(pipeline, text) if e.trigger == "patrolled"]
     assert patrol.location is not None and patrol.location.name == "between Tartus and Baniyas"
+
+
+def test_the_story_place_holds_until_another_place_is_named(pipeline):
+    story = ["A Dutch frigate shot down a drone over the Red Sea on Monday.",
+             "The crew tracked it for an hour.", "The captain praised the crew.", "It was a long night.",
+             "Two more Houthi drones approached.", "The frigate opened fire again."]
+    fired = [e for e in _events(pipeline, " ".join(story)) if e.trigger == "opened fire"]
+    assert fired and fired[0].location.name == "Red Sea" and fired[0].location.inferred
+    story[2] = "The captain, back in Rotterdam, praised the crew."  # another place named since
+    fired = [e for e in _events(pipeline, " ".join(story)) if e.trigger == "opened fire"]
+    assert fired and fired[0].location is None

@@ -965,8 +965,13 @@ CARRY_SENTENCES = 3  # how far back a story's place still holds for a sentence t
 def _carry_over(analysis: Analysis, index_of: dict) -> None:
     """An event whose sentence names no place of its own happened where the story last was: the
     place of the event before it, if that was at most CARRY_SENTENCES sentences back ("Two ships
-    docked at Ream on Dec 3. ... The ships are visible docked at a new pier"). The place keeps the
-    earlier mention's text and span as its evidence and is marked inferred."""
+    docked at Ream on Dec 3. ... The ships are visible docked at a new pier"), or further back when
+    no other place has been named since. The place keeps the earlier mention's text and span as its
+    evidence and is marked inferred."""
+    named: dict[int, set[str]] = {}  # sentence -> the places named in it ("Greek" names a people, not one)
+    for m in analysis.mentions:
+        if m.kind == "place" and m.sentence is not None and m.label not in ("DEMONYM", "BACKREF"):
+            named.setdefault(m.sentence, set()).add(m.text)
     last: tuple[int, Place] | None = None
     for event in sorted(analysis.events, key=lambda e: e.trigger_span[0]):
         index = index_of.get(tuple(event.span))
@@ -976,7 +981,9 @@ def _carry_over(analysis: Analysis, index_of: dict) -> None:
             here = event.location or (event.destination if event.subtype in ("arrive", "deploy") else None)
             if here is not None and not here.inferred and _holds(here, event):
                 last = (index, here)
-        elif last is not None and index - last[0] <= CARRY_SENTENCES and _holds(last[1], event):
+        elif last is not None and _holds(last[1], event) and (
+                index - last[0] <= CARRY_SENTENCES
+                or not any(named.get(i, set()) - {last[1].text} for i in range(last[0] + 1, index + 1))):
             event.location = dataclasses.replace(last[1], inferred=True)
 
 
