@@ -319,3 +319,25 @@ def test_the_story_place_holds_until_another_place_is_named(pipeline):
     story[2] = "The captain, back in Rotterdam, praised the crew."  # another place named since
     fired = [e for e in _events(pipeline, " ".join(story)) if e.trigger == "opened fire"]
     assert fired and fired[0].location is None
+
+
+def test_a_facility_the_gazetteer_cannot_place_takes_no_carried_place(pipeline):
+    text = ("Russian troops arrived in Belarus on Monday. "
+            "Another convoy of tanks arrived at the Zvorkino railway station on Tuesday.")
+    first, second = sorted((e for e in _events(pipeline, text) if e.trigger == "arrived"), key=lambda e: e.trigger_span)
+    assert (first.location or first.destination).name == "Belarus"
+    assert second.location is None and second.destination is None  # not Belarus "carried" to a station
+
+
+def test_outside_a_country_is_no_place(pipeline):
+    text = "The minister said Berlin has permanently stationed a brigade outside Germany for the first time."
+    (stationed,) = [e for e in _events(pipeline, text) if e.trigger == "stationed"]
+    assert stationed.location is None or stationed.location.country != "DE"
+
+
+def test_a_country_named_for_its_forces_is_neither_place_nor_the_country_meant_later(pipeline):
+    text = ("The withdrawal of American troops from Niger began in May. "
+            "Cooperation between U.S. and Nigerien forces was close, and the last U.S. troops were withdrawn "
+            "from the country in August.")
+    (withdrawn,) = [e for e in _events(pipeline, text) if e.trigger == "withdrawn"]
+    assert (withdrawn.origin or withdrawn.location).country == "NE"

@@ -26,13 +26,14 @@ from functools import lru_cache
 
 from forcewatch.data import packaged
 from forcewatch.extract.equipment import Catalogue, find_equipment
+from forcewatch.extract.events import COUNTRY_HEADS, ORG_HEADS
 from forcewatch.gazetteer.lookup import Gazetteer, continent
 from forcewatch.gazetteer.names import CONTINENT_ADJECTIVES, COMMON_WORDS, DATE_WORDS, NEVER_ALONE, PLACE_DESPITE_COMMON, PLACE_SUFFIXES
 from forcewatch.lexicon import NUMBER_WORDS, fold
 from forcewatch.records import Analysis, Mention
 
 _W = r"[A-Z\u00C0-\u00DE\u0100-\u017F][\w'’.\u00C0-\u024F-]*"
-_FAC = r"(?:[Aa]ir\s?[Bb]ase|[Aa]irbase|[Aa]irfield|[Aa]ir\s+[Ff]ield|[Aa]irport|[Aa]ir\s+[Ss]tation|[Nn]aval\s+(?:[Bb]ase|[Ff]acility|[Ss]tation|[Pp]ort)|military\s+base|port|harbou?r|base|facility)"
+_FAC = r"(?:[Aa]ir\s?[Bb]ase|[Aa]irbase|[Aa]irfield|[Aa]ir\s+[Ff]ield|[Aa]irport|[Aa]ir\s+[Ss]tation|[Nn]aval\s+(?:[Bb]ase|[Ff]acility|[Ss]tation|[Pp]ort)|military\s+base|(?:[Rr]ailway|[Tt]rain)\s+[Ss]tation|port|harbou?r|base|facility)"
 
 # ", Louisiana" after a name: the place that holds it
 _COMMA_PLACE = re.compile(rf",\s+({_W}(?:\s+{_W})?)")
@@ -359,7 +360,9 @@ def find_places(analysis: Analysis, gazetteer: Gazetteer, sentences: list[int] |
                 last_facility[kind] = last_facility["any"] = (name, span)
             country = next((e for e in gazetteer.lookup(hit.data.get("name") or hit.text) if e.kind == "country"), None) \
                 if hit.label == "NAME" and not hit.data.get("part") else None
-            if country is not None:
+            if country is not None and _names_its_people(text, hit.span[1]):
+                hit.data["people"] = True
+            elif country is not None:
                 countries.append((hit.data.get("name") or hit.text, list(hit.span), country.country))
     analysis.mentions.extend(doc.found)
     analysis.mentions.sort(key=lambda m: m.span[0])
@@ -495,6 +498,20 @@ def _place_in(doc: _Doc, phrase: str) -> tuple[str, str | None] | None:
     return None
 
 
+def _unknown_name(parts: list[str]) -> str | None:
+    """The name words of an unknown facility: its trailing run of capitalised words that are no
+    demonym ("Pakistani"), stop word or acronym ("NATO base", "US base" name no place)."""
+    run: list[str] = []
+    for word in reversed(parts):
+        low = word.lower()
+        if not word[0].isupper() or low in _STOP or low in COMMON_WORDS or low in DATE_WORDS or fold(word) in demonyms() \
+                or (word.isupper() and len(word) <= 5):
+            break
+        run.insert(0, word)
+    name = " ".join(run)
+    return name if len(name) >= 4 else None
+
+
 def _facilities(doc: _Doc, index: int, s0: int, sentence: str) -> None:
     for m in _FACILITY_AFTER.finditer(sentence):
         words = _clean_name(m.group(1))
@@ -514,6 +531,12 @@ def _facilities(doc: _Doc, index: int, s0: int, sentence: str) -> None:
                 doc.add("FACILITY", start, s0 + m.end(), index, name=name, facility=_facility_kind(m.group(0)),
                         full=full)
                 break
+        else:  # a named facility the gazetteer does not know ("the Bholari Air Base"): a place, unplaced
+            name = _unknown_name(parts)
+            if name:
+                start = s0 + sentence.index(name, m.start(1))
+                doc.add("UNKNOWN", start, s0 + m.end(), index, name=name, facility=_facility_kind(m.group(0)),
+                        cue="facility")
     for m in _FACILITY_OF.finditer(sentence):
         # "Al-Khadim air base in Libya": a name before the facility word means the facility is
         # named there, and what follows "in" is where it is, not its name.
@@ -749,6 +772,17 @@ def _is_demonym_like(name: str, entries) -> bool:
     if max((e.population for e in entries), default=0) >= 200_000:
         return False
     return bool(re.search(r"(?:ian|ese|ish|ans|ians|ite|ites)$", name))
+
+
+PEOPLE_HEADS = COUNTRY_HEADS | ORG_HEADS | {"department", "armed"}
+_NEXT_WORD = re.compile(r"\.?(?:\s+and\s+[A-Z][\w.-]*)?\s+(?:military\s+|armed\s+)?([a-z]+)")
+
+
+def _names_its_people(text: str, end: int) -> bool:
+    """'U.S. troops', 'U.S. and Nigerian forces', 'the U.S. Department': a country named for its forces
+    or government, the doer, not a place: neither where an event is nor what "the country" means later."""
+    word = _NEXT_WORD.match(text, end)
+    return bool(word) and word.group(1) in PEOPLE_HEADS
 
 
 def _country_referred(phrase: str, start: int, countries: list[tuple[str, list[int], str | None]]):

@@ -395,9 +395,9 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
                           target.geonames_id)
         else:
             entry = pick(anchor, SITE_KINDS if m.data.get("backref") else None)
-        if entry is None:
-            return None
         rel = m.data["relation"]
+        if entry is None or (rel == "outside" and entry.precision in ("country", "admin", "region")):
+            return None  # "a unit stationed outside Germany" is anywhere but there
         bearing = _bearing_word(rel)
         coast = _COAST_SIDE.search(m.text.replace(anchor, "")) if "coast" in m.text.replace(anchor, "") else None
         if coast:
@@ -942,7 +942,8 @@ def resolve_places(analysis: Analysis, gazetteer: Gazetteer) -> None:
             event.location = event.origin
         if event.location is None and event.subtype == "arrive" and event.destination is not None:
             event.location = event.destination
-    _carry_over(analysis, index_of)
+    unplaced = {m.sentence for m, place in pairs if place is None and m.label in ("UNKNOWN", "FACILITY")}
+    _carry_over(analysis, index_of, unplaced)
 
 
 ROUTE_KM = 100.0  # a "between" whose ends are farther apart than this is a route, not a place
@@ -962,12 +963,13 @@ def _route(choice, gazetteer: Gazetteer, ctx: Context):
 CARRY_SENTENCES = 3  # how far back a story's place still holds for a sentence that names none
 
 
-def _carry_over(analysis: Analysis, index_of: dict) -> None:
+def _carry_over(analysis: Analysis, index_of: dict, unplaced: Collection[int] = ()) -> None:
     """An event whose sentence names no place of its own happened where the story last was: the
     place of the event before it, if that was at most CARRY_SENTENCES sentences back ("Two ships
     docked at Ream on Dec 3. ... The ships are visible docked at a new pier"), or further back when
     no other place has been named since. The place keeps the earlier mention's text and span as its
-    evidence and is marked inferred."""
+    evidence and is marked inferred. A sentence that names a place the gazetteer cannot place
+    (``unplaced``: "arrived at the Polonka railway station") takes none: better no pin than the last one."""
     named: dict[int, set[str]] = {}  # sentence -> the places named in it ("Greek" names a people, not one)
     for m in analysis.mentions:
         if m.kind == "place" and m.sentence is not None and m.label not in ("DEMONYM", "BACKREF"):
@@ -981,7 +983,7 @@ def _carry_over(analysis: Analysis, index_of: dict) -> None:
             here = event.location or (event.destination if event.subtype in ("arrive", "deploy") else None)
             if here is not None and not here.inferred and _holds(here, event):
                 last = (index, here)
-        elif last is not None and _holds(last[1], event) and (
+        elif last is not None and index not in unplaced and _holds(last[1], event) and (
                 index - last[0] <= CARRY_SENTENCES
                 or not any(named.get(i, set()) - {last[1].text} for i in range(last[0] + 1, index + 1))):
             event.location = dataclasses.replace(last[1], inferred=True)
@@ -1119,8 +1121,8 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
         prev_end, prev = m.span[1], m
         if tuple(m.span) in outer and (place.precision in ("country", "admin", "region", "city") or m.label in ("RELATIVE", "NEAR", "BACKREF")):
             continue
-        if m.data.get("dateline") or m.label == "DEMONYM":
-            continue
+        if m.data.get("dateline") or m.label == "DEMONYM" or m.data.get("people"):
+            continue  # the report's place, or whose forces ("U.S. troops"): not where it happened
         if place.kind == "sea" and m.data.get("cue") == "modifier":
             continue  # "the North Atlantic Treaty Organization", "the Black Sea Fleet": a name, not a place
         if container and place.precision in ("country", "admin", "region"):
