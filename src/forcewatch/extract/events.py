@@ -895,7 +895,6 @@ class _Context:
     movement: bool = False
     movers: Counter = field(default_factory=Counter)
     actors: dict[str, Actor] = field(default_factory=dict)
-    seen_nouns: set[str] = field(default_factory=set)
     speaker: Actor | None = None  # the state or body speaking in the current sentence, for "X said it would ..."
 
 
@@ -1010,10 +1009,6 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
                 cand = lex.sense(cand)
             if cand is None:
                 continue
-            # A definite noun naming again what an earlier sentence described ("the convoy had stopped").
-            if cand.noun and any(c.lower_ in ("the", "this", "that") for c in tok.children if c.dep_ == "det") \
-                    and tok.lemma_.lower() in context.seen_nouns and cand.type in MOVEMENT:
-                continue
             candidates.append(cand)
         candidates = _drop_subordinate(candidates, parsed, equipment)
         groups: list[list[Candidate]] = []
@@ -1071,9 +1066,6 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
                     context.actors.setdefault(actor.country, actor)
             elif best.type in MOVEMENT:
                 pending_movers.append(event)
-            for c in g:
-                if c.noun:
-                    context.seen_nouns.add(c.tok.lemma_.lower())
     # Light document coreference: a movement without a stated actor belongs to the
     # document's main mover when there is one (the cargo plane in a report on Russia's withdrawal).
     if context.movers:
