@@ -786,19 +786,19 @@ def _names_its_people(text: str, end: int) -> bool:
 
 
 def _country_referred(phrase: str, start: int, countries: list[tuple[str, list[int], str | None]]):
-    """(name, span) of the country "the country" points back to: the last one named before it, or,
+    """(name, span, ISO alpha-2) of the country "the country" points back to: the last one named before it, or,
     for "the North African country", the last one named on that continent (none if none was)."""
     low = phrase.lower()
     words = [w for w in CONTINENT_ADJECTIVES if re.search(rf"\b{w}\b", low)]
     allowed = {c for w in words for c in CONTINENT_ADJECTIVES[w]}
     for name, span, iso2 in reversed(countries):
         if span[0] < start and (not allowed or continent(iso2) in allowed):
-            return name, span
+            return name, span, iso2
     return None
 
 
 def _backrefs(doc: _Doc, index: int, s0: int, sentence: str, last: dict[str, tuple[str, list[int]]],
-              countries: list[tuple[str, list[int], str | None]] = ()) -> None:
+              countries: list[tuple[str, list[int], str | None]]) -> None:
     """'the air base' -> the airfield last named; 'the facility', 'the base' -> the facility last named;
     'the country' -> the country last named (``countries``: (name, span, ISO alpha-2) in text order)."""
     def target(kind: str):
@@ -824,6 +824,7 @@ def _backrefs(doc: _Doc, index: int, s0: int, sentence: str, last: dict[str, tup
             doc.drop(s0 + m.start(), s0 + m.end(), "DEMONYM")  # "the North African country" is one place
             doc.add("BACKREF", s0 + m.start(), s0 + m.end(), index, refers_to=hit[0], refers_span=list(hit[1]),
                     facility="country")
+            countries.append((hit[0], [s0 + m.start(), s0 + m.end()], hit[2]))  # named again, here
     for m in doc.found:
         if m.label == "NEAR" and m.data.get("backref") and m.sentence == index and "refers_to" not in m.data:
             hit = target(m.data["backref"])

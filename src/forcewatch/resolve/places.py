@@ -1087,6 +1087,9 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
     roles: dict[str, list[tuple[float, Mention, Place]]] = {}
     trigger = tuple(event.trigger_span)
     movement = event.subtype in MOVEMENT
+    named = next(((m, p) for m, p in candidates if _contains(m.span, trigger)), None)
+    if named is not None and not movement:
+        return named, None, None  # the event is named by its place: a listed "al Jufra base"
     ordered = sorted(candidates, key=lambda mp: mp[0].span[0])
     # "X's northern Y province", "the X city of Y": X contains Y and Y says more
     outer: set[tuple] = set()
