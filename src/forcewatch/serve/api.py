@@ -36,7 +36,8 @@ from forcewatch.records import (
     EVENT_TYPES, MODALITIES, SOURCE_KINDS, SUBTYPES, Document, Event, doc_ref,
 )
 from forcewatch.serve.filters import HELP, MAX_QUERY_CHARS, FilterError, event_filters as parse_filters
-from forcewatch.serve.output import event_record, geojson
+from forcewatch.serve.export import feature_collection
+from forcewatch.serve.output import event_record, stored_record as _record
 from forcewatch.service import Ingester
 from forcewatch.store import Store
 
@@ -317,7 +318,7 @@ def create_app(
         """The located events matching the filters as a FeatureCollection (properties: the event record).
         ``total`` and ``truncated`` tell whether the limit cut the collection short."""
         total, events = s.event_dicts_page(limit, offset, **filters)
-        body = geojson(records(s, events))
+        body = feature_collection(records(s, events))
         body["total"] = total
         body["truncated"] = offset + len(events) < total
         return FastJSON(body, media_type="application/geo+json")
@@ -462,15 +463,6 @@ class FastJSON(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
-
-
-def _record(stored: dict[str, Any], doc: Document | None) -> dict[str, Any]:
-    """``event_record`` from an event's stored JSON (``Event.to_dict()``), skipping the
-    round trip through ``Event`` that a page of a thousand records cannot afford."""
-    rest = dict(stored)
-    doc_id = rest.pop("doc_id")
-    ref = rest.pop("doc", None) or doc_ref(doc, doc_id)
-    return {"id": rest.pop("id"), "doc": ref, **rest}
 
 
 def _summary(doc: Document, n_events: int) -> dict[str, Any]:
