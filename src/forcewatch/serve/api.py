@@ -19,12 +19,12 @@ import hmac
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 import orjson
 from pydantic import BaseModel, Field
@@ -48,6 +48,7 @@ MAX_LIMIT = 1000  # one page of /api/events or /api/documents
 GEOJSON_DEFAULT_LIMIT = 5000
 GEOJSON_MAX_LIMIT = 20000
 MAX_DOCUMENT_CHARS = 2_000_000  # a report posted to the API
+EXPORT_TYPES = ("text/csv", "application/geo+json", "application/vnd.google-earth.kml+xml", "application/stix+json")
 
 
 class ApiError(Exception):
@@ -322,6 +323,28 @@ def create_app(
         body["total"] = total
         body["truncated"] = offset + len(events) < total
         return FastJSON(body, media_type="application/geo+json")
+
+    @app.get(
+        "/api/export", tags=["events"], summary="Download events as CSV, GeoJSON, KML or STIX",
+        responses={200: {"description": "The file (Content-Disposition: attachment); X-Forcewatch-Omitted says what "
+                                        "was left out, X-Forcewatch-Total how many events matched",
+                         "content": {t: {} for t in EXPORT_TYPES}}},
+    )
+    def export_events(
+        s: DB,
+        filters: Filters,
+        format: Annotated[Literal["csv", "geojson", "kml", "stix"], Query(description="csv (ACLED-style), geojson, kml or stix (2.1 bundle); docs/exports.md.")],
+        limit: Annotated[int, Query(ge=1, le=GEOJSON_MAX_LIMIT)] = GEOJSON_MAX_LIMIT,
+    ):
+        """The events matching the filters (oldest first, at most ``limit``) as a file for another tool,
+        written by the same code as ``forcewatch export``."""
+        from forcewatch.serve.export import select, write
+
+        out = write(format, select(s, filters, limit))
+        return Response(out.body.encode("utf-8"), media_type=out.media_type, headers={
+            "Content-Disposition": f'attachment; filename="forcewatch-events.{out.suffix}"',
+            "X-Forcewatch-Omitted": out.omitted_header(), "X-Forcewatch-Total": str(out.matched),
+        })
 
     @app.get("/api/events/facets", tags=["events"], summary="Counts by field")
     def event_facets(s: DB, filters: Filters) -> dict[str, Any]:

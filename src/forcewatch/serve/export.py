@@ -36,6 +36,7 @@ class Export:
     suffix: str
     count: int  # events written
     omitted: dict[str, int] = field(default_factory=dict)  # reason -> events (or places) left out
+    matched: int | None = None  # events the filters matched (``write`` sets it)
 
     def omitted_header(self) -> str:
         """The omissions as a structured-field dictionary (RFC 8941), e.g. ``without_place=3, beyond_limit=0``."""
@@ -82,6 +83,7 @@ def write(fmt: str, selection: Selection, clusters: Clusters = None) -> Export:
     """The export of ``selection`` in format ``fmt`` (one of ``FORMATS``), with the limit's cut counted."""
     out = FORMATS[fmt](selection.records, clusters=clusters, outlets=selection.outlets, ingested=selection.ingested)
     out.omitted["beyond_limit"] = selection.beyond_limit
+    out.matched = selection.total
     return out
 
 
@@ -229,7 +231,8 @@ def acled_csv(records: Iterable[dict[str, Any]], *, clusters: Clusters = None,
     for r in records:
         n += 1
         found = place_of(r)
-        role, place = found if found else (None, {})
+        # a place without coordinates still names the location and country
+        role, place = found if found else (("location", r["location"]) if r.get("location") else (None, {}))
         country = _countries().get(place.get("country") or "", {})
         src, doc = r.get("source") or {}, r.get("doc") or {}
         event_date, time_precision = acled_dating(r.get("time"))
@@ -243,7 +246,7 @@ def acled_csv(records: Iterable[dict[str, Any]], *, clusters: Clusters = None,
             "iso": country.get("isonumeric"), "country": country.get("name"),
             "admin1": place.get("name") if place.get("kind") == "admin" else None, "admin2": None, "admin3": None,
             "location": place.get("name"), "latitude": place.get("lat"), "longitude": place.get("lon"),
-            "geo_precision": GEO_PRECISION.get(place.get("precision") or ""),
+            "geo_precision": GEO_PRECISION.get(place.get("precision") or "") if _located(place) else None,
             "source": "; ".join(dict.fromkeys(x for x in (outlets.get(doc.get("id")), src.get("name")) if x)) or None,
             "source_scale": None, "notes": _notes(r, event_date, place.get("name")),
             "timestamp": int(stored.timestamp()) if stored else None,
