@@ -10,7 +10,11 @@ import warnings
 import xml.etree.ElementTree as ET
 from datetime import date
 
+import pandas as pd
+import pyogrio
 import pytest
+import shapely.geometry as shapely_geometry
+import stix2
 from typer.testing import CliRunner
 
 with warnings.catch_warnings():
@@ -24,11 +28,6 @@ from forcewatch.serve.cli import app
 from forcewatch.serve.filters import event_filters
 from forcewatch.serve.output import event_record
 from forcewatch.store import Store
-
-pd = pytest.importorskip("pandas")
-pyogrio = pytest.importorskip("pyogrio")
-shapely_geometry = pytest.importorskip("shapely.geometry")
-stix2 = pytest.importorskip("stix2")
 
 KML = "{http://www.opengis.net/kml/2.2}"
 FORMULA = '=HYPERLINK("http://evil.example","click")'
