@@ -439,10 +439,18 @@
     return params;
   }
 
+  // The download link exports what the filters select (GET /api/export, the same filters).
+  function updateDownload() {
+    const params = queryString();
+    params.set("format", $("#export-format").value);
+    $("#download").href = `/api/export?${params}`;
+  }
+
   let loading = 0;
   async function loadEvents() {
     const mine = ++loading;
     const params = queryString();
+    updateDownload();
     params.set("limit", String(PAGE));
     params.set("order", "desc"); // when there are more than a page, show the latest
     setStatus("loading…");
@@ -520,6 +528,7 @@
     map.on("moveend", () => { if (form.elements.inview.checked) reload(); });
     map.on("zoomend", () => { drawMarkers(); if (state.selected) markSelected(state.selected); });
     $("#fit").addEventListener("click", () => fitEvents());
+    $("#export-format").addEventListener("change", updateDownload);
     window.addEventListener("hashchange", () => {
       const m2 = location.hash.match(/^#event=(.+)$/);
       if (m2) { const id = decodeURIComponent(m2[1]); if (id !== state.selected) select(id, { from: "code" }); }
