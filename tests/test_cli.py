@@ -1,6 +1,7 @@
 """The command line, run in-process with typer's runner on files the tests write."""
 
 import json
+import os
 
 import pytest
 from typer.testing import CliRunner
@@ -47,8 +48,10 @@ def test_extract_geojson_and_table(runner, report):
     result = runner.invoke(app, ["extract", str(report), "--published", "2024-10-16", "-f", "geojson"])
     collection = json.loads(result.stdout)
     assert collection["type"] == "FeatureCollection"
-    assert all(f["geometry"]["type"] == "Point" for f in collection["features"])
-    assert collection["features"]
+    records = [json.loads(line) for line in runner.invoke(app, ["extract", str(report), "--published", "2024-10-16"]).stdout.splitlines()]
+    assert len(collection["features"]) == len(records)  # every event, located or not
+    assert all(f["geometry"] is None or f["geometry"]["type"] == "Point" for f in collection["features"])
+    assert any(f["geometry"] for f in collection["features"])
     result = runner.invoke(app, ["extract", str(report), "--published", "2024-10-16", "-f", "table"])
     assert result.exit_code == 0 and "anchor" in result.stdout
 
@@ -152,3 +155,61 @@ def test_events_leave_background_out_unless_asked(runner, tmp_path):
     everything = runner.invoke(app, ["events", "--db", str(db), "--background", "-f", "jsonl"]).stdout.splitlines()
     assert [json.loads(line)["time"]["start"] for line in news] == ["2024-10-14"]
     assert len(everything) == 2 and json.loads(everything[0])["background"] is True
+
+
+def test_filters_speak_the_apis_vocabulary_with_one_line_errors(runner, tmp_path, report):
+    db = tmp_path / "fw.duckdb"
+    runner.invoke(app, ["ingest", str(report), "--db", str(db), "--published", "2024-10-16"])
+    for args, message in (
+        (["--type", "parade"], "--type: 'PARADE' is not one of AGREE, CONSULT"),
+        (["--source-kind", "rumour"], "--source-kind: 'rumour' is not one of named, anonymous, official"),
+        (["--limit", "-1"], "--limit: -1 is not a number of events"),
+        (["--credibility", "Z9"], "--credibility: 'Z9' is not an Admiralty grade"),
+        (["--since", "2024-12-01", "--until", "2024-11-01"], "since (2024-12-01) is after until (2024-11-01)"),
+    ):
+        result = runner.invoke(app, ["events", "--db", str(db), *args])
+        assert result.exit_code == 2, args
+        assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    hedged = runner.invoke(app, ["events", "--db", str(db), "--modality", "no_comment", "-f", "jsonl"])
+    assert [json.loads(line)["subtype"] for line in hedged.stdout.splitlines()] == ["no_comment"]
+
+
+def test_piped_tables_are_plain_and_complete_and_terminal_tables_fit(runner, tmp_path, report):
+    from rich.console import Console
+
+    from forcewatch.serve.output import EVENT_COLUMNS, event_table
+
+    db = tmp_path / "fw.duckdb"
+    runner.invoke(app, ["ingest", str(report), "--db", str(db), "--published", "2024-10-16"])
+    piped = runner.invoke(app, ["events", "--db", str(db)]).stdout.splitlines()
+    records = [json.loads(line) for line in runner.invoke(app, ["events", "--db", str(db), "-f", "jsonl"]).stdout.splitlines()]
+    assert piped[0].split("\t") == list(EVENT_COLUMNS) and len(piped) == len(records) + 1
+    assert all(line.split("\t")[-1] == r["sentence"] for line, r in zip(piped[1:], records))  # whole sentences
+    assert "│" not in "".join(piped)
+    for width in (80, 100, 160):
+        screen = Console(width=width, record=True, file=open(os.devnull, "w"))
+        screen.print(event_table(records, title="events", width=width))
+        lines = screen.export_text().splitlines()
+        assert max(len(line) for line in lines) <= width and "destroyer" in "".join(lines)
+
+
+def test_help_shows_flags_as_flags(runner):
+    for command in ([], ["events"], ["export"], ["posture"]):
+        text = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "120"}).stdout
+        assert "<bool>" not in text and "--help" in text
+    assert "--background" in runner.invoke(app, ["events", "--help"]).stdout
+
+
+def test_posture_geojson(runner, tmp_path):
+    path = tmp_path / "out.txt"
+    path.write_text("Russian troops withdrew from Hmeimim air base on Monday, according to satellite images.\n\n"
+                    "Two Il-76 transport aircraft left Hmeimim air base on Tuesday, officials said.\n", "utf-8")
+    db = tmp_path / "fw.duckdb"
+    runner.invoke(app, ["ingest", str(path), "--db", str(db), "--published", "2024-12-12"])
+    result = runner.invoke(app, ["posture", "--db", str(db), "-f", "geojson"])
+    assert result.exit_code == 0, result.output
+    collection = json.loads(result.stdout)
+    assert collection["type"] == "FeatureCollection"
+    withdrawal = next(f for f in collection["features"] if f["properties"]["change"] == "withdrawal")
+    assert withdrawal["geometry"] == {"type": "Point", "coordinates": [35.9487, 35.4011]}  # the site
+    assert withdrawal["time"]["interval"] == [withdrawal["properties"]["start"], withdrawal["properties"]["end"]]

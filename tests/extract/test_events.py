@@ -204,3 +204,21 @@ def test_actor_words_need_their_capitals():
 
     assert _actor_in(LEX, "the US Navy") and _actor_in(LEX, "Turkey said") and _actor_in(LEX, "Russian troops")
     assert not _actor_in(LEX, "they told us") and not _actor_in(LEX, "roast turkey for the troops")
+
+
+def test_a_list_of_places_after_a_colon_spells_out_the_act(pipeline):
+    from datetime import date
+
+    from forcewatch.records import Document
+
+    text = ("Turkey has expanded its military presence at three air bases in Syria:\n\n"
+            "(a) the Tiyas air base, in the centre;\n\n(b) Qamishli airport, in the north-east; and\n\n"
+            "(c) the T-4 base.\n\nThe bases host drones.")
+    events = pipeline(Document(id="t", text=text, published=date(2024, 5, 1))).events
+    listed = [e for e in events if e.sentence.startswith("(")]
+    assert len(listed) >= 2 and {e.type for e in listed} == {"MOBILIZE"}
+    assert all(e.actor and e.actor.country == "TUR" for e in listed)
+    qamishli = next(e for e in listed if "Qamishli" in e.sentence)
+    assert qamishli.location is not None and "Qamishli" in qamishli.location.name
+    assert not any(e.sentence.startswith("(") for e in pipeline(Document(
+        id="u", text=text.replace("air bases in Syria:", "air bases in Syria."), published=date(2024, 5, 1))).events)

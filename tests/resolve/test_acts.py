@@ -37,3 +37,13 @@ def test_posture_counts_an_act_once():
     again = Event(**{**first.__dict__, "id": "b", "duplicate_of": "a"})
     assert not detect([first, again], [site])  # one probably-true withdrawal is below the threshold
     assert detect([first, Event(**{**first.__dict__, "id": "c", "doc_id": "e"})], [site])
+
+
+def test_a_definite_restatement_is_its_own_mention_linked_to_the_first(pipeline):
+    """"The withdrawal" said again with a new source and date keeps its evidence, linked, not dropped."""
+    text = ("Britain completes its withdrawal from Oman\n\n"
+            "On Monday the ministry in London announced that the withdrawal of British troops from Oman is complete.")
+    events = [e for e in _events(pipeline, text) if e.subtype == "withdraw"]
+    assert len(events) == 2
+    headline, body = sorted(events, key=lambda e: e.trigger_span)
+    assert body.duplicate_of == headline.id and body.source is not None

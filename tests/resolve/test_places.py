@@ -281,3 +281,63 @@ def test_the_way_a_movement_takes_is_where_it_was(pipeline):
 def test_whose_troops_is_not_where(pipeline):
     (event,) = _events(pipeline, "The withdrawal of U.S. troops from Niger is complete, the Pentagon said.")
     assert event.origin.country == "NE" and (event.location is None or event.location.country != "US")
+
+
+def test_a_region_adjective_points_back_to_the_country_on_that_continent(pipeline):
+    text = ("Officials in Chad and Turkey met on Monday. "
+            "Since then Moscow has sent troops to the West African country, officials said.")
+    (sent,) = [e for e in _events(pipeline, text) if e.trigger == "sent"]
+    assert sent.destination is None or sent.destination.country != "TR"  # Turkey is no African country
+    text = "Mali and Jordan signed an accord. Weeks later troops deployed in the landlocked West African country."
+    (deployed,) = [e for e in _events(pipeline, text) if e.trigger == "deployed"]
+    assert (deployed.location or deployed.destination).country == "ML"
+
+
+def test_what_a_container_holds_holds_the_site_too(pipeline):
+    (struck,) = [e for e in _events(pipeline, "Drones struck the Engels air base in Russia's Saratov Oblast on Friday.")
+                 if e.trigger == "struck"]
+    assert struck.location.kind == "airfield" and "Engels" in struck.location.name
+
+
+def test_a_movement_between_two_far_places_is_a_route(pipeline):
+    text = "Russian cargo planes flew dozens of flights between Benghazi and Latakia last month."
+    (flights,) = [e for e in _events(pipeline, text) if e.subtype == "transit"]
+    assert flights.location is None
+    assert {flights.origin.name, flights.destination.name} == {"Benghazi", "Latakia"}
+    assert flights.origin.span != flights.destination.span
+    text = "The frigate patrolled between Tartus and Baniyas on Monday."  # 50 km apart: one stretch of coast
+    (patrol,) = [e for e in _events(pipeline, text) if e.trigger == "patrolled"]
+    assert patrol.location is not None and patrol.location.name == "between Tartus and Baniyas"
+
+
+def test_the_story_place_holds_until_another_place_is_named(pipeline):
+    story = ["A Dutch frigate shot down a drone over the Red Sea on Monday.",
+             "The crew tracked it for an hour.", "The captain praised the crew.", "It was a long night.",
+             "Two more Houthi drones approached.", "The frigate opened fire again."]
+    fired = [e for e in _events(pipeline, " ".join(story)) if e.trigger == "opened fire"]
+    assert fired and fired[0].location.name == "Red Sea" and fired[0].location.inferred
+    story[2] = "The captain, back in Rotterdam, praised the crew."  # another place named since
+    fired = [e for e in _events(pipeline, " ".join(story)) if e.trigger == "opened fire"]
+    assert fired and fired[0].location is None
+
+
+def test_a_facility_the_gazetteer_cannot_place_takes_no_carried_place(pipeline):
+    text = ("Russian troops arrived in Belarus on Monday. "
+            "Another convoy of tanks arrived at the Zvorkino railway station on Tuesday.")
+    first, second = sorted((e for e in _events(pipeline, text) if e.trigger == "arrived"), key=lambda e: e.trigger_span)
+    assert (first.location or first.destination).name == "Belarus"
+    assert second.location is None and second.destination is None  # not Belarus "carried" to a station
+
+
+def test_outside_a_country_is_no_place(pipeline):
+    text = "The minister said Berlin has permanently stationed a brigade outside Germany for the first time."
+    (stationed,) = [e for e in _events(pipeline, text) if e.trigger == "stationed"]
+    assert stationed.location is None or stationed.location.country != "DE"
+
+
+def test_a_country_named_for_its_forces_is_neither_place_nor_the_country_meant_later(pipeline):
+    text = ("The withdrawal of American troops from Niger began in May. "
+            "Cooperation between U.S. and Nigerien forces was close, and the last U.S. troops were withdrawn "
+            "from the country in August.")
+    (withdrawn,) = [e for e in _events(pipeline, text) if e.trigger == "withdrawn"]
+    assert (withdrawn.origin or withdrawn.location).country == "NE"

@@ -217,7 +217,9 @@ def test_geojson(client):
     body = r.json()
     assert body["type"] == "FeatureCollection"
     assert body["total"] == 8 and body["truncated"] is False
-    assert len(body["features"]) == 7  # the ministry's "no comment" has no location
+    assert len(body["features"]) == 8  # every event: the ministry's "no comment" has no location, so no geometry
+    silent = next(f for f in body["features"] if f["properties"]["subtype"] == "no_comment")
+    assert silent["geometry"] is None and silent["time"] == {"date": "2024-12-14"}
     ships = next(f for f in body["features"] if f["properties"]["subtype"] == "anchor")
     assert ships["geometry"] == {"type": "Point", "coordinates": [35.77, 34.98]}
     assert ships["id"] == ships["properties"]["id"]

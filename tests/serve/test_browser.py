@@ -350,3 +350,19 @@ def test_api_documentation_renders_offline(page, server):
     outside = [p for p in page.problems if "redoc" not in p.lower() and "redocly" not in p.lower()]
     assert not outside, outside
     assert all(u.startswith("blob:" + server) or "redoc" in u for u in page.external), page.external
+def test_download_exports_what_the_filters_select(page, server):
+    import json
+
+    _open(page, server)
+    page.select_option("#filters select[name=source_kind]", "imagery")
+    page.wait_for_function("() => document.querySelector('#download').href.includes('source_kind=imagery')")
+    page.select_option("#export-format", "geojson")
+    with page.expect_download() as info:
+        page.click("#download")
+    download = info.value
+    assert download.suggested_filename == "forcewatch-events.geojson"
+    collection = json.loads(Path(download.path()).read_text("utf-8"))
+    expected = httpx.get(f"{server}/api/events", params={"source_kind": "imagery", "limit": 1}).json()["total"]
+    assert len(collection["features"]) == expected > 0
+    assert {f["properties"]["source"]["kind"] for f in collection["features"]} == {"imagery"}
+    assert not page.problems and not page.external

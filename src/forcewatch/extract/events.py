@@ -23,6 +23,7 @@ mentions found in the same sentence.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -895,7 +896,6 @@ class _Context:
     movement: bool = False
     movers: Counter = field(default_factory=Counter)
     actors: dict[str, Actor] = field(default_factory=dict)
-    seen_nouns: set[str] = field(default_factory=set)
     speaker: Actor | None = None  # the state or body speaking in the current sentence, for "X said it would ..."
 
 
@@ -1010,10 +1010,6 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
                 cand = lex.sense(cand)
             if cand is None:
                 continue
-            # A definite noun naming again what an earlier sentence described ("the convoy had stopped").
-            if cand.noun and any(c.lower_ in ("the", "this", "that") for c in tok.children if c.dep_ == "det") \
-                    and tok.lemma_.lower() in context.seen_nouns and cand.type in MOVEMENT:
-                continue
             candidates.append(cand)
         candidates = _drop_subordinate(candidates, parsed, equipment)
         groups: list[list[Candidate]] = []
@@ -1071,9 +1067,6 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
                     context.actors.setdefault(actor.country, actor)
             elif best.type in MOVEMENT:
                 pending_movers.append(event)
-            for c in g:
-                if c.noun:
-                    context.seen_nouns.add(c.tok.lemma_.lower())
     # Light document coreference: a movement without a stated actor belongs to the
     # document's main mover when there is one (the cargo plane in a report on Russia's withdrawal).
     if context.movers:
@@ -1082,6 +1075,40 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
         for event in pending_movers:
             if event.actor is None and (event.equipment or MILITARY_CONTEXT.search(event.sentence)):
                 event.actor = Actor(name=name, country=country, text=None, span=None)
+    _list_items(analysis)
+
+
+LISTED_ACTS = {"MOBILIZE", "RETREAT", "ASSAULT", "COERCE"}  # acts whose places a list can spell out
+
+
+def _list_items(analysis: Analysis) -> None:
+    """A list of places after a colon spells out where the act before it happens ("its operations at
+    four air bases: (a) al Khadim base, in the east; (b) al Jufra base, ..."): each verbless item that
+    names a place is that act at that place, an event of its own whose trigger is the item's head."""
+    text = analysis.document.text
+    by_sentence: dict[int, list[Event]] = {}
+    index_of = {s: i for i, s in enumerate(analysis.sentences)}
+    for event in analysis.events:
+        by_sentence.setdefault(index_of.get(tuple(event.span), -1), []).append(event)
+    placed = {m.sentence for m in analysis.mentions if m.kind == "place"}
+    for lead, (s0, s1) in enumerate(analysis.sentences):
+        acts = [e for e in by_sentence.get(lead, []) if e.type in LISTED_ACTS and e.trigger_span[1] <= s1]
+        if not acts or not text[s0:s1].rstrip().endswith(":"):
+            continue
+        act = max(acts, key=lambda e: e.trigger_span[0])
+        item = lead + 1
+        while item in analysis.parse and item not in by_sentence and item in placed:
+            parsed = analysis.parse[item]
+            root = next((t for t in parsed.doc if t.dep_ == "ROOT"), None)
+            if root is None or root.pos_ not in ("NOUN", "PROPN"):
+                break
+            i0, i1 = analysis.sentences[item]
+            t_span = parsed.span(root)
+            analysis.events.append(dataclasses.replace(
+                act, id=Event.make_id(analysis.document.id, t_span, act.type, act.subtype),
+                trigger=text[t_span[0]:t_span[1]], trigger_span=t_span, sentence=text[i0:i1], span=(i0, i1),
+                equipment=[]))
+            item += 1
 
 
 def _country_name(lex: Lexicons, actor: Actor) -> str:

@@ -26,13 +26,14 @@ from functools import lru_cache
 
 from forcewatch.data import packaged
 from forcewatch.extract.equipment import Catalogue, find_equipment
-from forcewatch.gazetteer.lookup import Gazetteer
-from forcewatch.gazetteer.names import COMMON_WORDS, DATE_WORDS, NEVER_ALONE, PLACE_DESPITE_COMMON, PLACE_SUFFIXES
+from forcewatch.extract.events import COUNTRY_HEADS, ORG_HEADS
+from forcewatch.gazetteer.lookup import Gazetteer, continent
+from forcewatch.gazetteer.names import CONTINENT_ADJECTIVES, COMMON_WORDS, DATE_WORDS, NEVER_ALONE, PLACE_DESPITE_COMMON, PLACE_SUFFIXES
 from forcewatch.lexicon import NUMBER_WORDS, fold
 from forcewatch.records import Analysis, Mention
 
 _W = r"[A-Z\u00C0-\u00DE\u0100-\u017F][\w'’.\u00C0-\u024F-]*"
-_FAC = r"(?:[Aa]ir\s?[Bb]ase|[Aa]irbase|[Aa]irfield|[Aa]ir\s+[Ff]ield|[Aa]irport|[Aa]ir\s+[Ss]tation|[Nn]aval\s+(?:[Bb]ase|[Ff]acility|[Ss]tation|[Pp]ort)|military\s+base|port|harbou?r|base|facility)"
+_FAC = r"(?:[Aa]ir\s?[Bb]ase|[Aa]irbase|[Aa]irfield|[Aa]ir\s+[Ff]ield|[Aa]irport|[Aa]ir\s+[Ss]tation|[Nn]aval\s+(?:[Bb]ase|[Ff]acility|[Ss]tation|[Pp]ort)|military\s+base|(?:[Rr]ailway|[Tt]rain)\s+[Ss]tation|port|harbou?r|base|facility)"
 
 # ", Louisiana" after a name: the place that holds it
 _COMMA_PLACE = re.compile(rf",\s+({_W}(?:\s+{_W})?)")
@@ -345,6 +346,7 @@ def find_places(analysis: Analysis, gazetteer: Gazetteer, sentences: list[int] |
     parse = analysis.parse if isinstance(analysis.parse, dict) else {}
     _dateline(doc)
     last_facility: dict[str, tuple[str, list[int]]] = {}  # kind -> (name, span)
+    countries: list[tuple[str, list[int], str | None]] = []  # every country named, in order
     for index in indexes:
         s0, s1 = analysis.sentences[index]
         sentence = text[s0:s1]
@@ -352,13 +354,16 @@ def find_places(analysis: Analysis, gazetteer: Gazetteer, sentences: list[int] |
         _relatives(doc, index, s0, sentence)
         _facilities(doc, index, s0, sentence)
         _names(doc, index, s0, sentence, parse.get(index))
-        _backrefs(doc, index, s0, sentence, last_facility)
+        _backrefs(doc, index, s0, sentence, last_facility, countries)
         for hit in sorted(doc.found[before:], key=lambda h: h.span[0]):
             for kind, name, span in _site_kinds(hit, gazetteer):
                 last_facility[kind] = last_facility["any"] = (name, span)
-            if hit.label == "NAME" and not hit.data.get("part") and any(
-                    e.kind == "country" for e in gazetteer.lookup(hit.data.get("name") or hit.text)):
-                last_facility["country"] = (hit.data.get("name") or hit.text, list(hit.span))
+            country = next((e for e in gazetteer.lookup(hit.data.get("name") or hit.text) if e.kind == "country"), None) \
+                if hit.label == "NAME" and not hit.data.get("part") else None
+            if country is not None and _names_its_people(text, hit.span[1]):
+                hit.data["people"] = True
+            elif country is not None:
+                countries.append((hit.data.get("name") or hit.text, list(hit.span), country.country))
     analysis.mentions.extend(doc.found)
     analysis.mentions.sort(key=lambda m: m.span[0])
 
@@ -493,6 +498,20 @@ def _place_in(doc: _Doc, phrase: str) -> tuple[str, str | None] | None:
     return None
 
 
+def _unknown_name(parts: list[str]) -> str | None:
+    """The name words of an unknown facility: its trailing run of capitalised words that are no
+    demonym ("Pakistani"), stop word or acronym ("NATO base", "US base" name no place)."""
+    run: list[str] = []
+    for word in reversed(parts):
+        low = word.lower()
+        if not word[0].isupper() or low in _STOP or low in COMMON_WORDS or low in DATE_WORDS or fold(word) in demonyms() \
+                or (word.isupper() and len(word) <= 5):
+            break
+        run.insert(0, word)
+    name = " ".join(run)
+    return name if len(name) >= 4 else None
+
+
 def _facilities(doc: _Doc, index: int, s0: int, sentence: str) -> None:
     for m in _FACILITY_AFTER.finditer(sentence):
         words = _clean_name(m.group(1))
@@ -512,6 +531,12 @@ def _facilities(doc: _Doc, index: int, s0: int, sentence: str) -> None:
                 doc.add("FACILITY", start, s0 + m.end(), index, name=name, facility=_facility_kind(m.group(0)),
                         full=full)
                 break
+        else:  # a named facility the gazetteer does not know ("the Bholari Air Base"): a place, unplaced
+            name = _unknown_name(parts)
+            if name:
+                start = s0 + sentence.index(name, m.start(1))
+                doc.add("UNKNOWN", start, s0 + m.end(), index, name=name, facility=_facility_kind(m.group(0)),
+                        cue="facility")
     for m in _FACILITY_OF.finditer(sentence):
         # "Al-Khadim air base in Libya": a name before the facility word means the facility is
         # named there, and what follows "in" is where it is, not its name.
@@ -749,8 +774,33 @@ def _is_demonym_like(name: str, entries) -> bool:
     return bool(re.search(r"(?:ian|ese|ish|ans|ians|ite|ites)$", name))
 
 
-def _backrefs(doc: _Doc, index: int, s0: int, sentence: str, last: dict[str, tuple[str, list[int]]]) -> None:
-    """'the air base' -> the airfield last named; 'the facility', 'the base' -> the facility last named."""
+PEOPLE_HEADS = COUNTRY_HEADS | ORG_HEADS | {"department", "armed"}
+_NEXT_WORD = re.compile(r"\.?(?:\s+and\s+[A-Z][\w.-]*)?\s+(?:military\s+|armed\s+)?([a-z]+)")
+
+
+def _names_its_people(text: str, end: int) -> bool:
+    """'U.S. troops', 'U.S. and Nigerian forces', 'the U.S. Department': a country named for its forces
+    or government, the doer, not a place: neither where an event is nor what "the country" means later."""
+    word = _NEXT_WORD.match(text, end)
+    return bool(word) and word.group(1) in PEOPLE_HEADS
+
+
+def _country_referred(phrase: str, start: int, countries: list[tuple[str, list[int], str | None]]):
+    """(name, span, ISO alpha-2) of the country "the country" points back to: the last one named before it, or,
+    for "the North African country", the last one named on that continent (none if none was)."""
+    low = phrase.lower()
+    words = [w for w in CONTINENT_ADJECTIVES if re.search(rf"\b{w}\b", low)]
+    allowed = {c for w in words for c in CONTINENT_ADJECTIVES[w]}
+    for name, span, iso2 in reversed(countries):
+        if span[0] < start and (not allowed or continent(iso2) in allowed):
+            return name, span, iso2
+    return None
+
+
+def _backrefs(doc: _Doc, index: int, s0: int, sentence: str, last: dict[str, tuple[str, list[int]]],
+              countries: list[tuple[str, list[int], str | None]]) -> None:
+    """'the air base' -> the airfield last named; 'the facility', 'the base' -> the facility last named;
+    'the country' -> the country last named (``countries``: (name, span, ISO alpha-2) in text order)."""
     def target(kind: str):
         return last.get(kind if kind != "base" else "any") or (last.get("any") if kind == "base" else None)
 
@@ -769,11 +819,12 @@ def _backrefs(doc: _Doc, index: int, s0: int, sentence: str, last: dict[str, tup
         doc.add("BACKREF", s0 + m.start(), s0 + m.end(), index, refers_to=hit[0],
                 refers_span=list(hit[1]) if hit[1] else None, facility=kind)
     for m in _COUNTRY_BACKREF.finditer(sentence):
-        hit = outer.get("country")
-        if hit is not None and hit[1][0] < s0 + m.start():
+        hit = _country_referred(m.group(0), s0 + m.start(), countries)
+        if hit is not None:
             doc.drop(s0 + m.start(), s0 + m.end(), "DEMONYM")  # "the North African country" is one place
             doc.add("BACKREF", s0 + m.start(), s0 + m.end(), index, refers_to=hit[0], refers_span=list(hit[1]),
                     facility="country")
+            countries.append((hit[0], [s0 + m.start(), s0 + m.end()], hit[2]))  # named again, here
     for m in doc.found:
         if m.label == "NEAR" and m.data.get("backref") and m.sentence == index and "refers_to" not in m.data:
             hit = target(m.data["backref"])

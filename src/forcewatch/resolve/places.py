@@ -319,6 +319,24 @@ def _within(text: str, m: Mention, gazetteer: Gazetteer) -> list[Entry]:
     return out
 
 
+def route_ends(m: Mention, gazetteer: Gazetteer, ctx: Context | None = None) -> tuple[Entry, Entry] | None:
+    """The two places a ROAD or BETWEEN mention names ("between Benghazi and the Latakia base")."""
+    def end(key):  # "the Hmeimim air base" asks for an airfield, "the base in Tartous" for any facility
+        kind = m.data.get(f"{key}_facility")
+        want = ({kind} if kind in ("airfield", "port") else SITE_KINDS) if kind else None
+        return choose(_candidates(m.data[key], gazetteer), want, ctx, name=m.data[key])
+
+    a, b = end("a"), end("b")
+    return (a, b) if a is not None and b is not None else None
+
+
+def _end_place(entry: Entry, m: Mention, name: str) -> Place:
+    """One end of a route, traced to its words inside the route's mention."""
+    at = m.text.find(name)
+    span = (m.span[0] + at, m.span[0] + at + len(name)) if at >= 0 else tuple(m.span)
+    return _entry_place(entry, Mention(kind="place", text=name, span=span, label="NAME", sentence=m.sentence))
+
+
 def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = None,
                     ctx: Context | None = None, text: str | None = None,
                     resolved: dict | None = None, looked_up: dict | None = None) -> Place | None:
@@ -354,14 +372,10 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
             anchor=entry.name, distance_km=km, bearing_deg=bearing,
         )
     if m.label in ("ROAD", "BETWEEN"):
-        def ends(key):  # "the Hmeimim air base" asks for an airfield, "the base in Tartous" for any facility
-            kind = m.data.get(f"{key}_facility")
-            return ({kind} if kind in ("airfield", "port") else SITE_KINDS) if kind else None
-
-        a = pick(m.data["a"], ends("a"))
-        b = pick(m.data["b"], ends("b"))
-        if a is None or b is None:
+        ends = route_ends(m, gazetteer, ctx)
+        if ends is None:
             return None
+        a, b = ends
         lat, lon, dist = geo.midpoint(a.lat, a.lon, b.lat, b.lon)
         what = m.data.get("road") if m.label == "ROAD" else "between"
         # a road is rarely straight: half the distance covers its bends
@@ -381,9 +395,9 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
                           target.geonames_id)
         else:
             entry = pick(anchor, SITE_KINDS if m.data.get("backref") else None)
-        if entry is None:
-            return None
         rel = m.data["relation"]
+        if entry is None or (rel == "outside" and entry.precision in ("country", "admin", "region")):
+            return None  # "a unit stationed outside Germany" is anywhere but there
         bearing = _bearing_word(rel)
         coast = _COAST_SIDE.search(m.text.replace(anchor, "")) if "coast" in m.text.replace(anchor, "") else None
         if coast:
@@ -906,6 +920,10 @@ def resolve_places(analysis: Analysis, gazetteer: Gazetteer) -> None:
             doers[index] = _doers(analysis, index, candidates)
         others = [tuple(e.trigger_span) for e in analysis.events if e is not event and tuple(e.span) == tuple(event.span)]
         location, origin, destination = assign_roles(text, event, candidates, capitals, speaker_spans, doers[index], others)
+        if event.subtype in MOVEMENT and location and not (origin or destination):
+            route = _route(location, gazetteer, ctx)
+            if route is not None:  # "flights between Benghazi and Latakia": from one to the other
+                location, (origin, destination) = None, route
         want = wanted_kinds(event)
         event.location = _refine(location, want, gazetteer, ctx, text)
         if event.subtype in MOVEMENT:
@@ -924,17 +942,38 @@ def resolve_places(analysis: Analysis, gazetteer: Gazetteer) -> None:
             event.location = event.origin
         if event.location is None and event.subtype == "arrive" and event.destination is not None:
             event.location = event.destination
-    _carry_over(analysis, index_of)
+    unplaced = {m.sentence for m, place in pairs if place is None and m.label in ("UNKNOWN", "FACILITY")}
+    _carry_over(analysis, index_of, unplaced)
+
+
+ROUTE_KM = 100.0  # a "between" whose ends are farther apart than this is a route, not a place
+
+
+def _route(choice, gazetteer: Gazetteer, ctx: Context):
+    """((mention, place), (mention, place)) of a BETWEEN place whose ends are a route apart."""
+    m, place = choice
+    if m.label != "BETWEEN" or not place.distance_km or place.distance_km <= ROUTE_KM:
+        return None
+    ends = route_ends(m, gazetteer, ctx)
+    if ends is None:
+        return None
+    return tuple((m, _end_place(entry, m, m.data[key])) for entry, key in zip(ends, "ab"))
 
 
 CARRY_SENTENCES = 3  # how far back a story's place still holds for a sentence that names none
 
 
-def _carry_over(analysis: Analysis, index_of: dict) -> None:
+def _carry_over(analysis: Analysis, index_of: dict, unplaced: Collection[int] = ()) -> None:
     """An event whose sentence names no place of its own happened where the story last was: the
     place of the event before it, if that was at most CARRY_SENTENCES sentences back ("Two ships
-    docked at Ream on Dec 3. ... The ships are visible docked at a new pier"). The place keeps the
-    earlier mention's text and span as its evidence and is marked inferred."""
+    docked at Ream on Dec 3. ... The ships are visible docked at a new pier"), or further back when
+    no other place has been named since. The place keeps the earlier mention's text and span as its
+    evidence and is marked inferred. A sentence that names a place the gazetteer cannot place
+    (``unplaced``: "arrived at the Polonka railway station") takes none: better no pin than the last one."""
+    named: dict[int, set[str]] = {}  # sentence -> the places named in it ("Greek" names a people, not one)
+    for m in analysis.mentions:
+        if m.kind == "place" and m.sentence is not None and m.label not in ("DEMONYM", "BACKREF"):
+            named.setdefault(m.sentence, set()).add(m.text)
     last: tuple[int, Place] | None = None
     for event in sorted(analysis.events, key=lambda e: e.trigger_span[0]):
         index = index_of.get(tuple(event.span))
@@ -944,7 +983,9 @@ def _carry_over(analysis: Analysis, index_of: dict) -> None:
             here = event.location or (event.destination if event.subtype in ("arrive", "deploy") else None)
             if here is not None and not here.inferred and _holds(here, event):
                 last = (index, here)
-        elif last is not None and index - last[0] <= CARRY_SENTENCES and _holds(last[1], event):
+        elif last is not None and index not in unplaced and _holds(last[1], event) and (
+                index - last[0] <= CARRY_SENTENCES
+                or not any(named.get(i, set()) - {last[1].text} for i in range(last[0] + 1, index + 1))):
             event.location = dataclasses.replace(last[1], inferred=True)
 
 
@@ -1046,6 +1087,9 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
     roles: dict[str, list[tuple[float, Mention, Place]]] = {}
     trigger = tuple(event.trigger_span)
     movement = event.subtype in MOVEMENT
+    named = next(((m, p) for m, p in candidates if _contains(m.span, trigger)), None)
+    if named is not None and not movement:
+        return named, None, None  # the event is named by its place: a listed "al Jufra base"
     ordered = sorted(candidates, key=lambda mp: mp[0].span[0])
     # "X's northern Y province", "the X city of Y": X contains Y and Y says more
     outer: set[tuple] = set()
@@ -1068,17 +1112,20 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
                              r"\s+(?:[a-z-]+\s+){0,3}", between or "x"):
             outer.add(tuple(m2.span))
     locative_spans: set[tuple] = set()
-    prev_end, prev = -1, None
+    prev_end, prev, prev_container = -1, None, False
     for m, place in ordered:
         between = text[prev_end:m.span[0]] if prev is not None else "x"
         container = prev is not None and re.fullmatch(r"\s*(?:,|in|,\s*in)\s+(?:the\s+)?(?:\w+ern\s+)?|,\s*", between or "x")
+        # "the airfield in Russia's Rostov Oblast": what the container holds contains the airfield too
+        container = container or (prev_container and tuple(m.span) in inherits)
+        prev_container = bool(container) and place.precision in ("country", "admin", "region")
         coordinated = prev is not None and tuple(prev.span) in locative_spans and \
             re.fullmatch(r"\s*(?:,|and|or|,\s*and)\s*", between or "x")
         prev_end, prev = m.span[1], m
         if tuple(m.span) in outer and (place.precision in ("country", "admin", "region", "city") or m.label in ("RELATIVE", "NEAR", "BACKREF")):
             continue
-        if m.data.get("dateline") or m.label == "DEMONYM":
-            continue
+        if m.data.get("dateline") or m.label == "DEMONYM" or m.data.get("people"):
+            continue  # the report's place, or whose forces ("U.S. troops"): not where it happened
         if place.kind == "sea" and m.data.get("cue") == "modifier":
             continue  # "the North Atlantic Treaty Organization", "the Black Sea Fleet": a name, not a place
         if container and place.precision in ("country", "admin", "region"):

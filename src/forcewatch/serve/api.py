@@ -21,13 +21,13 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 import orjson
 from pydantic import BaseModel, Field
@@ -38,7 +38,9 @@ from forcewatch.config import Resources
 from forcewatch.records import (
     EVENT_TYPES, MODALITIES, SOURCE_KINDS, SUBTYPES, Document, Event, doc_ref,
 )
-from forcewatch.serve.output import event_record, geojson
+from forcewatch.serve.filters import HELP, MAX_QUERY_CHARS, FilterError, event_filters as parse_filters
+from forcewatch.serve.export import feature_collection
+from forcewatch.serve.output import event_record, stored_record as _record
 from forcewatch.service import Ingester
 from forcewatch.store import Store
 
@@ -51,8 +53,7 @@ MAX_LIMIT = 1000  # one page of /api/events or /api/documents
 GEOJSON_DEFAULT_LIMIT = 5000
 GEOJSON_MAX_LIMIT = 20000
 MAX_DOCUMENT_CHARS = 2_000_000  # a report posted to the API
-
-CREDIBILITY = re.compile(r"^[A-F][1-6]?$")
+EXPORT_TYPES = ("text/csv", "application/geo+json", "application/vnd.google-earth.kml+xml", "application/stix+json")
 
 
 class ApiError(Exception):
@@ -283,56 +284,24 @@ def create_app(
     DB = Annotated[Store, Depends(db)]
 
     def event_filters(
-        type: Annotated[str | None, Query(description=f"PLOVER category: {', '.join(EVENT_TYPES)}.")] = None,
-        subtype: Annotated[str | None, Query(description=f"Force-posture mode: {', '.join(SUBTYPES)}.")] = None,
-        bbox: Annotated[str | None, Query(description="WEST,SOUTH,EAST,NORTH in degrees (GeoJSON order).", examples=["35.5,34.5,36.5,35.8"])] = None,
-        near: Annotated[str | None, Query(description="LAT,LON,KM: within KM of a point.", examples=["35.40,35.95,25"])] = None,
-        since: Annotated[date | None, Query(description="Events ending on or after this date (YYYY-MM-DD).")] = None,
-        until: Annotated[date | None, Query(description="Events starting on or before this date (YYYY-MM-DD).")] = None,
-        source_kind: Annotated[str | None, Query(description=f"Who says so: {', '.join(SOURCE_KINDS)}.")] = None,
-        modality: Annotated[str | None, Query(description=f"How it is said: {', '.join(MODALITIES)}.")] = None,
-        credibility: Annotated[str | None, Query(description="Admiralty grade: a letter (B matches B1..B6) or letter and digit (B2).")] = None,
-        q: Annotated[str | None, Query(max_length=200, description="Text search in the event's sentence and place name (case-insensitive).")] = None,
-        doc_id: Annotated[str | None, Query(description="Events of one document.")] = None,
-        background: Annotated[bool, Query(description="Include background events (history the reports recall, dated a year or more before them).")] = False,
+        type: Annotated[str | None, Query(description=HELP["type"])] = None,
+        subtype: Annotated[str | None, Query(description=HELP["subtype"])] = None,
+        bbox: Annotated[str | None, Query(description=HELP["bbox"], examples=["35.5,34.5,36.5,35.8"])] = None,
+        near: Annotated[str | None, Query(description=HELP["near"], examples=["35.40,35.95,25"])] = None,
+        since: Annotated[date | None, Query(description=HELP["since"])] = None,
+        until: Annotated[date | None, Query(description=HELP["until"])] = None,
+        source_kind: Annotated[str | None, Query(description=HELP["source_kind"])] = None,
+        modality: Annotated[str | None, Query(description=HELP["modality"])] = None,
+        credibility: Annotated[str | None, Query(description=HELP["credibility"])] = None,
+        q: Annotated[str | None, Query(max_length=MAX_QUERY_CHARS, description=HELP["q"])] = None,
+        doc_id: Annotated[str | None, Query(description=HELP["doc_id"])] = None,
+        background: Annotated[bool, Query(description=HELP["background"])] = False,
     ) -> dict[str, Any]:
-        filters: dict[str, Any] = {} if background else {"background": False}
-        if type:
-            filters["type"] = _choice("type", type.upper(), EVENT_TYPES)
-        if subtype:
-            filters["subtype"] = _choice("subtype", subtype.lower(), SUBTYPES)
-        if source_kind:
-            filters["source_kind"] = _choice("source_kind", source_kind.lower(), SOURCE_KINDS)
-        if modality:
-            filters["modality"] = _choice("modality", modality.lower(), MODALITIES)
-        if credibility:
-            cred = credibility.upper()
-            if not CREDIBILITY.match(cred):
-                raise ApiError(422, f"credibility: {credibility!r} is not an Admiralty grade (A-F, optionally 1-6, e.g. B or B2)")
-            filters["credibility"] = cred
-        if bbox:
-            west, south, east, north = _floats("bbox", bbox, 4, "WEST,SOUTH,EAST,NORTH")
-            if not (-90 <= south <= north <= 90 and -180 <= west <= 180 and -180 <= east <= 180):
-                raise ApiError(422, "bbox: expected WEST,SOUTH,EAST,NORTH with SOUTH <= NORTH, latitudes in [-90, 90] and longitudes in [-180, 180]")
-            if west > east:
-                raise ApiError(422, "bbox: WEST > EAST (boxes across the antimeridian are not supported; send two requests)")
-            filters["bbox"] = (south, west, north, east)
-        if near:
-            lat, lon, km = _floats("near", near, 3, "LAT,LON,KM")
-            if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 < km <= 20000):
-                raise ApiError(422, "near: expected LAT in [-90, 90], LON in [-180, 180] and 0 < KM <= 20000")
-            filters["near"] = (lat, lon, km)
-        if since and until and since > until:
-            raise ApiError(422, f"since ({since}) is after until ({until})")
-        if since:
-            filters["since"] = since
-        if until:
-            filters["until"] = until
-        if q and q.strip():
-            filters["q"] = q.strip()
-        if doc_id:
-            filters["doc_id"] = doc_id
-        return filters
+        try:
+            return parse_filters(type, subtype, bbox, near, since, until, source_kind, modality, credibility, q,
+                                 doc_id, background)
+        except FilterError as exc:
+            raise ApiError(422, str(exc)) from None
 
     Filters = Annotated[dict, Depends(event_filters)]
 
@@ -379,10 +348,32 @@ def create_app(
         """The located events matching the filters as a FeatureCollection (properties: the event record).
         ``total`` and ``truncated`` tell whether the limit cut the collection short."""
         total, events = s.event_dicts_page(limit, offset, **filters)
-        body = geojson(records(s, events))
+        body = feature_collection(records(s, events))
         body["total"] = total
         body["truncated"] = offset + len(events) < total
         return FastJSON(body, media_type="application/geo+json")
+
+    @app.get(
+        "/api/export", tags=["events"], summary="Download events as CSV, GeoJSON, KML or STIX",
+        responses={200: {"description": "The file (Content-Disposition: attachment); X-Forcewatch-Omitted says what "
+                                        "was left out, X-Forcewatch-Total how many events matched",
+                         "content": {t: {} for t in EXPORT_TYPES}}},
+    )
+    def export_events(
+        s: DB,
+        filters: Filters,
+        format: Annotated[Literal["csv", "geojson", "kml", "stix"], Query(description="csv (ACLED-style), geojson, kml or stix (2.1 bundle); docs/exports.md.")],
+        limit: Annotated[int, Query(ge=1, le=GEOJSON_MAX_LIMIT)] = GEOJSON_MAX_LIMIT,
+    ):
+        """The events matching the filters (oldest first, at most ``limit``) as a file for another tool,
+        written by the same code as ``forcewatch export``."""
+        from forcewatch.serve.export import select, write
+
+        out = write(format, select(s, filters, limit))
+        return Response(out.body.encode("utf-8"), media_type=out.media_type, headers={
+            "Content-Disposition": f'attachment; filename="forcewatch-events.{out.suffix}"',
+            "X-Forcewatch-Omitted": out.omitted_header(), "X-Forcewatch-Total": str(out.matched),
+        })
 
     @app.get("/api/events/facets", tags=["events"], summary="Counts by field")
     def event_facets(s: DB, filters: Filters) -> dict[str, Any]:
@@ -583,31 +574,6 @@ class FastJSON(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
-
-
-def _record(stored: dict[str, Any], doc: Document | None) -> dict[str, Any]:
-    """``event_record`` from an event's stored JSON (``Event.to_dict()``), skipping the
-    round trip through ``Event`` that a page of a thousand records cannot afford."""
-    rest = dict(stored)
-    doc_id = rest.pop("doc_id")
-    ref = rest.pop("doc", None) or doc_ref(doc, doc_id)
-    return {"id": rest.pop("id"), "doc": ref, **rest}
-
-
-def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ApiError(422, f"{name}: {value!r} is not one of {', '.join(allowed)}")
-    return value
-
-
-def _floats(name: str, value: str, n: int, shape: str) -> list[float]:
-    try:
-        numbers = [float(x) for x in value.split(",")]
-    except ValueError:
-        numbers = []
-    if len(numbers) != n or any(x != x or x in (float("inf"), float("-inf")) for x in numbers):
-        raise ApiError(422, f"{name}: {value!r} is not {shape}")
-    return numbers
 
 
 def _summary(doc: Document, n_events: int) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
 import sys
@@ -9,16 +11,38 @@ from datetime import date
 from enum import Enum
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperCommand, TyperGroup
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from forcewatch.config import ConfigError, Resources, Settings
 from forcewatch.ingest import InputError
 from forcewatch.ingest.reports import read_reports, report_suffixes
 
+class _FlagsAsFlags:
+    """--help shows a flag as a flag: typer's help panel otherwise gives every option a type, ``--help <bool>``."""
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        for p in params:
+            if getattr(p, "is_flag", False) and not getattr(p, "count", False) and p.metavar is None:
+                p.metavar = ""
+        return params
+
+
+class Command(_FlagsAsFlags, TyperCommand):
+    pass
+
+
+class Group(_FlagsAsFlags, TyperGroup):
+    pass
+
+
 app = typer.Typer(
+    cls=Group,
     help="forcewatch: geolocated, dated, source-graded force-posture events from reports and sensor feeds.",
     no_args_is_help=True,
     add_completion=False,
@@ -129,18 +153,78 @@ def _ingest(ingester, store, docs, scope: str = "force"):
         return ingester.documents(store, docs, scope, on_document=lambda _: progress.advance(task))
 
 
-def _print(records: list[dict], fmt: Format, title: str | None = None) -> None:
-    from forcewatch.serve.output import event_table, geojson, jsonl
+def _print(records: list[dict], fmt: Format, title: str | None = None, full: bool = False) -> None:
+    """Records as JSON lines, GeoJSON, or a table: one that fits the terminal, or for a pipe plain
+    tab-separated lines with the whole evidence."""
+    from forcewatch.serve.export import feature_collection
+    from forcewatch.serve.output import event_table, event_tsv, jsonl
 
     if fmt is Format.jsonl:
         sys.stdout.write(jsonl(records))
     elif fmt is Format.geojson:
-        sys.stdout.write(json.dumps(geojson(records), ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(feature_collection(records), ensure_ascii=False) + "\n")
+    elif console.is_terminal:
+        console.print(event_table(records, title=title, full=full, width=console.width))
     else:
-        console.print(event_table(records, title=title))
+        sys.stdout.write(event_tsv(records))
 
 
-@app.command()
+FULL = typer.Option(False, "--full", help="Whole sentences in the evidence column (piped output always has them).")
+
+
+def _fail(message: str, code: int = 2):
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True, markup=True)
+    raise typer.Exit(code)
+
+
+# The filters of `forcewatch events`, `forcewatch export` and the API (serve/filters.py), declared once.
+def _filter_options() -> dict[str, tuple[Any, Any]]:
+    from forcewatch.serve.filters import HELP
+
+    def text(*names: str, key: str):
+        return (str | None, typer.Option(None, *names, help=HELP[key], show_default=False))
+
+    return {
+        "type": text("--type", key="type"), "subtype": text("--subtype", key="subtype"),
+        "near": text("--near", key="near"), "bbox": text("--bbox", key="bbox"),
+        "since": text("--since", key="since"), "until": text("--until", key="until"),
+        "source_kind": text("--source-kind", key="source_kind"), "modality": text("--modality", key="modality"),
+        "credibility": text("--credibility", key="credibility"), "q": text("--q", "--search", key="q"),
+        "doc_id": text("--doc-id", key="doc_id"),
+        "background": (bool, typer.Option(False, "--background", help=HELP["background"])),
+    }
+
+
+def with_filters(command):
+    """Give a command the event filters, checked (serve.filters.event_filters) and handed over as ``filters``,
+    and ``--limit`` checked too: a bad value is a one-line error naming the filter and what it accepts."""
+    from forcewatch.serve.filters import FilterError, event_filters, limit as check_limit
+
+    options = _filter_options()
+    signature = inspect.signature(command)
+    kept = [p for name, p in signature.parameters.items() if name != "filters"]
+    added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=opt, annotation=kind)
+             for name, (kind, opt) in options.items()]
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        given = {name: kwargs.pop(name) for name in options}
+        try:
+            kwargs["filters"] = event_filters(**given)
+            if "limit" in kwargs:
+                kwargs["limit"] = check_limit(kwargs["limit"])
+        except FilterError as exc:  # "source_kind: ..." -> "--source-kind: ..."
+            name, _, rest = str(exc).partition(":")
+            _fail(f"--{name.replace('_', '-')}:{rest}" if name in options or name == "limit" else str(exc))
+        return command(*args, **kwargs)
+
+    run.__signature__ = signature.replace(parameters=kept + added)
+    run.__annotations__ = {**{k: v for k, v in command.__annotations__.items() if k != "filters"},
+                           **{name: kind for name, (kind, _) in options.items()}}
+    return run
+
+
+@app.command(cls=Command)
 def extract(
     ctx: typer.Context,
     paths: list[Path] = typer.Argument(..., help="Report files or directories (text, HTML, RSS, JSONL)."),
@@ -158,7 +242,7 @@ def extract(
     raise typer.Exit(1 if failures else 0)
 
 
-@app.command()
+@app.command(cls=Command)
 def ingest(
     ctx: typer.Context,
     paths: list[Path] = typer.Argument(..., help="Report files, sensor feeds (ADS-B, AIS) or directories."),
@@ -212,44 +296,66 @@ def _ingest_feeds(ingester, store, feeds) -> int:
     return r.failed
 
 
-def _near(value: str | None) -> tuple[float, float, float] | None:
-    if value is None:
-        return None
-    try:
-        lat, lon, km = (float(x) for x in value.split(","))
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not LAT,LON,KM") from None
-    return lat, lon, km
-
-
-@app.command()
-def events(
-    db: Path = typer.Option(DEFAULT_DB, help="DuckDB file."),
-    type: str | None = typer.Option(None, "--type", help="PLOVER category, e.g. RETREAT."),
-    subtype: str | None = typer.Option(None, help="Force-posture mode, e.g. withdraw."),
-    near: str | None = typer.Option(None, help="LAT,LON,KM: events within KM of a point."),
-    since: str | None = typer.Option(None, help="Events ending on or after this date."),
-    until: str | None = typer.Option(None, help="Events starting on or before this date."),
-    source_kind: str | None = typer.Option(None, help="imagery, journalist, official, anonymous, ..."),
-    limit: int | None = typer.Option(None, help="At most this many events."),
-    background: bool = typer.Option(False, "--background", help="Include background: history the reports recall."),
-    format: Format = typer.Option(Format.table, "--format", "-f"),
-):
-    """List stored events, oldest first (background events only with --background)."""
-    from forcewatch.serve.output import event_record
+def _open_store(db: Path):
     from forcewatch.store import Store
 
     if not db.exists():
-        err.print(f"[red]error:[/red] {db}: no such database (run `forcewatch ingest` first)")
-        raise typer.Exit(2)
-    with Store(db, read_only=True) as store:
-        found = store.events(
-            type=type.upper() if type else None, subtype=subtype, near=_near(near),
-            since=_published(since), until=_published(until), source_kind=source_kind, limit=limit,
-            background=None if background else False,
-        )
-        docs = {d: store.document(d) for d in {e.doc_id for e in found}}
-    _print([event_record(e, docs[e.doc_id]) for e in found], format, title=f"{len(found)} events")
+        _fail(f"{db}: no such database (run `forcewatch ingest` first)")
+    return Store(db, read_only=True)
+
+
+@app.command(cls=Command)
+@with_filters
+def events(
+    db: Path = typer.Option(DEFAULT_DB, help="DuckDB file."),
+    limit: int | None = typer.Option(None, help="At most this many events (default: all)."),
+    format: Format = typer.Option(Format.table, "--format", "-f"),
+    full: bool = FULL,
+    filters: dict = None,
+):
+    """List stored events, oldest first (background events only with --background)."""
+    from forcewatch.serve.output import event_record
+
+    with _open_store(db) as store:
+        found = store.events(limit=limit, **filters)
+        docs = store.documents_by_id({e.doc_id for e in found}, text=False)
+    _print([event_record(e, docs.get(e.doc_id)) for e in found], format, title=f"{len(found)} events", full=full)
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+    geojson = "geojson"
+    kml = "kml"
+    stix = "stix"
+
+
+@app.command(cls=Command)
+@with_filters
+def export(
+    db: Path = typer.Option(DEFAULT_DB, help="DuckDB file."),
+    format: ExportFormat = typer.Option(..., "--format", "-f", help="csv (ACLED-style), geojson (RFC 7946), "
+                                        "kml (Google Earth, QGIS) or stix (a STIX 2.1 bundle)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="File to write (default: standard output)."),
+    limit: int | None = typer.Option(None, help="At most this many events (default: all)."),
+    filters: dict = None,
+):
+    """Write the events matching the filters for another tool (docs/exports.md); what is left out goes to stderr."""
+    from forcewatch.serve.export import select, write
+
+    with _open_store(db) as store:
+        result = write(format.value, select(store, filters, limit))
+    if out is None or str(out) == "-":
+        sys.stdout.write(result.body)
+        where = "standard output"
+    else:
+        try:
+            with open(out, "w", encoding="utf-8", newline="") as f:
+                f.write(result.body)
+        except OSError as exc:
+            _fail(f"{out}: {exc.strerror}")
+        where = str(out)
+    err.print(f"{result.count} event(s) written to {where} ({format.value}); left out: {result.omitted_text()}.",
+              highlight=False, markup=False)
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -289,7 +395,7 @@ def _run_server(resources: Resources, db: Path, host: str, port: int, token: str
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
-@app.command()
+@app.command(cls=Command)
 def serve(
     ctx: typer.Context,
     db: Path = typer.Option(DEFAULT_DB, help="DuckDB file."),
@@ -316,7 +422,7 @@ def demo_reports() -> Path:
     return Path(str(resources.files("forcewatch.data").joinpath("demo")))
 
 
-@app.command()
+@app.command(cls=Command)
 def demo(
     ctx: typer.Context,
     out: Path = typer.Option(Path("forcewatch-demo"), help="Folder for the database and exports."),
@@ -327,7 +433,8 @@ def demo(
     """Process the bundled sample reports and feeds, print their timeline (--serve: then open the dashboard)."""
     from forcewatch.fuse.posture import detect
     from forcewatch.ingest.feeds import split_paths
-    from forcewatch.serve.output import event_record, event_table, geojson, jsonl
+    from forcewatch.serve.export import feature_collection
+    from forcewatch.serve.output import event_record, jsonl
     from forcewatch.service import Ingester
     from forcewatch.store import Store
 
@@ -344,17 +451,18 @@ def demo(
         _ingest(ingester, store, docs)
         _ingest_feeds(ingester, store, feeds)
         found = store.events()
-        doc_by_id = {d: store.document(d) for d in {e.doc_id for e in found}}
+        doc_by_id = store.documents_by_id({e.doc_id for e in found}, text=False)
         flags = detect(found, resources.sites)
-    records = [event_record(e, doc_by_id[e.doc_id]) for e in found]
-    console.print(event_table(records, title=f"forcewatch demo: {len(docs)} bundled reports, {len(feeds)} sensor feeds"))
-    console.print(posture_table(flags))
+    records = [event_record(e, doc_by_id.get(e.doc_id)) for e in found]
+    _print(records, Format.table, title=f"forcewatch demo: {len(docs)} bundled reports, {len(feeds)} sensor feeds")
+    _print_posture(flags)
     (out / "events.jsonl").write_text(jsonl(records), "utf-8")
-    (out / "events.geojson").write_text(json.dumps(geojson(records), ensure_ascii=False, indent=1), "utf-8")
+    (out / "events.geojson").write_text(json.dumps(feature_collection(records), ensure_ascii=False, indent=1), "utf-8")
     console.print(
         f"\n{len(records)} events from {len(docs)} reports and {len(feeds)} sensor feeds.\n"
         f"Database: {db}\nExports:  {out / 'events.jsonl'}, {out / 'events.geojson'}\n"
-        f"Query:    forcewatch events --db {db} --near 35.40,35.95,25", highlight=False,
+        f"Query:    forcewatch events --db {db} --near 35.40,35.95,25\n"
+        f"Export:   forcewatch export --db {db} -f kml -o events.kml   (or csv, geojson, stix)", highlight=False,
     )
     if serve:
         _run_server(resources, db, host, port, token=None)
@@ -365,44 +473,53 @@ def demo(
         )
 
 
-@app.command()
+@app.command(cls=Command)
 def posture(
     ctx: typer.Context,
     db: Path = typer.Option(DEFAULT_DB, help="DuckDB file."),
     window: int = typer.Option(7, help="Days per window."),
     until: str | None = typer.Option(None, help="Last day of the window (default: the latest event)."),
-    format: Format = typer.Option(Format.table, "--format", "-f", help="table or jsonl."),
+    format: Format = typer.Option(Format.table, "--format", "-f", help="table, jsonl, or geojson (a point per "
+                                  "site, a line from site to site for a redeployment)."),
 ):
     """Flag posture changes at watched sites: withdrawal, build-up, redeployment."""
     import dataclasses
 
     from forcewatch.fuse.posture import detect
-    from forcewatch.store import Store
 
-    if not db.exists():
-        err.print(f"[red]error:[/red] {db}: no such database (run `forcewatch ingest` first)")
-        raise typer.Exit(2)
     watched = _resources(ctx).sites
-    with Store(db, read_only=True) as store:
+    with _open_store(db) as store:
         sites = {s.id: s for s in watched} | {s.id: s for s in store.sites()}
         flags = detect(store.events(), sites.values(), window, _published(until))
     if format is Format.jsonl:
         for f in flags:
             sys.stdout.write(json.dumps(dataclasses.asdict(f), default=str) + "\n")
-        return
-    console.print(posture_table(flags))
+    elif format is Format.geojson:
+        from forcewatch.serve.export import posture_collection
+
+        sys.stdout.write(json.dumps(posture_collection(flags, sites.values()), ensure_ascii=False) + "\n")
+    else:
+        _print_posture(flags)
 
 
-def posture_table(flags):
+POSTURE_COLUMNS = ("site", "change", "window", "score", "evidence")
+
+
+def _print_posture(flags) -> None:
+    """The posture changes as a table in a terminal, as tab-separated lines in a pipe."""
     from rich.table import Table
 
-    table = Table(title=f"{len(flags)} posture change(s)")
-    for name in ("site", "change", "window", "score", "evidence"):
-        table.add_column(name)
-    for f in flags:
-        change = f.change + (f" → {f.to_site}" if f.to_site else "")
-        table.add_row(f.site, change, f"{f.start}..{f.end}", f"{f.score:g}", f"{f.summary} ({len(f.evidence)} events)")
-    return table
+    from forcewatch.serve.output import tsv
+
+    rows = [(f.site, f.change + (f" → {f.to_site}" if f.to_site else ""), f"{f.start} to {f.end}", f"{f.score:g}",
+             f"{f.summary} ({len(f.evidence)} events)") for f in flags]
+    if not console.is_terminal:
+        sys.stdout.write(tsv(POSTURE_COLUMNS, rows))
+        return
+    table = Table(*POSTURE_COLUMNS, title=f"{len(flags)} posture change(s)")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
 
 
 class PlaceFormat(str, Enum):
@@ -410,7 +527,7 @@ class PlaceFormat(str, Enum):
     table = "table"
 
 
-@app.command()
+@app.command(cls=Command)
 def places(
     ctx: typer.Context,
     paths: list[Path] = typer.Argument(..., help="Report files or directories (text, HTML, RSS, JSONL)."),
@@ -437,11 +554,11 @@ def places(
     raise typer.Exit(1 if failures else 0)
 
 
-gazetteer_app = typer.Typer(help="The place gazetteer (DuckDB, in the user cache).", no_args_is_help=True)
+gazetteer_app = typer.Typer(cls=Group, help="The place gazetteer (DuckDB, in the user cache).", no_args_is_help=True)
 app.add_typer(gazetteer_app, name="gazetteer")
 
 
-@gazetteer_app.command("import")
+@gazetteer_app.command("import", cls=Command)
 def gazetteer_import(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="GeoNames dump: allCountries.zip, XX.zip, cities500.zip/.txt, alternateNamesV2.zip"),
@@ -464,7 +581,7 @@ def gazetteer_import(
     err.print(summary, highlight=False)
 
 
-@gazetteer_app.command("info")
+@gazetteer_app.command("info", cls=Command)
 def gazetteer_info(ctx: typer.Context):
     """Where the gazetteer lives and what it holds."""
     g = _resources(ctx).gazetteer

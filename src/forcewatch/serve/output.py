@@ -18,31 +18,30 @@ def event_record(event: Event, doc: Document | None) -> dict[str, Any]:
     return {"id": record.pop("id"), "doc": doc_ref(doc, event.doc_id), **record}
 
 
+def stored_record(stored: dict[str, Any], doc: Document | None) -> dict[str, Any]:
+    """``event_record`` from an event's stored JSON (``Event.to_dict()``, maybe with its ``doc`` reference
+    inlined by the store), skipping the round trip through ``Event`` that a page of a thousand records
+    cannot afford."""
+    rest = dict(stored)
+    doc_id = rest.pop("doc_id")
+    ref = rest.pop("doc", None) or doc_ref(doc, doc_id)
+    return {"id": rest.pop("id"), "doc": ref, **rest}
+
+
+def equipment_text(r: dict[str, Any], sep: str = ", ") -> str:
+    """"2× An-124, 1× Il-76": the equipment of an event record with counts."""
+    return sep.join((f"{e['count']}× " if e.get("count") else "") + e["name"] for e in r.get("equipment") or [])
+
+
 def jsonl(records: Iterable[dict[str, Any]]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-
-
-def geojson(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """A FeatureCollection of the events that have a location (others have no geometry to draw)."""
-    features = []
-    for r in records:
-        loc = r.get("location")
-        if not loc or loc.get("lat") is None:
-            continue
-        features.append({
-            "type": "Feature",
-            "id": r["id"],
-            "geometry": {"type": "Point", "coordinates": [loc["lon"], loc["lat"]]},
-            "properties": r,
-        })
-    return {"type": "FeatureCollection", "features": features}
 
 
 def _when(r: dict[str, Any]) -> str:
     t = r.get("time")
     if not t:
         return "?"
-    text = t["start"] if t["start"] == t["end"] else f"{t['start']}..{t['end']}"
+    text = t["start"] if t["start"] == t["end"] else f"{t['start']} to {t['end']}"  # spaces: it may wrap
     if t.get("inferred"):
         text += " (doc)"
     if r.get("background"):
@@ -72,26 +71,58 @@ def _source(r: dict[str, Any]) -> str:
     return f"{src['name']} ({kind})" if src.get("name") else kind
 
 
-def event_table(records: list[dict[str, Any]], title: str | None = None) -> Table:
-    """One row per event: when, what, who, where, who says so, how sure, and the words that say it."""
+EVENT_COLUMNS = ("when", "what", "who", "where", "says who", "how sure", "evidence")
+
+
+def event_cells(r: dict[str, Any], full: bool = False) -> list[str]:
+    """The cells of one event's row (lines within a cell on their own lines); ``full``: the whole sentence."""
+    what = r["type"] + (f"/{r['subtype']}" if r.get("subtype") else "")
+    gear = equipment_text(r)
+    return [
+        _when(r), what + (f"\n{gear}" if gear else ""), (r.get("actor") or {}).get("name") or "",
+        _place(r), _source(r), _how_sure(r), r["sentence"] if full else _snippet(r),
+    ]
+
+
+NARROW = 120  # below this many columns a table merges who into what, and how sure into says who
+
+
+def event_table(records: list[dict[str, Any]], title: str | None = None, full: bool = False,
+                width: int | None = None) -> Table:
+    """One row per event: when, what, who, where, who says so, how sure, and the words that say it.
+    Every column may wrap so that the table fits ``width`` (the terminal's); below ``NARROW`` columns
+    who goes under what and how sure under says who; the evidence takes the room left."""
+    narrow = width is not None and width < NARROW
     table = Table(title=title, show_lines=True, expand=False)
-    table.add_column("when", no_wrap=True)
-    table.add_column("what", max_width=24)
-    table.add_column("who", max_width=16)
-    table.add_column("where", max_width=30)
-    table.add_column("says who", max_width=24)
-    table.add_column("how sure", no_wrap=True)
-    table.add_column("evidence", ratio=1, min_width=30)
+    table.add_column("when", max_width=12)
+    table.add_column("what", max_width=22)
+    if not narrow:
+        table.add_column("who", max_width=16)
+    table.add_column("where", max_width=24)
+    table.add_column("says who", max_width=20)
+    if not narrow:
+        table.add_column("how sure", max_width=12)
+    table.add_column("evidence", ratio=1)
     for r in records:
-        what = r["type"] + (f"/{r['subtype']}" if r.get("subtype") else "")
-        gear = ", ".join(
-            (f"{e['count']}× " if e.get("count") else "") + e["name"] for e in r.get("equipment") or []
-        )
-        table.add_row(
-            _when(r), what + (f"\n{gear}" if gear else ""), (r.get("actor") or {}).get("name", ""),
-            _place(r), _source(r), _how_sure(r), _snippet(r),
-        )
+        when, what, who, where, says, sure, evidence = event_cells(r, full)
+        if narrow:
+            table.add_row(when, what + (f"\nby {who}" if who else ""), where, f"{says}\n{sure}".strip(), evidence)
+        else:
+            table.add_row(when, what, who, where, says, sure, evidence)
     return table
+
+
+def tsv(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
+    """Plain output for pipes: a header line, then one line per row, tab-separated and complete
+    (lines within a cell joined with "; ", tabs as spaces)."""
+    def cell(text: Any) -> str:
+        return "; ".join(str("" if text is None else text).replace("\t", " ").split("\n"))
+
+    return "".join("\t".join(cell(c) for c in row) + "\n" for row in [list(header), *rows])
+
+
+def event_tsv(records: Iterable[dict[str, Any]]) -> str:
+    return tsv(EVENT_COLUMNS, (event_cells(r, full=True) for r in records))
 
 
 def _how_sure(r: dict[str, Any]) -> str:

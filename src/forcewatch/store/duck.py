@@ -374,6 +374,12 @@ class Store:
         )
         return {r[0]: _document(r) for r in rows}
 
+    def ingested_times(self, doc_ids: Iterable[str]) -> dict[str, datetime]:
+        """When each of ``doc_ids`` was stored (UTC): exports date their records by it."""
+        ids = list(dict.fromkeys(doc_ids))
+        rows = self._by_ids("SELECT id, ingested_at FROM documents", ids) if ids else []
+        return {i: t.replace(tzinfo=timezone.utc) for i, t in rows if t is not None}
+
     def document_summaries(self, limit: int = 100, offset: int = 0) -> list[dict]:
         """One page of documents as ``documents`` orders them, without their text: id, path, url,
         title, published, outlet, media_type, chars (length of the text)."""

@@ -681,10 +681,18 @@
     return params;
   }
 
+  // The download link exports what the filters select (GET /api/export, the same filters).
+  function updateDownload() {
+    const params = queryString();
+    params.set("format", $("#export-format").value);
+    $("#download").href = `/api/export?${params}`;
+  }
+
   let loading = 0;
   async function loadEvents() {
     const mine = ++loading;
     const params = queryString();
+    updateDownload();
     params.set("limit", String(PAGE));
     params.set("order", "desc"); // when there are more than a page, show the latest
     setStatus("loading…");
@@ -836,6 +844,7 @@
       $(`#show-${kind}`).addEventListener("change", (e) => { state.shown[kind] = e.target.checked; redraw(); showReplayLabel(); });
     }
     $("#fit").addEventListener("click", () => fitEvents());
+    $("#export-format").addEventListener("change", updateDownload);
     window.addEventListener("hashchange", () => {
       const m2 = location.hash.match(/^#(event|cluster)=(.+)$/);
       if (!m2) return;
