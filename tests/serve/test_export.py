@@ -87,7 +87,7 @@ def test_csv_reads_in_pandas_and_the_csv_module_with_acled_columns(selection):
     assert pd.isna(silent["latitude"]) and silent["evidence"].startswith("Russia's Defence Ministry")
     rows = list(csv.DictReader(io.StringIO(out.body.encode("utf-8").decode("utf-8-sig"))))
     assert len(rows) == 8 and {r["event_id"] for r in rows} == {r["id"] for r in selection.records}
-    assert "cluster_id" not in rows[0]
+    assert "cluster_id" in rows[0]  # the store's happenings come with the selection
 
 
 def test_csv_neutralises_formulas_and_maps_movements_and_clusters():
@@ -242,3 +242,12 @@ def test_cli_export_writes_the_file_and_says_what_it_left_out(sample_db, tmp_pat
     bad = runner.invoke(app, ["export", "--db", str(sample_db), "-f", "csv", "--source-kind", "rumour"])
     assert bad.exit_code == 2 and "--source-kind: 'rumour' is not one of named, anonymous" in bad.stderr
     assert "Traceback" not in bad.output
+
+
+def test_exports_name_each_events_happening(client, selection):
+    """The store's happenings reach every export: a cluster_id per event that is part of one."""
+    assert selection.clusters and set(selection.clusters) <= {r["id"] for r in selection.records}
+    frame = pd.read_csv(io.StringIO(client.get("/api/export", params={"format": "csv"}).text))
+    assert frame["cluster_id"].notna().sum() == len(selection.clusters)
+    features = client.get("/api/export", params={"format": "geojson"}).json()["features"]
+    assert {f["properties"]["cluster_id"] for f in features} - {None} == set(selection.clusters.values())

@@ -62,6 +62,7 @@ class Selection:
     total: int  # events matching the filters (more than ``records`` when a limit cut them)
     outlets: dict[str, str] = field(default_factory=dict)  # doc id -> outlet
     ingested: dict[str, datetime] = field(default_factory=dict)  # doc id -> when stored
+    clusters: Clusters = None  # event id -> the happening it is part of
 
     @property
     def beyond_limit(self) -> int:
@@ -76,11 +77,12 @@ def select(store, filters: dict[str, Any], limit: int | None = None) -> Selectio
     docs = store.documents_by_id(doc_ids, text=False)
     records = [stored_record(e, docs.get(e["doc_id"])) for e in stored]
     outlets = {i: d.outlet for i, d in docs.items() if d.outlet}
-    return Selection(records, total, outlets, store.ingested_times(doc_ids))
+    return Selection(records, total, outlets, store.ingested_times(doc_ids), store.cluster_ids(r["id"] for r in records))
 
 
 def write(fmt: str, selection: Selection, clusters: Clusters = None) -> Export:
     """The export of ``selection`` in format ``fmt`` (one of ``FORMATS``), with the limit's cut counted."""
+    clusters = selection.clusters if clusters is None else clusters
     out = FORMATS[fmt](selection.records, clusters=clusters, outlets=selection.outlets, ingested=selection.ingested)
     out.omitted["beyond_limit"] = selection.beyond_limit
     out.matched = selection.total
