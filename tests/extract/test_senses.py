@@ -68,6 +68,8 @@ def test_force_posture_acts_without_the_usual_verbs(pipeline, text, kind, subtyp
 def test_a_strike_is_an_attack_unless_workers_strike(pipeline_all):
     assert {e.type for e in _events(pipeline_all, "The air base was hit in a missile strike overnight.")} >= {"ASSAULT"}
     assert "ASSAULT" not in {e.type for e in _events(pipeline_all, "Dock workers went on strike over pay.")}
+    army = _events(pipeline_all, "The Turkish army rarely comments on its strikes in northern Iraq.")
+    assert "PROTEST" not in {e.type for e in army}  # "on its strikes" is no "on strike"
 
 
 def test_a_date_word_is_no_trigger(pipeline):
@@ -101,3 +103,18 @@ def test_an_unknown_condition_in_a_sense_rule_is_a_clear_error():
 
     with pytest.raises(ValueError, match="unknown condition"):
         SenseRule.from_data({"name": "x", "lemmas": ["leave"], "when": {"colour": "red"}, "then": "none"})
+
+
+@pytest.mark.parametrize("text", [
+    "The air force has carried out dozens of strikes in the east on rebel targets, including supply convoys.",
+    "Artillery shelled a column of trucks on the road to the port.",
+])
+def test_a_movement_an_attack_is_aimed_at_is_its_target(pipeline, text):
+    events = _events(pipeline, text)
+    assert "ASSAULT" in {e.type for e in events}
+    assert not [e for e in events if e.subtype == "transit"], [(e.trigger, e.type, e.subtype) for e in events]
+
+
+def test_a_movement_beside_an_attack_is_still_a_movement(pipeline):
+    events = _events(pipeline, "The convoy of tanks left the base a day after the attack on the airfield.")
+    assert {e.type for e in events} >= {"ASSAULT"} and any(e.subtype in ("depart", "withdraw", "transit") for e in events)

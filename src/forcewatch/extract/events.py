@@ -189,8 +189,11 @@ def _object_words(cand: Candidate) -> str:
 
 def _governed(tok, lemmas) -> bool:
     """Whether the trigger completes one of these words ("able to deploy", "capable of launching"),
-    not a clause they report ("not able to confirm whether the carrier had left")."""
+    not a clause they report ("not able to confirm whether the carrier had left"). A verb joined by
+    "and" to one that completes them completes them too ("able to conduct missions and support")."""
     head = tok
+    while head.dep_ == "conj" and head.head.i != head.i:
+        head = head.head
     for _ in range(2):
         if head.head.i == head.i or head.dep_ not in ("xcomp", "pcomp", "pobj", "prep", "acl"):
             return False
@@ -467,7 +470,9 @@ def _labour_strike(tok) -> bool:
     words = {c.lower_ for c in tok.lefts} | {tok.lower_}  # its own modifiers, not a clause hung on it
     if words & {"hunger", "general", "workers", "union", "labor", "labour", "wage", "pay"}:
         return True
-    return tok.dep_ == "pobj" and tok.head.lower_ == "on"
+    # "went on strike", not "comments on its strikes": the bare singular after "on"
+    return tok.dep_ == "pobj" and tok.head.lower_ == "on" and tok.lower_ == "strike" and \
+        not any(c.dep_ in ("det", "poss") for c in tok.children)
 
 
 def _noun_sense(lex: Lexicons, tok, lemma: str, sense: Sense) -> Candidate | None:
@@ -968,8 +973,39 @@ def _drop_subordinate(candidates: list[Candidate], parsed: ParsedSentence, equip
             continue
         if tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.lemma_.lower() in PROSPECT_NOUNS:
             continue
+        if c.noun and c.type in MOVEMENT and _attacked(tok, candidates):
+            continue
         keep.append(c)
     return keep
+
+
+def _attacked(tok, candidates: list[Candidate]) -> bool:
+    """A movement noun that an attack is aimed at ("strikes on Iran-linked targets, including weapons
+    convoys", "drones hit a convoy"): the target, not a movement of its own."""
+    attacks = set()
+    for c in candidates:
+        if c.type != "ASSAULT":
+            continue
+        # "hundreds of strikes ... on targets", "carried out strikes on convoys": the count and the
+        # verb that carries the attack stand for it
+        node = c.tok
+        attacks.add(node.i)
+        for _ in range(3):
+            if node.dep_ == "pobj" and node.head.lower_ == "of":
+                node = node.head.head
+            elif node.dep_ == "dobj":
+                node = node.head
+            else:
+                break
+            attacks.add(node.i)
+    node = tok
+    for _ in range(4):
+        if node.head.i == node.i:
+            return False
+        if node.dep_ in ("dobj", "pobj", "nsubjpass", "appos", "conj", "prep") and node.head.i in attacks:
+            return node.dep_ != "prep" or node.lower_ in ("on", "against", "at")
+        node = node.head
+    return False
 
 
 def code_events(analysis: Analysis, lex: Lexicons) -> None:

@@ -59,7 +59,7 @@ STRONG_WORDS = {
     "mercenary", "mercenaries", "pantsir", "iskander", "kalibr", "bayraktar", "shahed", "himars", "kinzhal",
     "ruslan", "globemaster", "peacekeepers", "peacekeeping",
     "battalion", "battalions", "regiment", "regiments",
-    "anchorage", "berthed", "moored", "anchored", "squadron", "squadrons", "reconnaissance", "mooring",
+    "anchorage", "berthed", "moored", "anchored", "squadron", "squadrons", "reconnaissance", "mooring", "wargames",
 }
 STRONG_STEMS = ("militar", "mercenar", "garrison", "peacekeep", "demobili", "sealift")
 STRONG_PHRASES = {
@@ -70,6 +70,7 @@ STRONG_PHRASES = {
     ("radar", "stations"), ("aircraft", "carrier"), ("aircraft", "carriers"), ("carrier", "group"),
     ("strike", "group"), ("spy", "plane"), ("spy", "planes"), ("drone", "strike"), ("drone", "strikes"),
     ("drone", "attack"), ("drone", "attacks"), ("missile", "strike"), ("missile", "strikes"), ("combat", "readiness"),
+    ("joint", "exercise"), ("joint", "exercises"), ("war", "games"),
 }
 # Weak cues: as common in everyday news as in military reports ("the plane arrived", "police forces",
 # "fire brigade", "bases loaded", "satellite images of the storm"). They pick sentences in an on-topic
@@ -198,7 +199,8 @@ def _parts(name: str) -> list[str]:
 
 _ATTRIBUTION = re.compile(r"\b(?:said|says|told|according to|reported|added|confirmed|showed|shows|saw)\b", re.I)
 _PRONOUN_START = re.compile(r"\W*(?:It|They|He|She|The (?:convoy|ships?|planes?|aircraft|troops|forces|base|facility|"
-                            r"vessels?|fleet|ministry|sources?|officials?))\b")
+                            r"vessels?|fleet|ministry|sources?|officials?|exercises?|drills?|operation|deployment|"
+                            r"withdrawal|strikes?|attacks?))\b")
 
 
 class Cues(NamedTuple):
