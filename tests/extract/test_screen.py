@@ -116,3 +116,9 @@ def test_every_report_written_for_the_benches_is_on_topic():
     assert len(texts) > 100
     missed = [t for t in texts if not cues(t, split_sentences(t)).on_topic()]
     assert not missed, missed
+
+
+def test_a_joint_exercise_and_a_sentence_naming_the_exercise_again_are_parsed():
+    text = ("Two armies will hold a joint exercise near the border in March. "
+            "The exercise, due to start next week, will last a month. Ticket prices rose.")
+    assert screen(analysis(text)) == [0, 1]

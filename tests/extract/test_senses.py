@@ -59,6 +59,7 @@ def test_each_rule_leaves_its_counter_example(pipeline_all, resources, rule):
     ("Images show damage to three hangars at the air base.", "ASSAULT", None),
     ("One of the drones was downed by the frigate's guns.", "ASSAULT", None),
     ("A drone strike hit the depot on Friday.", "ASSAULT", None),
+    ("Russian and Belarusian troops will hold a joint exercise near the border in February.", "MOBILIZE", None),
 ])
 def test_force_posture_acts_without_the_usual_verbs(pipeline, text, kind, subtype):
     events = _events(pipeline, text)
