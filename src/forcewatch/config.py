@@ -13,7 +13,7 @@ stages never do. A config file is TOML::
     sites = ["my-sites.yaml"]            # more watched sites
     aircraft_registry = ["aircraft.csv"]
     vessel_registry = ["vessels.csv"]
-    triggers = "triggers.yaml"           # replace a packaged lexicon (same format): triggers, actors, equipment, senses
+    triggers = "triggers.yaml"           # replace a packaged lexicon (same format): triggers, actors, equipment, senses, observations
     components = ["places", "dates", "attribution", "events", "no_comment",
                   "resolve_places", "resolve_times", "resolve_sources", "duplicates", "my_component"]
     plugins = ["my_package.forcewatch_plugin"]   # modules that register components or readers
@@ -38,7 +38,7 @@ from forcewatch.plugins import load_installed
 
 ENV_CONFIG = "FORCEWATCH_CONFIG"
 PATH_LISTS = ("sources", "sites", "aircraft_registry", "vessel_registry")
-LEXICON_FILES = ("triggers", "actors", "equipment", "senses")
+LEXICON_FILES = ("triggers", "actors", "equipment", "senses", "observations")
 
 
 class ConfigError(ValueError):
@@ -69,6 +69,7 @@ class Settings:
     actors: Path | None = None
     equipment: Path | None = None
     senses: Path | None = None
+    observations: Path | None = None
     components: tuple[str, ...] | None = None  # None: the default text pipeline
     plugins: tuple[str, ...] = ()  # modules imported for what they register
 
@@ -226,7 +227,7 @@ class Resources:
             from forcewatch.extract.events import Lexicons
 
             s = self.settings
-            return Lexicons.from_files(s.triggers, s.actors, s.equipment, s.senses)
+            return Lexicons.from_files(s.triggers, s.actors, s.equipment, s.senses, s.observations)
         return self._once("lexicons", make)
 
     @cached_property

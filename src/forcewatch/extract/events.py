@@ -48,7 +48,8 @@ MILITARY_CONTEXT = re.compile(
     r"frigates?|destroyers?|warships?|submarines?|equipment|convoy|officers|personnel|jets?|helicopters?|drones?|"
     r"vehicles?|tanks?|units?|facility|positions?|brigades?|battalions?|regiments?|divisions?|missiles?|"
     r"artillery|mercenar(?:y|ies)|marines|garrison|airfield|airbase|air base|port|harbou?r|fighters|militants|"
-    r"rebels|insurgents|police|peacekeepers|air defen[cs]e|bombers?|carrier|radars?|outposts?|contingents?|checkpoints?|listening (?:posts?|sites?|stations?))\b",
+    r"rebels|insurgents|police|peacekeepers|air defen[cs]e|bombers?|carrier|radars?|outposts?|contingents?|checkpoints?|listening (?:posts?|sites?|stations?)|"
+    r"depots?|arsenals?|ammunition|munitions)\b",
     re.I,
 )
 # Verbs that carry a noun trigger as their object without adding meaning of their own.
@@ -231,6 +232,31 @@ _CONDITIONS = {
 
 
 @dataclass
+class Observation:
+    """An act stated without an action verb (data/observations.yaml): a Matcher pattern and what it means."""
+
+    name: str
+    pattern: list[dict]
+    head: int
+    then: tuple[str, str | None]
+    needs: str | None = None
+
+    @classmethod
+    def from_data(cls, d: dict) -> Observation:
+        kind, _, subtype = d["then"].partition("/")
+        return cls(d["name"], d["pattern"], int(d.get("head", 0)), (kind, subtype or None), d.get("needs"))
+
+    def satisfied(self, tok, equipment: list[Equipment]) -> bool:
+        if self.needs is None:
+            return True
+        if self.needs in ("aircraft", "ship"):
+            return any(e.category == self.needs for e in equipment)
+        if self.needs == "equipment":
+            return bool(equipment)
+        return bool(equipment) or _military(tok)
+
+
+@dataclass
 class Lexicons:
     """What the coder reads besides the parse: triggers, actor words, the equipment catalogue and the
     sense rules.
@@ -241,6 +267,8 @@ class Lexicons:
     actors: dict[str, ActorWord]
     equipment: Catalogue
     senses: list[SenseRule] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
+    _matchers: dict = field(default_factory=dict, repr=False, compare=False)  # per spaCy vocabulary
 
     @classmethod
     def packaged(cls) -> Lexicons:
@@ -248,14 +276,39 @@ class Lexicons:
 
     @classmethod
     def from_files(cls, triggers: Path | None = None, actors: Path | None = None,
-                   equipment: Path | None = None, senses: Path | None = None) -> Lexicons:
+                   equipment: Path | None = None, senses: Path | None = None,
+                   observations: Path | None = None) -> Lexicons:
         """The packaged lexicons, each replaced by the user's file where one is named."""
         def read(path: Path | None, name: str):
             return load_yaml(path.read_text("utf-8")) if path else packaged(name)
 
         return cls(build_lexicon(read(triggers, "triggers.yaml")), build_actor_table(read(actors, "actors.yaml")),
                    Catalogue(read(equipment, "equipment.yaml")),
-                   [SenseRule.from_data(d) for d in read(senses, "senses.yaml")])
+                   [SenseRule.from_data(d) for d in read(senses, "senses.yaml")],
+                   [Observation.from_data(d) for d in read(observations, "observations.yaml")])
+
+    def observed(self, parsed: ParsedSentence, equipment: list[Equipment]) -> list[Candidate]:
+        """Candidates for the acts the sentence states without an action verb."""
+        if not self.observations:
+            return []
+        vocab = parsed.doc.vocab
+        matcher = self._matchers.get(id(vocab))
+        if matcher is None:
+            from spacy.matcher import Matcher
+
+            matcher = Matcher(vocab)
+            for i, rule in enumerate(self.observations):
+                matcher.add(str(i), [rule.pattern])
+            self._matchers[id(vocab)] = matcher
+        out = []
+        for match_id, start, end in matcher(parsed.doc):
+            rule = self.observations[int(vocab.strings[match_id])]
+            tok = parsed.doc[start + rule.head]
+            if tok.pos_ in ("ADP", "AUX") and tok.dep_ not in ("ROOT",) and tok.head.i != tok.i:
+                tok = tok.head
+            if rule.satisfied(tok, equipment):
+                out.append(Candidate(tok, rule.then[0], rule.then[1], parsed.doc[end - 1], tok.pos_ not in ("VERB", "AUX")))
+        return out
 
     def sense(self, cand: Candidate) -> Candidate | None:
         """The candidate as the first sense rule that applies leaves it (None: not an event)."""
@@ -919,6 +972,23 @@ def _equipment_for(tok, parsed: ParsedSentence, equipment: list[Equipment], excl
         node = node.head
 
 
+LANDMARK_PREPS = {"over", "above", "past", "near", "toward", "towards", "around", "behind", "beside"}
+
+
+def _landmarks(tok, parsed: ParsedSentence) -> list[tuple[int, int]]:
+    """Spans of what a movement passes ("missiles flew over the frigate", "sailed past the carrier"):
+    equipment there is what it moves by, not what moves."""
+    out = []
+    for c in tok.children:
+        if c.dep_ == "prep" and c.lower_ in LANDMARK_PREPS:
+            sub = list(c.subtree)
+            if len(sub) == 1:  # "flew over | the frigate" parsed as an object: the words after it
+                after = next((o for o in tok.children if o.dep_ == "dobj" and o.left_edge.i == c.i + 1), None)
+                sub = sub + list(after.subtree) if after is not None else sub
+            out.append((parsed.span(sub[0])[0], parsed.span(sub[-1])[1]))
+    return out
+
+
 def _subject_equipment(tok, parsed: ParsedSentence, equipment: list[Equipment]) -> list[Equipment]:
     """Equipment named in the subject of the trigger's verb or of the verb it completes ("soldiers began loading")."""
     out = []
@@ -1016,11 +1086,14 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
     pending_movers: list[Event] = []
     attributions: dict[int, list[Mention]] = {}
     dates: dict[int, list] = {}  # "March 11" is no march
+    places: dict[int, list] = {}  # places named, not peoples ("Russian")
     for m in analysis.mentions:
         if m.kind == "attribution":
             attributions.setdefault(m.sentence, []).append(m)
         elif m.kind == "date":
             dates.setdefault(m.sentence, []).append(m.span)
+        elif m.kind == "place" and m.label != "DEMONYM":
+            places.setdefault(m.sentence, []).append(m.span)
     for index in sorted(analysis.parse):
         parsed: ParsedSentence = analysis.parse[index]
         s0, s1 = analysis.sentences[index]
@@ -1047,6 +1120,8 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
             if cand is None:
                 continue
             candidates.append(cand)
+        taken = {c.tok.i for c in candidates}
+        candidates += [c for c in lex.observed(parsed, equipment) if c.tok.i not in taken]
         candidates = _drop_subordinate(candidates, parsed, equipment)
         groups: list[list[Candidate]] = []
         clause = {c.tok.i: _clause(c.tok) for c in candidates}
@@ -1082,7 +1157,8 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
                 t_span = (parsed.span(best.tok)[0], parsed.span(best.tok)[1])
             items: list[Equipment] = []
             for c in g:
-                items.extend(_equipment_for(c.tok, parsed, equipment, speakers))
+                landmarks = _landmarks(c.tok, parsed) if c.type in MOVEMENT else []
+                items.extend(e for e in _equipment_for(c.tok, parsed, equipment, speakers + landmarks))
                 items.extend(_subject_equipment(c.tok, parsed, equipment))
             items = _dedupe_equipment(sorted(items, key=lambda e: e.span))
             if not best.subtype:
@@ -1095,6 +1171,10 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
                 target=_target_for(lex, verb.tok, actor, context, best.type),
                 equipment=items, modality=modality[verb.tok.i],
             )
+            snapshot = _same_snapshot(event, analysis.events, (s0, s1), places.get(index, []))
+            if snapshot is not None:  # "soldiers patrolled the base, and two helicopters stood on the apron"
+                snapshot.equipment = _dedupe_equipment(sorted(snapshot.equipment + items, key=lambda e: e.span))
+                continue
             analysis.events.append(event)
             if actor is not None:
                 context.last_actor = actor
@@ -1145,6 +1225,24 @@ def _list_items(analysis: Analysis) -> None:
                 trigger=text[t_span[0]:t_span[1]], trigger_span=t_span, sentence=text[i0:i1], span=(i0, i1),
                 equipment=[]))
             item += 1
+
+
+def _same_snapshot(event: Event, events: list[Event], span, places: list[tuple[int, int]]) -> Event | None:
+    """An earlier presence of the same sentence and mode whose actor does not differ, with no place
+    named for each of the two: what one sentence says is at a place is one picture of its posture,
+    with all the equipment seen ("troops at Hmeimim and ships in Tartus" are two)."""
+    if event.subtype != "presence":
+        return None
+    for other in events:
+        if other.subtype != "presence" or tuple(other.span) != tuple(span) or other.modality != event.modality or (
+                other.actor and event.actor and other.actor.country != event.actor.country):
+            continue
+        first, second = sorted((other.trigger_span, event.trigger_span))
+        own_first = any(first[0] <= a < second[0] for a, _ in places)
+        own_second = any(a >= second[0] for a, _ in places)
+        if not (own_first and own_second):
+            return other
+    return None
 
 
 def _country_name(lex: Lexicons, actor: Actor) -> str:

@@ -80,7 +80,8 @@ WEAK_WORDS = {
     "vessel", "vessels", "ship", "ships", "aircraft", "plane", "planes", "jet", "jets", "helicopter", "helicopters",
     "drone", "drones", "fighters", "presence", "stationed", "offensive", "hercules",
     "brigade", "brigades", "docked", "sailed", "landed", "grounded", "truck", "trucks", "column", "columns",
-    "surveillance", "port", "ports", "carrier", "carriers",
+    "surveillance", "port", "ports", "carrier", "carriers", "explosion", "explosions", "blasts", "ammunition",
+    "munitions", "tarmac",
     # whole words where a stem would also catch everyday words ("department", "transition")
     "depart", "departs", "departed", "departing", "departure", "departures", "transit", "transits", "transited",
     "transiting",
