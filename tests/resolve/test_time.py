@@ -149,6 +149,9 @@ def test_a_deadline_bounds_the_act_and_the_future_looks_forward(pipeline):
     ("Russian troops were stationed at the base in the 1950s.", date(1950, 1, 1), date(1959, 12, 31)),
     ("Russian troops will withdraw from the base two weeks from next Tuesday.", date(2024, 12, 31), date(2024, 12, 31)),
     ("Russian troops withdrew from the base in August last year.", date(2023, 8, 1), date(2023, 8, 31)),
+    # the explicit date says the day, even where the weekday written with it is wrong (Dec 3, 2024 is a Tuesday)
+    ("Russian troops withdrew from the base on Tuesday, December 3.", date(2024, 12, 3), date(2024, 12, 3)),
+    ("Russian troops withdrew from the base on Monday, December 3.", date(2024, 12, 3), date(2024, 12, 3)),
 ])
 def test_written_dates_with_their_precision(pipeline, text, start, end):
     (event,) = pipeline(Document(id="t", text=text, published=WEDNESDAY)).events

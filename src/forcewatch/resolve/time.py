@@ -313,6 +313,14 @@ def statement_dates(analysis: Analysis) -> set[tuple[int, int]]:
     return out
 
 
+def _named_weekdays(mentions, text: str) -> set[tuple[int, int]]:
+    """Spans of weekdays written with the date they name ("on Monday, December 3"): the explicit date
+    says the day, and wins when the two disagree."""
+    dates = sorted((m for m in mentions if m.kind == "date"), key=lambda m: m.span[0])
+    return {tuple(a.span) for a, b in zip(dates, dates[1:])
+            if a.label == "WEEKDAY" and b.label == "DATE" and re.fullmatch(r",?\s*(?:the\s+)?", text[a.span[1]:b.span[0]])}
+
+
 def resolve_times(analysis: Analysis) -> None:
     """Give each event the date mention its trigger governs, else the one closest to it in
     the sentence's dependency tree (ties go to the nearer one in the text).
@@ -326,10 +334,13 @@ def resolve_times(analysis: Analysis) -> None:
     by_sentence: dict[int, list[tuple[Mention, TimeSpan]]] = {}
     text = analysis.document.text
     parses = analysis.parse or {}
+    named_days = _named_weekdays(analysis.mentions, text)
     for m in analysis.mentions:
         if m.kind == "date":
             if m.sentence in parses and m.span[0] < parses[m.sentence].offset:
                 continue  # the dateline's date is the report's ("Tokyo, Dec. 26 (Jiji Press)--")
+            if tuple(m.span) in named_days:
+                continue
             deadline = _DEADLINE_NOUN.match(text[m.span[1]:m.span[1] + 20])
             span = resolve_date(m, published, future=bool(deadline))
             if span is not None:
