@@ -341,3 +341,33 @@ def test_outlet_named_at_length_is_found_in_the_registry():
     assert outlet_entry("Al Jazeera English")[2] == "Al Jazeera"
     assert outlet_entry("RAPID news") is None and outlet_entry("Harbour Gazette") is None
     assert outlet_entry("Reuters Institute") is None and outlet_entry("The Guardian Nigeria") is None
+
+
+def _sources(pipeline, text):
+    from datetime import date
+
+    from forcewatch.records import Document
+
+    events = pipeline(Document(id="t", text=text, published=date(2024, 12, 12))).events
+    return {e.trigger: (e.source.kind, e.source.name) for e in events}
+
+
+def test_it_said_and_it_added_go_to_the_body_named_before(pipeline):
+    text = ("The defence ministry said two Russian frigates left Tartus on Monday. "
+            "It added that a cargo plane took off from Hmeimim.")
+    assert _sources(pipeline, text)["took off"] == ("official", "defence ministry")
+    text = "It was reported that two Russian frigates left Tartus on Monday."  # no one: the outlet's own
+    assert _sources(pipeline, text)["left"][0] == "organization"
+
+
+@pytest.mark.parametrize("text,name", [
+    ("Two Il-76s were loading at Hmeimim, said Ann Lee, an analyst at the satellite company Maxar.", "Maxar"),
+    ("Two Il-76s were loading at Hmeimim, said an analyst at the imagery firm Orbital Eye.", "Orbital Eye"),
+])
+def test_an_imagery_companys_analyst_speaks_for_imagery(pipeline, text, name):
+    assert _sources(pipeline, text)["loading"] == ("imagery", name)
+
+
+def test_a_think_tanks_analyst_stays_an_analyst(pipeline):
+    text = "Two Il-76s were loading at Hmeimim, said Ann Lee, an analyst at the Caspian Policy Institute."
+    assert _sources(pipeline, text)["loading"][0] == "analyst"

@@ -113,7 +113,9 @@ def _subject(verb):
     subjects = sorted((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), key=lambda c: abs(c.i - verb.i))
     if subjects:
         child = subjects[0]
-        return child if child.lower_ not in ("who", "which", "that", "it", "this") else None
+        if child.lower_ == "it":  # "It said", "it added": the body named before; "it was reported": no one
+            return child if child.dep_ == "nsubj" and not any(c.dep_ == "auxpass" for c in verb.children) else None
+        return child if child.lower_ not in ("who", "which", "that", "this") else None
     if verb.dep_ in ("conj", "xcomp") and verb.head.i != verb.i:
         head = verb.head
         # "X said the flights carried aid and denied that ...", parsed with "denied" joined to "carried":
@@ -168,7 +170,7 @@ def _char_span(parsed: ParsedSentence, tokens) -> tuple[int, int]:
 def _backref(tokens, root) -> bool:
     """'He', 'they', 'the official', 'the sources, who spoke ...': the speaker is someone met before."""
     if root.pos_ == "PRON" or root.lower_ in ("he", "she", "they"):
-        return root.lower_ in ("he", "she", "they", "we")
+        return root.lower_ in ("he", "she", "they", "we", "it")
     if tokens[0].lower_ not in ("the", "this", "that", "these", "those"):
         return False
     if root.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") or root.pos_ == "PROPN":

@@ -431,8 +431,11 @@ def classify(reg: SourceRegistry, m: Mention, outlet: str | None, analysis: Anal
         former = any(t.lower_ in ("former", "retired", "ex") for t in tokens)
         if roles & ANALYST_ROLES or former and ACADEMIC.search(text):
             m_aff = ANALYST_AFFILIATION.search(text[text.find(person) + len(person):])
-            return Source("analyst", person, m_aff.group(1).strip() if m_aff else _named_only(affiliation), False,
-                          **base)
+            aff = m_aff.group(1).strip() if m_aff else _named_only(affiliation)
+            provider = _imagery_provider(reg, aff, text)
+            if provider:
+                return Source("imagery", provider, None, False, **base)
+            return Source("analyst", person, aff, False, **base)
         desc_aff = _appos_affiliation(tokens, root)
         if not former and (roles & OFFICIAL_ROLES or (affiliation and OFFICIAL.search(affiliation)) or (
                 desc_aff and OFFICIAL.search(desc_aff))) and not NON_STATE.search(text):
@@ -443,7 +446,11 @@ def classify(reg: SourceRegistry, m: Mention, outlet: str | None, analysis: Anal
     head = root.lemma_.lower()
     if head in ANALYST_ROLES or roles & ANALYST_ROLES and head not in PERSON_NOUNS:
         m_aff = ANALYST_AFFILIATION.search(text)
-        return Source("analyst", None, m_aff.group(1).strip() if m_aff else _named_only(affiliation), True, **base)
+        aff = m_aff.group(1).strip() if m_aff else _named_only(affiliation)
+        provider = _imagery_provider(reg, aff, text)
+        if provider:
+            return Source("imagery", provider, None, False, **base)
+        return Source("analyst", None, aff, True, **base)
     if head in SPOKES or re.search(r"\bpress (?:office|service)\b", text, re.I):
         return Source("official", affiliation, affiliation, anon_cue, **base)
     if head in DOCUMENTS:  # "an intelligence assessment seen by AP", "a UN report"
@@ -534,6 +541,23 @@ def _person_name(reg: SourceRegistry, text: str) -> str | None:
 
 
 
+IMAGERY_COMPANY = re.compile(r"\b(?:imagery|satellite(?:[- ]imagery)?|earth[- ]observation)\s+(?:company|firm|provider|operator)\b"
+                             r"(?:\s+(?P<name>[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*)*))?", re.I)
+
+
+def _imagery_provider(reg, affiliation: str | None, text: str) -> str | None:
+    """The imagery provider an analyst works for ("an analyst at Maxar", "of the satellite company
+    Planet Labs"): such an analyst speaks for the imagery, so the claim is graded as imagery."""
+    if affiliation and reg.lookup(affiliation, ("imagery",)) is not None:
+        return affiliation
+    company = IMAGERY_COMPANY.search(text)
+    if company is None:
+        return None
+    low = text.lower()
+    named = [entry[2] for key, entry in reg.names(("imagery",)).items() if re.search(rf"\b{re.escape(key)}\b", low)]
+    return max(named, key=len, default=None) or company.group("name") or affiliation or "imagery company"
+
+
 def _resolve_backref(m: Mention, src: Source, history: list[tuple[Mention, Source]]) -> Source:
     """'the official' / 'the sources' / 'he': the last earlier speaker of that sort, with its details."""
     data = m.data or {}
@@ -552,6 +576,11 @@ def _resolve_backref(m: Mention, src: Source, history: list[tuple[Mention, Sourc
                 break
         elif word in ("they", "we"):
             if pd.get("plural"):
+                antecedent = prior
+                break
+        elif word == "it":  # "It added": the body last heard, not a person
+            if not pd.get("person") and prior.kind in ("official", "organization", "imagery", "sensor", "analyst") \
+                    and pd.get("head") not in PERSON_NOUNS and not pd.get("plural"):
                 antecedent = prior
                 break
         elif pd.get("head") == head or (head in SPOKES and pd.get("head") in SPOKES):
