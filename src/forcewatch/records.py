@@ -175,6 +175,7 @@ class Equipment(Record):
     count_qualifier: str | None = None  # exact | at_least | about | at_most
     text: str | None = None
     span: Span | None = None
+    operator: str | None = None  # ISO 3166-1 alpha-3 of the force it belongs to, as written ("the Turkish corvette")
 
 
 @dataclass

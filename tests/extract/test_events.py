@@ -222,3 +222,25 @@ def test_a_list_of_places_after_a_colon_spells_out_the_act(pipeline):
     assert qamishli.location is not None and "Qamishli" in qamishli.location.name
     assert not any(e.sentence.startswith("(") for e in pipeline(Document(
         id="u", text=text.replace("air bases in Syria:", "air bases in Syria."), published=date(2024, 5, 1))).events)
+
+
+def test_each_ship_of_a_list_keeps_its_own_navy(pipeline):
+    from datetime import date
+
+    from forcewatch.records import Document
+
+    text = "Two Chinese destroyers and a Russian frigate sailed through the strait on Monday."
+    (event,) = pipeline(Document(id="t", text=text, published=date(2024, 5, 1))).events
+    assert {(q.name, q.operator) for q in event.equipment} == {("destroyer", "CHN"), ("frigate", "RUS")}
+
+
+def test_a_fleet_names_its_navy(pipeline):
+    from datetime import date
+
+    from forcewatch.records import Document
+
+    def actor(text):
+        return pipeline(Document(id="t", text=text, published=date(2024, 5, 1))).events[0].actor.country
+
+    assert actor("The Pacific Fleet's corvettes sailed through the Tsugaru Strait on Monday.") == "RUS"
+    assert actor("Ships of the U.S. Pacific Fleet sailed through the Taiwan Strait on Monday.") == "USA"

@@ -1160,7 +1160,7 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
                 landmarks = _landmarks(c.tok, parsed) if c.type in MOVEMENT else []
                 items.extend(e for e in _equipment_for(c.tok, parsed, equipment, speakers + landmarks))
                 items.extend(_subject_equipment(c.tok, parsed, equipment))
-            items = _dedupe_equipment(sorted(items, key=lambda e: e.span))
+            items = [_with_operator(lex, text, e) for e in _dedupe_equipment(sorted(items, key=lambda e: e.span))]
             if not best.subtype:
                 items = [e for e in items if e.category != "personnel"]
             event = Event(
@@ -1225,6 +1225,26 @@ def _list_items(analysis: Analysis) -> None:
                 trigger=text[t_span[0]:t_span[1]], trigger_span=t_span, sentence=text[i0:i1], span=(i0, i1),
                 equipment=[]))
             item += 1
+
+
+_OPERATOR_WORDS = re.compile(r"([A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)['’]?s?\s+(?:(?:[a-z-]+|[A-Z][\w-]*\d[\w-]*)\s+)?$")
+
+
+def _with_operator(lex: Lexicons, text: str, item: Equipment) -> Equipment:
+    """The equipment with the force it belongs to when the words before it say so ("the Russian frigate",
+    "two Turkish F-16s", "the Pacific Fleet's corvettes"), so each item of a list keeps its own navy."""
+    if not item.span:
+        return item
+    m = _OPERATOR_WORDS.search(text, max(0, item.span[0] - 40), item.span[0])
+    if m is None:
+        return item
+    words = m.group(1).strip()
+    for phrase in (words, words.split()[-1]):
+        low = phrase.lower().rstrip(".")
+        entry = lex.actors.get(low) or lex.actors.get(phrase.lower()) or _demonym(lex, low)
+        if entry is not None and entry.code and not entry.group:
+            return dataclasses.replace(item, operator=entry.code)
+    return item
 
 
 def _same_snapshot(event: Event, events: list[Event], span, places: list[tuple[int, int]]) -> Event | None:
