@@ -24,7 +24,7 @@ def test_event_round_trips_through_plain_json():
     assert data["time"]["start"] == "2024-12-09"
     assert data["equipment"][0] == {
         "name": "frigate", "category": "ship", "count": 2, "count_qualifier": "exact",
-        "text": "frigates", "span": [31, 39],
+        "text": "frigates", "span": [31, 39], "operator": None,
     }
     back = Event.from_dict(data)
     assert back == Event.from_dict(back.to_dict())
