@@ -199,3 +199,16 @@ def test_that_day_long_after_and_the_29th_of_february(pipeline):
     assert _times(pipeline, text, published=date(2025, 3, 6))["withdrew"][:2] == (date(2025, 1, 10), date(2025, 1, 10))
     times = _times(pipeline, "Russian troops will leave the base in February.", published=date(2024, 3, 10))
     assert times["leave"][:2] == (date(2025, 2, 1), date(2025, 2, 28))
+
+
+@pytest.mark.parametrize("text,trigger,background", [
+    ("The 2015 intervention by Russian troops saved the government.", "intervention", True),
+    ("Over the past decade, Russian troops have trained the national army.", "trained", True),
+    ("Russian troops have been stationed at the base for decades.", "stationed", True),
+    ("In recent years Russian troops have patrolled the border.", "patrolled", True),
+    ("Russian troops patrolled the border for two days last week.", "patrolled", False),
+    ("The 2000 troops withdrew from the base on Sunday.", "withdrew", False),  # a count, not a year
+])
+def test_a_year_naming_the_act_and_a_stretch_reaching_back_are_background(pipeline, text, trigger, background):
+    event = next(e for e in pipeline(Document(id="t", text=text, published=WEDNESDAY)).events if e.trigger == trigger)
+    assert event.background is background, event.time

@@ -38,6 +38,13 @@ _PATTERNS = [
                        r"(?:Cold War|Second World War|First World War|World War (?:II|I|One|Two|2|1)|Soviet era|Soviet times)"
                        r"\b(?![-–](?:era|style|vintage|type|like|built|made))")),
     ("RELATIVE", re.compile(r"\b(?:last|this|next|earlier this|later this) year\b", re.IGNORECASE)),
+    # a stretch reaching back from the report ("for decades", "over the past decade", "in recent years")
+    ("BACK", re.compile(r"\b(?:for|over|in|during|throughout)\s+(?:the\s+)?(?:(?:past|last|recent|previous)\s+)?"
+                        r"(?:(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|many|a\s+few)\s+)?"
+                        r"(?:decades?|years)\b(?!\s+(?:old|ago|later|earlier|from))", re.IGNORECASE)),
+    # the year an act is named by ("the 2015 intervention"), not a count ("the 2000 troops")
+    ("YEAR", re.compile(r"\b(?:[Tt]he|its|their|his|her|[A-Z][\w-]+['’]s)\s+((?:19|20)\d{2})\s+(?=[a-z])"
+                        r"(?![a-z]+s\b)(?!(?:km|kilomet|mile|year)\w*)")),
     # a year, not a count: "around 2000 troops", "a force of 1500 soldiers" say how many
     ("YEAR", re.compile(r"\b(?:in|since|by|until|from|during|of|to|before|after|around|early|late|mid-?)\s+((?:19|20)\d{2})\b"
                         r"(?![-\s]*(?:year|km|kilomet|mile))(?!\s+(?:more\s+|additional\s+|extra\s+)?(?!(?:was|is|has|as|this|its|thus|his)\b)[a-z]+s\b)")),

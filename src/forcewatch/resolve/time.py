@@ -48,6 +48,8 @@ def _resolve(m: Mention, text: str, low: str, published: date | None) -> TimeSpa
         return _era(m, low, published)
     if m.label == "SAME":
         return None  # "that day": the day of the sentence before (resolve_times)
+    if m.label == "BACK":  # "for decades", "over the past two years": from that long before the report to it
+        return _back(m, low, published)
     if m.label == "DECADE":  # "the 1950s", "the early 1990s": year precision
         first = int(re.search(r"(?:19|20)\d0", low).group())
         last = first + 9
@@ -170,6 +172,20 @@ ERAS = {
     "world war i": (1914, 1918), "world war one": (1914, 1918), "world war 1": (1914, 1918),
     "soviet era": (1922, 1991), "soviet times": (1922, 1991),
 }
+
+
+BACK_YEARS = {"decade": 10, "decades": 20, "years": 3}  # "for decades": a generation; "for years": a few
+
+
+def _back(m: Mention, low: str, published: date | None) -> TimeSpan | None:
+    """A stretch of years that ends at the report: "in recent years", "over the past decade"."""
+    if published is None:
+        return None
+    unit = re.search(r"(decades?|years)\b", low).group(1)
+    count = re.search(r"\b(\d+|two|three|four|five|six|seven|eight|nine|ten)\s+(?:decades?|years)", low)
+    n = (int(count.group(1)) if count.group(1).isdigit() else NUMBER_WORDS.get(count.group(1), 1)) if count else None
+    years = n * (10 if unit.startswith("decade") else 1) if n else BACK_YEARS[unit]
+    return TimeSpan(_next_year(published, -years), published, "year", m.text, m.span)
 
 
 def _era(m: Mention, low: str, published: date | None) -> TimeSpan | None:
