@@ -212,3 +212,16 @@ def test_that_day_long_after_and_the_29th_of_february(pipeline):
 def test_a_year_naming_the_act_and_a_stretch_reaching_back_are_background(pipeline, text, trigger, background):
     event = next(e for e in pipeline(Document(id="t", text=text, published=WEDNESDAY)).events if e.trigger == trigger)
     assert event.background is background, event.time
+
+
+def test_a_date_dates_the_event_whose_clause_holds_it(pipeline):
+    text = ("In January, a local radio reported that the Chinese warships had left the base, before they were "
+            "spotted again in images taken in March.")
+    times = _times(pipeline, text, date(2024, 4, 27))
+    assert times["left"][:2] == (date(2024, 1, 1), date(2024, 1, 31))  # on or before the January report
+    assert times["spotted"][:2] == (date(2024, 3, 1), date(2024, 3, 31))
+    text = "The withdrawal is under way, months ahead of the promise that the troops would be gone by Sept. 11."
+    times = _times(pipeline, text, date(2021, 7, 2))
+    assert times["withdrawal"][1] == date(2021, 7, 2) and times["gone"][1] == date(2021, 9, 11)
+    times = _times(pipeline, "Russian troops withdrew and the ships left the port on Sunday.", date(2024, 12, 12))
+    assert times["withdrew"][:2] == times["left"][:2] == (date(2024, 12, 8), date(2024, 12, 8))  # joined: shared

@@ -386,6 +386,9 @@ def resolve_times(analysis: Analysis) -> None:
         said = [o for o in options if tuple(o[0].span) in statements]
         own = options if event.type == "OTHER" else [o for o in options if o not in said]
         parsed = (analysis.parse or {}).get(index)
+        if parsed is not None:
+            others = [e.trigger_span[0] for e in analysis.events if e is not event and tuple(e.span) == tuple(event.span)]
+            own = [o for o in own if not _dates_another(parsed, event.trigger_span[0], others, o[0].span[0])]
         nearest = lambda o: (*_tree_relation(parsed, event.trigger_span[0], o[0].span[0]),  # noqa: E731
                              abs(o[0].span[0] - event.trigger_span[0]))
         if own:
@@ -437,6 +440,29 @@ def _story_day(by_sentence, statements, index: int | None, end: date, days: int 
              and earliest <= span.start <= end]
     return max(named, default=end)
 
+
+
+def _dates_another(parsed, own_char: int, other_chars: list[int], char: int) -> bool:
+    """Whether the date at ``char`` belongs to another event of the sentence: the lowest event whose
+    subtree holds it is another one, not joined to this one by "and" ("had left the base, before they
+    were spotted in images taken in March": March dates the sighting; "promise that they would be gone
+    by Sept. 11": the deadline is the going's, not the withdrawal's the sentence opens with)."""
+    tok, own = token_at(parsed, char), token_at(parsed, own_char)
+    if tok is None or own is None:
+        return False
+    triggers = {t.i: t for t in (token_at(parsed, c) for c in other_chars) if t is not None and t.i != own.i}
+    for node in [tok, *tok.ancestors]:
+        if node.i == own.i:
+            return False
+        if node.i in triggers:
+            return not _joined(node, own)
+    return False
+
+
+def _joined(a, b) -> bool:
+    """Two verbs joined by "and"/"or" (one a conj of the other, or both of a third)."""
+    return (a.dep_ == "conj" and a.head.i == b.i) or (b.dep_ == "conj" and b.head.i == a.i) or (
+        a.dep_ == "conj" and b.dep_ == "conj" and a.head.i == b.head.i)
 
 
 def _tree_relation(parsed, head_char: int, char: int) -> tuple[bool, int]:
