@@ -11,6 +11,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from forcewatch.serve.export import place_of
+
 from pathlib import Path
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -70,12 +72,23 @@ def test_dashboard_shows_events_and_evidence(page, server):
     meta = httpx.get(server + "/api/events", params={"limit": 1000}).json()
     located = [e for e in meta["items"] if e.get("location") and e["location"].get("lat") is not None]
     assert located
-    # Every located event is in some marker, every event in the timeline.
-    ids_on_map = " ".join(page.locator(".leaflet-marker-icon[data-event-ids]").evaluate_all(
-        "els => els.map(e => e.dataset.eventIds)"))
-    assert {e["id"] for e in located} <= set(ids_on_map.split())
+    # Every event the exports draw is in some marker, placed as they place it (its location, else its
+    # destination, else its origin); every event is in the timeline.
+    markers = page.evaluate("() => [...window.forcewatch.state.markers.values()].map(g => [g.ids, g.marker.getLatLng()])")
+    drawn = {i: (p["lat"], p["lng"]) for ids, p in markers for i in ids}
+    placed = {e["id"]: place_of(e)[1] for e in meta["items"] if place_of(e)}
+    assert set(placed) <= set(drawn)
+    for i, p in placed.items():
+        if drawn[i] == (p["lat"], p["lon"]) or len({k for k, v in drawn.items() if v == drawn[i]}) > 1:
+            continue
+        raise AssertionError(f"event {i} drawn at {drawn[i]}, the exports put it at {p['name']}")
     assert page.locator("#timeline .item").count() == len(meta["items"])
-    assert "event" in page.locator("#status").inner_text()
+    # The status counts what is not drawn as the exports do.
+    kml = httpx.get(server + "/api/export", params={"format": "kml"})
+    unplaced = int(dict(x.split("=") for x in kml.headers["x-forcewatch-omitted"].split(", "))["without_place"])
+    status = page.locator("#status").inner_text()
+    assert "event" in status
+    assert (f"{unplaced} event" in status and "without a place" in status) if unplaced else "without" not in status
 
     ships = _tartus_ships(server)
     _click_event_marker(page, ships["id"])
