@@ -47,8 +47,7 @@ def _click_event_marker(page, event_id: str) -> None:
     for _ in range(14):
         marker = page.locator(f'.leaflet-marker-icon[data-event-ids~="{event_id}"]')
         marker.wait_for(state="visible", timeout=10000)
-        marker.click()
-        page.wait_for_timeout(450)  # zoom animation, then markers are redrawn
+        _moving(page, marker.click, within_ms=600)  # a zoom redraws the markers
         if page.evaluate("() => window.forcewatch.state.selected") == event_id:
             return
         choice = page.locator(f'.leaflet-popup .popup-list button[data-id="{event_id}"]')
@@ -176,8 +175,13 @@ def _view(page) -> dict:
                          "return {lat: c.lat, lon: c.lng, zoom: window.forcewatch.map.getZoom()}; }")
 
 
-def _settled(page) -> None:
-    page.wait_for_timeout(400)  # pan and zoom animations
+def _moving(page, act, within_ms: int = 3000) -> bool:
+    """Do ``act`` and wait for the map's ``moveend`` (the end of its pan and zoom animations), or
+    ``within_ms`` when it does not move; whether it moved."""
+    page.evaluate("() => { window.__moved = new Promise(r => window.forcewatch.map.once('moveend', () => r(true))); }")
+    act()
+    return page.evaluate("ms => Promise.race([window.__moved, new Promise(r => setTimeout(() => r(false), ms))])",
+                         within_ms)
 
 
 def test_one_marker_and_card_per_happening(page, server):
@@ -201,8 +205,7 @@ def test_one_marker_and_card_per_happening(page, server):
     claim = box.locator(f'.item[data-id="{h["event_ids"][-1]}"]')
     assert not claim.is_visible()
     before = _view(page)
-    box.locator(".card").click()
-    _settled(page)
+    assert _moving(page, box.locator(".card").click), "selecting a happening pans and zooms to it"
     assert claim.is_visible(), "the card opens into its claims"
     assert page.locator("#panel-cluster").is_visible()
     assert page.locator("#cl-claims button").count() == len(h["event_ids"])
@@ -225,15 +228,14 @@ def test_selecting_a_claim_in_the_timeline_pans_and_zooms_to_it(page, server):
                if (e.get("location") or {}).get("lat") is not None and (e["location"].get("radius_km") or 99) <= 10]
     target = located[len(located) // 2]
     lat, lon = target["location"]["lat"], target["location"]["lon"]
-    away = f"() => window.forcewatch.map.setView([{lat + 0.7}, {lon - 0.9}], 8, {{animate: false}})"  # elsewhere, wider
+    # Elsewhere, wider (a block: evaluate would otherwise send back the whole map that setView returns).
+    away = f"() => {{ window.forcewatch.map.setView([{lat + 0.7}, {lon - 0.9}], 8, {{animate: false}}); }}"
     page.evaluate(away)
     item = page.locator(f'#timeline .item[data-id="{target["id"]}"]')
     if not item.is_visible():  # a claim inside a folded happening: open its card first
-        page.locator(f'#timeline .happening[data-cluster-id="{target["cluster_id"]}"] .card').click()
-        _settled(page)
+        _moving(page, page.locator(f'#timeline .happening[data-cluster-id="{target["cluster_id"]}"] .card').click)
         page.evaluate(away)
-    item.click()
-    _settled(page)
+    assert _moving(page, item.click), "selecting a claim moves the map"
     view = _view(page)
     assert view["zoom"] >= 9
     assert abs(view["lat"] - target["location"]["lat"]) < 0.3 and abs(view["lon"] - target["location"]["lon"]) < 0.3
@@ -249,8 +251,7 @@ def test_movements_are_lines_with_an_arrow_at_the_destination(page, server):
         pytest.skip("no movement with both ends located in this database")
     assert page.locator("path.fw-move").count() == len(moves)
     m = moves[0]
-    page.evaluate("id => window.forcewatch.selectHappening(id, {from: 'test'})", m["id"])
-    _settled(page)
+    _moving(page, lambda: page.evaluate("id => { window.forcewatch.selectHappening(id, {from: 'test'}); }", m["id"]))
     arrow = page.locator(f'.fw-arrow[data-cluster-id="{m["id"]}"]')
     assert arrow.count() == 1
     # The arrowhead sits on the destination and points away from the origin.
