@@ -236,3 +236,16 @@ def test_posture_geojson(runner, tmp_path):
     withdrawal = next(f for f in collection["features"] if f["properties"]["change"] == "withdrawal")
     assert withdrawal["geometry"] == {"type": "Point", "coordinates": [35.9487, 35.4011]}  # the site
     assert withdrawal["time"]["interval"] == [withdrawal["properties"]["start"], withdrawal["properties"]["end"]]
+
+
+def test_shortened_evidence_is_cut_between_words_around_the_trigger():
+    from forcewatch.serve.output import event_cells
+
+    s = ("Imagery from Maxar dated December 9 showed two frigates and a support tanker anchored roughly "
+         "13 kilometres north-west of Tartus, outside the harbour.")
+    i = s.index("anchored")
+    record = {"type": "MOBILIZE", "subtype": "anchor", "sentence": s, "span": [0, len(s)], "trigger_span": [i, i + 8]}
+    short, whole = event_cells(record)[-1], event_cells(record, full=True)[-1]
+    assert whole == s and "anchored" in short and short.startswith("…") and short.endswith("…")
+    words = set(s.replace(",", "").split())
+    assert all(w in words for w in short.strip("…").replace(",", "").split()), short
