@@ -251,10 +251,22 @@ def test_movements_are_lines_with_an_arrow_at_the_destination(page, server):
         pytest.skip("no movement with both ends located in this database")
     assert page.locator("path.fw-move").count() == len(moves)
     m = moves[0]
-    _moving(page, lambda: page.evaluate("id => { window.forcewatch.selectHappening(id, {from: 'test'}); }", m["id"]))
+    # Selected while the map is zooming (as right after the first view, or a click on the way): it still goes there.
+    page.evaluate("""id => new Promise(done => { const map = window.forcewatch.map;
+        map.once('zoomanim', () => { window.forcewatch.selectHappening(id, {from: 'test'}); done(); });
+        map.setZoom(map.getZoom() - 1); })""", m["id"])
+    page.wait_for_function("([a, b]) => { const v = window.forcewatch.map.getBounds(); "
+                           "return v.contains([a.lat, a.lon]) && v.contains([b.lat, b.lon]); }",
+                           arg=[m["origin"], m["destination"]], timeout=5000)
     arrow = page.locator(f'.fw-arrow[data-cluster-id="{m["id"]}"]')
     assert arrow.count() == 1
-    # The arrowhead sits on the destination and points away from the origin.
+    # The arrowhead sits on the destination (once the map has stopped moving) and points away from the origin.
+    page.wait_for_function("""([id, lat, lon]) => {
+        const a = document.querySelector(`.fw-arrow[data-cluster-id="${id}"]`).getBoundingClientRect();
+        const p = window.forcewatch.map.latLngToContainerPoint([lat, lon]);
+        const r = document.getElementById('map').getBoundingClientRect();
+        return Math.abs(a.x + a.width / 2 - p.x - r.left) < 12 && Math.abs(a.y + a.height / 2 - p.y - r.top) < 12;
+    }""", arg=[m["id"], m["destination"]["lat"], m["destination"]["lon"]], timeout=5000)
     box = arrow.bounding_box()
     tip = page.evaluate("([lat, lon]) => { const p = window.forcewatch.map.latLngToContainerPoint([lat, lon]); "
                         "const r = document.getElementById('map').getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }",

@@ -141,6 +141,15 @@
   const map = L.map("map", { zoomControl: true, worldCopyJump: true, preferCanvas: false, minZoom: 2, maxZoom: 13 })
     .setView([35.0, 36.5], 7);
   map.attributionControl.setPrefix("Leaflet");
+  // Leaflet drops a setView made while a zoom animation runs (the first fit, a previous selection):
+  // a move asked for then is made when that animation ends.
+  let zooming = false;
+  map.on("zoomanim", () => { zooming = true; });
+  map.on("zoomend", () => { zooming = false; });
+  function moveTo(center, z, opts) {
+    if (zooming) map.once("zoomend", () => map.setView(center, z, opts));
+    else map.setView(center, z, opts);
+  }
   const eventLayer = L.layerGroup().addTo(map);
   // Site names are labelled on the map once zoomed in enough for them not to pile up.
   const labelZoom = () => map.getContainer().classList.toggle("far", map.getZoom() < 7);
@@ -373,7 +382,7 @@
     const inView = map.getBounds().pad(-0.1).contains(b);
     if (inView && Math.abs(map.getZoom() - z) < 1) return false;
     const zooms = z !== map.getZoom();
-    map.setView(center, z, { animate: !(opts && opts.instant) });
+    moveTo(center, z, { animate: !(opts && opts.instant) });
     return zooms; // true when the markers will be drawn anew
   }
 
