@@ -161,7 +161,7 @@ def test_filters_speak_the_apis_vocabulary_with_one_line_errors(runner, tmp_path
     db = tmp_path / "fw.duckdb"
     runner.invoke(app, ["ingest", str(report), "--db", str(db), "--published", "2024-10-16"])
     for args, message in (
-        (["--type", "parade"], "--type: 'PARADE' is not one of AGREE, CONSULT"),
+        (["--type", "parade"], "--type: 'parade' is not one of AGREE, CONSULT"),
         (["--source-kind", "rumour"], "--source-kind: 'rumour' is not one of named, anonymous, official"),
         (["--limit", "-1"], "--limit: -1 is not a number of events"),
         (["--credibility", "Z9"], "--credibility: 'Z9' is not an Admiralty grade"),
@@ -172,6 +172,29 @@ def test_filters_speak_the_apis_vocabulary_with_one_line_errors(runner, tmp_path
         assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
     hedged = runner.invoke(app, ["events", "--db", str(db), "--modality", "no_comment", "-f", "jsonl"])
     assert [json.loads(line)["subtype"] for line in hedged.stdout.splitlines()] == ["no_comment"]
+
+
+def test_usage_errors_are_one_line_on_stderr_and_help_stays_rich(runner, tmp_path):
+    """What typer would draw as a box of several lines (a value outside a choice, not a number, an
+    unknown or missing option or command) is one line naming the option, with the values allowed."""
+    for args, message in (
+        (["export", "-f", "xls"], "forcewatch export: --format: 'xls' is not one of csv, geojson, kml, stix "
+                                  "(see forcewatch export --help)"),
+        (["events", "-f", "xml"], "--format: 'xml' is not one of jsonl, table, geojson"),
+        (["events", "--limit", "abc"], "forcewatch events: --limit: 'abc' is not a number"),
+        (["events", "--bogus"], "forcewatch events: No such option: --bogus"),
+        (["export"], "forcewatch export: --format is required"),
+        (["extract"], "forcewatch extract: PATHS is required"),
+        (["extract", "x.txt", "--published", "12/12"], "--published: '12/12' is not a date (YYYY-MM-DD)"),
+        (["ingest", "x.sbs", "--format", "foo"], "--format: 'foo' is not one of sbs, aircraft-json"),
+        (["parade"], "forcewatch: No such command 'parade' (see forcewatch --help)"),
+    ):
+        result = runner.invoke(app, args, env={"COLUMNS": "80"})
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr.startswith("error: ") and message in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and "╭" not in result.stderr, result.stderr
+    help_text = runner.invoke(app, ["export", "--help"], env={"COLUMNS": "120"})
+    assert help_text.exit_code == 0 and "╭─ Options" in help_text.stdout and "--format" in help_text.stdout
 
 
 def test_piped_tables_are_plain_and_complete_and_terminal_tables_fit(runner, tmp_path, report):
@@ -213,3 +236,16 @@ def test_posture_geojson(runner, tmp_path):
     withdrawal = next(f for f in collection["features"] if f["properties"]["change"] == "withdrawal")
     assert withdrawal["geometry"] == {"type": "Point", "coordinates": [35.9487, 35.4011]}  # the site
     assert withdrawal["time"]["interval"] == [withdrawal["properties"]["start"], withdrawal["properties"]["end"]]
+
+
+def test_shortened_evidence_is_cut_between_words_around_the_trigger():
+    from forcewatch.serve.output import event_cells
+
+    s = ("Imagery from Maxar dated December 9 showed two frigates and a support tanker anchored roughly "
+         "13 kilometres north-west of Tartus, outside the harbour.")
+    i = s.index("anchored")
+    record = {"type": "MOBILIZE", "subtype": "anchor", "sentence": s, "span": [0, len(s)], "trigger_span": [i, i + 8]}
+    short, whole = event_cells(record)[-1], event_cells(record, full=True)[-1]
+    assert whole == s and "anchored" in short and short.startswith("…") and short.endswith("…")
+    words = set(s.replace(",", "").split())
+    assert all(w in words for w in short.strip("…").replace(",", "").split()), short

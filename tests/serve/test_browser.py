@@ -11,6 +11,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from forcewatch.serve.export import place_of
+
 from pathlib import Path
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -45,8 +47,7 @@ def _click_event_marker(page, event_id: str) -> None:
     for _ in range(14):
         marker = page.locator(f'.leaflet-marker-icon[data-event-ids~="{event_id}"]')
         marker.wait_for(state="visible", timeout=10000)
-        marker.click()
-        page.wait_for_timeout(450)  # zoom animation, then markers are redrawn
+        _moving(page, marker.click, within_ms=600)  # a zoom redraws the markers
         if page.evaluate("() => window.forcewatch.state.selected") == event_id:
             return
         choice = page.locator(f'.leaflet-popup .popup-list button[data-id="{event_id}"]')
@@ -70,12 +71,23 @@ def test_dashboard_shows_events_and_evidence(page, server):
     meta = httpx.get(server + "/api/events", params={"limit": 1000}).json()
     located = [e for e in meta["items"] if e.get("location") and e["location"].get("lat") is not None]
     assert located
-    # Every located event is in some marker, every event in the timeline.
-    ids_on_map = " ".join(page.locator(".leaflet-marker-icon[data-event-ids]").evaluate_all(
-        "els => els.map(e => e.dataset.eventIds)"))
-    assert {e["id"] for e in located} <= set(ids_on_map.split())
+    # Every event the exports draw is in some marker, placed as they place it (its location, else its
+    # destination, else its origin); every event is in the timeline.
+    markers = page.evaluate("() => [...window.forcewatch.state.markers.values()].map(g => [g.ids, g.marker.getLatLng()])")
+    drawn = {i: (p["lat"], p["lng"]) for ids, p in markers for i in ids}
+    placed = {e["id"]: place_of(e)[1] for e in meta["items"] if place_of(e)}
+    assert set(placed) <= set(drawn)
+    for i, p in placed.items():
+        if drawn[i] == (p["lat"], p["lon"]) or len({k for k, v in drawn.items() if v == drawn[i]}) > 1:
+            continue
+        raise AssertionError(f"event {i} drawn at {drawn[i]}, the exports put it at {p['name']}")
     assert page.locator("#timeline .item").count() == len(meta["items"])
-    assert "event" in page.locator("#status").inner_text()
+    # The status counts what is not drawn as the exports do.
+    kml = httpx.get(server + "/api/export", params={"format": "kml"})
+    unplaced = int(dict(x.split("=") for x in kml.headers["x-forcewatch-omitted"].split(", "))["without_place"])
+    status = page.locator("#status").inner_text()
+    assert "event" in status
+    assert (f"{unplaced} event" in status and "without a place" in status) if unplaced else "without" not in status
 
     ships = _tartus_ships(server)
     _click_event_marker(page, ships["id"])
@@ -163,8 +175,13 @@ def _view(page) -> dict:
                          "return {lat: c.lat, lon: c.lng, zoom: window.forcewatch.map.getZoom()}; }")
 
 
-def _settled(page) -> None:
-    page.wait_for_timeout(400)  # pan and zoom animations
+def _moving(page, act, within_ms: int = 3000) -> bool:
+    """Do ``act`` and wait for the map's ``moveend`` (the end of its pan and zoom animations), or
+    ``within_ms`` when it does not move; whether it moved."""
+    page.evaluate("() => { window.__moved = new Promise(r => window.forcewatch.map.once('moveend', () => r(true))); }")
+    act()
+    return page.evaluate("ms => Promise.race([window.__moved, new Promise(r => setTimeout(() => r(false), ms))])",
+                         within_ms)
 
 
 def test_one_marker_and_card_per_happening(page, server):
@@ -188,8 +205,7 @@ def test_one_marker_and_card_per_happening(page, server):
     claim = box.locator(f'.item[data-id="{h["event_ids"][-1]}"]')
     assert not claim.is_visible()
     before = _view(page)
-    box.locator(".card").click()
-    _settled(page)
+    assert _moving(page, box.locator(".card").click), "selecting a happening pans and zooms to it"
     assert claim.is_visible(), "the card opens into its claims"
     assert page.locator("#panel-cluster").is_visible()
     assert page.locator("#cl-claims button").count() == len(h["event_ids"])
@@ -212,15 +228,14 @@ def test_selecting_a_claim_in_the_timeline_pans_and_zooms_to_it(page, server):
                if (e.get("location") or {}).get("lat") is not None and (e["location"].get("radius_km") or 99) <= 10]
     target = located[len(located) // 2]
     lat, lon = target["location"]["lat"], target["location"]["lon"]
-    away = f"() => window.forcewatch.map.setView([{lat + 0.7}, {lon - 0.9}], 8, {{animate: false}})"  # elsewhere, wider
+    # Elsewhere, wider (a block: evaluate would otherwise send back the whole map that setView returns).
+    away = f"() => {{ window.forcewatch.map.setView([{lat + 0.7}, {lon - 0.9}], 8, {{animate: false}}); }}"
     page.evaluate(away)
     item = page.locator(f'#timeline .item[data-id="{target["id"]}"]')
     if not item.is_visible():  # a claim inside a folded happening: open its card first
-        page.locator(f'#timeline .happening[data-cluster-id="{target["cluster_id"]}"] .card').click()
-        _settled(page)
+        _moving(page, page.locator(f'#timeline .happening[data-cluster-id="{target["cluster_id"]}"] .card').click)
         page.evaluate(away)
-    item.click()
-    _settled(page)
+    assert _moving(page, item.click), "selecting a claim moves the map"
     view = _view(page)
     assert view["zoom"] >= 9
     assert abs(view["lat"] - target["location"]["lat"]) < 0.3 and abs(view["lon"] - target["location"]["lon"]) < 0.3
@@ -236,11 +251,22 @@ def test_movements_are_lines_with_an_arrow_at_the_destination(page, server):
         pytest.skip("no movement with both ends located in this database")
     assert page.locator("path.fw-move").count() == len(moves)
     m = moves[0]
-    page.evaluate("id => window.forcewatch.selectHappening(id, {from: 'test'})", m["id"])
-    _settled(page)
+    # Selected while the map is zooming (as right after the first view, or a click on the way): it still goes there.
+    page.evaluate("""id => new Promise(done => { const map = window.forcewatch.map;
+        map.once('zoomanim', () => { window.forcewatch.selectHappening(id, {from: 'test'}); done(); });
+        map.setZoom(map.getZoom() - 1); })""", m["id"])
+    page.wait_for_function("([a, b]) => { const v = window.forcewatch.map.getBounds(); "
+                           "return v.contains([a.lat, a.lon]) && v.contains([b.lat, b.lon]); }",
+                           arg=[m["origin"], m["destination"]], timeout=5000)
     arrow = page.locator(f'.fw-arrow[data-cluster-id="{m["id"]}"]')
     assert arrow.count() == 1
-    # The arrowhead sits on the destination and points away from the origin.
+    # The arrowhead sits on the destination (once the map has stopped moving) and points away from the origin.
+    page.wait_for_function("""([id, lat, lon]) => {
+        const a = document.querySelector(`.fw-arrow[data-cluster-id="${id}"]`).getBoundingClientRect();
+        const p = window.forcewatch.map.latLngToContainerPoint([lat, lon]);
+        const r = document.getElementById('map').getBoundingClientRect();
+        return Math.abs(a.x + a.width / 2 - p.x - r.left) < 12 && Math.abs(a.y + a.height / 2 - p.y - r.top) < 12;
+    }""", arg=[m["id"], m["destination"]["lat"], m["destination"]["lon"]], timeout=5000)
     box = arrow.bounding_box()
     tip = page.evaluate("([lat, lon]) => { const p = window.forcewatch.map.latLngToContainerPoint([lat, lon]); "
                         "const r = document.getElementById('map').getBoundingClientRect(); return [p.x + r.left, p.y + r.top]; }",

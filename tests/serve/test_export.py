@@ -122,7 +122,7 @@ def test_geojson_keeps_every_event_and_reads_in_gdal(selection, tmp_path):
     out = export.write("geojson", selection)
     collection = json.loads(out.body)
     _check_rfc7946(collection)
-    assert len(collection["features"]) == 8 and out.omitted == {"beyond_limit": 0}
+    assert len(collection["features"]) == 8 and out.omitted == {"beyond_limit": 0, "background": 0}
     by_subtype = {f["properties"]["subtype"]: f for f in collection["features"]}
     assert by_subtype["no_comment"]["geometry"] is None
     assert by_subtype["anchor"]["geometry"] == {"type": "Point", "coordinates": [35.77, 34.98]}
@@ -150,7 +150,7 @@ def test_geojson_draws_a_movement_as_a_line_with_json_fg_time():
 
 def test_kml_parses_back_with_times_styles_lines_and_escaped_evidence(selection, tmp_path):
     out = export.write("kml", selection)
-    assert out.omitted == {"without_place": 1, "beyond_limit": 0} and out.count == 7
+    assert out.omitted == {"without_place": 1, "beyond_limit": 0, "background": 0} and out.count == 7
     root = ET.fromstring(out.body.encode("utf-8"))
     marks = root.findall(f".//{KML}Placemark")
     assert len(marks) == 7
@@ -218,7 +218,7 @@ def test_api_export_is_a_download_with_what_it_left_out(client, fmt, media):
     assert r.headers["content-disposition"].startswith("attachment; filename=\"forcewatch-events.")
     assert r.headers["x-forcewatch-total"] == "8"
     if fmt == "kml":
-        assert r.headers["x-forcewatch-omitted"] == "without_place=1, beyond_limit=0"
+        assert r.headers["x-forcewatch-omitted"] == "without_place=1, beyond_limit=0, background=0"
     imagery = client.get("/api/export", params={"format": fmt, "source_kind": "imagery", "limit": 3})
     assert "beyond_limit=1" in imagery.headers["x-forcewatch-omitted"]
 
@@ -251,3 +251,20 @@ def test_exports_name_each_events_happening(client, selection):
     assert frame["cluster_id"].notna().sum() == len(selection.clusters)
     features = client.get("/api/export", params={"format": "geojson"}).json()["features"]
     assert {f["properties"]["cluster_id"] for f in features} - {None} == set(selection.clusters.values())
+
+
+def test_exports_count_the_background_events_they_leave_out(tmp_path):
+    """History the reports recall is left out unless asked for, and the export says how much."""
+    text = "Russian troops withdrew from Palmyra in 2016. Russian troops withdrew from Tartus on Monday."
+    d = Document(id=Document.make_id(text), text=text, published=date(2024, 12, 18))
+    old, new = (Event(id=Event.make_id(d.id, (i, i + 7), "RETREAT", "withdraw"), doc_id=d.id, type="RETREAT",
+                      subtype="withdraw", trigger="withdrew", trigger_span=(i, i + 8), sentence=text, span=(0, len(text)),
+                      time=TimeSpan(when, when), background=when.year < 2024)
+                for i, when in ((15, date(2016, 1, 1)), (61, date(2024, 12, 16))))
+    with Store(tmp_path / "fw.duckdb") as store:
+        store.add_document(d, [old, new])
+        out = export.write("csv", export.select(store, event_filters()))
+        assert out.count == 1 and out.omitted["background"] == 1
+        assert "1 background event(s)" in out.omitted_text() and "background=1" in out.omitted_header()
+        everything = export.write("csv", export.select(store, event_filters(background=True)))
+        assert everything.count == 2 and everything.omitted["background"] == 0

@@ -238,3 +238,43 @@ def test_background_events_are_kept_but_listed_only_when_asked(store):
     assert [e.id for e in store.events(background=True)] == [old.id]
     assert {e.id for e in store.events()} == {old.id, new.id}
     assert store.event(old.id).background
+
+
+def _at(e: Event, hhmm: str) -> Event:
+    """The event as a sensor gives it: an exact UTC instant on its day."""
+    from datetime import datetime, timezone
+
+    h, m = map(int, hhmm.split(":"))
+    t = datetime(e.time.start.year, e.time.start.month, e.time.start.day, h, m, tzinfo=timezone.utc)
+    e.time = TimeSpan(e.time.start, e.time.end, start_time=t, end_time=t)
+    return e
+
+
+def test_same_day_events_are_listed_in_time_of_day_everywhere(tmp_path):
+    """Events of one day come by time of day (a date alone first, as the day's start) whatever their
+    ids, in ``events``, in pages both ways, and in happenings; a database from before the column is
+    filled in when opened for writing."""
+    from forcewatch.records import Cluster
+
+    path = tmp_path / "day.duckdb"
+    d = doc("Four movements in one day at Hmeimim, told by a feed and a report.")
+    late, early, noon = _at(event(d, 0), "21:05"), _at(event(d, 5), "02:10"), _at(event(d, 10), "12:00")
+    dated = event(d, 15)  # the day alone
+    nextday = _at(event(d, 20, day=10), "00:30")
+    want = [dated.id, early.id, noon.id, late.id, nextday.id]
+    assert sorted(want) != want, "ids alone would give another order"
+    clusters = [Cluster(id=f"c-{e.id}", event_ids=[e.id], type=e.type, subtype=e.subtype, modality="asserted",
+                        time=e.time) for e in (late, early, dated)]
+    with Store(path) as s:
+        s.add_document(d, [late, early, noon, dated, nextday])
+        s.replace_clusters(clusters)
+        assert [e.id for e in s.events()] == want
+        assert [e["id"] for e in s.event_dicts_page(10)[1]] == want
+        assert [e["id"] for e in s.event_dicts_page(10, newest_first=True)[1]] == want[::-1]
+        assert [e["id"] for e in s.event_dicts_page(2, 1, q="four")[1]] == want[1:3]  # filtered pages too
+        assert [c["id"] for c in s.cluster_page(10)[1]] == [f"c-{i}" for i in (dated.id, early.id, late.id)]
+        s.con.execute("UPDATE events SET t_at = NULL")  # as left by an earlier forcewatch
+        s.con.execute("UPDATE clusters SET t_at = NULL")
+    with Store(path) as s:
+        assert [e.id for e in s.events()] == want
+        assert [c["id"] for c in s.cluster_page(10)[1]] == [f"c-{i}" for i in (dated.id, early.id, late.id)]

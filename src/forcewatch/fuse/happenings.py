@@ -72,7 +72,8 @@ def affinity(a: Event, b: Event) -> tuple:
 
 
 def cluster(events: Iterable[Event], classes: Collection[str] = ()) -> list[Cluster]:
-    """Every event not background in exactly one happening (most of one claim), in time order.
+    """Every event not background in exactly one happening (most of one claim), in time order (same-day
+    happenings by time of day, as the store lists them).
 
     Agglomerative with complete linkage: the pairs of acts that are the same act are taken best
     match first (``affinity``), and two groups merge only when every claim of one is the same act
@@ -103,7 +104,8 @@ def cluster(events: Iterable[Event], classes: Collection[str] = ()) -> list[Clus
                 if g == gb:
                     home[k] = ga
     out = [summarise(sorted(members, key=_order)) for members in groups.values()]
-    out.sort(key=lambda c: (c.time.start if c.time else date.max, c.id))
+    out.sort(key=lambda c: (c.time.start if c.time else date.max,
+                            c.time.start_time.isoformat() if c.time and c.time.start_time else "", c.id))
     return out
 
 

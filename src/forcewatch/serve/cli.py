@@ -15,6 +15,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -37,8 +38,50 @@ class Command(_FlagsAsFlags, TyperCommand):
     pass
 
 
+def usage_error(exc: typer.TyperException) -> str:
+    """A usage error (unknown command or option, bad or missing value) as one line, in the words of
+    forcewatch's own errors: ``forcewatch export: --format: 'xls' is not one of csv, geojson, kml, stix
+    (see forcewatch export --help)``, where typer would draw a box of several lines."""
+    import re
+
+    param, kind = getattr(exc, "param", None), type(exc).__name__
+    if param is None:
+        name = getattr(exc, "param_hint", None) or ""
+    elif getattr(param, "param_type_name", "") == "argument":
+        name = param.name.upper()
+    else:
+        name = max(param.opts, key=len)
+    if kind == "MissingParameter" and name:
+        message = f"{name} is required"
+    elif kind == "BadParameter" and name:
+        problem = getattr(exc.__cause__, "errors", lambda: [{}])()[0]  # typer checks values with pydantic
+        if problem.get("type") in ("int_parsing", "float_parsing"):
+            message = f"{name}: {problem['input']!r} is not a number"
+        else:
+            text = " ".join(str(exc.message).split()).replace("Value error, ", "").rstrip(".")
+            head, sep, allowed = text.partition(" is not one of ")
+            message = f"{name}: {head}{sep}" + re.sub(r"'([^']*)'", r"\1", allowed)  # 'csv', 'kml' -> csv, kml
+    else:
+        message = " ".join(exc.format_message().split()).rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    where = " ".join(["forcewatch", *(ctx.command_path.split()[1:] if ctx is not None else [])])  # however started
+    return f"{where}: {message} (see {where} --help)"
+
+
 class Group(_FlagsAsFlags, TyperGroup):
-    pass
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Usage errors as one line on stderr, exit status 2; --help stays rich."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except typer.TyperException as exc:  # typer's usage errors (its own click's exceptions)
+            err.print(f"[red]error:[/red] {escape(usage_error(exc))}", highlight=False, soft_wrap=True)
+            sys.exit(getattr(exc, "exit_code", 2))
+        except typer.Abort:
+            err.print("Aborted.", highlight=False)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 app = typer.Typer(
@@ -85,7 +128,7 @@ def _published(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--published") from None
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:

@@ -51,6 +51,7 @@ OMISSIONS = {
     "without_place": "event(s) without a place to draw",
     "places_unlocated": "place(s) with neither coordinates nor a country (no STIX Location)",
     "beyond_limit": "event(s) beyond the limit",
+    "background": "background event(s) (history the reports recall; --background or background=true includes them)",
 }
 
 
@@ -63,6 +64,7 @@ class Selection:
     outlets: dict[str, str] = field(default_factory=dict)  # doc id -> outlet
     ingested: dict[str, datetime] = field(default_factory=dict)  # doc id -> when stored
     clusters: Clusters = None  # event id -> the happening it is part of
+    background: int = 0  # background events the other filters match, left out because not asked for
 
     @property
     def beyond_limit(self) -> int:
@@ -77,7 +79,10 @@ def select(store, filters: dict[str, Any], limit: int | None = None) -> Selectio
     docs = store.documents_by_id(doc_ids, text=False)
     records = [stored_record(e, docs.get(e["doc_id"])) for e in stored]
     outlets = {i: d.outlet for i, d in docs.items() if d.outlet}
-    return Selection(records, total, outlets, store.ingested_times(doc_ids), store.cluster_ids(r["id"] for r in records))
+    # background events are left out unless asked for: say how many, as for any other omission
+    background = store.count_events(**{**filters, "background": True}) if filters.get("background") is False else 0
+    return Selection(records, total, outlets, store.ingested_times(doc_ids), store.cluster_ids(r["id"] for r in records),
+                     background)
 
 
 def write(fmt: str, selection: Selection, clusters: Clusters = None) -> Export:
@@ -85,6 +90,7 @@ def write(fmt: str, selection: Selection, clusters: Clusters = None) -> Export:
     clusters = selection.clusters if clusters is None else clusters
     out = FORMATS[fmt](selection.records, clusters=clusters, outlets=selection.outlets, ingested=selection.ingested)
     out.omitted["beyond_limit"] = selection.beyond_limit
+    out.omitted["background"] = selection.background
     out.matched = selection.total
     return out
 

@@ -39,9 +39,11 @@ class FilterError(ValueError):
     """A filter value that cannot be used; the message says which and what is allowed."""
 
 
-def choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+def choice(name: str, given: str, allowed: tuple[str, ...], fold=str.lower) -> str:
+    """``given`` in the case of the vocabulary; the error quotes it as typed."""
+    value = fold(given)
     if value not in allowed:
-        raise FilterError(f"{name}: {value!r} is not one of {', '.join(allowed)}")
+        raise FilterError(f"{name}: {given!r} is not one of {', '.join(allowed)}")
     return value
 
 
@@ -84,13 +86,13 @@ def event_filters(
     """The ``Store.events`` keyword arguments for filters as typed; ``FilterError`` for a bad one."""
     filters: dict[str, Any] = {} if background else {"background": False}
     if type:
-        filters["type"] = choice("type", type.upper(), EVENT_TYPES)
+        filters["type"] = choice("type", type, EVENT_TYPES, str.upper)
     if subtype:
-        filters["subtype"] = choice("subtype", subtype.lower(), SUBTYPES)
+        filters["subtype"] = choice("subtype", subtype, SUBTYPES)
     if source_kind:
-        filters["source_kind"] = choice("source_kind", source_kind.lower(), SOURCE_KINDS)
+        filters["source_kind"] = choice("source_kind", source_kind, SOURCE_KINDS)
     if modality:
-        filters["modality"] = choice("modality", modality.lower(), MODALITIES)
+        filters["modality"] = choice("modality", modality, MODALITIES)
     if credibility:
         grade = credibility.upper()
         if not CREDIBILITY.match(grade):

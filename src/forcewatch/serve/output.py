@@ -135,9 +135,16 @@ def _how_sure(r: dict[str, Any]) -> str:
 
 
 def _snippet(r: dict[str, Any], width: int = 90) -> str:
+    """About ``width`` characters of the sentence around its trigger, cut between words."""
     sentence, (s0, _), (t0, t1) = r["sentence"], r["span"], r["trigger_span"]
     a, b = t0 - s0, t1 - s0
     lo = max(0, a - width // 2)
     hi = min(len(sentence), max(b + width // 2, lo + width))
+    if lo:  # start at a word, not inside one ("…r 9 showed" for "December 9 showed")
+        space = sentence.find(" ", lo, max(lo, a))
+        lo = space + 1 if space >= 0 else lo
+    if hi < len(sentence):
+        space = sentence.rfind(" ", max(b, lo), hi)
+        hi = space if space >= 0 else hi
     text = sentence[lo:hi]
     return ("…" if lo else "") + text + ("…" if hi < len(sentence) else "")

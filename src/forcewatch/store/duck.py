@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS positions (
 );
 CREATE TABLE IF NOT EXISTS clusters (
     id VARCHAR PRIMARY KEY, t_start DATE, t_end DATE, lat DOUBLE, lon DOUBLE,
-    type VARCHAR, subtype VARCHAR, n_events INTEGER, n_sources INTEGER, record JSON NOT NULL
+    type VARCHAR, subtype VARCHAR, n_events INTEGER, n_sources INTEGER, record JSON NOT NULL, t_at TIMESTAMP
 );
 CREATE TABLE IF NOT EXISTS cluster_members (event_id VARCHAR PRIMARY KEY, cluster_id VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS sites (
@@ -65,7 +65,7 @@ class StoreBusy(Exception):
 EVENT_COLUMNS = (
     "id", "doc_id", "type", "subtype", "lat", "lon", "place", "t_start", "t_end",
     "source_kind", "modality", "reliability", "information", "actor_country", "sentence", "track_id", "record",
-    "search", "doc_ref", "background",
+    "search", "doc_ref", "background", "t_at",
 )
 
 # Text search (the q filter) looks in one lower-cased column: the sentence, the place, who says
@@ -100,6 +100,22 @@ SCOPE_MIGRATION = "ALTER TABLE documents ADD COLUMN IF NOT EXISTS scope VARCHAR;
 # boolean, not the parse of every record; rows from before the column are NULL: not background.
 BACKGROUND_MIGRATION = "ALTER TABLE events ADD COLUMN IF NOT EXISTS background BOOLEAN;"
 
+# Same-day events are listed in time of day: ``t_at`` is the exact UTC instant an event starts when
+# known (sensor events), NULL for a date alone, which comes first in its day (as its day's start).
+# Rows from before the column are filled from their records (instants stored in UTC).
+INSTANT_MIGRATION = """
+ALTER TABLE events ADD COLUMN IF NOT EXISTS t_at TIMESTAMP;
+UPDATE events SET t_at = TRY_CAST(left(json_extract_string(record, '$.time.start_time'), 19) AS TIMESTAMP)
+WHERE t_at IS NULL AND json_extract_string(record, '$.time.start_time') IS NOT NULL;
+ALTER TABLE clusters ADD COLUMN IF NOT EXISTS t_at TIMESTAMP;
+UPDATE clusters SET t_at = TRY_CAST(left(json_extract_string(record, '$.time.start_time'), 19) AS TIMESTAMP)
+WHERE t_at IS NULL AND json_extract_string(record, '$.time.start_time') IS NOT NULL;
+"""
+# Oldest first: by day, then time of day (a date alone first), then document and id, so a page
+# boundary never splits a tie differently; ``newest_first`` is the exact reverse, undated last.
+TIME_ORDER = "t_start NULLS LAST, t_at NULLS FIRST, doc_id, id"
+TIME_ORDER_DESC = "t_start DESC NULLS LAST, t_at DESC NULLS LAST, doc_id DESC, id DESC"
+
 
 # The Admiralty grade is two columns, reliability (A-F) and information (1-6), as in the record.
 # Databases from before kept the code ("B2") in a credibility column; these expressions read it
@@ -128,6 +144,14 @@ def search_text(event: Event) -> str:
     return "\n".join(p for p in parts if p).lower()
 
 
+def _instant(t) -> datetime | None:
+    """The exact start of a time span, UTC without offset (the ``t_at`` column), when known."""
+    at = t.start_time if t is not None else None
+    if at is not None and at.tzinfo is not None:
+        at = at.astimezone(timezone.utc).replace(tzinfo=None)
+    return at
+
+
 def _event_row(event: Event, doc: Document | None = None) -> tuple:
     loc = event.location
     return (
@@ -140,7 +164,7 @@ def _event_row(event: Event, doc: Document | None = None) -> tuple:
         event.actor.country if event.actor else None, event.sentence, event.track_id,
         json.dumps(event.to_dict(), ensure_ascii=False), search_text(event),
         json.dumps(doc_ref(doc, event.doc_id), ensure_ascii=False) if doc is not None else None,
-        event.background,
+        event.background, _instant(event.time),
     )
 
 
@@ -166,12 +190,15 @@ class Store:
             self.con.execute(DOC_REF_MIGRATION)
             self.con.execute(SCOPE_MIGRATION)
             self.con.execute(BACKGROUND_MIGRATION)
+            self.con.execute(INSTANT_MIGRATION)
             if "credibility" in self._event_columns():
                 self.con.execute(GRADE_MIGRATION)
         columns = self._event_columns()
         self._search_column = "search" in columns
         self._doc_ref_column = "doc_ref" in columns
         self._background_column = "background" in columns
+        self._time_order = (TIME_ORDER, TIME_ORDER_DESC) if "t_at" in columns else (
+            TIME_ORDER.replace(" t_at NULLS FIRST,", ""), TIME_ORDER_DESC.replace(" t_at DESC NULLS LAST,", ""))
         self._grade_columns = GRADE_COLUMNS if "reliability" in columns else OLD_GRADE_COLUMNS
 
     def _event_columns(self) -> set[str]:
@@ -188,6 +215,7 @@ class Store:
         other._search_column = self._search_column
         other._doc_ref_column = self._doc_ref_column
         other._background_column = self._background_column
+        other._time_order = self._time_order
         other._grade_columns = self._grade_columns
         return other
 
@@ -299,7 +327,7 @@ class Store:
         where, params = self._event_filter(
             type, subtype, near, bbox, since, until, source_kind, modality, credibility, doc_id, q, background
         )
-        sql = f"SELECT record FROM events {where} ORDER BY t_start NULLS LAST, doc_id, id"
+        sql = f"SELECT record FROM events {where} ORDER BY {self._time_order[0]}"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
@@ -322,8 +350,8 @@ class Store:
         The ids are sorted first, then only the page's records are read, so a page of a large
         table parses no JSON but its own."""
         where, params = self._event_filter(**filters)
-        order = ("ORDER BY t_start DESC NULLS LAST, doc_id DESC, id DESC" if newest_first
-                 else "ORDER BY t_start NULLS LAST, doc_id, id")
+        order = "ORDER BY " + self._time_order[1 if newest_first else 0]
+        keys = "id, t_start, doc_id" + (", t_at" if "t_at" in order else "")
         if not where:  # count(*) of a whole table is free; the sort reads three columns
             total = self.con.execute("SELECT count(*) FROM events").fetchone()[0]
             ids = [r[0] for r in self.con.execute(
@@ -331,8 +359,8 @@ class Store:
             ).fetchall()] if offset < total else []
         else:  # one pass of the filters serves both the count and the page
             total, ids = self.con.execute(
-                f"WITH m AS MATERIALIZED (SELECT id, t_start, doc_id FROM events {where}),"
-                f" page AS (SELECT id, t_start, doc_id FROM m {order} LIMIT ? OFFSET ?)"
+                f"WITH m AS MATERIALIZED (SELECT {keys} FROM events {where}),"
+                f" page AS (SELECT {keys} FROM m {order} LIMIT ? OFFSET ?)"
                 f" SELECT (SELECT count(*) FROM m), (SELECT list(id {order}) FROM page)",
                 [*params, limit, offset],
             ).fetchone()
@@ -508,11 +536,14 @@ class Store:
                 self.con.execute("DELETE FROM cluster_members WHERE cluster_id IN (SELECT unnest(?::VARCHAR[]))",
                                  [sorted(old)])
             if clusters:
-                self.con.executemany("INSERT OR REPLACE INTO clusters VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-                    (c.id, c.time.start if c.time else None, c.time.end if c.time else None,
-                     c.place.lat if c.place else None, c.place.lon if c.place else None, c.type, c.subtype,
-                     len(c.event_ids), c.n_sources, json.dumps(c.to_dict(), ensure_ascii=False))
-                    for c in clusters])
+                self.con.executemany(
+                    "INSERT OR REPLACE INTO clusters (id, t_start, t_end, lat, lon, type, subtype, n_events,"
+                    " n_sources, record, t_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                        (c.id, c.time.start if c.time else None, c.time.end if c.time else None,
+                         c.place.lat if c.place else None, c.place.lon if c.place else None, c.type, c.subtype,
+                         len(c.event_ids), c.n_sources, json.dumps(c.to_dict(), ensure_ascii=False),
+                         _instant(c.time))
+                        for c in clusters])
                 self.con.executemany("INSERT OR REPLACE INTO cluster_members VALUES (?, ?)", members)
 
     def cluster(self, cluster_id: str) -> Cluster | None:
@@ -527,12 +558,14 @@ class Store:
         if not self._has_clusters():
             return 0, []
         where, params = self._event_filter(**filters)
+        at = "c.t_at" if "t_at" in self._time_order[0] else "NULL"
         total, records = self.con.execute(
             f"WITH m AS MATERIALIZED (SELECT DISTINCT cluster_id AS id FROM cluster_members"
             f"   WHERE event_id IN (SELECT id FROM events {where})),"
-            f" page AS (SELECT c.id, c.t_start, c.record FROM clusters c JOIN m USING (id)"
-            f"   ORDER BY c.t_start NULLS LAST, c.id LIMIT ? OFFSET ?)"
-            f" SELECT (SELECT count(*) FROM m), (SELECT list(record ORDER BY t_start NULLS LAST, id) FROM page)",
+            f" page AS (SELECT c.id, c.t_start, {at} AS t_at, c.record FROM clusters c JOIN m USING (id)"
+            f"   ORDER BY c.t_start NULLS LAST, t_at NULLS FIRST, c.id LIMIT ? OFFSET ?)"
+            f" SELECT (SELECT count(*) FROM m),"
+            f" (SELECT list(record ORDER BY t_start NULLS LAST, t_at NULLS FIRST, id) FROM page)",
             [*params, limit, offset],
         ).fetchone()
         return total, [orjson.loads(r) for r in records or []]

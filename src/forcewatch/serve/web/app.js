@@ -129,12 +129,27 @@
     if (!t) return Infinity;
     return Date.parse(t.start_time || `${t.start}T00:00:00Z`);
   }
-  function byTime(a, b) { return instant(a) - instant(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0); }
+  // The store's order (store/duck.py): by instant, a date alone before the timed events of its day,
+  // then by document and id.
+  function cmp(x, y) { return x < y ? -1 : x > y ? 1 : 0; }
+  function byTime(a, b) {
+    return instant(a) - instant(b) || (a.time.start_time ? 1 : 0) - (b.time.start_time ? 1 : 0)
+      || cmp((a.doc && a.doc.id) || "", (b.doc && b.doc.id) || "") || cmp(a.id, b.id);
+  }
 
   // -- the map ----------------------------------------------------------------
   const map = L.map("map", { zoomControl: true, worldCopyJump: true, preferCanvas: false, minZoom: 2, maxZoom: 13 })
     .setView([35.0, 36.5], 7);
   map.attributionControl.setPrefix("Leaflet");
+  // Leaflet drops a setView made while a zoom animation runs (the first fit, a previous selection):
+  // a move asked for then is made when that animation ends.
+  let zooming = false;
+  map.on("zoomanim", () => { zooming = true; });
+  map.on("zoomend", () => { zooming = false; });
+  function moveTo(center, z, opts) {
+    if (zooming) map.once("zoomend", () => map.setView(center, z, opts));
+    else map.setView(center, z, opts);
+  }
   const eventLayer = L.layerGroup().addTo(map);
   // Site names are labelled on the map once zoomed in enough for them not to pile up.
   const labelZoom = () => map.getContainer().classList.toggle("far", map.getZoom() < 7);
@@ -172,11 +187,13 @@
     } catch (e) { /* sites are decoration */ }
   }
 
-  function located(ev) {
-    const loc = ev.location;
-    return !!loc && typeof loc.lat === "number" && typeof loc.lon === "number";
-  }
   function isPoint(p) { return !!p && typeof p.lat === "number" && typeof p.lon === "number"; }
+  // Where an event or happening goes on the map, as the exports put it (serve/export.py place_of):
+  // its place, else where the forces went, else where they came from.
+  function placeOf(x) {
+    for (const p of [x.location || x.place, x.destination, x.origin]) if (isPoint(p)) return p;
+    return null;
+  }
 
   // -- happenings: the claims of one act, drawn and listed once -----------------
   // What is on show: the loaded events that pass the report/sensor toggles and, during a replay,
@@ -198,7 +215,7 @@
     for (const h of groups.values()) {
       const r = h.record;
       const lead = h.evs[0];
-      h.place = r && isPoint(r.place) ? r.place : (h.evs.find(located) || {}).location || null;
+      h.place = (r && placeOf(r)) || h.evs.map(placeOf).find(Boolean) || null;
       h.origin = r ? r.origin : lead.origin;
       h.destination = r ? r.destination : lead.destination;
       h.ids = h.evs.map((e) => e.id);
@@ -365,7 +382,7 @@
     const inView = map.getBounds().pad(-0.1).contains(b);
     if (inView && Math.abs(map.getZoom() - z) < 1) return false;
     const zooms = z !== map.getZoom();
-    map.setView(center, z, { animate: !(opts && opts.instant) });
+    moveTo(center, z, { animate: !(opts && opts.instant) });
     return zooms; // true when the markers will be drawn anew
   }
 
@@ -422,7 +439,7 @@
   }
 
   function itemOf(ev) {
-    const hasGeo = located(ev);
+    const hasGeo = !!placeOf(ev);
     const platform = platformText(ev);
     const item = el("button", {
       type: "button",
@@ -432,12 +449,19 @@
     },
     el("div", { class: "what", text: what(ev) }),
     platform ? el("div", { class: "platform", text: platform }) : null,
-    el("div", { class: "where", text: `${timeOfDay(ev.time) ? timeOfDay(ev.time) + " · " : ""}${ev.location ? ev.location.name : "—"}` }),
+    el("div", { class: "where", text: `${timeOfDay(ev.time) ? timeOfDay(ev.time) + " · " : ""}${placeText(ev)}` }),
     el("div", { class: "who", text: `${who(ev)} · ${ev.modality}${ev.credibility ? " · " + ev.credibility.code : ""}` }));
     item.style.setProperty("--c", colorOf(ev));
     item.addEventListener("click", () => select(ev.id, { from: "timeline" }));
     state.items.set(ev.id, item);
     return item;
+  }
+
+  // The place named in a timeline item: the event's own, else whence and where the forces went.
+  function placeText(ev) {
+    if (ev.location) return ev.location.name;
+    const ends = [ev.origin && `from ${ev.origin.name}`, ev.destination && `to ${ev.destination.name}`].filter(Boolean);
+    return ends.length ? ends.join(" ") : "—";
   }
 
   function expand(clusterId, open) {
@@ -736,9 +760,11 @@
     const shown = visibleEvents();
     const hs = happenings();
     const onMap = hs.filter((h) => h.place).length;
+    const unplaced = hs.filter((h) => !h.place).reduce((n, h) => n + h.evs.length, 0); // as the exports count them
     const total = state.total;
     setStatus(`${total.toLocaleString("en")} event${total === 1 ? "" : "s"}${total > state.events.length ? ` (latest ${state.events.length} loaded)` : ""}`
-      + `${shown.length !== state.events.length ? `, ${shown.length} shown` : ""}; ${hs.length} happening${hs.length === 1 ? "" : "s"}, ${onMap} on the map`);
+      + `${shown.length !== state.events.length ? `, ${shown.length} shown` : ""}; ${hs.length} happening${hs.length === 1 ? "" : "s"}, ${onMap} on the map`
+      + (unplaced ? `; ${unplaced} event${unplaced === 1 ? "" : "s"} without a place to draw` : ""));
     if (state.selected && state.byId.has(state.selected)) {
       const item = state.items.get(state.selected);
       if (item) item.classList.add("selected");
@@ -794,16 +820,16 @@
   }
 
   function fitEvents(opts) {
-    let evs = state.events.filter(located);
+    let evs = state.events.filter(placeOf);
     if (opts && opts.focus) {
       // First view: where most events are (the country holding 60 % or more of them), so a few
       // far-away events do not shrink the map; "Fit events" shows them all.
       const byCountry = new Map();
-      for (const e of evs) if (e.location.country) byCountry.set(e.location.country, (byCountry.get(e.location.country) || 0) + 1);
+      for (const e of evs) if (placeOf(e).country) byCountry.set(placeOf(e).country, (byCountry.get(placeOf(e).country) || 0) + 1);
       const [top, n] = [...byCountry.entries()].sort((a, b) => b[1] - a[1])[0] || [null, 0];
-      if (top && n >= 0.6 * evs.length && n < evs.length) evs = evs.filter((e) => e.location.country === top);
+      if (top && n >= 0.6 * evs.length && n < evs.length) evs = evs.filter((e) => placeOf(e).country === top);
     }
-    const pts = evs.map((e) => [e.location.lat, e.location.lon]);
+    const pts = evs.map((e) => [placeOf(e).lat, placeOf(e).lon]);
     if (pts.length) map.fitBounds(L.latLngBounds(pts).pad(0.25), { maxZoom: 9 });
   }
 
