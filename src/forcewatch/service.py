@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -36,6 +37,7 @@ class FeedsResult:
     failed: int = 0
     events: int = 0
     linked: int = 0
+    errors: list[str] = field(default_factory=list)  # a one-line error per feed that failed
 
 
 def widens(coded: str | None, scope: str) -> bool:
@@ -161,6 +163,7 @@ class Ingester:
                 except InputError as exc:
                     echo(f"error: {exc}")
                     result.failed += 1
+                    result.errors.append(str(exc))
                     continue
                 echo(feed.report())
                 if store.has_document(feed.document.id):
@@ -172,3 +175,75 @@ class Ingester:
                 result.events += len(feed.events)
                 result.linked += len(fuse_stored(store, feed.events, self.equipment_classes))
         return result
+
+
+@dataclass
+class BatchResult:
+    """What one ``ingest_paths`` call did: the documents' and the feeds' results, and a one-line
+    error for every input that failed."""
+
+    documents: IngestResult | None = None
+    feeds: FeedsResult | None = None
+    failures: list[str] = field(default_factory=list)
+
+
+def read_documents(files: Iterable[Path], published: date | None = None, echo=print,
+                   on_file: Callable[[Path], None] | None = None) -> tuple[list[Document], list[str]]:
+    """Documents from every readable report file, and a one-line error for each of the others."""
+    from forcewatch.ingest import InputError
+    from forcewatch.ingest.reports import read_reports
+
+    docs: list[Document] = []
+    failures: list[str] = []
+    for path in files:
+        try:
+            docs += read_reports(path, published)
+        except InputError as exc:
+            failures.append(str(exc))
+            echo(f"error: {exc}")
+        if on_file is not None:
+            on_file(path)
+    return docs, failures
+
+
+def report_files(paths: Iterable[Path]) -> list[Path]:
+    """Files named, and the report files inside directories named (sorted, recursively)."""
+    from forcewatch.ingest.reports import report_suffixes
+
+    out: list[Path] = []
+    suffixes = report_suffixes()
+    for p in paths:
+        if p.is_dir():
+            out += sorted(
+                f for f in p.rglob("*")
+                if f.is_file() and f.suffix.lower() in suffixes and not f.name.endswith(".meta.json")
+            )
+        else:
+            out.append(p)
+    return out
+
+
+def ingest_paths(ingester: Ingester, store, paths: Sequence[Path], *, fmt: str | None = None,
+                 published: date | None = None, scope: str = "force", echo=print,
+                 on_document: Callable[[Analysis], None] | None = None) -> BatchResult:
+    """Everything ``forcewatch ingest PATHS`` does once the store is open: sensor feeds (by ``fmt`` or
+    by content) and report files, each stored on its own; the one entry point of the CLI and the harness."""
+    from forcewatch.ingest import InputError
+    from forcewatch.ingest.feeds import split_paths
+    from forcewatch.ingest.reports import report_suffixes
+
+    result = BatchResult()
+    feeds, reports = split_paths(paths, fmt, report_suffixes())
+    docs, result.failures = read_documents(report_files(reports), published, echo) if reports else ([], [])
+    if feeds:
+        try:
+            ingester.resources.platforms, ingester.resources.sites  # noqa: B018  (load now: bad files fail here)
+        except (InputError, ValueError) as exc:
+            echo(f"error: {exc}")
+            result.failures += [str(exc)] * len(feeds)
+        else:
+            result.feeds = ingester.feeds(store, feeds, echo=echo)
+            result.failures += result.feeds.errors
+    if docs or not feeds:
+        result.documents = ingester.documents(store, docs, scope, on_document=on_document)
+    return result
