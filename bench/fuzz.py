@@ -612,7 +612,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--budget", type=float, default=None, help="seconds: start no new batch after this")
     ap.add_argument("--batch", type=int, default=100, help="hostile inputs per batch (3 good files join each)")
-    ap.add_argument("--hang", type=float, default=10.0, help="seconds one input may take alone")
+    ap.add_argument("--hang", type=float, default=20.0, help="seconds one input may take alone")
     ap.add_argument("--mem-cap-mb", type=int, default=4000, help="the worker is killed above this resident size")
     ap.add_argument("--cli-batches", type=int, default=3, help="batches also run through the CLI as a subprocess")
     ap.add_argument("--json", type=Path, default=None, help="write the figures here too")
@@ -663,7 +663,7 @@ def main(argv: list[str] | None = None) -> dict:
             expect = [i for k in goods for i in good_ids[k]]
             expect_lines = [i for c in cases for i in _line_ids(c)]
             db = str(folder / "store.duckdb")
-            out = runner.run(mixed, db, max(30.0, 0.3 * len(mixed)))
+            out = runner.run(mixed, db, max(120.0, 1.5 * len(mixed)))
             fig["inputs"] += len(cases)
             fig["good_files"] += len(expect)
             fig["good_lines"] += len(expect_lines)

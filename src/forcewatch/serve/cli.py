@@ -15,6 +15,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -92,7 +93,7 @@ def expand_paths(paths: list[Path]) -> list[Path]:
     """Files named, and the report files inside directories named (sorted, recursively)."""
     from forcewatch.service import report_files
 
-    return report_files(paths)
+    return report_files(paths, echo=_echo)
 
 
 def _progress() -> Progress:
@@ -104,8 +105,8 @@ def _progress() -> Progress:
 
 def _echo(line: str) -> None:
     """A line of the service's for the terminal: errors in red, each on one line."""
-    if line.startswith("error: "):
-        err.print(f"[red]error:[/red] {line[7:]}", highlight=False, soft_wrap=True)
+    if line.startswith("error: "):  # a file's name or a fault may hold brackets rich reads as markup
+        err.print(f"[red]error:[/red] {escape(line[7:])}", highlight=False, soft_wrap=True)
     else:
         err.print(line, highlight=False, soft_wrap=True, markup=False)
 
@@ -251,8 +252,13 @@ def ingest(
     aircraft_db: list[Path] = typer.Option([], "--aircraft-db", help="Aircraft registry CSV (hex, registration, type, operator, military)."),
     vessel_db: list[Path] = typer.Option([], "--vessel-db", help="Vessel CSV (MMSI, name, type, flag)."),
     all_events: bool = ALL_EVENTS,
+    follow_symlinks: bool = typer.Option(
+        False, "--follow-symlinks", help="Follow symlinks in folders that lead out of them (by default they are skipped)."),
 ):
-    """Store reports and sensor feeds and their events; a document or feed already stored is skipped."""
+    """Store reports and sensor feeds and their events; a document or feed already stored is skipped.
+
+    Exit code 0: every input stored or already stored; 1: some inputs failed (each named); 2: nothing
+    could run (a bad option, configuration or database)."""
     from forcewatch.ingest.feeds import FORMATS
     from forcewatch.service import Ingester, ingest_paths
     from forcewatch.store import Store
@@ -264,7 +270,8 @@ def ingest(
     with Store(db) as store, _progress() as progress:
         task = progress.add_task("analysing", total=None)
         batch = ingest_paths(ingester, store, paths, fmt=feed_format, published=_published(published),
-                             scope=_scope(all_events), echo=_echo, on_document=lambda _: progress.advance(task))
+                             scope=_scope(all_events), follow_symlinks=follow_symlinks, echo=_echo,
+                             on_document=lambda _: progress.advance(task))
     if batch.feeds is not None:
         r = batch.feeds
         err.print(f"{r.stored} sensor feed(s) stored with {r.events} event(s); {r.skipped} already stored; "
