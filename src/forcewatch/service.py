@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -25,8 +26,9 @@ class IngestResult:
     events: int = 0
     linked: int = 0  # stored events whose corroboration links changed
     recoded: int = 0  # stored with military events only, coded again for every event
-    outcome: dict[str, str] = field(default_factory=dict)  # document id -> added | recoded | skipped
+    outcome: dict[str, str] = field(default_factory=dict)  # document id -> added | recoded | skipped | failed
     new_events: dict[str, list[Event]] = field(default_factory=dict)  # document id -> events coded now
+    errors: list[str] = field(default_factory=list)  # a one-line error per document that could not be coded or stored
 
 
 @dataclass
@@ -36,6 +38,7 @@ class FeedsResult:
     failed: int = 0
     events: int = 0
     linked: int = 0
+    errors: list[str] = field(default_factory=list)  # a one-line error per feed that failed
 
 
 def widens(coded: str | None, scope: str) -> bool:
@@ -127,25 +130,61 @@ class Ingester:
                     result.skipped += 1
                     result.outcome.setdefault(doc.id, "skipped")
             new_events: list[Event] = []
-            for analysis in pipeline.analyze(fresh.values()):
+            for analysis in self._analyses(pipeline, list(fresh.values()), result):
                 doc = analysis.document
-                if doc.id in recode:
-                    store.recode_document(doc.id, analysis.events, scope)
-                    result.recoded += 1
-                    result.outcome[doc.id] = "recoded"
-                elif store.add_document(doc, analysis.events, scope):
-                    result.added += 1
-                    result.outcome[doc.id] = "added"
-                else:
-                    result.outcome[doc.id] = "skipped"
+                try:
+                    if doc.id in recode:
+                        store.recode_document(doc.id, analysis.events, scope)
+                        result.recoded += 1
+                        result.outcome[doc.id] = "recoded"
+                    elif store.add_document(doc, analysis.events, scope):
+                        result.added += 1
+                        result.outcome[doc.id] = "added"
+                    else:
+                        result.outcome[doc.id] = "skipped"
+                except Exception as exc:  # noqa: BLE001  (stored in its own transaction: nothing half-stored)
+                    self._failed(doc, exc, result)
+                    continue
                 if result.outcome[doc.id] != "skipped":
                     result.events += len(analysis.events)
                     result.new_events[doc.id] = analysis.events
                     new_events += analysis.events
                 if on_document is not None:
                     on_document(analysis)
-            result.linked = len(fuse_stored(store, new_events, self.equipment_classes))
+            try:
+                result.linked = len(fuse_stored(store, new_events, self.equipment_classes))
+            except Exception as exc:  # noqa: BLE001  (the documents are stored; their links are not)
+                result.errors.append(f"corroboration of {len(new_events)} new event(s) failed "
+                                     f"({type(exc).__name__}); the documents are stored")
             return result
+
+    @staticmethod
+    def _failed(doc: Document, exc: BaseException, result: IngestResult) -> None:
+        where = doc.path or doc.url or doc.id
+        result.errors.append(failure(where, exc).replace("could not be read", f"document {doc.id[:12]} could not be coded"))
+        result.outcome[doc.id] = "failed"
+
+    def _analyses(self, pipeline, docs: list[Document], result: IngestResult):
+        """``pipeline.analyze(docs)``, except that a document the pipeline fails on is reported (in
+        ``result``) and the others still come: after a failure, the batch it was in goes one by one."""
+        start, batch = 0, getattr(pipeline, "batch_docs", 1)
+        while start < len(docs):
+            done = start
+            try:
+                for analysis in pipeline.analyze(docs[start:]):
+                    done += 1
+                    yield analysis
+                return
+            except Exception:  # noqa: BLE001  (which document failed is found below)
+                pass
+            for doc in docs[done:done + batch]:
+                try:
+                    analysis = next(iter(pipeline.analyze([doc])))
+                except Exception as exc:  # noqa: BLE001
+                    self._failed(doc, exc, result)
+                    continue
+                yield analysis
+            start = done + batch
 
     def feeds(self, store, feeds: Sequence[tuple[Path, str | None]], echo=print) -> FeedsResult:
         """Read and store each sensor feed (tracks, events, a document per feed), then corroborate."""
@@ -158,17 +197,114 @@ class Ingester:
             for path, fmt in feeds:
                 try:
                     feed = read_feed(path, fmt, registry=platforms, sites=sites)
-                except InputError as exc:
-                    echo(f"error: {exc}")
+                    echo(feed.report())
+                    if store.has_document(feed.document.id):
+                        result.skipped += 1
+                        continue
+                    store.add_tracks(feed.tracks)
+                    store.add_document(feed.document, feed.events)
+                except Exception as exc:  # noqa: BLE001  (one feed's fault is that feed's alone)
+                    line = failure(path, exc)
+                    echo(f"error: {line}")
                     result.failed += 1
+                    result.errors.append(line)
                     continue
-                echo(feed.report())
-                if store.has_document(feed.document.id):
-                    result.skipped += 1
-                    continue
-                store.add_tracks(feed.tracks)
-                store.add_document(feed.document, feed.events)
                 result.stored += 1
                 result.events += len(feed.events)
                 result.linked += len(fuse_stored(store, feed.events, self.equipment_classes))
         return result
+
+
+@dataclass
+class BatchResult:
+    """What one ``ingest_paths`` call did: the documents' and the feeds' results, a one-line error for
+    every input that failed, and the files a folder walk left out (reason -> count)."""
+
+    documents: IngestResult | None = None
+    feeds: FeedsResult | None = None
+    failures: list[str] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+def failure(path, exc: BaseException) -> str:
+    """One line for an input that failed other than with an InputError: the file and the kind of fault."""
+    from forcewatch.ingest import InputError, shown
+
+    if isinstance(exc, InputError):
+        return str(exc)
+    detail = " ".join(str(exc).split())[:160]
+    return f"{shown(path)}: could not be read ({type(exc).__name__}{': ' + detail if detail else ''})"
+
+
+def read_documents(files: Iterable[Path], published: date | None = None, echo=print,
+                   on_file: Callable[[Path], None] | None = None) -> tuple[list[Document], list[str]]:
+    """Documents from every readable report file, and a one-line error for each file (or line) that is
+    not; whatever goes wrong with one file, the others are read."""
+    from forcewatch.ingest.reports import read_reports
+
+    docs: list[Document] = []
+    failures: list[str] = []
+    for path in files:
+        errors: list[str] = []
+        try:
+            docs += read_reports(path, published, errors)
+        except RecursionError as exc:
+            errors.append(failure(path, exc))
+        except Exception as exc:  # noqa: BLE001  (one file's fault, whatever it is, is that file's alone)
+            errors.append(failure(path, exc))
+        for line in errors:
+            failures.append(line)
+            echo(f"error: {line}")
+        if on_file is not None:
+            on_file(path)
+    return docs, failures
+
+
+def report_files(paths: Iterable[Path], follow_symlinks: bool = False, echo=print) -> list[Path]:
+    """Files named, and the report files inside directories named (sorted, recursively); special
+    files and links out of a folder are left out (ingest.files.walk), each refusal echoed."""
+    from forcewatch.ingest.files import walk
+    from forcewatch.ingest.reports import report_suffixes
+
+    w = walk(paths, follow_symlinks)
+    for line in w.errors:
+        echo(f"error: {line}")
+    suffixes = report_suffixes()
+    return [f for f, named in w.files if named or f.suffix.lower() in suffixes]
+
+
+def ingest_paths(ingester: Ingester, store, paths: Sequence[Path], *, fmt: str | None = None,
+                 published: date | None = None, scope: str = "force", follow_symlinks: bool = False, echo=print,
+                 on_document: Callable[[Analysis], None] | None = None) -> BatchResult:
+    """Everything ``forcewatch ingest PATHS`` does once the store is open: sensor feeds (by ``fmt`` or
+    by content) and report files, each stored on its own, a failure in one never stopping the others;
+    the one entry point of the CLI and the harness (bench/fuzz.py)."""
+    from forcewatch.ingest import InputError
+    from forcewatch.ingest.feeds import gather
+    from forcewatch.ingest.reports import report_suffixes
+
+    result = BatchResult()
+    found = gather(paths, fmt, report_suffixes(), follow_symlinks)
+    for line in found.errors:
+        echo(f"error: {line}")
+    result.failures += found.errors
+    result.skipped = dict(found.skipped)
+    if (line := found.skip_line()) is not None:
+        echo(line)
+    docs, failed = read_documents(found.reports, published, echo) if found.reports else ([], [])
+    result.failures += failed
+    if found.feeds:
+        try:
+            ingester.resources.platforms, ingester.resources.sites  # noqa: B018  (load now: bad files fail here)
+        except (InputError, ValueError) as exc:
+            echo(f"error: {exc}")
+            result.failures += [str(exc)] * len(found.feeds)
+        else:
+            result.feeds = ingester.feeds(store, found.feeds, echo=echo)
+            result.failures += result.feeds.errors
+    if docs or not (found.feeds or found.errors):
+        result.documents = ingester.documents(store, docs, scope, on_document=on_document)
+        result.failures += result.documents.errors
+        for line in result.documents.errors:
+            echo(f"error: {line}")
+    return result

@@ -35,7 +35,7 @@ def test_sbs_positions_carry_speed_track_and_ground():
     assert fixes[1] == ("F", "154c2d", 1734162002.0, 35.405, 35.945, None, 12.0, 90.0, True, False)
     assert ("I", "15a0b1", "RFF7123", None, None, None) in out
     assert len(fixes) == 2
-    assert stats["bad:hex"] == 1 and stats["bad:time"] == 1 and stats["bad:field"] == 1
+    assert stats["bad:hex"] == 1 and stats["bad:time"] == 1 and stats["bad:altitude"] == 1
     assert stats["bad:position_range"] == 1 and stats["bad:short_line"] == 1 and stats["bad:not_sbs"] == 1
 
 

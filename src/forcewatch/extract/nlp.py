@@ -37,8 +37,25 @@ def _is_boundary(line: str, m: re.Match) -> bool:
     return not (w.lower() in _ABBREV or (len(w) == 1 and w.isupper()))
 
 
+MAX_SENTENCE_CHARS = 1000  # longer "sentences" (junk, tables, a 5 MB line) are cut at a space before this
+
+
+def _bounded(text: str, start: int, end: int) -> list[Span]:
+    """A sentence span cut into pieces of at most MAX_SENTENCE_CHARS, at the last space before the
+    limit when there is one: the parser's work per sentence stays bounded, whatever the input."""
+    out: list[Span] = []
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS)
+        cut = cut if cut > start else start + MAX_SENTENCE_CHARS
+        out.append(_strip(text, start, cut))
+        start = cut
+    out.append(_strip(text, start, end))
+    return out
+
+
 def split_sentences(text: str) -> list[Span]:
-    """Sentence spans: line breaks always end a sentence, punctuation usually does."""
+    """Sentence spans: line breaks always end a sentence, punctuation usually does; none is longer than
+    MAX_SENTENCE_CHARS."""
     spans: list[Span] = []
     for line in re.finditer(r"[^\n]+", text):
         start = line.start()
@@ -47,10 +64,10 @@ def split_sentences(text: str) -> list[Span]:
                 continue
             end = line.start() + m.end(1)
             if end > start:
-                spans.append(_strip(text, start, end))
+                spans += _bounded(text, start, end)
             start = line.start() + m.end()
         if start < line.end():
-            spans.append(_strip(text, start, line.end()))
+            spans += _bounded(text, start, line.end())
     return [s for s in spans if s[1] > s[0]]
 
 
@@ -139,8 +156,9 @@ def parse(analyses: list[Analysis], nlp, batch_size: int = 256) -> None:
 
 
 def sentence_of(analysis: Analysis, char: int) -> int | None:
-    """Index of the sentence holding a character offset."""
-    for i, (start, end) in enumerate(analysis.sentences):
-        if start <= char < end:
-            return i
-    return None
+    """Index of the sentence holding a character offset (a binary search: sentences are in order)."""
+    from bisect import bisect_right
+
+    sentences = analysis.sentences
+    i = bisect_right(sentences, (char, float("inf"))) - 1
+    return i if i >= 0 and sentences[i][0] <= char < sentences[i][1] else None

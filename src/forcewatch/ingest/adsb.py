@@ -11,10 +11,11 @@ are counted in the ``stats`` Counter under ``bad:<reason>`` and skipped.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
+
+from forcewatch.ingest import epoch, in_range, loads, number, position
 
 UTC = timezone.utc
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -61,52 +62,76 @@ def read_sbs(lines: Iterable[str], stats: Counter | None = None) -> Iterator[tup
             continue
         try:
             tm = parts[7]
-            t = _midnight(parts[6], days) + int(tm[0:2]) * 3600 + int(tm[3:5]) * 60 + float(tm[6:])
-        except (ValueError, IndexError):
+            t = epoch(_midnight(parts[6], days) + int(tm[0:2]) * 3600 + int(tm[3:5]) * 60 + float(tm[6:]))
+        except (ValueError, IndexError, OverflowError):
+            t = None
+        if t is None:
             bad["time"] += 1
             continue
         n_msgs += 1
         st = state.get(icao)
         if st is None:
             st = state[icao] = [None, None, None, None]
-        try:
-            if parts[10].strip():
-                yield ("I", icao, parts[10].strip(), None, None, None)
-            if len(parts) > 11 and parts[11]:
-                st[0] = float(parts[11])
-            if len(parts) > 13:
-                if parts[12]:
-                    st[1] = float(parts[12])
-                if parts[13]:
-                    st[2] = float(parts[13])
-            if len(parts) > 21 and parts[21]:
-                st[3] = parts[21].strip() in ("-1", "1")
-            elif parts[1] == "2":
-                st[3] = True
-            if len(parts) > 15 and parts[14] and parts[15]:
-                lat, lon = float(parts[14]), float(parts[15])
-                if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
-                    bad["position_range"] += 1
-                    continue
-                yield ("F", icao, t, lat, lon, st[0], st[1], st[2], st[3], False)
-        except ValueError:
-            bad["field"] += 1
+        fields = {}
+        for i, key, low, high in _SBS_FIELDS:
+            if len(parts) > i and parts[i].strip():
+                fields[key] = in_range(parts[i], low, high)
+        if None in fields.values():
+            bad[next(k for k, v in fields.items() if v is None)] += 1
+            continue
+        for i, key in enumerate(("altitude", "speed", "track")):
+            if key in fields:
+                st[i] = fields[key]
+        if parts[10].strip():
+            yield ("I", icao, parts[10].strip(), None, None, None)
+        if len(parts) > 21 and parts[21]:
+            st[3] = parts[21].strip() in ("-1", "1")
+        elif parts[1] == "2":
+            st[3] = True
+        if len(parts) > 15 and parts[14] and parts[15]:
+            pos = position(parts[14], parts[15])
+            if pos is None:
+                bad["position_range"] += 1
+                continue
+            yield ("F", icao, t, *pos, st[0], st[1], st[2], st[3], False)
     stats["lines"] += n_lines
     stats["messages"] += n_msgs
     for k, v in bad.items():
         stats["bad:" + k] += v
 
 
+# SBS fields checked before a message is used: (index, name, lowest, highest); out of range or not a
+# number, the message is counted under bad:<name> and skipped.
+_SBS_FIELDS = ((11, "altitude", -2000.0, 200000.0), (12, "speed", 0.0, 5000.0), (13, "track", 0.0, 360.0))
+
+
 def _alt(value) -> tuple[float | None, bool | None]:
+    """(altitude ft, on ground) from readsb's ``alt_baro``: a number, "ground" or null; ValueError else."""
     if value == "ground":
         return 0.0, True
-    if isinstance(value, (int, float)):
-        return float(value), None
-    return None, None
+    if value is None:
+        return None, None
+    alt = in_range(value, -2000.0, 200000.0) if not isinstance(value, str) else None
+    if alt is None:
+        raise ValueError("altitude")
+    return alt, None
 
 
-def _num(value) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+def _num(value, low: float = -1e9, high: float = 1e9) -> float | None:
+    """A JSON number in range, None when absent; ValueError for a wrong type, nan, inf or out of range."""
+    if value is None:
+        return None
+    x = in_range(value, low, high) if not isinstance(value, str) else None
+    if x is None:
+        raise ValueError("number")
+    return x
+
+
+def _str(value) -> str | None:
+    """A JSON string field, None when absent; ValueError for a number, list or object (``"r": 5``)."""
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError("not a string")
 
 
 def read_aircraft_json(texts: Iterable[str], stats: Counter | None = None) -> Iterator[tuple]:
@@ -117,37 +142,45 @@ def read_aircraft_json(texts: Iterable[str], stats: Counter | None = None) -> It
         if not text.strip():
             continue
         try:
-            snap = json.loads(text)
-            now = float(snap["now"])
+            snap = loads(text)
             planes = snap["aircraft"]
             if not isinstance(planes, list):
                 raise TypeError
         except (ValueError, KeyError, TypeError):
             stats["bad:snapshot"] += 1
             continue
-        if now > 1e11:
-            now /= 1000.0
+        now = epoch(snap.get("now"))
+        if now is None:
+            stats["bad:snapshot_time"] += 1
+            continue
         for ac in planes:
             stats["messages"] += 1
             try:
-                icao = str(ac["hex"]).lower().lstrip("~")
+                if not isinstance(ac, dict) or not isinstance(ac.get("hex"), str):
+                    raise ValueError
+                icao = ac["hex"].lower().lstrip("~")
                 if not (len(icao) == 6 and _HEX.issuperset(icao)):
                     raise ValueError
-                flight = (ac.get("flight") or "").strip() or None
-                db_flags = ac.get("dbFlags") if isinstance(ac.get("dbFlags"), int) else None
-                if flight or ac.get("t") or ac.get("r") or db_flags is not None:
-                    yield ("I", icao, flight, ac.get("t"), ac.get("r"), db_flags)
-                lat, lon = _num(ac.get("lat")), _num(ac.get("lon"))
-                if lat is None or lon is None:
-                    continue
-                if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-                    raise ValueError
+                flight = (_str(ac.get("flight")) or "").strip() or None
+                type_code, reg = _str(ac.get("t")), _str(ac.get("r"))
+                db_flags = ac.get("dbFlags") if isinstance(ac.get("dbFlags"), int) and \
+                    not isinstance(ac.get("dbFlags"), bool) and 0 <= ac["dbFlags"] < 1 << 16 else None
+                lat, lon = _num(ac.get("lat"), -90, 90), _num(ac.get("lon"), -180, 180)
                 alt, ground = _alt(ac.get("alt_baro", ac.get("altitude")))
-                seen = _num(ac.get("seen_pos")) or 0.0
-                yield ("F", icao, now - seen, lat, lon, alt, _num(ac.get("gs", ac.get("speed"))),
-                       _num(ac.get("track")), ground, False)
+                seen = _num(ac.get("seen_pos"), 0, 86400) or 0.0
+                gs, track = _num(ac.get("gs", ac.get("speed")), 0, 5000), _num(ac.get("track"), 0, 360)
             except (ValueError, KeyError, TypeError, AttributeError):
                 stats["bad:aircraft"] += 1
+                continue
+            if flight or type_code or reg or db_flags is not None:
+                yield ("I", icao, flight, type_code, reg, db_flags)
+            if lat is None or lon is None:
+                continue
+            t = epoch(now - seen)
+            if t is None:
+                stats["bad:aircraft"] += 1
+                continue
+            yield ("F", icao, t, lat, lon, alt, gs, track, ground, False)
 
 
 def read_trace(text: str, stats: Counter | None = None) -> Iterator[tuple]:
@@ -160,33 +193,42 @@ def read_trace(text: str, stats: Counter | None = None) -> Iterator[tuple]:
     stats = Counter() if stats is None else stats
     stats["lines"] += 1
     try:
-        doc = json.loads(text)
-        icao = str(doc["icao"]).lower().lstrip("~")
-        base = float(doc["timestamp"])
+        doc = loads(text)
+        icao = doc["icao"].lower().lstrip("~")
+        base = epoch(doc["timestamp"])
         trace = doc["trace"]
-        if not isinstance(trace, list) or not (len(icao) == 6 and _HEX.issuperset(icao)):
+        if base is None or not isinstance(trace, list) or not (len(icao) == 6 and _HEX.issuperset(icao)):
             raise TypeError
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         stats["bad:trace_file"] += 1
         return
-    db_flags = doc.get("dbFlags") if isinstance(doc.get("dbFlags"), int) else None
-    yield ("I", icao, None, doc.get("t"), doc.get("r"), db_flags)
+    db_flags = doc.get("dbFlags") if isinstance(doc.get("dbFlags"), int) and not isinstance(doc.get("dbFlags"), bool) \
+        and 0 <= doc["dbFlags"] < 1 << 16 else None
+    names = [v if isinstance(v := doc.get(k), str) else None for k in ("t", "r")]
+    if any(doc.get(k) is not None and n is None for k, n in zip(("t", "r"), names)):
+        stats["bad:trace_field"] += 1
+    yield ("I", icao, None, *names, db_flags)
     for entry in trace:
         stats["messages"] += 1
         try:
-            t = base + float(entry[0])
-            lat, lon = float(entry[1]), float(entry[2])
-            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            if not isinstance(entry, list) or len(entry) < 4:
+                raise ValueError
+            t = epoch(base + _num(entry[0], -1e7, 1e7))
+            pos = position(entry[1], entry[2])
+            if t is None or pos is None or isinstance(entry[1], str) or isinstance(entry[2], str):
                 raise ValueError
             alt, ground = _alt(entry[3])
             flags = entry[6] if len(entry) > 6 and isinstance(entry[6], int) else 0
             details = entry[8] if len(entry) > 8 and isinstance(entry[8], dict) else None
-            if details and (details.get("flight") or "").strip():
-                yield ("I", icao, details["flight"].strip(), None, None, None)
-            yield ("F", icao, t, lat, lon, alt, _num(entry[4]) if len(entry) > 4 else None,
-                   _num(entry[5]) if len(entry) > 5 else None, ground, bool(flags & 2))
-        except (ValueError, TypeError, IndexError):
+            flight = (_str(details.get("flight")) or "").strip() if details else ""
+            gs = _num(entry[4], 0, 5000) if len(entry) > 4 else None
+            track = _num(entry[5], 0, 360) if len(entry) > 5 else None
+        except (ValueError, TypeError, IndexError, AttributeError):
             stats["bad:trace_entry"] += 1
+            continue
+        if flight:
+            yield ("I", icao, flight, None, None, None)
+        yield ("F", icao, t, *pos, alt, gs, track, ground, bool(flags & 2))
 
 
 def _hex_line(line: str) -> tuple[float | None, str | None]:
@@ -197,17 +239,14 @@ def _hex_line(line: str) -> tuple[float | None, str | None]:
         if len(tok) in (14, 28) and _HEX.issuperset(tok):
             msg = tok.upper()
         elif tok:
-            try:
-                t = float(tok)
-            except ValueError:
+            t = number(tok)
+            if t is None:
                 try:
                     d = datetime.fromisoformat(tok.replace("Z", "+00:00"))
                     t = (d if d.tzinfo else d.replace(tzinfo=UTC)).timestamp()
-                except ValueError:
+                except (ValueError, OverflowError):
                     return None, None
-    if t is not None and t > 1e11:
-        t /= 1000.0
-    return t, msg
+    return (epoch(t) if t is not None else None), msg
 
 
 def read_modes_hex(lines: Iterable[str], stats: Counter | None = None,
@@ -266,5 +305,13 @@ def read_modes_hex(lines: Iterable[str], stats: Counter | None = None,
         gs, trk = vel or (None, None)
         if surface:
             gs, trk = d.get("groundspeed", gs), d.get("track", trk)
-        yield ("F", icao, t, float(lat), float(lon), 0.0 if surface else _num(d.get("altitude")),
-               _num(gs), _num(trk), True if surface else None, False)
+        pos = position(lat, lon)
+        try:
+            alt = 0.0 if surface else _num(d.get("altitude"), -2000, 200000)
+            gs, trk = _num(gs, 0, 5000), _num(trk, 0, 360)
+        except ValueError:
+            pos = None
+        if pos is None:
+            stats["bad:decoded"] += 1
+            continue
+        yield ("F", icao, t, *pos, alt, gs, trk, True if surface else None, False)

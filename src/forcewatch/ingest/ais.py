@@ -21,14 +21,17 @@ and skipped, except 27 (long-range position), which is rare and left to pyais.
 from __future__ import annotations
 
 import csv
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from functools import reduce
 from operator import xor
 
+from forcewatch.ingest import epoch, loads, number, position
+
 UTC = timezone.utc
+_DIGITS = frozenset("123456789")
+MAX_PENDING = 1000  # multi-part messages awaiting their next part; older ones are counted incomplete
 
 # 6-bit ASCII armour: character -> two octal digits of its 6-bit value.
 _ARMOUR = {ord(chr(v + 48 if v < 40 else v + 56)): format(v, "02o") for v in range(64)}
@@ -185,22 +188,20 @@ def read_nmea(lines: Iterable[str], stats: Counter | None = None) -> Iterator[tu
             tag, line = line[1:j], line[j + 1:]
             k = tag.find("c:")
             if k >= 0:
-                v = tag[k + 2:].split(",", 1)[0].split("*", 1)[0]
-                try:
-                    t = float(v)
-                    if t > 1e11:
-                        t /= 1000.0
-                except ValueError:
+                t = epoch(tag[k + 2:].split(",", 1)[0].split("*", 1)[0])
+                if t is None:
                     bad["tag_time"] += 1
+                    continue
         elif line[0] != "!":
             i = line.find("!")
             if i < 0:
                 bad["not_nmea"] += 1
                 continue
-            try:
-                t = float(line[:i].strip(" ,;\t"))
-            except ValueError:
-                pass
+            lead = line[:i].strip(" ,;\t")
+            t = epoch(lead)
+            if t is None and number(lead) is not None:
+                bad["time"] += 1
+                continue
             line = line[i:]
         star = line.rfind("*")
         if star < 0 or line[0] != "!":
@@ -215,19 +216,26 @@ def read_nmea(lines: Iterable[str], stats: Counter | None = None) -> Iterator[tu
             bad["checksum"] += 1
             continue
         if t is None and len(line) > star + 3:
-            try:
-                t = float(line[star + 3:].strip(" ,;\t"))
-            except ValueError:
-                pass
+            tail = line[star + 3:].strip(" ,;\t")
+            t = epoch(tail)
+            if t is None and number(tail) is not None:
+                bad["time"] += 1
+                continue
         parts = body.split(",")
         if len(parts) < 7 or parts[0][2:5] not in ("VDM", "VDO"):
             n_other += 1
             continue
         count, num, payload = parts[1], parts[2], parts[5]
+        if count not in _DIGITS or num not in _DIGITS or num > count:
+            bad["multipart"] += 1
+            continue
         if count != "1":
             key = (parts[3], parts[4])
             if num == "1":
                 if key in pending:
+                    bad["incomplete_multipart"] += 1
+                elif len(pending) >= MAX_PENDING:
+                    del pending[next(iter(pending))]
                     bad["incomplete_multipart"] += 1
                 pending[key] = [count, 1, [payload]]
                 continue
@@ -287,7 +295,7 @@ def read_nmea(lines: Iterable[str], stats: Counter | None = None) -> Iterator[tu
             n_other += 1
             continue
         if out[0] == "T":
-            clock = out[1]
+            clock = epoch(out[1]) or clock
             continue
         if t is None:
             t = clock
@@ -310,22 +318,45 @@ def read_nmea(lines: Iterable[str], stats: Counter | None = None) -> Iterator[tu
 # -- AIS-catcher JSON ------------------------------------------------------
 
 def _rxtime(obj: dict) -> float | None:
+    """The message's receive time; None when it has none; ValueError when the one it has is no time."""
     for key in ("rxuxtime", "rxtimeux"):
-        if isinstance(obj.get(key), (int, float)):
-            return float(obj[key])
+        if key in obj:
+            t = epoch(obj[key]) if not isinstance(obj[key], str) else None
+            if t is None:
+                raise ValueError(key)
+            return t
     rx = obj.get("rxtime")
-    if isinstance(rx, str) and len(rx) >= 14 and rx[:14].isdigit():
-        try:
-            return datetime.strptime(rx[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC).timestamp()
-        except ValueError:
-            return None
-    if isinstance(rx, str):
-        try:
+    if rx is None:
+        return None
+    if not isinstance(rx, str):
+        raise ValueError("rxtime")
+    try:
+        if len(rx) >= 14 and rx[:14].isdigit():
+            t = datetime.strptime(rx[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC).timestamp()
+        else:
             d = datetime.fromisoformat(rx.replace("Z", "+00:00"))
-            return (d if d.tzinfo else d.replace(tzinfo=UTC)).timestamp()
-        except ValueError:
-            return None
-    return None
+            t = (d if d.tzinfo else d.replace(tzinfo=UTC)).timestamp()
+    except (ValueError, OverflowError):
+        raise ValueError("rxtime") from None
+    if epoch(t) is None:
+        raise ValueError("rxtime")
+    return t
+
+
+def _opt(value, low: float, high: float) -> float | None:
+    """A JSON number field: None when absent or out of [low, high); ValueError when it is not a number."""
+    if value is None:
+        return None
+    x = number(value) if not isinstance(value, str) else None
+    if x is None:
+        raise ValueError("not a number")
+    return x if low <= x < high else None
+
+
+def _text_field(value) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError("not a string")
 
 
 def read_aiscatcher(lines: Iterable[str], stats: Counter | None = None) -> Iterator[tuple]:
@@ -337,44 +368,55 @@ def read_aiscatcher(lines: Iterable[str], stats: Counter | None = None) -> Itera
         if not raw:
             continue
         try:
-            obj = json.loads(raw)
+            obj = loads(raw)
             if not isinstance(obj, dict):
                 raise ValueError
         except ValueError:
             stats["bad:json"] += 1
             continue
-        t = _rxtime(obj)
+        try:
+            t = _rxtime(obj)
+        except ValueError:
+            stats["bad:time"] += 1
+            continue
         mtype, mmsi = obj.get("type"), obj.get("mmsi")
         if mtype is None or mmsi is None:
-            if obj.get("nmea"):
-                for msg in read_nmea(obj["nmea"], Counter()):
+            sentences = obj.get("nmea")
+            if isinstance(sentences, str):
+                sentences = [sentences]
+            if sentences and isinstance(sentences, list) and all(isinstance(x, str) for x in sentences):
+                for msg in read_nmea(sentences, Counter()):
                     stats["messages"] += 1
-                    yield msg[:2] + (t,) + msg[3:] if msg[0] == "P" else msg
+                    yield msg[:2] + (t,) + msg[3:] if msg[0] == "P" and t is not None else msg
             else:
-                stats["bad:no_message"] += 1
+                stats["bad:no_message" if not sentences else "bad:nmea"] += 1
             continue
         stats["messages"] += 1
-        mmsi = str(mmsi)
-        scaled = obj.get("scaled", True)
         try:
+            if isinstance(mmsi, bool) or not (isinstance(mmsi, int) and 0 <= mmsi < 1 << 30
+                                              or isinstance(mmsi, str) and mmsi.isdigit() and len(mmsi) <= 10):
+                raise ValueError("mmsi")
+            mmsi = str(mmsi)
+            scaled = obj.get("scaled", True) is not False
+            status = obj.get("status")
+            status = status if isinstance(status, int) and not isinstance(status, bool) and 0 <= status < 16 else None
             if mtype in (1, 2, 3, 18, 19, 27) and "lat" in obj and "lon" in obj:
-                lat, lon = float(obj["lat"]), float(obj["lon"])
-                sog, cog, hdg = obj.get("speed"), obj.get("course"), obj.get("heading")
-                if not scaled:
-                    lat, lon = lat / 600000.0, lon / 600000.0
-                    sog = sog / 10.0 if sog is not None else None
-                    cog = cog / 10.0 if cog is not None else None
-                if abs(lat) > 90 or abs(lon) > 180:
-                    lat = lon = None
-                yield ("P", mmsi, t, lat, lon,
-                       float(sog) if sog is not None and sog < 102.3 else None,
-                       float(cog) if cog is not None and cog < 360 else None,
-                       int(hdg) if hdg is not None and hdg < 360 else None,
-                       obj.get("status") if isinstance(obj.get("status"), int) else None)
-            if mtype in (5, 19, 24) and (obj.get("shipname") or obj.get("shiptype") or obj.get("callsign")):
-                imo = obj.get("imo")
-                yield ("S", mmsi, (obj.get("shipname") or "").strip("@ ") or None, obj.get("shiptype") or None,
-                       (obj.get("callsign") or "").strip("@ ") or None, str(imo) if imo else None)
+                div, vdiv = (1.0, 1.0) if scaled else (600000.0, 10.0)
+                lat, lon = _opt(obj["lat"], -1e12, 1e12), _opt(obj["lon"], -1e12, 1e12)
+                pos = position(lat / div, lon / div) if lat is not None and lon is not None else None
+                sog, cog = _opt(obj.get("speed"), 0, 1e6), _opt(obj.get("course"), 0, 1e6)
+                sog, cog = (sog / vdiv if sog is not None else None), (cog / vdiv if cog is not None else None)
+                hdg = _opt(obj.get("heading"), 0, 360)
+                yield ("P", mmsi, t, *(pos or (None, None)), sog if sog is not None and sog < 102.3 else None,
+                       cog if cog is not None and cog < 360 else None, int(hdg) if hdg is not None else None, status)
+            if mtype in (5, 19, 24):
+                name, call = _text_field(obj.get("shipname")), _text_field(obj.get("callsign"))
+                stype, imo = obj.get("shiptype"), obj.get("imo")
+                stype = stype if isinstance(stype, int) and not isinstance(stype, bool) and 0 <= stype < 256 else None
+                imo = str(imo) if isinstance(imo, (int, str)) and not isinstance(imo, bool) and imo else None
+                if name or stype or call:
+                    yield ("S", mmsi, (name or "").strip("@ ") or None, stype,
+                           (call or "").strip("@ ") or None, imo[:16] if imo else None)
         except (TypeError, ValueError):
             stats["bad:fields"] += 1
 
@@ -423,10 +465,26 @@ def parse_time(value: str) -> float:
     """ISO-8601 (``T`` or space, optional Z/offset) or epoch seconds/milliseconds -> POSIX seconds."""
     value = value.strip()
     if value.replace(".", "", 1).isdigit():
-        t = float(value)
-        return t / 1000.0 if t > 1e11 else t
-    d = datetime.fromisoformat(value.replace("Z", "+00:00").replace("/", "-"))
-    return (d if d.tzinfo else d.replace(tzinfo=UTC)).timestamp()
+        t = epoch(value)
+    else:
+        try:
+            d = datetime.fromisoformat(value.replace("Z", "+00:00").replace("/", "-"))
+            t = epoch((d if d.tzinfo else d.replace(tzinfo=UTC)).timestamp())
+        except OverflowError:
+            t = None
+    if t is None:
+        raise ValueError(f"not a time: {value[:40]!r}")
+    return t
+
+
+def _csv_number(row: list[str], i: int | None) -> float | None:
+    """An optional numeric column: None when absent or empty, ValueError when it is not a finite number."""
+    if i is None or not row[i].strip():
+        return None
+    x = number(row[i])
+    if x is None:
+        raise ValueError("not a number")
+    return x
 
 
 def read_ais_csv(lines: Iterable[str], stats: Counter | None = None) -> Iterator[tuple]:
@@ -466,12 +524,11 @@ def read_ais_csv(lines: Iterable[str], stats: Counter | None = None) -> Iterator
             if not mmsi.isdigit():
                 raise ValueError("mmsi")
             t = parse_time(row[i_t])
-            lat, lon = float(row[i_lat]), float(row[i_lon])
-            if abs(lat) > 90 or abs(lon) > 180:
+            pos = position(row[i_lat], row[i_lon])
+            if pos is None:
                 raise ValueError("range")
-            sog = float(row[i_sog]) if i_sog is not None and row[i_sog] else None
-            cog = float(row[i_cog]) if i_cog is not None and row[i_cog] else None
-            hdg = float(row[i_hdg]) if i_hdg is not None and row[i_hdg] else None
+            lat, lon = pos
+            sog, cog, hdg = (_csv_number(row, i) for i in (i_sog, i_cog, i_hdg))
         except ValueError:
             stats["bad:row"] += 1
             continue
@@ -487,8 +544,6 @@ def read_ais_csv(lines: Iterable[str], stats: Counter | None = None) -> Iterator
         if any(static) and seen_static.get(mmsi) != static:
             seen_static[mmsi] = static
             name, stype, call, imo = static
-            try:
-                stype_i = int(float(stype)) if stype else None
-            except ValueError:
-                stype_i = None
+            stype_f = number(stype) if stype else None
+            stype_i = int(stype_f) if stype_f is not None and 0 <= stype_f < 256 else None
             yield ("S", mmsi, name or None, stype_i, call or None, imo.removeprefix("IMO") or None)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import os
 import re
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +53,12 @@ class FeedReading:
         return self.format in AIS_FORMATS
 
 
+# A gzip file may inflate to this many times its size, and at least to GZIP_FLOOR bytes: real feeds
+# inflate 3-15 times; a bomb (a few hundred KB that inflate to gigabytes) is refused at the cap.
+GZIP_RATIO, GZIP_FLOOR = 20, 16 << 20
+MAX_LINE = 1 << 20  # a longer line is no message of any feed: counted (bad:long_line) and skipped
+
+
 def _file_digest(path: Path) -> tuple[str, bytes]:
     """SHA-256 of the file's bytes, read in chunks, and its first (decompressed) 8 KB."""
     h = hashlib.sha256()
@@ -58,36 +66,88 @@ def _file_digest(path: Path) -> tuple[str, bytes]:
         with open(path, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
-        head = _open(path).read(8192)
+        with _open(path) as fh:
+            head = fh.read(8192)
+    except InputError:
+        raise
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    except EOFError as exc:
+    except (EOFError, zlib.error) as exc:
         raise InputError(f"{path}: corrupt gzip data ({exc})") from exc
     return h.hexdigest(), head
 
 
+class _Capped(io.RawIOBase):
+    """A gzip stream that raises InputError once it has given more than ``limit`` bytes."""
+
+    def __init__(self, path: Path, limit: int):
+        self.path, self.limit, self.given = path, limit, 0
+        self.gz = gzip.open(path, "rb")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:
+        try:
+            n = self.gz.readinto(buf)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise InputError(f"{self.path}: corrupt gzip data ({exc})") from exc
+        self.given += n
+        if self.given > self.limit:
+            raise InputError(f"{self.path}: gzip data inflates past {self.limit >> 20} MB (a gzip bomb?), refused")
+        return n
+
+    def close(self) -> None:
+        self.gz.close()
+        super().close()
+
+
 def _open(path: Path):
-    """Binary stream of a file, decompressed when it is gzip (readsb writes traces so, often without .gz)."""
+    """Binary stream of a file, decompressed when it is gzip (readsb writes traces so, often without .gz),
+    with the inflated size capped (GZIP_RATIO, GZIP_FLOOR)."""
     with open(path, "rb") as fh:
         gz = fh.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if gz else open(path, "rb")
+        size = os.fstat(fh.fileno()).st_size
+    if not gz:
+        return open(path, "rb")
+    return io.BufferedReader(_Capped(path, max(GZIP_FLOOR, GZIP_RATIO * size)))
 
 
 class _Lines:
-    """The file's lines as text, streamed (bad UTF-8 replaced, so a broken byte is a broken line)."""
+    """The file's lines as text, streamed (bad UTF-8 replaced, so a broken byte is a broken line; a line
+    over MAX_LINE is counted in ``stats`` and skipped, so no line is held whole however long)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, stats: Counter | None = None):
         self.path = path
+        self.stats = Counter() if stats is None else stats
 
     def __iter__(self) -> Iterator[str]:
         try:
             with io.TextIOWrapper(_open(self.path), encoding="utf-8-sig", errors="replace") as fh:
-                yield from fh
-        except (OSError, EOFError) as exc:
+                while line := fh.readline(MAX_LINE):
+                    if len(line) >= MAX_LINE and not line.endswith("\n"):
+                        while (rest := fh.readline(MAX_LINE)) and not rest.endswith("\n"):
+                            pass
+                        self.stats["bad:long_line"] += 1
+                        continue
+                    yield line
+        except InputError:
+            raise
+        except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"{self.path}: read failed ({getattr(exc, 'strerror', None) or exc})") from exc
 
-    def text(self) -> str:
-        return "".join(self)
+    def text(self, limit: int = 256 << 20) -> str:
+        """The whole file, for formats that are one JSON document (refused past ``limit`` characters)."""
+        try:
+            with io.TextIOWrapper(_open(self.path), encoding="utf-8-sig", errors="replace") as fh:
+                text = fh.read(limit + 1)
+        except InputError:
+            raise
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"{self.path}: read failed ({getattr(exc, 'strerror', None) or exc})") from exc
+        if len(text) > limit:
+            raise InputError(f"{self.path}: over {limit >> 20} MB, too large for one JSON document")
+        return text
 
 
 def detect_format(head: str) -> str | None:
@@ -129,7 +189,7 @@ def sniff(path: Path) -> str | None:
         try:
             with gzip.open(path, "rb") as fh:
                 raw = fh.read(8192)
-        except (OSError, EOFError):
+        except (OSError, EOFError, zlib.error):
             return None
     if b"\x00" in raw:
         return None
@@ -144,7 +204,7 @@ def _snapshots(lines: _Lines) -> Iterator[str]:
         yield first
         yield from it
     else:
-        yield first + "".join(it)
+        yield lines.text()
 
 
 def _trace(lines: _Lines, stats: Counter) -> Iterator[tuple]:
@@ -163,8 +223,8 @@ def decode_feed(path: str | Path, fmt: str | None = None) -> FeedReading:
         raise InputError(f"{path}: not a recognised sensor feed (use --format {'|'.join(FORMATS)})")
     if fmt not in FORMATS:
         raise InputError(f"{path}: unknown feed format {fmt!r} (one of {', '.join(FORMATS)})")
-    lines = _Lines(path)
     stats: Counter = Counter()
+    lines = _Lines(path, stats)
     if fmt == "nmea":
         messages = ais.read_nmea(iter(lines), stats)
     elif fmt == "ais-catcher":
@@ -183,22 +243,50 @@ def decode_feed(path: str | Path, fmt: str | None = None) -> FeedReading:
     return FeedReading(path, fmt, content_id("sensor-feed", digest), platform, sensor, messages, stats)
 
 
+@dataclass
+class Inputs:
+    """What a command's paths hold: sensor feeds (with their format), report files, and the walk's
+    errors and skipped files (``ingest.files.Walk``)."""
+
+    feeds: list[tuple[Path, str | None]]
+    reports: list[Path]
+    errors: list[str]
+    skipped: Counter
+
+    def skip_line(self) -> str | None:
+        from forcewatch.ingest.files import Walk
+
+        return Walk(skipped=self.skipped).skip_line()
+
+
+def gather(paths: Sequence[Path], fmt: str | None = None, report_suffixes: frozenset[str] | set[str] = frozenset(),
+           follow_symlinks: bool = False) -> Inputs:
+    """Sensor feeds (by --format or by content) apart from report files; folders walked (ingest.files.walk).
+
+    A file named is a feed or else a report; a file found in a folder is a feed when its content says
+    so, a report when its suffix is a reader's, and otherwise skipped and counted."""
+    from forcewatch.ingest.files import walk
+
+    w = walk(paths, follow_symlinks)
+    feeds: list[tuple[Path, str | None]] = []
+    reports: list[Path] = []
+    for f, named in w.files:
+        if named:
+            found = fmt or sniff(f)
+            (feeds.append((f, found)) if found else reports.append(f))
+            continue
+        found = fmt if fmt else (sniff(f) if f.suffix.lower() in FEED_SUFFIXES else None)
+        if found:
+            feeds.append((f, found))
+        elif f.suffix.lower() in report_suffixes:
+            reports.append(f)
+        else:
+            w.skipped["not a recognised feed" if f.suffix.lower() in FEED_SUFFIXES else "not a report or feed"] += 1
+    return Inputs(feeds, reports, w.errors, w.skipped)
+
+
 def split_paths(paths: Sequence[Path], fmt: str | None = None,
                 report_suffixes: frozenset[str] | set[str] = frozenset()) -> tuple[list[tuple[Path, str | None]], list[Path]]:
     """Sensor feeds (by --format or by content) apart from report files; directories are expanded."""
-    feeds: list[tuple[Path, str | None]] = []
-    reports: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            for f in sorted(x for x in p.rglob("*") if x.is_file() and not x.name.endswith(".meta.json")):
-                found = fmt if fmt else (sniff(f) if f.suffix.lower() in FEED_SUFFIXES else None)
-                if found:
-                    feeds.append((f, found))
-                elif f.suffix.lower() in report_suffixes:
-                    reports.append(f)
-        elif fmt:
-            feeds.append((p, fmt))
-        else:
-            found = sniff(p) if p.is_file() else None
-            (feeds.append((p, found)) if found else reports.append(p))
-    return feeds, reports
+    found = gather(paths, fmt, report_suffixes)
+    return found.feeds, found.reports

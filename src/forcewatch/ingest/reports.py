@@ -9,7 +9,6 @@ page's or feed's own metadata; otherwise it stays unknown.
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -19,21 +18,37 @@ from pathlib import Path
 import feedparser
 import trafilatura
 
-from forcewatch.ingest import InputError
+from forcewatch.ingest import InputError, checked_text, loads
 from forcewatch.plugins import reader, reader_suffixes, readers
 from forcewatch.records import Document
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ENTITY = re.compile(r"<!ENTITY", re.I)
+
 
 def report_suffixes() -> frozenset[str]:
     """Suffixes of the report files a folder is searched for: every registered reader's."""
     return reader_suffixes()
 
 
+MAX_REPORT_BYTES = 64 << 20  # larger is no report (a disk image, a log): refused unread
+# Publication dates outside these are typing errors or attacks (0001-01-01, 9999-12-31).
+EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
+
+
 def read_text_file(path: Path) -> str:
-    """File contents as text, refusing what is empty, binary or not UTF-8."""
+    """File contents as text, refusing what is empty, binary, not UTF-8, too large or not a regular file."""
+    from forcewatch.ingest.files import regular
+
+    if (why := regular(path)) is not None:
+        raise InputError(f"{path}: {why}")
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_REPORT_BYTES + 1)
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    if len(raw) > MAX_REPORT_BYTES:
+        raise InputError(f"{path}: over {MAX_REPORT_BYTES >> 20} MB, too large for a report")
     if not raw.strip():
         raise InputError(f"{path}: file is empty")
     if b"\x00" in raw[:8192]:
@@ -46,14 +61,35 @@ def read_text_file(path: Path) -> str:
 
 
 def parse_date(value: object) -> date | None:
-    """A date from ISO 8601, RFC 822 (feeds) or a datetime; None if it is not one."""
+    """A date from ISO 8601, RFC 822 (feeds) or a datetime; None if it is not one, or not one between
+    EARLIEST and LATEST."""
+    found = _parse_date(value)
+    return found if found is not None and EARLIEST <= found <= LATEST else None
+
+
+def checked_date(value: object, what: str = "published") -> date | None:
+    """A date a user wrote (a sidecar, a JSON line): None when absent; ValueError when it is no date."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, (str, date)):
+        raise ValueError(f"{what} must be a date string, not {type(value).__name__}")
+    found = parse_date(value)
+    if found is None:
+        shown = str(value)[:40]
+        raise ValueError(f"{what} {shown!r} is not a date between {EARLIEST} and {LATEST}")
+    return found
+
+
+def _parse_date(value: object) -> date | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    text = str(value).strip()
+    if not isinstance(value, str) or len(value) > 100:
+        return None
+    text = value.strip()
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
     except ValueError:
@@ -65,7 +101,7 @@ def parse_date(value: object) -> date | None:
             return None
     try:
         return parsedate_to_datetime(text).date()
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
 
@@ -75,16 +111,29 @@ def sidecar_meta(path: Path) -> dict:
     if not meta_path.exists():
         return {}
     try:
-        meta = json.loads(meta_path.read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{meta_path}: unreadable metadata ({exc})") from exc
+        meta = loads(read_text_file(meta_path))
+    except ValueError as exc:
+        raise InputError(f"{meta_path}: unreadable metadata ({_one_line(exc)})") from exc
     if not isinstance(meta, dict):
         raise InputError(f"{meta_path}: metadata must be a JSON object")
-    return meta
+    try:
+        checked = {k: checked_text(meta.get(k), k) for k in ("source", "outlet", "title", "url")}
+        checked["published"] = checked_date(meta.get("published"))
+    except ValueError as exc:
+        raise InputError(f"{meta_path}: {exc}") from exc
+    return {**meta, **checked}
 
 
-def read_reports(path: str | Path, published: date | None = None) -> list[Document]:
-    """All documents in one file; raises InputError naming the file when it cannot be read."""
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:200]
+
+
+def read_reports(path: str | Path, published: date | None = None,
+                 errors: list[str] | None = None) -> list[Document]:
+    """All documents in one file; raises InputError naming the file when it cannot be read.
+
+    With ``errors``, a part of the file that cannot be read (a bad JSON line, an entry without text)
+    adds its one-line error there and the rest of the file is still read; without, the first raises."""
     path = Path(path)
     if path.name.endswith(".meta.json"):
         return []
@@ -92,14 +141,26 @@ def read_reports(path: str | Path, published: date | None = None) -> list[Docume
     meta = sidecar_meta(path)
     head = text.lstrip()[:500].lower()
     spec = next(r for r in readers() if r.fallback or r.claims(path, head))
-    docs = list(spec.read(path, text))
+    docs = []
+    for item in spec.read(path, text):
+        if isinstance(item, InputError) or not item.text.strip():
+            problem = item if isinstance(item, InputError) else \
+                InputError(f"{path}: no text in document {item.title or item.url or ''}".rstrip())
+            if errors is None:
+                raise problem
+            errors.append(str(problem))
+            continue
+        docs.append(item)
+    if not docs and errors:
+        raise InputError(errors.pop())
     for doc in docs:
-        if not doc.text.strip():
-            raise InputError(f"{path}: no text in document {doc.title or doc.url or ''}".rstrip())
+        for name in ("title", "url", "outlet"):  # entities (&#xD800;) can decode to lone surrogates
+            if isinstance(value := getattr(doc, name), str) and _SURROGATE.search(value):
+                setattr(doc, name, _SURROGATE.sub("\ufffd", value))
         if published is not None:
             doc.published = published
         elif meta.get("published"):
-            doc.published = parse_date(meta["published"]) or doc.published
+            doc.published = meta["published"]
         # what the user wrote beside the file wins over what the page or feed says of itself
         doc.outlet = meta.get("source") or meta.get("outlet") or doc.outlet
         doc.title = meta.get("title") or doc.title
@@ -115,21 +176,29 @@ def _text_documents(path: Path, text: str) -> Iterator[Document]:
 
 @reader("jsonl", suffixes=(".jsonl", ".ndjson", ".json"), order=100)
 def _jsonl_documents(path: Path, text: str) -> Iterator[Document]:
-    """One report per line: {"text": ..., "title", "url", "published", "outlet"}."""
+    """One report per line: {"text": ..., "title", "url", "published", "outlet"}; a bad line yields its
+    InputError (read_reports reports it and keeps the other lines)."""
     for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = loads(line)
         except ValueError as exc:
-            raise InputError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
+            yield InputError(f"{path}:{lineno}: not valid JSON ({getattr(exc, 'msg', None) or _one_line(exc)})")
+            continue
         if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-            raise InputError(f"{path}:{lineno}: each line needs a \"text\" string")
-        body = obj["text"].replace("\r\n", "\n")
+            yield InputError(f"{path}:{lineno}: each line needs a \"text\" string")
+            continue
+        try:
+            body = checked_text(obj["text"], "text").replace("\r\n", "\n")
+            fields = {k: checked_text(obj.get(k), k) for k in ("url", "title", "outlet", "source")}
+            when = checked_date(obj.get("published") or obj.get("date"))
+        except ValueError as exc:
+            yield InputError(f"{path}:{lineno}: {exc}")
+            continue
         yield Document(
-            id=Document.make_id(body), text=body, path=str(path), url=obj.get("url"),
-            title=obj.get("title"), published=parse_date(obj.get("published") or obj.get("date")),
-            outlet=obj.get("outlet") or obj.get("source"), media_type="jsonl",
+            id=Document.make_id(body), text=body, path=str(path), url=fields["url"], title=fields["title"],
+            published=when, outlet=fields["outlet"] or fields["source"], media_type="jsonl",
         )
 
 
@@ -155,7 +224,7 @@ def _paragraphs(body) -> list[str]:
     out: list[str] = []
     if body is not None:
         _flatten(body, out)
-    lines = (re.sub(r"\s+", " ", line).strip() for line in "".join(out).split("\n"))
+    lines = (re.sub(r"\s+", " ", line).strip() for line in _SURROGATE.sub("\ufffd", "".join(out)).split("\n"))
     return [line for line in lines if line]
 
 
@@ -198,7 +267,7 @@ def html_document(html: str, path: str | Path | None = None) -> Document:
 
 def _plain(detail) -> str:
     """A feed's text construct (title, summary, content) as plain text."""
-    value = (detail or {}).get("value") or ""
+    value = _SURROGATE.sub("\ufffd", (detail or {}).get("value") or "")
     if (detail or {}).get("type", "text/plain") == "text/plain":
         return value.strip()
     return "\n\n".join(_fragment_paragraphs(value))
@@ -218,6 +287,8 @@ def _feed_date(entry) -> date | None:
         sniff=lambda head: head.startswith("<?xml") or "<rss" in head or "<feed" in head)
 def _feed_documents(path: Path, text: str) -> Iterator[Document]:
     """RSS and Atom entries, one document each: the entry's title, then its body as paragraphs."""
+    if _ENTITY.search(text):  # the billion laughs and its kin: expansion is exponential or quadratic
+        raise InputError(f"{path}: XML declares entities (<!ENTITY>), refused: no feed needs them")
     # from bytes (never a URL or a file name feedparser would open), as the UTF-8 read_text_file checked
     feed = feedparser.parse(io.BytesIO(text.encode("utf-8")),
                             response_headers={"content-type": "application/xml; charset=utf-8"})

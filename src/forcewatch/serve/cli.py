@@ -133,17 +133,9 @@ def _published(value: str | None) -> date | None:
 
 def expand_paths(paths: list[Path]) -> list[Path]:
     """Files named, and the report files inside directories named (sorted, recursively)."""
-    out: list[Path] = []
-    suffixes = report_suffixes()
-    for p in paths:
-        if p.is_dir():
-            out += sorted(
-                f for f in p.rglob("*")
-                if f.is_file() and f.suffix.lower() in suffixes and not f.name.endswith(".meta.json")
-            )
-        else:
-            out.append(p)
-    return out
+    from forcewatch.service import report_files
+
+    return report_files(paths, echo=_echo)
 
 
 def _progress() -> Progress:
@@ -153,20 +145,23 @@ def _progress() -> Progress:
     )
 
 
+def _echo(line: str) -> None:
+    """A line of the service's for the terminal: errors in red, each on one line."""
+    if line.startswith("error: "):  # a file's name or a fault may hold brackets rich reads as markup
+        err.print(f"[red]error:[/red] {escape(line[7:])}", highlight=False, soft_wrap=True)
+    else:
+        err.print(line, highlight=False, soft_wrap=True, markup=False)
+
+
 def read_all(paths: list[Path], published: date | None):
     """Documents from every readable file; one-line errors for the others."""
-    docs, failures = [], 0
+    from forcewatch.service import read_documents
+
     files = expand_paths(paths)
     with _progress() as progress:
         task = progress.add_task("reading", total=len(files))
-        for path in files:
-            try:
-                docs += read_reports(path, published)
-            except InputError as exc:
-                err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-                failures += 1
-            progress.advance(task)
-    return docs, failures
+        docs, failures = read_documents(files, published, _echo, on_file=lambda _: progress.advance(task))
+    return docs, len(failures)
 
 
 ALL_EVENTS = typer.Option(
@@ -299,31 +294,39 @@ def ingest(
     aircraft_db: list[Path] = typer.Option([], "--aircraft-db", help="Aircraft registry CSV (hex, registration, type, operator, military)."),
     vessel_db: list[Path] = typer.Option([], "--vessel-db", help="Vessel CSV (MMSI, name, type, flag)."),
     all_events: bool = ALL_EVENTS,
+    follow_symlinks: bool = typer.Option(
+        False, "--follow-symlinks", help="Follow symlinks in folders that lead out of them (by default they are skipped)."),
 ):
-    """Store reports and sensor feeds and their events; a document or feed already stored is skipped."""
-    from forcewatch.ingest.feeds import FORMATS, split_paths
-    from forcewatch.service import Ingester
+    """Store reports and sensor feeds and their events; a document or feed already stored is skipped.
+
+    Exit code 0: every input stored or already stored; 1: some inputs failed (each named); 2: nothing
+    could run (a bad option, configuration or database)."""
+    from forcewatch.ingest.feeds import FORMATS
+    from forcewatch.service import Ingester, ingest_paths
     from forcewatch.store import Store
 
     if feed_format is not None and feed_format not in FORMATS:
         raise typer.BadParameter(f"{feed_format!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
     resources = _resources(ctx, sites=sites, aircraft_registry=aircraft_db, vessel_registry=vessel_db)
     ingester = Ingester(resources)
-    feeds, paths = split_paths(paths, feed_format, report_suffixes())
-    docs, failures = read_all(paths, _published(published)) if paths else ([], 0)
-    with Store(db) as store:
-        if feeds:
-            failures += _ingest_feeds(ingester, store, feeds)
-        result = _ingest(ingester, store, docs, _scope(all_events)) if docs or not feeds else None
-    if result is not None:
+    with Store(db) as store, _progress() as progress:
+        task = progress.add_task("analysing", total=None)
+        batch = ingest_paths(ingester, store, paths, fmt=feed_format, published=_published(published),
+                             scope=_scope(all_events), follow_symlinks=follow_symlinks, echo=_echo,
+                             on_document=lambda _: progress.advance(task))
+    if batch.feeds is not None:
+        r = batch.feeds
+        err.print(f"{r.stored} sensor feed(s) stored with {r.events} event(s); {r.skipped} already stored; "
+                  f"{r.failed} failed; {r.linked} event(s) newly corroborated or contradicted.", highlight=False)
+    if (result := batch.documents) is not None:
         err.print(
             f"{result.added} document(s) stored"
             f"{f', {result.recoded} coded again for every event' if result.recoded else ''} with {result.events} "
             f"event(s); {result.skipped} already stored; "
-            f"{failures} failed; {result.linked} event(s) newly corroborated or contradicted. Database: {db}",
+            f"{len(batch.failures)} failed; {result.linked} event(s) newly corroborated or contradicted. Database: {db}",
             highlight=False,
         )
-    raise typer.Exit(1 if failures else 0)
+    raise typer.Exit(1 if batch.failures else 0)
 
 
 def _ingest_feeds(ingester, store, feeds) -> int:
@@ -333,7 +336,7 @@ def _ingest_feeds(ingester, store, feeds) -> int:
     except (InputError, ValueError) as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         return len(feeds)
-    r = ingester.feeds(store, feeds, echo=lambda line: err.print(line, highlight=False, soft_wrap=True, markup=False))
+    r = ingester.feeds(store, feeds, echo=_echo)
     err.print(f"{r.stored} sensor feed(s) stored with {r.events} event(s); {r.skipped} already stored; {r.failed} failed; "
               f"{r.linked} event(s) newly corroborated or contradicted.", highlight=False)
     return r.failed
