@@ -88,6 +88,7 @@ def test_a_date_word_is_no_trigger(pipeline):
     ("Russian troops never left the base, the ministry said.", "left", "negated"),
     ("Most foreign troops have left the country or are nearing a departure.", "left", "hedged"),  # one of two
     ("The frigates are now about to sail around the peninsula.", "sail", "future"),
+    ("The navy aborted its plan to send two frigates to the strait.", "send", "negated"),
 ])
 def test_modality_of_the_clause(pipeline_all, text, trigger, modality):
     events = {e.trigger: e for e in _events(pipeline_all, text)}
