@@ -304,7 +304,7 @@ class Lexicons:
         for match_id, start, end in matcher(parsed.doc):
             rule = self.observations[int(vocab.strings[match_id])]
             tok = parsed.doc[start + rule.head]
-            if tok.pos_ in ("ADP", "AUX") and tok.dep_ not in ("ROOT",) and tok.head.i != tok.i:
+            if tok.pos_ in ("ADP", "AUX") and tok.dep_ != "ROOT" and tok.head.i != tok.i:
                 tok = tok.head
             if rule.satisfied(tok, equipment):
                 out.append(Candidate(tok, rule.then[0], rule.then[1], parsed.doc[end - 1], tok.pos_ not in ("VERB", "AUX")))
@@ -1029,6 +1029,7 @@ def _drop_subordinate(candidates: list[Candidate], parsed: ParsedSentence, equip
     its deployment"), an attack feared rather than made ("the threat of drone attacks")."""
     verbs = {c.tok.i: c for c in candidates if not c.noun}
     spans = [e.span for e in equipment]
+    attacks = _attack_carriers(candidates)
     keep = []
     for c in candidates:
         tok = c.tok
@@ -1041,15 +1042,14 @@ def _drop_subordinate(candidates: list[Candidate], parsed: ParsedSentence, equip
             continue
         if tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.lemma_.lower() in PROSPECT_NOUNS:
             continue
-        if c.noun and c.type in MOVEMENT and _attacked(tok, candidates):
+        if c.noun and c.type in MOVEMENT and _attacked(tok, attacks):
             continue
         keep.append(c)
     return keep
 
 
-def _attacked(tok, candidates: list[Candidate]) -> bool:
-    """A movement noun that an attack is aimed at ("strikes on Iran-linked targets, including weapons
-    convoys", "drones hit a convoy"): the target, not a movement of its own."""
+def _attack_carriers(candidates: list[Candidate]) -> set[int]:
+    """Token indexes of the sentence's attacks and of the words that carry them."""
     attacks = set()
     for c in candidates:
         if c.type != "ASSAULT":
@@ -1066,6 +1066,13 @@ def _attacked(tok, candidates: list[Candidate]) -> bool:
             else:
                 break
             attacks.add(node.i)
+    return attacks
+
+
+def _attacked(tok, attacks: set[int]) -> bool:
+    """A movement noun that an attack is aimed at ("strikes on Iran-linked targets, including weapons
+    convoys", "drones hit a convoy"): the target, not a movement of its own. ``attacks``: from
+    _attack_carriers."""
     node = tok
     for _ in range(4):
         if node.head.i == node.i:
@@ -1156,7 +1163,7 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
             items: list[Equipment] = []
             for c in g:
                 landmarks = _landmarks(c.tok, parsed) if c.type in MOVEMENT else []
-                items.extend(e for e in _equipment_for(c.tok, parsed, equipment, speakers + landmarks))
+                items.extend(_equipment_for(c.tok, parsed, equipment, speakers + landmarks))
                 items.extend(_subject_equipment(c.tok, parsed, equipment))
             items = [_with_operator(lex, text, e) for e in _dedupe_equipment(sorted(items, key=lambda e: e.span))]
             if not best.subtype:

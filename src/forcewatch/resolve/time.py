@@ -370,6 +370,9 @@ def resolve_times(analysis: Analysis) -> None:
                  if m.data.get("prep") in ("by", "until", "before") or _DEADLINE.search(text[max(0, m.span[0] - 30):m.span[0]])
                  or _DEADLINE_NOUN.match(text[m.span[1]:m.span[1] + 20])}
     index_of = {s: i for i, s in enumerate(analysis.sentences)}
+    triggers: dict[tuple, list[int]] = {}  # sentence span -> where its events' triggers start
+    for event in analysis.events:
+        triggers.setdefault(tuple(event.span), []).append(event.trigger_span[0])
     for event in analysis.events:
         index = index_of.get(event.span)
         future = event.modality == "future"
@@ -387,8 +390,7 @@ def resolve_times(analysis: Analysis) -> None:
         own = options if event.type == "OTHER" else [o for o in options if o not in said]
         parsed = (analysis.parse or {}).get(index)
         if parsed is not None:
-            others = [e.trigger_span[0] for e in analysis.events if e is not event and tuple(e.span) == tuple(event.span)]
-            own = [o for o in own if not _dates_another(parsed, event.trigger_span[0], others, o[0].span[0])]
+            own = [o for o in own if not _dates_another(parsed, event.trigger_span[0], triggers[tuple(event.span)], o[0].span[0])]
         nearest = lambda o: (*_tree_relation(parsed, event.trigger_span[0], o[0].span[0]),  # noqa: E731
                              abs(o[0].span[0] - event.trigger_span[0]))
         if own:
@@ -442,7 +444,7 @@ def _story_day(by_sentence, statements, index: int | None, end: date, days: int 
 
 
 
-def _dates_another(parsed, own_char: int, other_chars: list[int], char: int) -> bool:
+def _dates_another(parsed, own_char: int, trigger_chars: list[int], char: int) -> bool:
     """Whether the date at ``char`` belongs to another event of the sentence: the lowest event whose
     subtree holds it is another one, not joined to this one by "and" ("had left the base, before they
     were spotted in images taken in March": March dates the sighting; "promise that they would be gone
@@ -450,7 +452,7 @@ def _dates_another(parsed, own_char: int, other_chars: list[int], char: int) -> 
     tok, own = token_at(parsed, char), token_at(parsed, own_char)
     if tok is None or own is None:
         return False
-    triggers = {t.i: t for t in (token_at(parsed, c) for c in other_chars) if t is not None and t.i != own.i}
+    triggers = {t.i: t for t in (token_at(parsed, c) for c in trigger_chars) if t is not None and t.i != own.i}
     for node in [tok, *tok.ancestors]:
         if node.i == own.i:
             return False
