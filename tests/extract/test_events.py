@@ -244,3 +244,21 @@ def test_a_fleet_names_its_navy(pipeline):
 
     assert actor("The Pacific Fleet's corvettes sailed through the Tsugaru Strait on Monday.") == "RUS"
     assert actor("Ships of the U.S. Pacific Fleet sailed through the Taiwan Strait on Monday.") == "USA"
+
+
+def test_a_participle_takes_the_noun_it_describes_as_its_subject(pipeline):
+    e = one(code(pipeline, "Drones circled over dozens of soldiers in armoured vehicles leaving the camp at dawn."),
+            trigger="leaving")
+    assert e.type == "RETREAT" or e.subtype == "depart"
+    # a participle with its own subject is a clause: its subject decides
+    e = one(code(pipeline, "It is a sign that the last of the marines have left Djibouti or are close to leaving."),
+            trigger="left")
+    assert e.subtype == "withdraw"
+
+
+def test_armies_and_a_joint_exercise_are_military(pipeline):
+    e = one(code(pipeline, "From June 2 to 9, the two armies will hold a joint exercise near Grodno."), trigger="exercise")
+    assert e.type == "MOBILIZE" and e.modality == "future"
+    e = one(code(pipeline, "From June 2 to 9, the two sides will hold a joint exercise near Grodno."), trigger="exercise")
+    assert e.type == "MOBILIZE"
+    assert not code(pipeline, "The gym will hold an exercise class near the station.")

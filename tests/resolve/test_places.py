@@ -341,3 +341,17 @@ def test_a_country_named_for_its_forces_is_neither_place_nor_the_country_meant_l
             "from the country in August.")
     (withdrawn,) = [e for e in _events(pipeline, text) if e.trigger == "withdrawn"]
     assert (withdrawn.origin or withdrawn.location).country == "NE"
+
+
+def test_a_town_named_as_one_that_the_gazetteer_lacks_takes_no_carried_place(pipeline):
+    text = ("French troops withdrew from a camp in northern Chad on Monday. "
+            "Columns of soldiers in trucks were seen leaving the camp near the town of Zoubrakka.")
+    leaving = [e for e in _events(pipeline, text) if e.trigger == "leaving"]
+    assert leaving and leaving[0].location is None and leaving[0].origin is None
+
+
+def test_an_air_base_in_a_town_that_names_a_province_too_is_at_the_town(pipeline):
+    text = "The last American soldiers left Air Base 201 in Agadez on Monday."
+    (left,) = [e for e in _events(pipeline, text) if e.trigger == "left"]
+    place = left.origin or left.location
+    assert place.kind in ("airfield", "base") and km((place.lat, place.lon), (16.97, 7.99)) < 25

@@ -44,7 +44,7 @@ CONTEXTUAL_SCREEN = {"leave", "send", "ship", "move", "grant", "establish", "ret
 SUBTYPE_PRIORITY = ("withdraw", "depart", "arrive", "anchor", "load", "basing", "deploy", "transit", "presence", None)
 
 MILITARY_CONTEXT = re.compile(
-    r"\b(?:base|bases|forces?|troops|soldiers|military|army|navy|naval|fleet|aircraft|planes?|ships?|vessels?|"
+    r"\b(?:base|bases|forces?|troops|soldiers|military|militaries|army|armies|navy|navies|naval|fleet|aircraft|planes?|ships?|vessels?|"
     r"frigates?|destroyers?|warships?|submarines?|equipment|convoy|officers|personnel|jets?|helicopters?|drones?|"
     r"vehicles?|tanks?|units?|facility|positions?|brigades?|battalions?|regiments?|divisions?|missiles?|"
     r"artillery|mercenar(?:y|ies)|marines|garrison|airfield|airbase|air base|port|harbou?r|fighters|militants|"
@@ -253,6 +253,9 @@ class Observation:
             return any(e.category == self.needs for e in equipment)
         if self.needs == "equipment":
             return bool(equipment)
+        if self.needs == "troops":  # the armed forces are the act's agent: "joined by 3,000 soldiers"
+            agent = " ".join(t.text for c in tok.children if c.dep_ in ("agent", "prep") for t in c.subtree)
+            return bool(MILITARY_CONTEXT.search(agent))
         return bool(equipment) or _military(tok)
 
 
@@ -555,12 +558,25 @@ def _arguments_text(tok, deps=("dobj", "prep", "attr", "nsubjpass", "acomp", "op
 
 def _subject_text(tok) -> str:
     subj = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if not subj and tok.dep_ == "acl" and tok.tag_ in ("VBG", "VBN") and tok.head.pos_ in ("NOUN", "PROPN"):
+        return _modified_text(tok)
     if not subj and tok.dep_ == "xcomp":
         # Object control: "ordered French troops to leave" -> the troops leave.
         subj = [c for c in tok.head.children if c.dep_ == "dobj"]
     if not subj and tok.dep_ in ("xcomp", "conj", "advcl") and tok.head != tok:
         return _subject_text(tok.head)
     return " ".join(" ".join(t.text for t in c.subtree) for c in subj)
+
+
+def _modified_text(tok) -> str:
+    """What a participle describes is its subject: "soldiers in trucks leaving the camp" (the noun it
+    hangs from, and the noun that noun is carried by through "in", "on", "aboard" or "of")."""
+    head = tok.head
+    words = [t.text for t in head.subtree if t.i < tok.i and not (tok.left_edge.i <= t.i <= tok.right_edge.i)]
+    if head.dep_ == "pobj" and head.head.lower_ in ("in", "on", "aboard", "of") and head.head.head.pos_ in ("NOUN", "PROPN"):
+        owner = head.head.head
+        words = [t.text for t in owner.subtree if t.i < head.head.i] + words
+    return " ".join(words)
 
 
 VEHICLE_SUBJECT = re.compile(r"\b(?:planes?|aircraft|jets?|ships?|vessels?|frigates?|warships?|convoy|helicopters?|"

@@ -635,8 +635,19 @@ def _names(doc: _Doc, index: int, s0: int, sentence: str, parsed) -> None:
         hits = doc.gaz.fuzzy(name, 80.0)
         if hits and not doc.known(name):
             doc.add("NAME", start, start + len(name), index, name=name, cue="prep+fuzzy", fuzzy=True)
+    # "the town of Gossi": a settlement named as one, known to the gazetteer or not.
+    for m in _SETTLEMENT_OF.finditer(sentence):
+        start, end = s0 + m.start("name"), s0 + m.end("name")
+        name = _clean_name(m.group("name"))
+        if doc.overlaps(start, end) or doc.known(name) or ents.get((start, end)) in ("PERSON", "ORG"):
+            continue
+        fuzzy = len(name) >= 5 and bool(doc.gaz.fuzzy(name, 85.0))
+        doc.add("NAME" if fuzzy else "UNKNOWN", start, start + len(name), index, name=name,
+                cue="settlement+fuzzy" if fuzzy else "settlement", fuzzy=fuzzy)
 
 
+_SETTLEMENT_OF = re.compile(rf"\bthe\s+(?:small\s+|remote\s+|northern\s+|southern\s+|eastern\s+|western\s+)?"
+                           rf"(?:town|village|city|settlement|hamlet|port|commune)\s+of\s+(?P<name>{_W})(?![\w'’.-])")
 _COMPOUND = re.compile(r"(?<![\w-])([A-Z][\w.’']*(?:-[\w.’']+)+)")
 
 

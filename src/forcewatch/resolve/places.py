@@ -482,6 +482,10 @@ def resolve_mention(m: Mention, gazetteer: Gazetteer, want: set[str] | None = No
         place.radius_km = max(entry.radius_km, UNIT_RADIUS_KM.get(unit, 25.0))
         return place
     if m.label == "FACILITY" and entry.kind not in SITE_KINDS:
+        if entry.kind in ("admin", "region"):  # "Air Base 201 in Agadez": at the town, not the province
+            town = next((e for e in entries if e.kind == "city" and e.country == entry.country), None)
+            if town is not None:
+                entry, place = town, _entry_place(town, m)
         site = nearest_site(gazetteer, entry, facility)
         if site is not None:
             return _entry_place(site, m)
@@ -942,7 +946,8 @@ def resolve_places(analysis: Analysis, gazetteer: Gazetteer) -> None:
             event.location = event.origin
         if event.location is None and event.subtype == "arrive" and event.destination is not None:
             event.location = event.destination
-    unplaced = {m.sentence for m, place in pairs if place is None and m.label in ("UNKNOWN", "FACILITY")}
+    unplaced = {m.sentence for m, place in pairs if place is None and (
+        m.label in ("UNKNOWN", "FACILITY") or str(m.data.get("cue", "")).startswith(("ner", "prep+fuzzy", "settlement")))}
     _carry_over(analysis, index_of, unplaced)
 
 
