@@ -355,3 +355,13 @@ def test_an_air_base_in_a_town_that_names_a_province_too_is_at_the_town(pipeline
     (left,) = [e for e in _events(pipeline, text) if e.trigger == "left"]
     place = left.origin or left.location
     assert place.kind in ("airfield", "base") and km((place.lat, place.lon), (16.97, 7.99)) < 25
+
+
+def test_an_attack_on_targets_named_by_their_country_is_in_that_country(pipeline):
+    (hit,) = [e for e in _events(pipeline, "Imagery shows damage done to Iranian air defences by the recent strikes.")
+              if e.trigger == "damage"]
+    assert hit.location is not None and hit.location.country == "IR"
+    # the attacker's demonym is no place
+    (fired,) = [e for e in _events(pipeline, "When the drones came within range, the Danish frigate opened fire.")
+                if e.trigger == "opened fire"]
+    assert fired.location is None

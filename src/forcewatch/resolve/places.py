@@ -949,6 +949,25 @@ def resolve_places(analysis: Analysis, gazetteer: Gazetteer) -> None:
     unplaced = {m.sentence for m, place in pairs if place is None and (
         m.label in ("UNKNOWN", "FACILITY") or str(m.data.get("cue", "")).startswith(("ner", "prep+fuzzy", "settlement")))}
     _carry_over(analysis, index_of, unplaced)
+    for event in analysis.events:  # "strikes on Syrian military targets", and no place named or carried
+        if event.location is None and event.subtype not in MOVEMENT:
+            target = next((p for m, p in by_sentence.get(index_of.get(tuple(event.span)), [])
+                           if m.label == "DEMONYM" and _demonym_target(m, text, event)), None)
+            if target is not None:
+                event.location = target
+
+
+# "strikes on Syrian military targets", "damage to Iranian air defences": what an attack hit,
+# named by its country; the country is where the attack happened (unless a place is named)
+_TARGETS_AFTER = re.compile(r"\s+(?:[a-z-]+\s+){0,2}?(?:targets?|bases?|positions?|airfields?|air\s?bases?|"
+                            r"air\s+defen[cs]es?|facilit(?:y|ies)|sites?|depots?|installations?|infrastructure|"
+                            r"outposts?|ports?|warships?|frigates?|radars?)\b")
+
+
+def _demonym_target(m: Mention, text: str, event: Event) -> bool:
+    """A demonym after an attack's trigger that names what it hit ("damage to Syrian military targets")."""
+    return event.type == "ASSAULT" and m.data.get("country") is not None and bool(
+        _TARGETS_AFTER.match(text, m.span[1])) and event.trigger_span[1] <= m.span[0] < event.trigger_span[1] + 120
 
 
 ROUTE_KM = 100.0  # a "between" whose ends are farther apart than this is a route, not a place
