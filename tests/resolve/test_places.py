@@ -358,7 +358,7 @@ def test_an_air_base_in_a_town_that_names_a_province_too_is_at_the_town(pipeline
 
 
 def test_an_attack_on_targets_named_by_their_country_is_in_that_country(pipeline):
-    (hit,) = [e for e in _events(pipeline, "Imagery shows damage done to Iranian air defences by the recent strikes.")
+    (hit,) = [e for e in _events(pipeline, "Imagery shows damage done to Iranian military radars by the recent air strikes.")
               if e.trigger == "damage"]
     assert hit.location is not None and hit.location.country == "IR"
     # the attacker's demonym is no place

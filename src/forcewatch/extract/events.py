@@ -48,7 +48,7 @@ MILITARY_CONTEXT = re.compile(
     r"frigates?|destroyers?|warships?|submarines?|equipment|convoy|officers|personnel|jets?|helicopters?|drones?|"
     r"vehicles?|tanks?|units?|facility|positions?|brigades?|battalions?|regiments?|divisions?|missiles?|"
     r"artillery|mercenar(?:y|ies)|marines|garrison|airfield|airbase|air base|port|harbou?r|fighters|militants|"
-    r"rebels|insurgents|police|peacekeepers|air defen[cs]e|bombers?|carrier|radars?|outposts?|contingents?|checkpoints?|listening (?:posts?|sites?|stations?)|"
+    r"rebels|insurgents|police|peacekeepers|air defen[cs]es?|bombers?|carrier|radars?|outposts?|contingents?|checkpoints?|listening (?:posts?|sites?|stations?)|"
     r"depots?|arsenals?|ammunition|munitions)\b",
     re.I,
 )
