@@ -365,3 +365,16 @@ def test_an_attack_on_targets_named_by_their_country_is_in_that_country(pipeline
     (fired,) = [e for e in _events(pipeline, "When the drones came within range, the Danish frigate opened fire.")
                 if e.trigger == "opened fire"]
     assert fired.location is None
+
+
+def test_a_towns_airport_named_for_a_person_is_the_airfield_by_the_town(pipeline):
+    text = ("Guarding Kabul's Hamid Karzai International Airport is still being negotiated. "
+            "Turkish soldiers currently are protecting the airport.")
+    (guard,) = [e for e in _events(pipeline, text) if e.trigger == "protecting"]
+    assert guard.location.kind == "airfield" and km((guard.location.lat, guard.location.lon), (34.566, 69.212)) < 5
+
+
+def test_a_spelling_guess_for_an_anchor_in_a_country_the_text_does_not_name_is_no_place(pipeline):
+    text = "Officials said India had sent in reinforcements to the plains north of Galwan last week."
+    (sent,) = [e for e in _events(pipeline, text) if e.trigger == "sent in"]
+    assert sent.location is None or sent.location.country == "IN"

@@ -107,6 +107,10 @@ _LOC_PREP = re.compile(
     r"inside|within|entered|visited|visit|reached|left|leaving|bound for|heading to|off)\s+(?:the\s+)?"
     r"(?:(?:city|town|village|port|province|state|region|capital|county|country)\s+of\s+)?)$"
 )
+# words that describe a facility rather than name it ("Hamid Karzai International Airport")
+_FACILITY_DESCRIPTORS = {"international", "regional", "national", "municipal", "military", "naval", "domestic", "civil",
+                         "joint", "army", "main", "central", "commercial", "strategic", "former"}
+_POSSESSOR = re.compile(rf"(?P<name>{_W}(?:\s+{_W})?)['’]s\s+(?:{_W}\s+){{1,5}}$")
 _CONNECT = {"of", "de", "del", "du", "la", "le", "al", "el", "upon", "on", "the", "and", "da", "do", "dos", "das"}
 _QUALIFIERS = {"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central", "upper",
                "lower", "greater", "northeastern", "northwestern", "southeastern", "southwestern", "northeast",
@@ -525,13 +529,23 @@ def _facilities(doc: _Doc, index: int, s0: int, sentence: str) -> None:
             if i == 0 and article and doc.known(article.group() + name):
                 name, i = article.group() + name, -1  # "al Khadim air base": the article is part of the name
             full = f"{name} {m.group(0)[len(m.group(1)):]}"
-            if doc.known(full) or doc.known(name) or (i == len(parts) - 1 and len(name) >= 5 and doc.gaz.fuzzy(name, 85.0)):
+            if doc.known(full) or doc.known(name) or (i == len(parts) - 1 and len(name) >= 5 and
+                                                      name.lower() not in _FACILITY_DESCRIPTORS and doc.gaz.fuzzy(name, 85.0)):
                 start = s0 + m.start(1) - len(article.group()) if i < 0 else \
                     s0 + m.start(1) + len(" ".join(parts[:i])) + (1 if i else 0)
                 doc.add("FACILITY", start, s0 + m.end(), index, name=name, facility=_facility_kind(m.group(0)),
                         full=full)
                 break
         else:  # a named facility the gazetteer does not know ("the Bholari Air Base"): a place, unplaced
+            owner = _POSSESSOR.search(sentence[:m.end(1)])
+            words = owner.group("name").split() if owner else []
+            town = next((" ".join(words[k:]) for k in range(len(words)) if doc.known(" ".join(words[k:]))), None)
+            if town and not _names_a_country(town, doc.gaz):
+                # "Kabul's Hamid Karzai International Airport": a facility of that town, named for someone
+                start = s0 + owner.end("name") - len(town)
+                doc.add("FACILITY", start, s0 + m.end(), index, name=town,
+                        facility=_facility_kind(m.group(0)), via="possessive")
+                continue
             name = _unknown_name(parts)
             if name:
                 start = s0 + sentence.index(name, m.start(1))

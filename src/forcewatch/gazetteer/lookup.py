@@ -363,6 +363,17 @@ class Gazetteer:
             self._seas = [self._row_entry(r) for r in rows]
         return self._seas
 
+    def facilities_near(self, lat: float, lon: float, km: float, kinds=("airfield", "port", "base")) -> list[Entry]:
+        """Packaged airfields, ports and bases within a box of ``km`` around a point ("the airport
+        of Kabul" is the airfield next to the town), nearest first is the caller's business."""
+        dlat = km / 111.0
+        dlon = km / (111.0 * max(math.cos(math.radians(lat)), 0.05))
+        marks = ",".join("?" * len(kinds))
+        rows = self.con.execute(
+            f"SELECT {_COLUMNS} FROM places p WHERE kind IN ({marks}) AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?",
+            [*kinds, lat - dlat, lat + dlat, lon - dlon, lon + dlon]).fetchall()
+        return [self._row_entry(r) for r in rows if r[11] not in self._masked]
+
     def site_entries(self) -> list[Entry]:
         """Every facility (packaged and user sites); read once, kept until a name is added."""
         if self._sites is None:

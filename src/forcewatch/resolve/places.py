@@ -526,12 +526,14 @@ def nearest_site(gazetteer: Gazetteer, entry: Entry, facility: str | None, max_k
     """A known facility of the kind named, in or next to a place ("the naval facility in Tartus")."""
     kinds = {facility} if facility in ("airfield", "port") else SITE_KINDS
     best = None
-    for site in gazetteer.site_entries():
+    nearby = gazetteer.facilities_near(entry.lat, entry.lon, max_km) \
+        if entry.kind == "city" and facility in ("airfield", "port") else []
+    for site in gazetteer.site_entries() + nearby:
         if site.kind not in kinds or (site.country and entry.country and site.country != entry.country):
             continue
         d = geo.haversine_km(entry.lat, entry.lon, site.lat, site.lon)
         key = d - (5.0 if site.site_id else 0.0)  # a curated site beats an airfield up to 5 km nearer
-        if d <= max(max_km, entry.radius_km) and (best is None or key < best[0]):
+        if d <= (max(max_km, entry.radius_km) if site.site_id else max_km) and (best is None or key < best[0]):
             best = (key, site)
     return best[1] if best else None
 
@@ -802,6 +804,9 @@ def _place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> tuple[list[tupl
             if place is not None and _doubtful(m, place, candidates, firm):
                 place = None
             resolved[tuple(m.span)] = place
+        elif m.label in ("NEAR", "RELATIVE") and place is not None and place.anchor and firm and \
+                place.country not in firm and fold(m.data.get("anchor") or "") != fold(place.anchor):
+            place = None  # "north of Galwan" read as Galan, in Colombia, in a report about Ladakh
         if place is not None:
             resolved[tuple(m.span)] = place
             if m.label == "FACILITY" and m.data.get("name_span"):
@@ -947,7 +952,7 @@ def resolve_places(analysis: Analysis, gazetteer: Gazetteer) -> None:
         if event.location is None and event.subtype == "arrive" and event.destination is not None:
             event.location = event.destination
     unplaced = {m.sentence for m, place in pairs if place is None and (
-        m.label in ("UNKNOWN", "FACILITY") or str(m.data.get("cue", "")).startswith(("ner", "prep+fuzzy", "settlement")))}
+        m.label in ("UNKNOWN", "FACILITY", "NEAR", "RELATIVE") or str(m.data.get("cue", "")).startswith(("ner", "prep+fuzzy", "settlement")))}
     _carry_over(analysis, index_of, unplaced)
     for event in analysis.events:  # "strikes on Syrian military targets", and no place named or carried
         if event.location is None and event.subtype not in MOVEMENT:
