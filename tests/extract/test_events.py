@@ -262,3 +262,16 @@ def test_armies_and_a_joint_exercise_are_military(pipeline):
     e = one(code(pipeline, "From June 2 to 9, the two sides will hold a joint exercise near Grodno."), trigger="exercise")
     assert e.type == "MOBILIZE"
     assert not code(pipeline, "The gym will hold an exercise class near the station.")
+
+
+def test_coordinated_moves_of_different_kinds_are_one_act_after_another(pipeline):
+    events = code(pipeline, "The destroyer sailed from Norfolk on March 2 and docked in Rota on March 12.")
+    sailed, docked = one(events, trigger="sailed"), one(events, trigger="docked")
+    assert sailed.subtype == "depart" and sailed.origin.name == "Norfolk" and sailed.time.start.day == 2
+    assert docked.subtype == "arrive" and docked.location.name == "Rota" and docked.time.start.day == 12
+
+
+def test_a_verb_describing_a_noun_event_is_not_another_event(pipeline):
+    events = code(pipeline, "It was a large air strike operation launched by the Israeli air force on 3rd June 2025.")
+    assert [e.type for e in events] == ["ASSAULT"]
+    assert events[0].time.start == date(2025, 6, 3)

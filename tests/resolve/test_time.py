@@ -225,3 +225,13 @@ def test_a_date_dates_the_event_whose_clause_holds_it(pipeline):
     assert times["withdrawal"][1] == date(2021, 7, 2) and times["gone"][1] == date(2021, 9, 11)
     times = _times(pipeline, "Russian troops withdrew and the ships left the port on Sunday.", date(2024, 12, 12))
     assert times["withdrew"][:2] == times["left"][:2] == (date(2024, 12, 8), date(2024, 12, 8))  # joined: shared
+
+
+@pytest.mark.parametrize("text,published,days", [
+    ("last weekend", WEDNESDAY, (date(2024, 12, 7), date(2024, 12, 8))),
+    ("last weekend", date(2024, 12, 16), (date(2024, 12, 14), date(2024, 12, 15))),  # a Monday: the one just gone
+    ("this weekend", WEDNESDAY, (date(2024, 12, 14), date(2024, 12, 15))),
+    ("last week", WEDNESDAY, (date(2024, 12, 2), date(2024, 12, 8))),
+])
+def test_a_weekend_is_its_saturday_and_sunday(text, published, days):
+    assert when(text, "RELATIVE", published)[:2] == days

@@ -227,6 +227,7 @@ _CONDITIONS = {
     "in_name": lambda c, flag: _in_name(c.tok) == flag,
     "military": lambda c, flag: _military(c.tok) == flag,
     "dep": lambda c, labels: c.tok.dep_ in labels,
+    "tag": lambda c, tags: c.tok.tag_ in tags,
     "sentence": lambda c, rx: bool(rx.search(c.tok.sent.text)),
 }
 
@@ -474,6 +475,11 @@ def _trigger(lex: Lexicons, tok) -> Candidate | None:
                     if c.dep_ == "prep" and c.lower_ in ("in", "out") else None
                 if obj is not None and obj.pos_ in ("NOUN", "PROPN") and _trigger(lex, obj) is not None:
                     return None  # "launched an investigation": the noun is the event
+            head = tok.head
+            if tok.dep_ == "acl" and tok.tag_ == "VBN" and head.pos_ == "NOUN" and (
+                    _trigger(lex, head) is not None or any(
+                        c.dep_ == "compound" and _trigger(lex, c) is not None for c in head.children)):
+                return None  # "a strike operation launched by the army": the noun it describes is the event
         contextual = _contextual(lex, tok, lemma)
         if contextual is not None:
             return Candidate(tok, contextual[0], contextual[1], tok, False) if contextual[0] else None
@@ -959,6 +965,9 @@ def _same_occurrence(a: Candidate, b: Candidate) -> bool:
         return False  # "the withdrawal of X followed the withdrawal of Y": subject and object, two events
     if a.tok.lemma_ == b.tok.lemma_ and a.tok.dep_ != "conj" and b.tok.dep_ != "conj":
         return True
+    if not (a.noun or b.noun) and a.subtype != b.subtype and (
+            (a.tok.dep_ == "conj" and a.tok.head.i == b.tok.i) or (b.tok.dep_ == "conj" and b.tok.head.i == a.tok.i)):
+        return False  # "left port on May 2 and arrived on May 9": one act after another, not one act
     return a.type in MOVEMENT or a.noun or b.noun
 
 

@@ -129,7 +129,12 @@ def _resolve(m: Mention, text: str, low: str, published: date | None) -> TimeSpa
         y, mo = divmod(published.year * 12 + published.month - 1 + shift, 12)
         mo += 1
         return _month(y, mo, text, m.span)
-    if re.search(r"\b(?:last|this|earlier this) week(?:end)?\b", low) and published:
+    if re.search(r"\b(?:last|this) weekend\b", low) and published:
+        # the Saturday and Sunday before this week ("last"), or of this week ("this")
+        monday = published - timedelta(days=published.weekday())
+        saturday = monday + timedelta(days=-2 if low.startswith("last") else 5)
+        return TimeSpan(saturday, saturday + timedelta(days=1), "day", text, m.span)
+    if re.search(r"\b(?:last|this|earlier this) week\b", low) and published:
         monday = published - timedelta(days=published.weekday())
         if low.startswith("last"):
             monday -= timedelta(days=7)
