@@ -378,3 +378,16 @@ def test_a_spelling_guess_for_an_anchor_in_a_country_the_text_does_not_name_is_n
     text = "Officials said India had sent in reinforcements to the plains north of Galwan last week."
     (sent,) = [e for e in _events(pipeline, text) if e.trigger == "sent in"]
     assert sent.location is None or sent.location.country == "IN"
+
+
+def test_a_quoted_act_does_not_take_the_place_where_it_was_said(pipeline):
+    text = '"We have now deployed a whole battalion abroad," the minister told reporters in Madrid on Friday.'
+    (deployed,) = [e for e in _events(pipeline, text) if e.trigger == "deployed"]
+    assert deployed.location is None and deployed.destination is None
+
+
+def test_the_place_forces_withdrew_from_is_where_the_story_is(pipeline):
+    text = ("Most Italian troops have already left Afghanistan. "
+            "The rest of the soldiers would be gone by September, officials said.")
+    (gone,) = [e for e in _events(pipeline, text) if e.trigger == "gone"]
+    assert gone.location is not None and gone.location.country == "AF" and gone.location.inferred

@@ -975,6 +975,15 @@ def _demonym_target(m: Mention, text: str, event: Event) -> bool:
         _TARGETS_AFTER.match(text, m.span[1])) and event.trigger_span[1] <= m.span[0] < event.trigger_span[1] + 120
 
 
+_QUOTE = re.compile(r'“[^”]{3,}”|"[^"]{3,}"')
+
+
+def _quotes(text: str, span) -> list[tuple[int, int]]:
+    """Where a sentence quotes someone: the spans inside its quotation marks."""
+    s0, s1 = span
+    return [(s0 + q.start(), s0 + q.end()) for q in _QUOTE.finditer(text[s0:s1])]
+
+
 ROUTE_KM = 100.0  # a "between" whose ends are farther apart than this is a route, not a place
 
 
@@ -1009,7 +1018,8 @@ def _carry_over(analysis: Analysis, index_of: dict, unplaced: Collection[int] = 
         if index is None:
             continue
         if event.location or event.destination or event.origin:
-            here = event.location or (event.destination if event.subtype in ("arrive", "deploy") else None)
+            here = event.location or (event.destination if event.subtype in ("arrive", "deploy") else
+                                      event.origin if event.subtype in ("withdraw", "depart") else None)
             if here is not None and not here.inferred and _holds(here, event):
                 last = (index, here)
         elif last is not None and index not in unplaced and _holds(last[1], event) and (
@@ -1141,6 +1151,8 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
                              r"\s+(?:[a-z-]+\s+){0,3}", between or "x"):
             outer.add(tuple(m2.span))
     locative_spans: set[tuple] = set()
+    quotes = _quotes(text, event.span)
+    quoted_trigger = any(a <= trigger[0] and trigger[1] <= b for a, b in quotes)
     prev_end, prev, prev_container = -1, None, False
     for m, place in ordered:
         between = text[prev_end:m.span[0]] if prev is not None else "x"
@@ -1163,6 +1175,8 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
             s <= trigger[0] and trigger[1] <= e for s, e in speaker_spans
         ):
             continue
+        if quoted_trigger and not any(a <= m.span[0] and m.span[1] <= b for a, b in quotes):
+            continue  # '"We have stationed a unit abroad," the minister said in Berlin': the speaker's place
         if tuple(m.span) in doers and (place.kind == "country" or (place.geonames_id or 0) in capitals):
             continue
         if _is_actor_word(m, place, event) or _is_subject(text, m, trigger, place, capitals):
