@@ -52,6 +52,11 @@ TEXTS = {
                 "be independently verified.",
     "dismissed": "The Kremlin dismissed reports that Russian troops had withdrawn from the base.",
     "framed": "Satellite images may show Russian bombers parked at the air base, according to an analyst.",
+    "accuse": "Georgia accused Russia of moving troops across the boundary line on Tuesday.",
+    "promise": "The pullout came weeks ahead of Prime Minister Ana Ruiz's promise that the troops would be "
+               "home by June.",
+    "surname": "The mission was praised by Defence Minister Karl Lindqvist at a ceremony in Visby. "
+               "Lindqvist said the deployment of the regiment was a milestone.",
     "reach": "The ministry said troops were deployed to the border. AP could not immediately reach the ministry "
              "for comment on the withdrawal.",
 }
@@ -371,3 +376,20 @@ def test_an_imagery_companys_analyst_speaks_for_imagery(pipeline, text, name):
 def test_a_think_tanks_analyst_stays_an_analyst(pipeline):
     text = "Two Il-76s were loading at Hmeimim, said Ann Lee, an analyst at the Caspian Policy Institute."
     assert _sources(pipeline, text)["loading"][0] == "analyst"
+
+
+def test_an_accusation_is_the_accusing_governments_claim(analyses):
+    moving = event(analyses["accuse"], "moving")
+    assert moving.source.kind == "official" and moving.source.name == "Georgia"
+
+
+def test_a_promise_that_is_the_claim_of_whose_promise_it_is(analyses):
+    home = [e for e in analyses["promise"].events if e.type == "RETREAT" and "pullout" not in e.trigger]
+    pullout = event(analyses["promise"], "pullout")
+    assert pullout.source.kind != "official"  # the outlet's own report
+    assert all(e.source.kind == "official" and "Ruiz" in e.source.name for e in home)
+
+
+def test_a_surname_is_the_person_named_in_full_before(analyses):
+    deployment = event(analyses["surname"], "deployment")
+    assert deployment.source.kind == "official" and deployment.source.name == "Karl Lindqvist"

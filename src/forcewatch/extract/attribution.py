@@ -230,6 +230,12 @@ def find_attributions(analysis: Analysis) -> None:
             if tok.lower_ == "by" and tok.head.pos_ in ("NOUN", "PROPN") and tok.head.lemma_.lower() in STATEMENT_NOUNS:
                 _statement_by(analysis, parsed, index, tok, sentence)
                 continue
+            if tok.pos_ == "NOUN" and lemma in CLAIM_NOUNS:
+                _owned_claim(analysis, parsed, index, tok, sentence)
+                continue
+            if lemma in ACCUSE and tok.pos_ == "VERB":
+                _accusation(analysis, parsed, index, tok, sentence)
+                continue
             if lemma in SPEECH and tok.pos_ in ("VERB", "AUX"):
                 label = "SAY"
             elif lemma in PERCEPTION and tok.pos_ == "VERB":
@@ -415,6 +421,46 @@ def _according(analysis: Analysis, parsed: ParsedSentence, index: int, tok, sent
 
 
 # "in a Facebook post by the defence minister", "a statement by the army": the author speaks for the sentence
+# "Armenia accused Azerbaijan of sending troops": what the accuser claims is the "of" (or "for") phrase.
+ACCUSE = {"accuse", "blame"}
+# "President Biden's promise that they would be gone", "the ministry's claim that": its owner says so.
+CLAIM_NOUNS = {"promise", "pledge", "claim", "assertion", "announcement", "statement", "warning", "assurance",
+               "vow", "insistence", "allegation", "accusation", "admission", "confirmation", "denial"}
+
+
+def _add_claim(analysis: Analysis, parsed: ParsedSentence, index: int, cue, speaker_root, claim_tokens,
+               sentence: str, stance: str | None = None) -> None:
+    tokens = _trimmed(t for t in speaker_root.subtree if t.i < cue.i or cue.pos_ != "NOUN")
+    tokens = [t for t in tokens if t.dep_ != "case"] or tokens
+    if not tokens or not claim_tokens:
+        return
+    speaker = cue.doc[tokens[0].i:tokens[-1].i + 1]
+    start, end = parsed.span(speaker)
+    analysis.mentions.append(Mention(
+        "attribution", analysis.document.text[start:end], (start, end), "SAY", index,
+        {"verb": cue.text, "verb_span": list(parsed.span(cue)), "verb_i": cue.i,
+         "claim_span": list(_char_span(parsed, claim_tokens)), "hedge": None, "stance": stance, "narrow": True,
+         **_speaker_data(parsed, list(speaker), sentence)}))
+
+
+def _accusation(analysis: Analysis, parsed: ParsedSentence, index: int, verb, sentence: str) -> None:
+    subj = _subject(verb)
+    of = next((c for c in verb.children if c.dep_ == "prep" and c.lower_ in ("of", "for")), None)
+    if subj is None or of is None or any(c.dep_ == "neg" for c in verb.children):
+        return
+    _add_claim(analysis, parsed, index, verb, subj, [t for c in of.children for t in c.subtree], sentence)
+
+
+def _owned_claim(analysis: Analysis, parsed: ParsedSentence, index: int, noun, sentence: str) -> None:
+    owner = next((c for c in noun.children if c.dep_ == "poss"), None)
+    clause = next((c for c in noun.children if c.dep_ in ("acl", "ccomp", "relcl") and
+                   any(g.dep_ == "mark" and g.lower_ == "that" for g in c.children)), None)
+    if owner is None or clause is None or owner.pos_ == "PRON":
+        return
+    stance = "deny" if noun.lemma_.lower() == "denial" else None
+    _add_claim(analysis, parsed, index, noun, owner, list(clause.subtree), sentence, stance)
+
+
 STATEMENT_NOUNS = {"post", "statement", "tweet", "message", "announcement", "communique", "communiqué", "briefing",
                    "release", "interview", "speech", "remarks", "video"}
 

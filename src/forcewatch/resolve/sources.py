@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 from forcewatch.data import load_yaml, packaged
 from forcewatch.extract.attribution import IMAGERY, SENSOR, _person
 from forcewatch.extract.modality import Cues, decide, own_hedge, path_hedges
-from forcewatch.lexicon import SPEAKER_LABELS
+from forcewatch.gazetteer.names import COUNTRY_ALIASES
+from forcewatch.lexicon import SPEAKER_LABELS, fold
 from forcewatch.records import Analysis, Credibility, Event, Mention, Source
 
 GRADES = "ABCDEF"
@@ -471,11 +473,21 @@ def classify(reg: SourceRegistry, m: Mention, outlet: str | None, analysis: Anal
     name = _clean_name(text)
     if NON_STATE.search(name):
         return Source("organization", name, None, False, **base)
-    if head in INSTITUTIONS or root.ent_type_ in ("GPE",) or OFFICIAL.search(name):
+    if head in INSTITUTIONS or root.ent_type_ in ("GPE",) or OFFICIAL.search(name) or fold(name) in _country_names():
         nationality = " ".join(t.text for t in tokens if t.i < root.i and (
             t.ent_type_ in ("NORP", "GPE") or t.text[:1].isupper() and re.search(r"(?:ian|an|ese|ish|ic|i)$", t.text)))
         return Source("official", name, nationality or None, False, **base)
     return Source("organization", name, affiliation if affiliation != name else None, False, **base)
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> frozenset[str]:
+    """Folded names of countries: a country that speaks or accuses is its government ("Armenia said")."""
+    import pycountry
+
+    names = {n for c in pycountry.countries for n in (c.name, getattr(c, "common_name", None)) if n}
+    names |= {n for aliases in COUNTRY_ALIASES.values() for n in aliases}
+    return frozenset(fold(n) for n in names)
 
 
 def _named_only(affiliation: str | None) -> str | None:
@@ -593,6 +605,28 @@ def _resolve_backref(m: Mention, src: Source, history: list[tuple[Mention, Sourc
                   refers_to=antecedent.refers_to or antecedent.text)
 
 
+_TITLED = r"(?i:{roles})\s+(?:(?:[A-Z][\w.'’-]*|of|the|for)\s+){{0,5}}?(?P<full>(?:[A-Z][\w.'’-]+\s+){{1,2}}{surname})\b"
+
+
+def _surname(src: Source, m: Mention, history: list[tuple[Mention, Source]], text: str) -> Source:
+    """"Pistorius said": the person named in full before ("Defense Minister Boris Pistorius"), as an
+    earlier speaker or with a title anywhere earlier in the report, with that person's standing."""
+    if src.kind not in ("named", "organization") or not src.name or " " in src.name.strip():
+        return src
+    surname = src.name.strip()
+    for prior_m, prior in reversed(history):
+        if src.kind == "named" and prior.name and prior.name != surname and prior.name.split()[-1] == surname:
+            return replace(src, kind=prior.kind, name=prior.name, affiliation=prior.affiliation or src.affiliation,
+                           refers_to=prior.text)
+    roles = "|".join(sorted(OFFICIAL_ROLES, key=len, reverse=True))
+    titled = None
+    for titled in re.finditer(_TITLED.format(roles=roles, surname=re.escape(surname)), text[:m.span[0]]):
+        pass
+    if titled is not None:
+        return replace(src, kind="official", name=titled.group("full"), refers_to=titled.group(0))
+    return src
+
+
 def _only_attribution(analysis: Analysis, index: int, mentions: list[Mention]) -> bool:
     """True for a sentence that does nothing but attribute ('Officials told Reuters.')."""
     s0, s1 = analysis.sentences[index]
@@ -645,6 +679,7 @@ def resolve_sources(analysis: Analysis, reg: SourceRegistry) -> None:
     for index in sorted(speakers):
         for m in sorted(speakers[index], key=lambda x: x.span[0]):
             src = _resolve_backref(m, classify(reg, m, outlet, analysis), history)
+            src = _surname(src, m, history, analysis.document.text)
             source_of[id(m)] = src
             history.append((m, src))
 
@@ -711,9 +746,11 @@ def resolve_sources(analysis: Analysis, reg: SourceRegistry) -> None:
             src = with_parent(chosen, here)
         elif here and any(m.span[0] <= pos < m.span[1] for m in here):
             src = None  # a trigger inside the speaker phrase: the outlet describes the speaker
-        elif here:
-            chosen = max(here, key=size)
+        elif [m for m in here if not (m.data or {}).get("narrow")]:
+            chosen = max((m for m in here if not (m.data or {}).get("narrow")), key=size)
             src = with_parent(chosen, here)
+        elif here:
+            src = None  # only a promise's or an accusation's own clause is its owner's: the rest is the outlet's
         else:
             src, chosen = inherited.get(index, (None, None))
             src = replace(src) if src is not None else None
