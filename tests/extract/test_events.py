@@ -275,3 +275,16 @@ def test_a_verb_describing_a_noun_event_is_not_another_event(pipeline):
     events = code(pipeline, "It was a large air strike operation launched by the Israeli air force on 3rd June 2025.")
     assert [e.type for e in events] == ["ASSAULT"]
     assert events[0].time.start == date(2025, 6, 3)
+
+
+def test_removing_aircraft_or_troops_is_a_withdrawal(pipeline):
+    e = one(code(pipeline, "Satellite images show the air force has removed most of its Su-34 jets from the base."),
+            trigger="removed")
+    assert e.type == "RETREAT" and e.subtype == "withdraw"
+    assert not [e for e in code(pipeline, "The government removed the restrictions on military flights.")
+                if e.type == "RETREAT"]
+
+
+def test_catalogued_equipment_makes_a_sentence_military(pipeline):
+    e = one(code(pipeline, "By then the B-52s were already crossing the North Sea."), trigger="crossing")
+    assert e.subtype == "transit"

@@ -57,6 +57,7 @@ TEXTS = {
                "home by June.",
     "surname": "The mission was praised by Defence Minister Karl Lindqvist at a ceremony in Visby. "
                "Lindqvist said the deployment of the regiment was a milestone.",
+    "released": "The announcement by the air command was released while the bombers were crossing the Baltic Sea.",
     "reach": "The ministry said troops were deployed to the border. AP could not immediately reach the ministry "
              "for comment on the withdrawal.",
 }
@@ -393,3 +394,8 @@ def test_a_promise_that_is_the_claim_of_whose_promise_it_is(analyses):
 def test_a_surname_is_the_person_named_in_full_before(analyses):
     deployment = event(analyses["surname"], "deployment")
     assert deployment.source.kind == "official" and deployment.source.name == "Karl Lindqvist"
+
+
+def test_a_statement_that_was_published_claims_only_itself(analyses):
+    crossing = event(analyses["released"], "crossing")
+    assert crossing.source.kind == "organization" and crossing.source.name == "AP"

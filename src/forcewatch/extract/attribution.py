@@ -461,6 +461,7 @@ def _owned_claim(analysis: Analysis, parsed: ParsedSentence, index: int, noun, s
     _add_claim(analysis, parsed, index, noun, owner, list(clause.subtree), sentence, stance)
 
 
+PUBLISHED = {"release", "publish", "issue", "come", "post", "appear", "circulate", "air", "broadcast"}
 STATEMENT_NOUNS = {"post", "statement", "tweet", "message", "announcement", "communique", "communiqué", "briefing",
                    "release", "interview", "speech", "remarks", "video"}
 
@@ -478,10 +479,16 @@ def _statement_by(analysis: Analysis, parsed: ParsedSentence, index: int, by, se
     start, end = parsed.span(speaker)
     s0, s1 = analysis.sentences[index]
     noun = by.head
+    claim, narrow = [s0, s1], False
+    if noun.dep_ in ("nsubj", "nsubjpass") and noun.head.lemma_.lower() in PUBLISHED:
+        # "The announcement by the command was released while the bombers were crossing": the rest of
+        # the sentence is the outlet's; the statement claims only what hangs on it
+        claim, narrow = list(_char_span(parsed, list(noun.subtree))), True
     analysis.mentions.append(Mention(
         "attribution", analysis.document.text[start:end], (start, end), "ACCORDING", index,
         {"verb": f"{noun.text} by", "verb_span": [parsed.span(noun)[0], parsed.span(by)[1]], "verb_i": noun.i,
-         "claim_span": [s0, s1], "hedge": None, "stance": None, **_speaker_data(parsed, list(speaker), sentence)},
+         "claim_span": claim, "hedge": None, "stance": None, "narrow": narrow,
+         **_speaker_data(parsed, list(speaker), sentence)},
     ))
 
 

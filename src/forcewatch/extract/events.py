@@ -427,8 +427,18 @@ class Candidate:
     noun: bool
 
 
-def _military(tok) -> bool:
-    return bool(MILITARY_CONTEXT.search(tok.sent.text if tok.doc.has_annotation("SENT_START") else tok.doc.text))
+def _military(tok, lex: Lexicons | None = None) -> bool:
+    """Whether the trigger's sentence is about armed forces: a military word, or (given the
+    lexicons) catalogued equipment ("the B-52s ... were crossing the Atlantic"); read once a sentence."""
+    text = tok.sent.text if tok.doc.has_annotation("SENT_START") else tok.doc.text
+    if MILITARY_CONTEXT.search(text):
+        return True
+    if lex is None:
+        return False
+    seen = tok.doc.user_data.setdefault("forcewatch_equipped", {})
+    if text not in seen:
+        seen[text] = bool(find_equipment(text, lex.equipment))
+    return seen[text]
 
 
 def _is_verb(tok) -> bool:
@@ -464,7 +474,7 @@ def _trigger(lex: Lexicons, tok) -> Candidate | None:
         for partner in _phrase_partners(tok):
             for key in ((lemma, partner.lower_), (lemma, partner.lemma_.lower())):
                 sense = lex.triggers.verb_phrases.get(key)
-                if sense and (not sense.military or _military(tok)):
+                if sense and (not sense.military or _military(tok, lex)):
                     end = partner if partner.i == tok.i + 1 or partner.dep_ in ("prt", "advmod") else tok
                     return Candidate(tok, sense.type, sense.subtype, end, False)
         if _hyphenated(tok):
@@ -489,7 +499,7 @@ def _trigger(lex: Lexicons, tok) -> Candidate | None:
             # "sought to overthrow": the infinitive is the event; intent verbs only colour its modality.
             if sense.type in ("REQUEST",):
                 return None
-        if sense and (not sense.military or _military(tok)):
+        if sense and (not sense.military or _military(tok, lex)):
             return Candidate(tok, sense.type, sense.subtype, tok, False)
         return None
     if tok.pos_ in ("NOUN", "PROPN"):
@@ -513,7 +523,7 @@ def _trigger(lex: Lexicons, tok) -> Candidate | None:
             return None
         if lemma == "strike" and _labour_strike(tok):
             return Candidate(tok, "PROTEST", None, tok, True)
-        if sense.military and not _military(tok):
+        if sense.military and not _military(tok, lex):
             return None
         # A trigger noun modifying another noun ("resupply center", "strike force") is not an event.
         if tok.dep_ in ("compound", "amod", "nmod") and tok.head.pos_ in ("NOUN", "PROPN") \
@@ -522,7 +532,7 @@ def _trigger(lex: Lexicons, tok) -> Candidate | None:
         return _noun_sense(lex, tok, lemma, sense)
     if tok.pos_ == "ADJ" and tok.tag_ == "VBN":
         sense = lex.triggers.verbs.get(lemma)
-        if sense and not _hyphenated(tok) and (not sense.military or _military(tok)):
+        if sense and not _hyphenated(tok) and (not sense.military or _military(tok, lex)):
             return Candidate(tok, sense.type, sense.subtype, tok, False)
     return None
 
@@ -540,7 +550,7 @@ def _labour_strike(tok) -> bool:
 def _noun_sense(lex: Lexicons, tok, lemma: str, sense: Sense) -> Candidate | None:
     words = {c.lower_ for c in tok.subtree}
     if lemma == "strike" and not words & {"air", "missile", "drone", "rocket", "artillery", "military", "retaliatory"} \
-            and not _military(tok):
+            and not _military(tok, lex):
         return None
     if lemma in ("request", "question", "call", "demand", "inquiry") and tok.dep_ == "pobj" and \
             tok.head.head.lemma_.lower() in ("comment", "respond", "reply", "answer", "return"):
@@ -549,7 +559,7 @@ def _noun_sense(lex: Lexicons, tok, lemma: str, sense: Sense) -> Candidate | Non
         return None
     if lemma == "protest" and tok.head.lemma_.lower() in ACCUSE_VERBS:
         return Candidate(tok, "ACCUSE", None, tok, True)
-    if lemma == "presence" and not (_military(tok) or words & lex.actors.keys()):
+    if lemma == "presence" and not (_military(tok, lex) or words & lex.actors.keys()):
         return None
     return Candidate(tok, sense.type, sense.subtype, tok, True)
 
@@ -585,6 +595,7 @@ def _modified_text(tok) -> str:
     return " ".join(words)
 
 
+FORCES = re.compile(r"\b(?:troops|forces|soldiers|personnel|equipment|weapons|units|garrisons?|contingents?|batter(?:y|ies))\b", re.I)
 VEHICLE_SUBJECT = re.compile(r"\b(?:planes?|aircraft|jets?|ships?|vessels?|frigates?|warships?|convoy|helicopters?|"
                              r"bombers?|destroyers?|submarines?|tankers?|An-?\d+|Il-?\d+|Tu-?\d+)", re.I)
 
@@ -621,6 +632,8 @@ def _contextual(lex: Lexicons, tok, lemma: str) -> tuple[str | None, str | None]
     if lemma in ("lift", "ease", "relax", "cancel", "remove", "drop", "scrap", "end", "halt", "suspend", "postpone",
                  "reduce", "cut", "freeze"):
         obj = _arguments_text(tok, ("dobj", "nsubjpass"))
+        if lemma == "remove" and (VEHICLE_SUBJECT.search(obj) or FORCES.search(obj) or find_equipment(obj, lex.equipment)):
+            return ("RETREAT", "withdraw")  # "they have removed most of the fighter jets"
         if RESTRICTIONS.search(obj):
             return ("CONCEDE", None) if lemma not in ("freeze",) else ("SANCTION", None)
         if COOPERATION.search(obj) or (lemma in ("cut", "freeze", "suspend", "halt") and re.search(
