@@ -288,3 +288,9 @@ def test_removing_aircraft_or_troops_is_a_withdrawal(pipeline):
 def test_catalogued_equipment_makes_a_sentence_military(pipeline):
     e = one(code(pipeline, "By then the B-52s were already crossing the North Sea."), trigger="crossing")
     assert e.subtype == "transit"
+
+
+def test_an_infinitive_hung_on_a_noun_shares_its_clauses_modality(pipeline):
+    e = one(code(pipeline, "An official said the two armies would need time to withdraw from the ridge."),
+            trigger="withdraw")
+    assert e.modality == "future"

@@ -39,12 +39,18 @@ def words() -> CueWords:
 _UP = ("xcomp", "conj", "pobj", "prep", "dobj", "amod", "compound", "acl", "pcomp", "acomp")
 
 
+def _infinitive_of_noun(tok) -> bool:
+    """"would take time to disengage", "the order to withdraw": an infinitive hung on a noun shares
+    the modality of the clause that holds the noun."""
+    return tok.dep_ == "relcl" and tok.head.pos_ == "NOUN" and any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children)
+
+
 def grammatical(tok) -> str:
     """Modality of the trigger's own clause: negated, hedged, future or asserted."""
     w = words()
     chain = [tok]
     head = tok
-    while head.dep_ in _UP and head.head != head:
+    while (head.dep_ in _UP or _infinitive_of_noun(head)) and head.head != head:
         if head.dep_ == "conj" and any(c.dep_ in ("nsubj", "nsubjpass", "aux") for c in head.children):
             break
         head = head.head
