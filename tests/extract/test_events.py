@@ -294,3 +294,19 @@ def test_an_infinitive_hung_on_a_noun_shares_its_clauses_modality(pipeline):
     e = one(code(pipeline, "An official said the two armies would need time to withdraw from the ridge."),
             trigger="withdraw")
     assert e.modality == "future"
+
+
+def test_the_act_named_before_is_the_act_a_definite_noun_names(pipeline):
+    events = code(pipeline, "Polish and Lithuanian troops began a joint exercise near Suwalki on Monday. "
+                            "The exercise, scheduled to end next week, will span three regions.")
+    later = [e for e in events if e.trigger == "exercise" and e.span[0] > 60]
+    assert later and later[0].modality == "future"
+    assert not code(pipeline, "The exercise, scheduled to end next week, will span three regions.")
+
+
+def test_an_exercise_scheduled_to_start_is_future_and_a_withdrawal_ordered_is_not(pipeline):
+    e = one(code(pipeline, "The naval exercise, scheduled to kick off next week, will last a month."), trigger="exercise")
+    assert e.modality == "future" and e.time.start > date(2025, 2, 14)
+    e = one(code(pipeline, "The last French soldiers left Chad on Sunday, completing a withdrawal ordered by the "
+                           "government."), subtype="withdraw")
+    assert e.modality == "asserted"

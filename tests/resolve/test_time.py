@@ -235,3 +235,12 @@ def test_a_date_dates_the_event_whose_clause_holds_it(pipeline):
 ])
 def test_a_weekend_is_its_saturday_and_sunday(text, published, days):
     assert when(text, "RELATIVE", published)[:2] == days
+
+
+@pytest.mark.parametrize("text,days", [
+    ("next week", (date(2024, 12, 16), date(2024, 12, 22))),
+    ("later this week", (date(2024, 12, 12), date(2024, 12, 15))),
+    ("in the coming days", (WEDNESDAY, date(2024, 12, 18))),
+])
+def test_the_weeks_and_days_ahead(text, days):
+    assert when(text, "RELATIVE")[:2] == days

@@ -29,7 +29,7 @@ _PATTERNS = [
     ("MONTH", re.compile(rf"\b(?:(?:early|mid|late)[- ])?{MONTH_PATTERN}\s+\d{{4}}\b")),
     ("MONTH", re.compile(rf"\b(?:last|this|next)\s+month\b|\b(?:in|since|during|until)\s+(?:early\s+|mid-?|late\s+)?{MONTH_PATTERN}\b(?!\s+\d)")),
     ("WEEKDAY", re.compile(rf"\b(?:(?:last|this|next|on|early|late)\s+)?{WEEKDAY_PATTERN}(?:\s+(?:morning|afternoon|evening|night))?\b")),
-    ("RELATIVE", re.compile(r"\b(?:today|yesterday|tonight|last night|this week|last week|earlier this week|this weekend|last weekend|(?:" + _FEW + r"|\d+) (?:days?|weeks?) ago)\b", re.IGNORECASE)),
+    ("RELATIVE", re.compile(r"\b(?:today|yesterday|tonight|last night|this week|last week|earlier this week|later this week|next week|this weekend|last weekend|(?:in\s+)?the\s+coming\s+(?:days|weeks)|(?:" + _FEW + r"|\d+) (?:days?|weeks?) ago)\b", re.IGNORECASE)),
     ("RANGE", re.compile(r"\b(?:between|from)\s+(?:19|20)\d{2}\s+(?:and|to|until|through)\s+(?:19|20)\d{2}\b|\b(?:19|20)\d{2}\s?[-–]\s?(?:(?:19|20)\d{2}|\d{2})\b(?![-\s]*(?:year|km|kilomet|mile))")),
     # A named period as a time ("since the early Cold War", "during World War Two"), not as a label
     # ("Cold War-era bombers", "a new Cold War"): it needs a preposition before it.

@@ -441,6 +441,16 @@ def _military(tok, lex: Lexicons | None = None) -> bool:
     return seen[text]
 
 
+KNOWN_TRIGGERS = "forcewatch_known_triggers"  # Doc.user_data key: trigger lemmas coded earlier in the document
+
+
+def _known_referent(tok) -> bool:
+    """"The exercise, scheduled to kick off next week, ...": a definite noun naming an act the
+    document has already coded (in a military sentence) is that act, military words or not."""
+    return any(c.dep_ == "det" and c.lower_ in ("the", "this", "that", "these") for c in tok.children) and \
+        tok.lemma_.lower() in tok.doc.user_data.get(KNOWN_TRIGGERS, ())
+
+
 def _is_verb(tok) -> bool:
     return tok.tag_.startswith("VB") or tok.pos_ == "VERB"
 
@@ -523,7 +533,7 @@ def _trigger(lex: Lexicons, tok) -> Candidate | None:
             return None
         if lemma == "strike" and _labour_strike(tok):
             return Candidate(tok, "PROTEST", None, tok, True)
-        if sense.military and not _military(tok, lex):
+        if sense.military and not _military(tok, lex) and not _known_referent(tok):
             return None
         # A trigger noun modifying another noun ("resupply center", "strike force") is not an event.
         if tok.dep_ in ("compound", "amod", "nmod") and tok.head.pos_ in ("NOUN", "PROPN") \
@@ -978,7 +988,7 @@ def _same_occurrence(a: Candidate, b: Candidate) -> bool:
         return False  # "the withdrawal of X followed the withdrawal of Y": subject and object, two events
     if a.tok.lemma_ == b.tok.lemma_ and a.tok.dep_ != "conj" and b.tok.dep_ != "conj":
         return True
-    if not (a.noun or b.noun) and a.subtype != b.subtype and (
+    if not (a.noun or b.noun) and a.subtype != b.subtype and "transit" not in (a.subtype, b.subtype) and (
             (a.tok.dep_ == "conj" and a.tok.head.i == b.tok.i) or (b.tok.dep_ == "conj" and b.tok.head.i == a.tok.i)):
         return False  # "left port on May 2 and arrived on May 9": one act after another, not one act
     return a.type in MOVEMENT or a.noun or b.noun
@@ -1137,6 +1147,7 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
             dates.setdefault(m.sentence, []).append(m.span)
         elif m.kind == "place" and m.label != "DEMONYM":
             places.setdefault(m.sentence, []).append(m.span)
+    known: set[str] = set()  # lemmas of noun triggers coded so far ("the exercise" later refers back)
     for index in sorted(analysis.parse):
         parsed: ParsedSentence = analysis.parse[index]
         s0, s1 = analysis.sentences[index]
@@ -1145,6 +1156,7 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
         speakers = [m.span for m in said if m.label in SKIPPED_SPEAKER_LABELS]
         excluded = speakers + [m.span for m in said if m.label in ("NO_COMMENT", "UNCONFIRMED")] + dates.get(index, [])
         equipment = find_equipment(sentence, lex.equipment, s0)
+        parsed.doc.user_data[KNOWN_TRIGGERS] = known
         context.speaker = None
         for m in said:
             if m.label == "SAY":
@@ -1219,6 +1231,7 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
                 snapshot.equipment = _dedupe_equipment(sorted(snapshot.equipment + items, key=lambda e: e.span))
                 continue
             analysis.events.append(event)
+            known.update(c.tok.lemma_.lower() for c in g if c.noun)
             if actor is not None:
                 context.last_actor = actor
                 if best.type in MOVEMENT and actor.country:

@@ -83,6 +83,9 @@ def grammatical(tok) -> str:
                 future = True
             if t is tok and c.dep_ == "amod" and clemma in w.intent_adjectives:
                 future = True
+            if t is tok and tok.pos_ == "NOUN" and c.dep_ == "acl" and clemma in w.intent and any(
+                    g.dep_ == "xcomp" for g in c.children):
+                future = True  # "the exercise, scheduled to kick off next week"; not "a withdrawal ordered by"
         if t is not tok:
             if lemma in w.hedges:
                 hedged = True

@@ -134,6 +134,15 @@ def _resolve(m: Mention, text: str, low: str, published: date | None) -> TimeSpa
         monday = published - timedelta(days=published.weekday())
         saturday = monday + timedelta(days=-2 if low.startswith("last") else 5)
         return TimeSpan(saturday, saturday + timedelta(days=1), "day", text, m.span)
+    if re.search(r"\bnext week\b", low) and published:
+        monday = published - timedelta(days=published.weekday()) + timedelta(days=7)
+        return TimeSpan(monday, monday + timedelta(days=6), "day", text, m.span)
+    if re.search(r"\blater this week\b", low) and published:
+        sunday = published + timedelta(days=6 - published.weekday())
+        return TimeSpan(min(published + timedelta(days=1), sunday), sunday, "day", text, m.span)
+    coming = re.search(r"\bthe coming (days|weeks)\b", low)
+    if coming and published:  # "further departures are expected in the coming days"
+        return TimeSpan(published, published + timedelta(days=7 if coming.group(1) == "days" else 28), "day", text, m.span)
     if re.search(r"\b(?:last|this|earlier this) week\b", low) and published:
         monday = published - timedelta(days=published.weekday())
         if low.startswith("last"):
