@@ -391,3 +391,14 @@ def test_the_place_forces_withdrew_from_is_where_the_story_is(pipeline):
             "The rest of the soldiers would be gone by September, officials said.")
     (gone,) = [e for e in _events(pipeline, text) if e.trigger == "gone"]
     assert gone.location is not None and gone.location.country == "AF" and gone.location.inferred
+
+
+def test_a_small_namesake_town_far_from_every_country_named_is_no_place(pipeline):
+    text = ("Indian and Chinese troops faced each other in Ladakh on Monday. "
+            "Satellite images show Chinese troop positions in the Hot Springs area.")
+    (seen,) = [e for e in _events(pipeline, text) if e.trigger == "positions"]
+    assert seen.location is None or seen.location.country in ("IN", "CN")
+    # named with its own country, the same town stands
+    text = "American troops arrived in Hot Springs, Arkansas, on Monday."
+    (arrived,) = [e for e in _events(pipeline, text) if e.trigger == "arrived"]
+    assert (arrived.location or arrived.destination).country == "US"

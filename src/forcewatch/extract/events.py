@@ -241,11 +241,13 @@ class Observation:
     head: int
     then: tuple[str, str | None]
     needs: str | None = None
+    screen: tuple[str, ...] = ()
 
     @classmethod
     def from_data(cls, d: dict) -> Observation:
         kind, _, subtype = d["then"].partition("/")
-        return cls(d["name"], d["pattern"], int(d.get("head", 0)), (kind, subtype or None), d.get("needs"))
+        return cls(d["name"], d["pattern"], int(d.get("head", 0)), (kind, subtype or None), d.get("needs"),
+                   tuple(d.get("screen") or ()))
 
     def satisfied(self, tok, equipment: list[Equipment]) -> bool:
         if self.needs is None:
@@ -254,6 +256,15 @@ class Observation:
             return any(e.category == self.needs for e in equipment)
         if self.needs == "equipment":
             return bool(equipment)
+        if self.needs == "seen":  # what imagery or a witness shows: "the images show troop positions"
+            node = tok
+            for _ in range(4):
+                if node.lemma_.lower() in SEEN_VERBS and node.pos_ == "VERB":
+                    return True
+                if node.head.i == node.i:
+                    break
+                node = node.head
+            return False
         if self.needs == "troops":  # the armed forces are the act's agent: "joined by 3,000 soldiers"
             agent = " ".join(t.text for c in tok.children if c.dep_ in ("agent", "prep") for t in c.subtree)
             return bool(MILITARY_CONTEXT.search(agent))
@@ -290,6 +301,10 @@ class Lexicons:
                    Catalogue(read(equipment, "equipment.yaml")),
                    [SenseRule.from_data(d) for d in read(senses, "senses.yaml")],
                    [Observation.from_data(d) for d in read(observations, "observations.yaml")])
+
+    def observation_words(self) -> set[str]:
+        """The words that bring an observation's sentence to the coder ("tarmac", "construction")."""
+        return {w.lower() for rule in self.observations for w in rule.screen}
 
     def observed(self, parsed: ParsedSentence, equipment: list[Equipment]) -> list[Candidate]:
         """Candidates for the acts the sentence states without an action verb."""
@@ -441,6 +456,7 @@ def _military(tok, lex: Lexicons | None = None) -> bool:
     return seen[text]
 
 
+SEEN_VERBS = {"show", "reveal", "depict", "capture", "see", "spot", "observe", "indicate", "confirm", "suggest"}
 KNOWN_TRIGGERS = "forcewatch_known_triggers"  # Doc.user_data key: trigger lemmas coded earlier in the document
 
 

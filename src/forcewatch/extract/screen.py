@@ -157,6 +157,8 @@ def build_vocabulary(lexicons: Lexicons, watched: Iterable[Site]) -> Vocabulary:
         else:
             for f in forms(parts[0]):
                 phrases.setdefault(f, set()).add(parts[-1])
+    for word in lexicons.observation_words():
+        event |= forms(word)
     material: set[str] = set()
     for words in (lex.verbs, lex.nouns):
         for word, sense in words.items():

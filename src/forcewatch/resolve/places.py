@@ -801,7 +801,7 @@ def _place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> tuple[list[tupl
         place = resolve_mention(m, gazetteer, None, ctx, text, resolved,
                                 {span: (candidates[span], within[span]) for span in candidates})
         if m.label in ("NAME", "FACILITY"):
-            if place is not None and _doubtful(m, place, candidates, firm):
+            if place is not None and (_doubtful(m, place, candidates, firm) or _stray(m, place, firm, gazetteer, provisional, candidates)):
                 place = None
             resolved[tuple(m.span)] = place
         elif m.label in ("NEAR", "RELATIVE") and place is not None and place.anchor and firm and \
@@ -875,19 +875,41 @@ def _core(key: str) -> str:
     return " ".join(words[:-1]) if len(words) > 1 and words[-1] in PLACE_SUFFIXES else key
 
 
-def _firm_countries(analysis: Analysis, candidates: dict, provisional: dict) -> set[str]:
-    """Countries the document names outright: by a name matched as written, a demonym, the dateline."""
-    firm = set()
+def _firm_countries(analysis: Analysis, candidates: dict, provisional: dict) -> Counter:
+    """Countries the document names outright, with how many mentions name each: by a name matched
+    as written, a demonym, the dateline."""
+    firm: Counter = Counter()
     for m in analysis.mentions:
         if m.kind != "place":
             continue
         if m.label == "DEMONYM" and m.data.get("country"):
-            firm.add(m.data["country"])
+            firm[m.data["country"]] += 1
         elif m.label in ("NAME", "FACILITY") and not _loose(m, candidates):
             entry = provisional.get(tuple(m.span))
             if entry is not None and entry.country:
-                firm.add(entry.country)
+                firm[entry.country] += 1
     return firm
+
+
+STRAY_KM = 1500.0  # a small town this far from every country the report names is a namesake
+STRAY_POPULATION = 100_000
+
+
+def _stray(m: Mention, place: Place, firm: Counter, gazetteer: Gazetteer, provisional: dict, candidates: dict) -> bool:
+    """"Troop positions in the Hot Springs area" in a report about Ladakh: a small town abroad whose
+    country no other mention names, far from every country the report names, is a namesake, not
+    the place meant: better no pin than one on another continent."""
+    entry = next((e for e in candidates.get(tuple(m.span), ()) if e.geonames_id and e.geonames_id == place.geonames_id), None)
+    if place.kind != "city" or not place.country or entry is None or (entry.population or 0) >= STRAY_POPULATION:
+        return False
+    own = provisional.get(tuple(m.span))
+    support = firm[place.country] - (1 if own is not None and own.country == place.country else 0)
+    others = [c for c, n in firm.items() if n and c != place.country]
+    if support > 0 or not others:
+        return False
+    centres = [gazetteer.country(c) for c in others]
+    return all(e is None or geo.haversine_km(place.lat, place.lon, e.lat, e.lon) > STRAY_KM + e.radius_km
+               for e in centres)
 
 
 def _doubtful(m: Mention, place: Place, candidates: dict, firm: set[str]) -> bool:
