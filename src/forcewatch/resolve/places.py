@@ -893,19 +893,21 @@ def _firm_countries(analysis: Analysis, candidates: dict, provisional: dict) -> 
 
 STRAY_KM = 1500.0  # a small town this far from every country the report names is a namesake
 STRAY_POPULATION = 100_000
+STRAY_EVIDENCE = 3  # mentions of the other countries it takes to call the report elsewhere
 
 
 def _stray(m: Mention, place: Place, firm: Counter, gazetteer: Gazetteer, provisional: dict, candidates: dict) -> bool:
     """"Troop positions in the Hot Springs area" in a report about Ladakh: a small town abroad whose
-    country no other mention names, far from every country the report names, is a namesake, not
-    the place meant: better no pin than one on another continent."""
+    country no other mention names, far from every country the report names (named at least
+    STRAY_EVIDENCE times), is a namesake, not the place meant: better no pin than one on another
+    continent."""
     entry = next((e for e in candidates.get(tuple(m.span), ()) if e.geonames_id and e.geonames_id == place.geonames_id), None)
     if place.kind != "city" or not place.country or entry is None or (entry.population or 0) >= STRAY_POPULATION:
         return False
     own = provisional.get(tuple(m.span))
     support = firm[place.country] - (1 if own is not None and own.country == place.country else 0)
     others = [c for c, n in firm.items() if n and c != place.country]
-    if support > 0 or not others:
+    if support > 0 or sum(firm[c] for c in others) < STRAY_EVIDENCE:
         return False
     centres = [gazetteer.country(c) for c in others]
     return all(e is None or geo.haversine_km(place.lat, place.lon, e.lat, e.lon) > STRAY_KM + e.radius_km
