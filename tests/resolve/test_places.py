@@ -402,3 +402,10 @@ def test_a_small_namesake_town_far_from_every_country_named_is_no_place(pipeline
     text = "American troops arrived in Hot Springs, Arkansas, on Monday."
     (arrived,) = [e for e in _events(pipeline, text) if e.trigger == "arrived"]
     assert (arrived.location or arrived.destination).country == "US"
+
+
+def test_a_country_named_for_its_capitalised_institution_is_not_what_the_country_means_later(pipeline):
+    text = ("The U.S. Department of Defense said the withdrawal of American troops from Chad began in May. "
+            "The last headquarters staff were withdrawn from the country in August.")
+    (withdrawn,) = [e for e in _events(pipeline, text) if e.trigger == "withdrawn"]
+    assert (withdrawn.origin or withdrawn.location).country == "TD"

@@ -800,14 +800,14 @@ def _is_demonym_like(name: str, entries) -> bool:
 
 
 PEOPLE_HEADS = COUNTRY_HEADS | ORG_HEADS | {"department", "armed"}
-_NEXT_WORD = re.compile(r"\.?(?:\s+and\s+[A-Z][\w.-]*)?\s+(?:military\s+|armed\s+)?([a-z]+)")
+_NEXT_WORD = re.compile(r"\.?(?:\s+and\s+[A-Z][\w.-]*)?\s+(?i:military\s+|armed\s+)?([A-Za-z]+)")
 
 
 def _names_its_people(text: str, end: int) -> bool:
     """'U.S. troops', 'U.S. and Nigerian forces', 'the U.S. Department': a country named for its forces
     or government, the doer, not a place: neither where an event is nor what "the country" means later."""
     word = _NEXT_WORD.match(text, end)
-    return bool(word) and word.group(1) in PEOPLE_HEADS
+    return bool(word) and word.group(1).lower() in PEOPLE_HEADS
 
 
 def _country_referred(phrase: str, start: int, countries: list[tuple[str, list[int], str | None]]):
