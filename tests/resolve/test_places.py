@@ -409,3 +409,17 @@ def test_a_country_named_for_its_capitalised_institution_is_not_what_the_country
             "The last headquarters staff were withdrawn from the country in August.")
     (withdrawn,) = [e for e in _events(pipeline, text) if e.trigger == "withdrawn"]
     assert (withdrawn.origin or withdrawn.location).country == "TD"
+
+
+def test_what_imagery_shows_is_where_its_photographs_were_taken(pipeline):
+    text = "Satellite photographs of Mezzeh Air Base taken on Friday show significant damage from the strike."
+    (damage,) = [e for e in _events(pipeline, text) if e.trigger == "damage"]
+    assert damage.location is not None and km((damage.location.lat, damage.location.lon), (33.48, 36.22)) < 10
+
+
+@pytest.mark.parametrize("name,point", [("Ayungin Shoal", (9.73, 115.87)), ("the Galwan Valley", (34.75, 78.2)),
+                                        ("Nur Khan Air Base", (33.62, 73.10)), ("Snake Island", (45.25, 30.2))])
+def test_contested_features_and_military_air_bases_are_known(pipeline, name, point):
+    text = f"Chinese and Philippine ships, Indian and Pakistani troops and Russian jets were seen at {name} on Monday."
+    places = [p for e in _events(pipeline, text) for p in (e.location, e.destination) if p]
+    assert any(km((p.lat, p.lon), point) < 20 for p in places), [p.name for p in places]

@@ -9,7 +9,8 @@ Sources (all shipped inside installed packages, nothing is downloaded):
   places of the same first-level division;
 * airfields: airportsdata (ICAO), military ones included;
 * facilities, regions and mountain ranges: the packaged ``sites.yaml`` and
-  ``regions.yaml`` (curated, with aliases);
+  ``regions.yaml`` (curated, with aliases), and ``hotspots.yaml`` (reefs, islands,
+  disputed valleys and military air bases that GeoNames' populated places lack);
 * oceans, seas, straits, gulfs and bays: the packaged ``marine.yaml`` (the IHO
   sea areas and the straits and gulfs naval reporting names, with aliases).
 
@@ -111,7 +112,7 @@ def data_version() -> str:
             parts.append(f"{dist}={metadata.version(dist)}")
         except metadata.PackageNotFoundError:
             parts.append(f"{dist}=none")
-    for name in ("sites.yaml", "regions.yaml", "marine.yaml", "countries.yaml"):
+    for name in ("sites.yaml", "regions.yaml", "hotspots.yaml", "marine.yaml", "countries.yaml"):
         parts.append(hashlib.sha256(packaged_text(name).encode()).hexdigest()[:12])
     from forcewatch.gazetteer import subdivisions  # its curated English names are data too
 
@@ -171,10 +172,13 @@ def _add_sites(rows: _Rows) -> None:
 
 
 def _add_regions(rows: _Rows) -> None:
-    for entry in packaged("regions.yaml") or []:
-        rows.add(entry["name"], entry["name"], entry["lat"], entry["lon"], entry["kind"], entry.get("country"),
-                 radius_km=entry["radius_km"], source="regions", feature=entry["kind"],
-                 geonames_id=entry.get("geonames_id"), aliases=entry.get("aliases", []))
+    """Regions and curated units (regions.yaml), and the military and contested places GeoNames'
+    populated places lack (hotspots.yaml)."""
+    for source in ("regions", "hotspots"):
+        for entry in packaged(f"{source}.yaml") or []:
+            rows.add(entry["name"], entry["name"], entry["lat"], entry["lon"], entry["kind"], entry.get("country"),
+                     radius_km=entry["radius_km"], source=source, feature=entry["kind"],
+                     geonames_id=entry.get("geonames_id"), aliases=entry.get("aliases", []))
 
 
 def _add_marine(rows: _Rows) -> None:

@@ -940,7 +940,10 @@ def resolve_places(analysis: Analysis, gazetteer: Gazetteer) -> None:
             continue
         analysis.places.append(place)
         by_sentence.setdefault(m.sentence, []).append((m, place))
-    speakers = [m for m in analysis.mentions if m.kind == "attribution" and m.label in SKIPPED_SPEAKER_LABELS]
+    # a speaker's place is not the act's ("an official in Kyiv said"); imagery's is what it shows
+    # ("photographs of Bholari Air Base show damage")
+    speakers = [m for m in analysis.mentions if m.kind == "attribution" and m.label in SKIPPED_SPEAKER_LABELS
+                and m.label != "IMAGERY"]
     index_of = {s: i for i, s in enumerate(analysis.sentences)}
     doers: dict[int, set] = {}  # per sentence, from its parse
     for event in analysis.events:
