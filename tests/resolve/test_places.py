@@ -423,3 +423,9 @@ def test_contested_features_and_military_air_bases_are_known(pipeline, name, poi
     text = f"Chinese and Philippine ships, Indian and Pakistani troops and Russian jets were seen at {name} on Monday."
     places = [p for e in _events(pipeline, text) for p in (e.location, e.destination) if p]
     assert any(km((p.lat, p.lon), point) < 20 for p in places), [p.name for p in places]
+
+
+def test_a_place_after_another_act_named_as_a_noun_is_that_acts(pipeline):
+    text = "The departure from Kidal, which follows similar withdrawals from bases in Timbuktu and Gao, was slow."
+    (left,) = [e for e in _events(pipeline, text) if e.trigger == "departure"]
+    assert left.origin.name == "Kidal"

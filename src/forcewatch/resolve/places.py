@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 from forcewatch import geo
 from forcewatch.extract.events import COUNTRY_HEADS
+from forcewatch.extract.nlp import token_at
 from forcewatch.extract.places import BEARINGS, mention_name
 from forcewatch.gazetteer.lookup import Entry, Gazetteer
 from forcewatch.gazetteer.names import PLACE_SUFFIXES
@@ -955,7 +956,10 @@ def resolve_places(analysis: Analysis, gazetteer: Gazetteer) -> None:
         if index not in doers:
             doers[index] = _doers(analysis, index, candidates)
         others = [tuple(e.trigger_span) for e in analysis.events if e is not event and tuple(e.span) == tuple(event.span)]
-        location, origin, destination = assign_roles(text, event, candidates, capitals, speaker_spans, doers[index], others)
+        parsed = (analysis.parse or {}).get(index)
+        named_acts = [t for t in others if getattr(token_at(parsed, t[0], exact=True), "pos_", None) == "NOUN"]
+        location, origin, destination = assign_roles(text, event, candidates, capitals, speaker_spans, doers[index], others,
+                                                     named_acts)
         if event.subtype in MOVEMENT and location and not (origin or destination):
             route = _route(location, gazetteer, ctx)
             if route is not None:  # "flights between Benghazi and Latakia": from one to the other
@@ -1140,7 +1144,7 @@ def role_of(text: str, m: Mention, sentence_start: int) -> str:
 
 def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]], capitals: Collection[int],
                  speaker_spans: list[tuple[int, int]] = (), doers: set[tuple[int, int]] = frozenset(),
-                 others: Sequence[tuple[int, int]] = ()):
+                 others: Sequence[tuple[int, int]] = (), named_acts: Sequence[tuple[int, int]] = ()):
     """(location, origin, destination) for an event, each a (Mention, Place) or None.
 
     ``capitals``: GeoNames ids of national capitals (Gazetteer.capitals()): a capital, like a
@@ -1149,7 +1153,9 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
     ``doers``: spans of mentions the parse shows acting (subjects, possessors); a country or capital
     among them is an actor somewhere in the sentence ("after Moscow helped him escape"), not a place.
     ``others``: trigger spans of the sentence's other events; a "from X" between one of them and this
-    trigger is that movement's ("withdrawing from X, but will not leave its bases")."""
+    trigger is that movement's ("withdrawing from X, but will not leave its bases"). ``named_acts``:
+    those of them that are nouns; a place after one of them is that act's ("the departure from Kidal,
+    which follows withdrawals from Timbuktu")."""
     roles: dict[str, list[tuple[float, Mention, Place]]] = {}
     trigger = tuple(event.trigger_span)
     movement = event.subtype in MOVEMENT
@@ -1221,6 +1227,8 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
                 role = "location" if role == "via" else role
             elif m.span[0] < trigger[0] - 80 or any(t[1] <= m.span[0] and m.span[1] <= trigger[0] for t in others):
                 continue  # a movement named earlier in the sentence, not this one's
+            elif any(trigger[1] <= t[0] and t[1] <= m.span[0] for t in named_acts):
+                continue  # "the departure from Kidal, which follows withdrawals from Timbuktu": the later act's
         if not movement and role == "origin":
             role = "location"
         if role == "location" and any(m.span[1] <= t[0] and t[1] <= trigger[0] or trigger[1] <= t[0] and t[1] <= m.span[0]
