@@ -310,3 +310,9 @@ def test_an_exercise_scheduled_to_start_is_future_and_a_withdrawal_ordered_is_no
     e = one(code(pipeline, "The last French soldiers left Chad on Sunday, completing a withdrawal ordered by the "
                            "government."), subtype="withdraw")
     assert e.modality == "asserted"
+
+
+def test_transferring_men_and_equipment_is_a_deployment(pipeline):
+    e = one(code(pipeline, "Moscow is transferring men and equipment to the Al Watiya air base."), trigger="transferring")
+    assert e.subtype == "deploy"
+    assert not [e for e in code(pipeline, "The bank is transferring funds to the new account.") if e.subtype == "deploy"]

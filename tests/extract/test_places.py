@@ -219,3 +219,9 @@ def test_an_acronym_the_text_defines_for_no_place_is_no_place(gaz):
             "Rebels in the Democratic Republic of the Congo (DRC) attacked a base. More troops reached the LAC.")
     found = [m.text for m in mentions(text, gaz)]
     assert "LAC" not in found and "Ladakh" in found and "DRC" in found
+
+
+def test_a_facility_named_with_an_article_inside_its_name(gaz):
+    facilities = by_label(mentions("Men and equipment were moved to the Maaten al Sarra base on the border.", gaz),
+                          "FACILITY")
+    assert [m.data["name"] for m in facilities] == ["Maaten al Sarra"]

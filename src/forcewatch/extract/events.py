@@ -39,7 +39,7 @@ from forcewatch.records import Actor, Analysis, Equipment, Event, Mention
 MOVEMENT = ("MOBILIZE", "RETREAT")
 # Verbs coded by their arguments (see _contextual) that the screen must also look for; "have",
 # "keep" and "see" are left out: they only count next to military words, which the screen finds anyway.
-CONTEXTUAL_SCREEN = {"leave", "send", "ship", "move", "grant", "establish", "return", "fire", "open fire", "head"}
+CONTEXTUAL_SCREEN = {"leave", "send", "ship", "move", "transfer", "grant", "establish", "return", "fire", "open fire", "head"}
 # When several movement triggers of one clause merge, the most specific subtype wins.
 SUBTYPE_PRIORITY = ("withdraw", "depart", "arrive", "anchor", "load", "basing", "deploy", "transit", "presence", None)
 
@@ -628,7 +628,7 @@ VEHICLE_SUBJECT = re.compile(r"\b(?:planes?|aircraft|jets?|ships?|vessels?|friga
 
 def _contextual(lex: Lexicons, tok, lemma: str) -> tuple[str | None, str | None] | None:
     """Senses of verbs that depend on their arguments; (None, None) means 'not an event'."""
-    if lemma not in ("leave", "send", "ship", "move", "grant", "keep", "maintain", "see", "establish", "have",
+    if lemma not in ("leave", "send", "ship", "move", "transfer", "grant", "keep", "maintain", "see", "establish", "have",
                      "return", "fire", "open", "bring", "head", "protest", "block", "blockade",
                      "strike", "lift", "ease", "relax", "cancel", "remove", "drop", "scrap", "end", "halt", "suspend",
                      "postpone", "reduce", "cut", "freeze", "accept", "decline", "refuse"):
@@ -686,7 +686,7 @@ def _contextual(lex: Lexicons, tok, lemma: str) -> tuple[str | None, str | None]
         if _actor_in(lex, subject) and _actor_in(lex, context):
             return ("RETREAT", "withdraw")
         return (None, None)
-    if lemma in ("send", "ship", "move", "bring"):
+    if lemma in ("send", "ship", "move", "bring", "transfer"):
         if re.search(r"\b(?:back|home)\b", context, re.I):
             return ("RETREAT", "withdraw")
         if _military_text(lex, both):

@@ -525,9 +525,12 @@ def _facilities(doc: _Doc, index: int, s0: int, sentence: str) -> None:
             name = " ".join(parts[i:])
             if (parts[i].islower() and parts[i] in _CONNECT) or parts[i].lower() in _STOP:
                 continue
-            article = re.search(r"\b(?:al|el|as|ash|ad|an|ar)[\s-]$", sentence[:m.start(1)])
+            article = re.search(rf"\b(?:{_W}\s+)?(?:al|el|as|ash|ad|an|ar)[\s-]$", sentence[:m.start(1)])
+            if i == 0 and article and not doc.known(article.group() + name):
+                article = re.search(r"\b(?:al|el|as|ash|ad|an|ar)[\s-]$", article.group())
             if i == 0 and article and doc.known(article.group() + name):
-                name, i = article.group() + name, -1  # "al Khadim air base": the article is part of the name
+                # "al Khadim air base", "the Maaten al Sarra base": the article (and the word before it) name it too
+                name, i = article.group() + name, -1
             full = f"{name} {m.group(0)[len(m.group(1)):]}"
             if doc.known(full) or doc.known(name) or (i == len(parts) - 1 and len(name) >= 5 and
                                                       name.lower() not in _FACILITY_DESCRIPTORS and doc.gaz.fuzzy(name, 85.0)):
