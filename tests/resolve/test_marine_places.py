@@ -81,3 +81,13 @@ def test_district_named_after_its_town_widens_the_town(gaz):
     city = town(gaz, "Kandahar", "AF")
     assert place.kind == "admin" and place.radius_km >= 25
     assert haversine_km(place.lat, place.lon, city.lat, city.lon) < 1
+
+
+def test_the_side_coast_of_a_country_named_after_it(pipeline):
+    from forcewatch.records import Document
+    from datetime import date
+
+    text = "The Russian submarine sailed past the eastern coast of the UK on Friday, escorted by a frigate."
+    (sailed,) = [e for e in pipeline(Document(id="c", text=text, published=date(2017, 5, 5))).events
+                 if e.trigger == "sailed"]
+    assert sailed.subtype == "transit" and sailed.location.lon > -1.5 and 51 < sailed.location.lat < 56

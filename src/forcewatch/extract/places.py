@@ -88,6 +88,9 @@ _NEAR = re.compile(
 # "off Yemen's coast", "the Syrian coast", "off Norway's northern coast": the coast named before the word
 _COAST = re.compile(rf"\b(?:(?P<rel>off|along)\s+)?(?:the\s+)?(?P<anchor>{_W}(?:\s+{_W}){{0,2}}?)(?:['’]s)?\s+"
                     rf"(?:{_SIDE}\s+)?coast(?:line)?\b(?!\s*guard)")
+# "off the east coast of Australia", "past the eastern coast of the UK": the coast named after it
+_COAST_OF = re.compile(rf"\b(?:(?P<rel>off|along|past)\s+)?the\s+(?:{_SIDE}\s+)?coast(?:line)?\s+of\s+(?:the\s+)?"
+                       rf"(?P<anchor>{_W}(?:\s+{_W}){{0,2}})")
 _BETWEEN = re.compile(rf"\bbetween\s+(?:the\s+)?(?P<a>{_W}(?:\s+{_W}){{0,2}})\s+and\s+(?:the\s+)?(?P<b>{_W}(?:\s+{_W}){{0,2}})")
 _ROAD = re.compile(
     r"\b(?:on\s+)?the\s+(?:[a-z-]+\s+){0,2}?(?P<road>highway|road|motorway|route|M\d+\s+highway)\s+"
@@ -470,7 +473,8 @@ def _relatives(doc: _Doc, index: int, s0: int, sentence: str) -> None:
                         r"ministry|parliament|stadium|university|airport|station|border|coast)\b", after):
                 continue  # "outside the US embassy in London": the place is the building's, named later
             doc.add("NEAR", s0 + m.start(), s0 + m.start("anchor") + len(anchor), index, anchor=anchor, relation=rel)
-    for m in _COAST.finditer(sentence) if "coast" in sentence else ():
+    coasts = [*_COAST.finditer(sentence), *_COAST_OF.finditer(sentence)] if "coast" in sentence else []
+    for m in coasts:
         raw = _clean_name(m.group("anchor"))
         iso = demonyms().get(fold(raw))
         anchor = doc.gaz.country(iso).name if iso and not iso.startswith("@") and doc.gaz.country(iso) else None
