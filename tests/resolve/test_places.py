@@ -375,7 +375,7 @@ def test_a_towns_airport_named_for_a_person_is_the_airfield_by_the_town(pipeline
 
 
 def test_a_spelling_guess_for_an_anchor_in_a_country_the_text_does_not_name_is_no_place(pipeline):
-    text = "Officials said India had sent in reinforcements to the plains north of Galwan last week."
+    text = "Officials said India had sent in reinforcements to the plains north of Gogra last week."
     (sent,) = [e for e in _events(pipeline, text) if e.trigger == "sent in"]
     assert sent.location is None or sent.location.country == "IN"
 

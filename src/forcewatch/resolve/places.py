@@ -806,7 +806,7 @@ def _place_mentions(analysis: Analysis, gazetteer: Gazetteer) -> tuple[list[tupl
                 place = None
             resolved[tuple(m.span)] = place
         elif m.label in ("NEAR", "RELATIVE") and place is not None and place.anchor and firm and \
-                place.country not in firm and fold(m.data.get("anchor") or "") != fold(place.anchor):
+                place.country not in firm and _guessed_anchor(m, place, gazetteer):
             place = None  # "north of Galwan" read as Galan, in Colombia, in a report about Ladakh
         if place is not None:
             resolved[tuple(m.span)] = place
@@ -874,6 +874,16 @@ def _core(key: str) -> str:
     """A folded name without its unit word: "aleppo province" and "aleppo governorate" are one name."""
     words = key.split()
     return " ".join(words[:-1]) if len(words) > 1 and words[-1] in PLACE_SUFFIXES else key
+
+
+def _guessed_anchor(m: Mention, place: Place, gazetteer: Gazetteer) -> bool:
+    """Whether a relative place's anchor was read by a spelling guess: its name is not the place's
+    as written, and the place is no country, region or sea known under that name ("the UK")."""
+    anchor = m.data.get("anchor") or ""
+    if fold(anchor) == fold(place.anchor):
+        return False
+    return not any(e.name == place.anchor and e.kind in ("country", "region", "sea", "admin")
+                   for e in gazetteer.lookup(anchor))
 
 
 def _firm_countries(analysis: Analysis, candidates: dict, provisional: dict) -> Counter:
