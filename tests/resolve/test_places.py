@@ -429,3 +429,9 @@ def test_a_place_after_another_act_named_as_a_noun_is_that_acts(pipeline):
     text = "The departure from Kidal, which follows similar withdrawals from bases in Timbuktu and Gao, was slow."
     (left,) = [e for e in _events(pipeline, text) if e.trigger == "departure"]
     assert left.origin.name == "Kidal"
+
+
+def test_a_place_inside_an_organisations_name_is_not_where_the_act_happened(pipeline):
+    text = "A senior commander of the Kurdistan Workers´ Party was killed when a Turkish drone hit his car."
+    (killed,) = [e for e in _events(pipeline, text) if e.trigger == "killed"]
+    assert killed.location is None or "Kurdistan" not in killed.location.name

@@ -32,7 +32,7 @@ from forcewatch.gazetteer.names import CONTINENT_ADJECTIVES, COMMON_WORDS, DATE_
 from forcewatch.lexicon import NUMBER_WORDS, fold
 from forcewatch.records import Analysis, Mention
 
-_W = r"[A-Z\u00C0-\u00DE\u0100-\u017F][\w'’.\u00C0-\u024F-]*"
+_W = r"[A-Z\u00C0-\u00DE\u0100-\u017F][\w'’\u00B4\u02BC.\u00C0-\u024F-]*"
 _FAC = r"(?:[Aa]ir\s?[Bb]ase|[Aa]irbase|[Aa]irfield|[Aa]ir\s+[Ff]ield|[Aa]irport|[Aa]ir\s+[Ss]tation|[Nn]aval\s+(?:[Bb]ase|[Ff]acility|[Ss]tation|[Pp]ort)|military\s+base|(?:[Rr]ailway|[Tt]rain)\s+[Ss]tation|port|harbou?r|base|facility)"
 
 # ", Louisiana" after a name: the place that holds it
@@ -754,7 +754,9 @@ def _judge(doc: _Doc, sentence: str, a: int, b: int, phrase: str, run, ents: dic
             later = {w.lower().strip(".,'’") for w in rest}
             if kinds & {"country", "admin", "region", "sea"} or (big >= 500_000 and nw in _ORG_WORDS) or \
                     (big >= 10_000 and later & _ORG_WORDS):
-                return "modifier"  # "U.S. Army", "Dublin Historical Society", "Springfield Water Board"
+                # "U.S. Army", "Dublin Historical Society", "Springfield Water Board"; "modifier+org" when
+                # an organisation's word ends the name ("the Kurdistan Workers' Party"): no event's place
+                return "modifier+org" if later & _ORG_WORDS else "modifier"
             return None if exact_label not in NER_PLACE_LABELS else "ner"
     if prev_word is not None and (prev_word.lower().strip(".,") in _STOP or re.search(r"['’]s$", prev_word)):
         prev_word = None  # "In Hmeimim", "the FBI's Atlanta office"

@@ -933,7 +933,7 @@ def _doubtful(m: Mention, place: Place, candidates: dict, firm: set[str]) -> boo
         return False
     if not _loose(m, candidates):
         return False
-    if m.data.get("cue") == "modifier":
+    if str(m.data.get("cue")).startswith("modifier"):
         return True  # "Hamid Karzai airport": an old name of a province, read off a modifier, is a guess
     # a facility named after a town only loosely matched ("Shati base" as Shatoy) is a guess anywhere
     return (firm and place.country not in firm) or (m.label == "FACILITY" and not any(
@@ -1210,8 +1210,8 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
             continue
         if m.data.get("dateline") or m.label == "DEMONYM" or m.data.get("people"):
             continue  # the report's place, or whose forces ("U.S. troops"): not where it happened
-        if place.kind == "sea" and m.data.get("cue") == "modifier":
-            continue  # "the North Atlantic Treaty Organization", "the Black Sea Fleet": a name, not a place
+        if (place.kind == "sea" and str(m.data.get("cue")).startswith("modifier")) or m.data.get("cue") == "modifier+org":
+            continue  # "the North Atlantic Treaty Organization", "the Kurdistan Workers' Party": a name, not a place
         if container and place.precision in ("country", "admin", "region"):
             continue  # "Al-Khadim air base in Libya": Libya says where the base is
         if any(s <= m.span[0] and m.span[1] <= e for s, e in speaker_spans) and not any(
