@@ -316,3 +316,10 @@ def test_transferring_men_and_equipment_is_a_deployment(pipeline):
     e = one(code(pipeline, "Moscow is transferring men and equipment to the Al Watiya air base."), trigger="transferring")
     assert e.subtype == "deploy"
     assert not [e for e in code(pipeline, "The bank is transferring funds to the new account.") if e.subtype == "deploy"]
+
+
+def test_two_nouns_of_one_kind_with_their_own_dates_are_two_acts(pipeline):
+    events = code(pipeline, "French troops completed the withdrawal from Gao on May 2, after the withdrawal from Kidal "
+                            "on April 9.", published=date(2022, 6, 1))
+    days = sorted(e.time.start for e in events if e.subtype == "withdraw")
+    assert days == [date(2022, 4, 9), date(2022, 5, 2)]

@@ -996,6 +996,19 @@ def _clause(tok):
     return t
 
 
+def _own_dates(candidates: list[Candidate], parsed: ParsedSentence, date_spans) -> dict[int, frozenset]:
+    """Per noun trigger, the date mentions its own phrase holds ("withdrawal from X on July 7"): two
+    nouns of one act do not carry different dates, nor one a date the other lacks."""
+    out = {}
+    for c in candidates:
+        if not c.noun:
+            continue
+        first, last = c.tok.left_edge.i, c.tok.right_edge.i
+        a, b = parsed.span(parsed.doc[first])[0], parsed.span(parsed.doc[last])[1]
+        out[c.tok.i] = frozenset(tuple(d) for d in date_spans if a <= d[0] < b)
+    return out
+
+
 def _same_occurrence(a: Candidate, b: Candidate) -> bool:
     if a.type != b.type:
         return False
@@ -1197,9 +1210,12 @@ def code_events(analysis: Analysis, lex: Lexicons) -> None:
         groups: list[list[Candidate]] = []
         clause = {c.tok.i: _clause(c.tok) for c in candidates}
         modality = {c.tok.i: grammatical(c.tok) for c in candidates}
+        dated = _own_dates(candidates, parsed, dates.get(index, []))
         for cand in candidates:
             for g in groups:
                 first = g[0].tok.i
+                if first in dated and cand.tok.i in dated and dated[first] != dated[cand.tok.i]:
+                    continue  # "the withdrawal began on May 19 and continued with withdrawal from X on July 7"
                 if clause[first] == clause[cand.tok.i] and _same_occurrence(g[0], cand) and \
                         modality[first] == modality[cand.tok.i] or (
                         cand.noun and not all(c.noun for c in g) and g[0].type == cand.type
