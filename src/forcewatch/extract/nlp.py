@@ -9,7 +9,9 @@ offset, so every token maps back to characters of the document.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 from forcewatch.lexicon import NEEDS_ENTITIES
 from forcewatch.records import Analysis, Span
@@ -94,6 +96,11 @@ class ParsedSentence:
     offset: int
     doc: object  # spacy.tokens.Doc
 
+    @cached_property
+    def starts(self) -> list[int]:
+        """Each token's start within the sentence, for finding a token by its offset."""
+        return self.doc.to_array("IDX").tolist()
+
     def span(self, item) -> Span:
         """Document character span of a spaCy Token or Span."""
         if hasattr(item, "idx"):
@@ -109,10 +116,13 @@ def token_at(parsed: ParsedSentence | None, char: int, exact: bool = False):
     if parsed is None:
         return None
     local = char - parsed.offset
-    for tok in parsed.doc:
-        if tok.idx == local or not exact and (tok.idx <= local < tok.idx + len(tok.text) or tok.idx > local):
-            return tok
-    return None
+    starts = parsed.starts
+    i = bisect_right(starts, local) - 1  # the last token starting at or before the offset
+    if exact:
+        return parsed.doc[i] if i >= 0 and starts[i] == local else None
+    if i >= 0 and local < starts[i] + len(parsed.doc[i].text):
+        return parsed.doc[i]
+    return parsed.doc[i + 1] if i + 1 < len(starts) else None
 
 
 # A dateline opening one of a report's first sentences or a line: "GOSSI, Mali (Reuters) - ", "ARBIL, Iraq: ",

@@ -116,6 +116,7 @@ class Gazetteer:
         self._fuzzy_cache: dict[tuple, list[tuple[Entry, float, str]]] = {}
         self._overlay: dict[str, list[Entry]] = {}
         self._masked: set[str] = set()
+        self._facility_cells: dict[tuple[int, int], list[Entry]] = {}
         self.index_path = self.path.with_name(f"{self.path.stem}.index.sqlite")
         self._index: _SqliteIndex | _MemoryIndex | None = None  # opened (or written) on the first query
         self._rebuilt = False
@@ -365,14 +366,24 @@ class Gazetteer:
 
     def facilities_near(self, lat: float, lon: float, km: float, kinds=("airfield", "port", "base")) -> list[Entry]:
         """Packaged airfields, ports and bases within a box of ``km`` around a point ("the airport
-        of Kabul" is the airfield next to the town), nearest first is the caller's business."""
+        of Kabul" is the airfield next to the town); read by one-degree cells, each once."""
         dlat = km / 111.0
         dlon = km / (111.0 * max(math.cos(math.radians(lat)), 0.05))
-        marks = ",".join("?" * len(kinds))
-        rows = self.con.execute(
-            f"SELECT {_COLUMNS} FROM places p WHERE kind IN ({marks}) AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?",
-            [*kinds, lat - dlat, lat + dlat, lon - dlon, lon + dlon]).fetchall()
-        return [self._row_entry(r) for r in rows if r[11] not in self._masked]
+        out = []
+        for i in range(math.floor(lat - dlat), math.floor(lat + dlat) + 1):
+            for j in range(math.floor(lon - dlon), math.floor(lon + dlon) + 1):
+                out += [e for e in self._facility_cell(i, j) if e.kind in kinds
+                        and abs(e.lat - lat) <= dlat and abs(e.lon - lon) <= dlon]
+        return out
+
+    def _facility_cell(self, i: int, j: int) -> list[Entry]:
+        cell = self._facility_cells.get((i, j))
+        if cell is None:
+            rows = self.con.execute(
+                f"SELECT {_COLUMNS} FROM places p WHERE kind IN ('airfield', 'port', 'base') "
+                "AND lat >= ? AND lat < ? AND lon >= ? AND lon < ?", [i, i + 1, j, j + 1]).fetchall()
+            cell = self._facility_cells[(i, j)] = [self._row_entry(r) for r in rows if r[11] not in self._masked]
+        return cell
 
     def site_entries(self) -> list[Entry]:
         """Every facility (packaged and user sites); read once, kept until a name is added."""

@@ -605,7 +605,9 @@ def _resolve_backref(m: Mention, src: Source, history: list[tuple[Mention, Sourc
                   refers_to=antecedent.refers_to or antecedent.text)
 
 
-_TITLED = r"(?i:{roles})\s+(?:(?:[A-Z][\w.'’-]*|of|the|for)\s+){{0,5}}?(?P<full>(?:[A-Z][\w.'’-]+\s+){{1,2}}{surname})\b"
+# "Defense Minister Boris Pistorius": a title, then up to two names ending in the surname at the end
+_TITLED = re.compile(r"(?i:\b(?:" + "|".join(sorted(OFFICIAL_ROLES, key=len, reverse=True)) + r"))\s+"
+                     r"(?:(?:[A-Z][\w.'’-]*|of|the|for)\s+){0,5}?(?P<full>(?:[A-Z][\w.'’-]+\s+){1,2})$")
 
 
 def _surname(src: Source, m: Mention, history: list[tuple[Mention, Source]], text: str) -> Source:
@@ -618,12 +620,11 @@ def _surname(src: Source, m: Mention, history: list[tuple[Mention, Source]], tex
         if src.kind == "named" and prior.name and prior.name != surname and prior.name.split()[-1] == surname:
             return replace(src, kind=prior.kind, name=prior.name, affiliation=prior.affiliation or src.affiliation,
                            refers_to=prior.text)
-    roles = "|".join(sorted(OFFICIAL_ROLES, key=len, reverse=True))
-    titled = None
-    for titled in re.finditer(_TITLED.format(roles=roles, surname=re.escape(surname)), text[:m.span[0]]):
-        pass
-    if titled is not None:
-        return replace(src, kind="official", name=titled.group("full"), refers_to=titled.group(0))
+    for hit in reversed(list(re.finditer(rf"\b{re.escape(surname)}\b", text[:m.span[0]]))):
+        titled = _TITLED.search(text[max(0, hit.start() - 80):hit.start()])
+        if titled is not None:
+            full = titled.group("full") + surname
+            return replace(src, kind="official", name=full, refers_to=titled.group(0) + surname)
     return src
 
 
