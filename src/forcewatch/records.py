@@ -402,3 +402,26 @@ class Track(Record):
     military: bool | None = None
     positions: list[Position] = field(default_factory=list)
     source: str | None = None  # file or feed it came from
+
+
+@dataclass
+class Alert(Record):
+    """A standing rule that fired: which rule, how grave, and the events (with their evidence) that fired it.
+
+    ``id`` is derived from the rule and what fired it (``make_id``), so the same events never raise
+    the same rule twice, across restarts too."""
+
+    id: str
+    rule: str
+    severity: str  # info | low | medium | high | critical
+    title: str
+    raised_at: datetime  # when the watcher raised it (UTC)
+    event_ids: list[str] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)  # {event_id, doc_id, span, text}, one per event
+    key: str | None = None  # what the rule watches the alert for (a site, a site and type): repeats are judged by it
+    start: datetime | None = None  # the period of the events that fired it
+    end: datetime | None = None
+
+    @staticmethod
+    def make_id(rule: str, *parts: str) -> str:
+        return content_id("alert", rule, *parts)
