@@ -333,8 +333,10 @@ class ModeSStream:
 
     The file reader holds every position until the file ends (pyModeS fills a position in
     once its CPR pair or a local reference arrives); a stream cannot wait for its end, so a
-    held position is released as soon as pyModeS has resolved it and dropped
-    (skipped:unresolved_cpr) when still unresolved ``hold_s`` seconds later.
+    held position is released as soon as pyModeS has resolved it; ``hold_s`` seconds after the
+    oldest held one, pyModeS is asked to settle what it still holds (``flush``: an aircraft heard
+    so briefly is accepted uncorroborated) and what stays unresolved is dropped
+    (skipped:unresolved_cpr).
     """
 
     def __init__(self, stats: Counter | None = None, surface_ref: tuple[float, float] | None = None,
@@ -373,9 +375,11 @@ class ModeSStream:
             if d.get("bds") in ("0,5", "0,6"):
                 self.held.append((t, d, self.velocity.get(icao)))
         if latest is not None and self.held:
+            if latest - self.held[0][0] >= self.hold_s:
+                self.pipe.flush()  # settle the aircraft pyModeS still bootstraps (waiting for agreeing fixes)
             keep = []
             for t, d, vel in self.held:
-                if d.get("latitude") is not None and d.get("longitude") is not None or latest - t > self.hold_s:
+                if d.get("latitude") is not None and d.get("longitude") is not None or latest - t >= self.hold_s:
                     fix = _held_fix(t, d, vel, stats)
                     if fix is not None:
                         out.append(fix)

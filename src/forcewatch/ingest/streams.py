@@ -54,6 +54,7 @@ class StreamSpec:
     idle_s: float = 120.0  # a TCP connection silent this long is dropped and reopened
     max_line: int = 1 << 16  # a longer line is no message: counted bad:long_line, dropped
     max_future_s: float = 3600.0  # a message timed further ahead of the receive clock is bad:future_time
+    modes_hold_s: float = 10.0  # Beast/raw: a position pyModeS has not resolved this long is settled or dropped
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -87,7 +88,7 @@ class _Decoder:
     def __init__(self, spec: StreamSpec, stats: Counter):
         self.spec, self.stats = spec, stats
         self.state: dict = {}
-        self.modes = adsb.ModeSStream(stats) if spec.kind in ("beast-tcp", "raw-tcp") else None
+        self.modes = adsb.ModeSStream(stats, hold_s=spec.modes_hold_s) if spec.kind in ("beast-tcp", "raw-tcp") else None
 
     def lines(self, lines: list[str], rx: float) -> list[tuple]:
         kind, stats = self.spec.kind, self.stats
