@@ -215,6 +215,23 @@ class Ingester:
         return result
 
 
+    def sensor_events(self, store, documents: Sequence[Document], tracks: Sequence, events: Sequence[Event]) -> list[Event]:
+        """Store what a live stream gave since the last call (ingest/streams.py -> sensors/live.py): the
+        hourly documents its events cite (each once), the tracks that closed, the events (same id
+        replaces: a live event is handed out again when its track settles it), then corroborate; returns
+        the stored events whose links changed."""
+        with self._lock:
+            for doc in {d.id: d for d in documents if d is not None}.values():
+                if not store.has_document(doc.id):
+                    store.add_document(doc, [])
+            if tracks:
+                store.add_tracks(tracks)
+            if not events:
+                return []
+            store.add_events(events)
+            return fuse_stored(store, list(events), self.equipment_classes)
+
+
 @dataclass
 class BatchResult:
     """What one ``ingest_paths`` call did: the documents' and the feeds' results, a one-line error for

@@ -227,9 +227,10 @@ def is_dark(e: Event) -> bool:
 class Evaluation:
     """What one batch of new events is judged with: the watched sites, the store, the military flags."""
 
-    sites: Sequence[Site]
+    sites: Sequence[Site]  # every known site (rules name them by id)
     history: object
     now: datetime
+    watched: Sequence[Site] | None = None  # the sites a rule without ``where`` watches (default: all)
     batch: dict[str, Event] = field(default_factory=dict)
     military: dict[str, bool | None] = field(default_factory=dict)  # track id -> military flag
     _pool: dict[tuple, list[Event]] = field(default_factory=dict)
@@ -239,7 +240,7 @@ class Evaluation:
             return [rule.area]
         by_id = {s.id: s for s in self.sites}
         return [Area.of_site(by_id[i]) for i in rule.sites if i in by_id] if rule.sites else \
-            [Area.of_site(s) for s in self.sites]
+            [Area.of_site(s) for s in (self.watched if self.watched is not None else self.sites)]
 
     def is_military(self, e: Event) -> bool:
         if e.track_id:
@@ -314,9 +315,10 @@ def _alert(rule: Rule, ev: Evaluation, events: list[Event], key: str, title: str
 
 
 def evaluate(rules: Sequence[Rule], new_events: Iterable[Event], sites: Sequence[Site], history,
-             now: datetime | None = None) -> list[Alert]:
-    """The alerts the new events (stored already, in ``history``) raise, each once (by id)."""
-    ev = Evaluation(sites, history, now or datetime.now(UTC))
+             now: datetime | None = None, watched: Sequence[Site] | None = None) -> list[Alert]:
+    """The alerts the new events (stored already, in ``history``) raise, each once (by id).
+    ``sites``: every known site; ``watched``: those a rule without ``where`` watches (default: all)."""
+    ev = Evaluation(sites, history, now or datetime.now(UTC), watched)
     ev.batch = {e.id: e for e in new_events}
     if not ev.batch:
         return []
@@ -435,7 +437,8 @@ def _posture(rule: Rule, ev: Evaluation) -> list[Alert]:
     dated = [e for e in ev.batch.values() if e.time is not None]
     if not dated:
         return []
-    sites = [s for s in ev.sites if not rule.sites or s.id in rule.sites]
+    sites = [s for s in ev.sites if s.id in rule.sites] if rule.sites else list(
+        ev.watched if ev.watched is not None else ev.sites)
     end = max(e.time.end for e in dated)
     start = end - timedelta(days=rule.posture_days - 1)
     window = [e for e in ev.stored(datetime.combine(start, time(0), UTC), datetime.combine(end, time(0), UTC))

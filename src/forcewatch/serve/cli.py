@@ -640,6 +640,79 @@ def gazetteer_info(ctx: typer.Context):
         console.print(f"imported GeoNames: {g.user_db} ({n:,} places)")
 
 
+# -- forcewatch watch (docs/watch.md) ----------------------------------------
+
+@app.command(cls=Command)
+def watch(
+    ctx: typer.Context,
+    config_file: Path = typer.Argument(..., metavar="WATCH.YAML", help="The watch config: sources, streams, sites, rules, webhooks (docs/watch.md)."),
+    db: Path = typer.Option(DEFAULT_DB, help="DuckDB file (created if missing); alerts.jsonl goes beside it."),
+    serve: bool = typer.Option(False, "--serve", help="Also serve the dashboard, alerts arriving live."),
+    host: str = typer.Option("127.0.0.1", help="With --serve: address to listen on."),
+    port: int = typer.Option(8000, help="With --serve: port to listen on."),
+    all_events: bool = ALL_EVENTS,
+):
+    """Follow feeds, pages, folders and sensor streams until stopped; evaluate the standing rules over
+    what is stored and raise alerts (the store, alerts.jsonl, webhooks, the dashboard).
+
+    Exit code 0 when stopped (Ctrl+C or SIGTERM); 2 when it cannot start (a bad config or database)."""
+    import signal
+    import threading
+
+    from forcewatch.service import Ingester
+    from forcewatch.store import Store
+    from forcewatch.watch.config import WatchConfig, WatchConfigError
+    from forcewatch.watch.hub import Hub
+    from forcewatch.watch.runner import Watcher
+
+    try:
+        cfg = WatchConfig.load(config_file)
+        if cfg.forcewatch_config is not None and not isinstance(ctx.obj, Path):
+            ctx.obj = cfg.forcewatch_config
+        resources = _resources(ctx, sites=list(cfg.site_files), aircraft_registry=list(cfg.aircraft_db),
+                               vessel_registry=list(cfg.vessel_db))
+        sites = resources.sites
+        cfg.check_sites(sites)
+        if cfg.streams:
+            resources.platforms  # noqa: B018  (load now: a bad registry file fails here, not in a thread)
+    except (WatchConfigError, ConfigError, InputError, ValueError) as exc:
+        _fail(escape(str(exc)))
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    store = Store(db)
+    hub = Hub() if serve else None
+    watcher = Watcher(cfg, Ingester(resources), store, sites=sites, hub=hub, echo=_echo,
+                      alerts_jsonl=cfg.alerts_jsonl or db.with_name("alerts.jsonl"), scope=_scope(all_events))
+    server = _serve_in_thread(resources, db, store, hub, host, port) if serve else None
+    err.print(f"forcewatch watch: {config_file} -> {db}; Ctrl+C to stop.", highlight=False)
+    try:
+        watcher.run(stop)
+    finally:
+        if server is not None:
+            server.should_exit = True
+        store.close()
+    s = watcher.stats
+    err.print(f"stopped: {s['documents']} document(s), {s['sensor_events']} sensor event(s), {s['alerts']} alert(s).",
+              highlight=False)
+
+
+def _serve_in_thread(resources, db: Path, store, hub, host: str, port: int):
+    """The dashboard and API on the watcher's own store (one process writes it), in a thread."""
+    import threading
+
+    import uvicorn
+
+    from forcewatch.serve.api import create_app
+
+    application = create_app(db, resources=resources, store=store, hub=hub)
+    server = uvicorn.Server(uvicorn.Config(application, host=host, port=port, log_level="warning"))
+    server.install_signal_handlers = lambda: None  # the watcher owns SIGINT and SIGTERM
+    threading.Thread(target=server.run, name="dashboard", daemon=True).start()
+    err.print(f"forcewatch dashboard: http://{host}:{port}/ (alerts arrive live)", highlight=False)
+    return server
+
+
 def main() -> None:
     from forcewatch.store import StoreBusy
 

@@ -16,7 +16,6 @@ from forcewatch.fuse.rules import SEVERITIES, Rule, RuleError, builtin_rules, du
 
 KNOWN = {"sources", "streams", "sites", "watch", "rules", "builtin_rules", "webhooks", "poll", "http",
          "aircraft_db", "vessel_db", "config", "alerts_jsonl"}
-STREAM_FORMATS = ("sbs", "beast", "raw", "aircraft-json", "nmea", "ais-catcher")
 
 
 class WatchConfigError(ValueError):
@@ -38,15 +37,14 @@ class TextSource:
 
 @dataclass(frozen=True)
 class StreamSource:
-    """A live sensor stream, handed to ingest/streams.py (branch live) as its StreamSpec."""
+    """A live sensor stream: the StreamSpec of ingest/streams.py (docs/sensors.md, "Live streams")."""
 
     name: str
-    format: str
-    transport: str  # tcp | udp | http
-    host: str | None = None
-    port: int | None = None
+    kind: str  # sbs-tcp, raw-tcp, beast-tcp, aircraft-json-http, nmea-tcp, nmea-udp, ais-catcher-tcp
+    host: str = "127.0.0.1"
+    port: int | None = None  # default: the kind's usual port
     url: str | None = None
-    every: float = 1.0  # http: seconds between polls of aircraft.json
+    every: float = 1.0  # aircraft-json-http: seconds between polls
 
     @property
     def key(self) -> str:
@@ -166,35 +164,34 @@ class WatchConfig:
         if len({s.key for s in sources}) != len(sources):
             fail("sources", "the same source is listed twice")
 
+        from forcewatch.ingest.streams import KINDS
+
         streams = []
         for i, s in enumerate(listed("streams")):
             key = f"streams[{i}]"
             if not isinstance(s, dict):
-                fail(key, "is a mapping: name, format, and one of tcp, udp (host:port) or url")
-            extra = set(s) - {"name", "format", "tcp", "udp", "url", "every"}
+                fail(key, "is a mapping: name, kind, and host/port or url")
+            extra = set(s) - {"name", "kind", "host", "port", "url", "every"}
             if extra:
-                fail(key, f"unknown key(s) {', '.join(sorted(extra))}")
+                fail(key, f"unknown key(s) {', '.join(sorted(extra))} (known: name, kind, host, port, url, every)")
             name = s.get("name") or f"stream{i}"
             if not isinstance(name, str) or not re.fullmatch(r"[\w.:-]+", name):
                 fail(f"{key}.name", f"must be a word, not {name!r}")
-            fmt = s.get("format")
-            if fmt not in STREAM_FORMATS:
-                fail(f"{key}.format", f"{fmt!r} is not one of {', '.join(STREAM_FORMATS)}")
-            transports = [t for t in ("tcp", "udp", "url") if t in s]
-            if len(transports) != 1:
-                fail(key, "needs exactly one of tcp: HOST:PORT, udp: HOST:PORT, url: http://...")
-            t = transports[0]
-            if t == "url":
-                u = s["url"]
-                if not isinstance(u, str) or urlsplit(u).scheme not in ("http", "https"):
-                    fail(f"{key}.url", f"{u!r} is not an http or https URL")
-                streams.append(StreamSource(name, fmt, "http", url=u,
-                                            every=seconds(s.get("every", "1s"), f"{key}.every")))
-            else:
-                m = re.fullmatch(r"\[?([\w.:-]*?)\]?:(\d{1,5})", str(s[t]))
-                if not m or not 0 < int(m.group(2)) < 65536:
-                    fail(f"{key}.{t}", f"{s[t]!r} is not HOST:PORT")
-                streams.append(StreamSource(name, fmt, t, host=m.group(1) or "0.0.0.0", port=int(m.group(2))))
+            kind = s.get("kind")
+            if kind not in KINDS:
+                fail(f"{key}.kind", f"{kind!r} is not one of {', '.join(KINDS)}")
+            port = s.get("port")
+            if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536):
+                fail(f"{key}.port", f"{port!r} is not a port number")
+            url = s.get("url")
+            if kind == "aircraft-json-http":
+                if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+                    fail(f"{key}.url", f"{url!r} is not an http or https URL (aircraft.json)")
+            host = s.get("host", "0.0.0.0" if kind == "nmea-udp" else "127.0.0.1")
+            if not isinstance(host, str) or not host:
+                fail(f"{key}.host", "must be a host name or address")
+            streams.append(StreamSource(name, kind, host, port, url,
+                                        seconds(s["every"], f"{key}.every") if "every" in s else 1.0))
         if len({s.name for s in streams}) != len(streams):
             fail("streams", "two streams have one name")
 
