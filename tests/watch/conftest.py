@@ -161,3 +161,47 @@ def wait_for(condition, timeout: float = 60.0, step: float = 0.1, what: str = "c
             return got
         time.sleep(step)
     raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+
+
+class LineServer:
+    """A receiver's TCP output (readsb's SBS port, an AIS multiplexer): sends ``lines`` to each client
+    that connects, ``per_s`` lines a second (all at once when None), then keeps the connection open."""
+
+    def __init__(self, lines: list[str], per_s: float | None = None):
+        import socket
+
+        self.lines, self.per_s = lines, per_s
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.sent = 0
+        self.closed = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while not self.closed.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._send, args=(conn,), daemon=True).start()
+
+    def _send(self, conn):
+        try:
+            step = 200
+            for k in range(0, len(self.lines), step):
+                conn.sendall("".join(line + "\r\n" for line in self.lines[k:k + step]).encode())
+                self.sent = k + step
+                if self.per_s:
+                    time.sleep(step / self.per_s)
+            self.closed.wait()
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def close(self):
+        self.closed.set()
+        self.sock.close()
