@@ -67,7 +67,8 @@ rules:
         assert "withdraw" in item.inner_text()
         item.locator("button[data-event-id]").first.click()
         page.wait_for_selector("#panel-event:not([hidden])", timeout=10000)
-        assert "Hmeimim" in page.locator("#ev-text").inner_text()
+        page.wait_for_function("() => document.querySelector('#ev-text').textContent.includes('Hmeimim')",
+                               timeout=10000)  # the event's document, its evidence highlighted
         selected = page.evaluate("() => window.forcewatch.state.selected")
         assert selected == item.locator("button[data-event-id]").first.get_attribute("data-event-id")
         assert not problems, problems
