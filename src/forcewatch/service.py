@@ -78,7 +78,7 @@ def cluster_stored(store, new_events: list[Event], nearby: list[Event], classes:
     pool = {e.id: e for e in nearby}
     pool.update({e.id: e for e in new_events})
     stored_clusters = set(store.cluster_ids(pool).values())
-    members = [i for c in stored_clusters if (k := store.cluster(c)) for i in k.event_ids if i not in pool]
+    members = [i for i in store.cluster_members(stored_clusters) if i not in pool]
     for e in store.events_by_id(members):
         pool[e.id] = e
     store.replace_clusters(cluster(pool.values(), classes))

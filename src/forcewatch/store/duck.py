@@ -222,7 +222,7 @@ class WatchTables:
         rows = [(source, i) for i in dict.fromkeys(items)]
         if rows:
             with self.transaction():
-                self.con.executemany("INSERT OR IGNORE INTO watch_seen (source, item) VALUES (?, ?)", rows)
+                insert_many(self.con, "INSERT OR IGNORE INTO watch_seen (source, item)", rows)
 
     def put_state(self, key: str, value) -> None:
         with self.transaction():
@@ -244,14 +244,21 @@ class WatchTables:
         new = [a for a in alerts if a.id not in stored]
         if new:
             with self.transaction():
-                self.con.executemany(
-                    "INSERT INTO alerts (id, rule, severity, key, raised_at, t_start, t_end, record)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                insert_many(
+                    self.con, "INSERT INTO alerts (id, rule, severity, key, raised_at, t_start, t_end, record)",
                     [(a.id, a.rule, a.severity, a.key, _naive(a.raised_at), _naive(a.start), _naive(a.end),
                       json.dumps(a.to_dict(), ensure_ascii=False)) for a in new])
-                self.con.executemany("INSERT OR IGNORE INTO alert_events VALUES (?, ?, ?)",
-                                     [(a.id, e, a.rule) for a in new for e in dict.fromkeys(a.event_ids)])
+                insert_many(self.con, "INSERT OR IGNORE INTO alert_events",
+                            [(a.id, e, a.rule) for a in new for e in dict.fromkeys(a.event_ids)])
         return new
+
+    def cluster_members(self, cluster_ids: Iterable[str]) -> list[str]:
+        """The event ids of the stored clusters ``cluster_ids``, in one query (fusion of a live batch
+        regroups every cluster its events were in)."""
+        ids = sorted(set(cluster_ids))
+        if not ids or not self._has_clusters():
+            return []
+        return [r[0] for r in self._by_ids("SELECT event_id FROM cluster_members", ids, column="cluster_id")]
 
     def alerted_events(self, rule: str, event_ids: Iterable[str]) -> set[str]:
         """Which of ``event_ids`` an alert of ``rule`` already holds."""
@@ -294,6 +301,19 @@ class WatchTables:
         with self.transaction():
             self.con.execute("INSERT OR REPLACE INTO alert_deliveries VALUES (?, ?, current_timestamp, ?)",
                              [alert_id, target, attempts])
+
+
+def insert_many(con, head: str, rows: Sequence[tuple], chunk: int = 200) -> None:
+    """``head VALUES (...), (...)`` in chunks: DuckDB's ``executemany`` runs one statement a row
+    (milliseconds each), which a live stream's events and alerts cannot wait for."""
+    rows = list(rows)
+    if not rows:
+        return
+    width = len(rows[0])
+    for k in range(0, len(rows), chunk):
+        part = rows[k:k + chunk]
+        marks = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(part))
+        con.execute(f"{head} VALUES {marks}", [v for row in part for v in row])
 
 
 def _naive(t: datetime | None) -> datetime | None:
@@ -431,10 +451,8 @@ class Store(WatchTables):
             docs = self.documents_by_id((e.doc_id for e in events), text=False)
         rows = [_event_row(e, docs.get(e.doc_id)) for e in events]
         if rows:
-            marks = ", ".join("?" * len(EVENT_COLUMNS))
-            self.con.executemany(
-                f"INSERT OR REPLACE INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({marks})", rows
-            )
+            insert_many(self.con, f"INSERT OR REPLACE INTO events ({', '.join(EVENT_COLUMNS)})",
+                        list({r[0]: r for r in rows}.values()))  # one row per id (the last wins)
 
     def add_events(self, events: Iterable[Event]) -> None:
         """Store events not tied to a stored document (sensor events); same id replaces."""
@@ -674,15 +692,15 @@ class Store(WatchTables):
                 self.con.execute("DELETE FROM cluster_members WHERE cluster_id IN (SELECT unnest(?::VARCHAR[]))",
                                  [sorted(old)])
             if clusters:
-                self.con.executemany(
-                    "INSERT OR REPLACE INTO clusters (id, t_start, t_end, lat, lon, type, subtype, n_events,"
-                    " n_sources, record, t_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                insert_many(
+                    self.con, "INSERT OR REPLACE INTO clusters (id, t_start, t_end, lat, lon, type, subtype, n_events,"
+                    " n_sources, record, t_at)", [
                         (c.id, c.time.start if c.time else None, c.time.end if c.time else None,
                          c.place.lat if c.place else None, c.place.lon if c.place else None, c.type, c.subtype,
                          len(c.event_ids), c.n_sources, json.dumps(c.to_dict(), ensure_ascii=False),
                          _instant(c.time))
-                        for c in clusters])
-                self.con.executemany("INSERT OR REPLACE INTO cluster_members VALUES (?, ?)", members)
+                        for c in {c.id: c for c in clusters}.values()])
+                insert_many(self.con, "INSERT OR REPLACE INTO cluster_members", list(dict(members).items()))
 
     def cluster(self, cluster_id: str) -> Cluster | None:
         if not self._has_clusters():

@@ -81,6 +81,7 @@ class Watcher:
     # -- start and stop --------------------------------------------------
     def run(self, stop: threading.Event) -> None:
         self._level_jsonl()
+        self.ingester.equipment_classes  # noqa: B018  (loaded now, not on the first alert's time)
         for w in self.config.webhooks:
             d = Deliverer(w, stop, self._delivered, self.echo)
             self.deliverers.append(d)
@@ -306,7 +307,9 @@ class Watcher:
             with stream.lock:
                 messages, stream.buffer = stream.buffer, []
             tracker = stream.tracker
+            t0 = time.perf_counter()
             events = tracker.add(messages) if messages else []
+            self.stats["ms:track"] += round((time.perf_counter() - t0) * 1000)
             self.stats["messages"] += len(messages)
             due = wall - stream.last_checkpoint >= CHECKPOINT_S
             tracks: list = []
@@ -318,7 +321,11 @@ class Watcher:
                 stream.dirty = True
             if not (events or tracks) and not (stream.dirty and (due or final)):
                 continue
+            t0 = time.perf_counter()
             self._commit_stream(stream, events, tracks, wall)
+            self.stats["ms:commit"] += round((time.perf_counter() - t0) * 1000)
+            self.stats["commits"] += 1
+        self.stats["drains"] += 1
 
     def _commit_stream(self, stream: _Stream, events: list[Event], tracks: list, wall: float) -> None:
         tracker = stream.tracker
