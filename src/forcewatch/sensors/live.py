@@ -89,12 +89,12 @@ class LiveTracker:
 
     ``doc_id``: a stream name (events then cite ``StreamDocuments(name, sensor)``: one document
     per UTC hour) or a function of a time giving the document id (e.g. a file's, to compare
-    with the file path).
+    with the file path). ``source``: what tracks name as their source (default the stream name).
     """
 
     def __init__(self, platform: str, registry: Registry, sites: Sequence[Site], params: TrackParams | None = None,
                  activity_params: ActivityParams | None = None, doc_id: str | Callable[[float], str] = "stream",
-                 max_fixes_per_track: int = 20000, *, sensor: str | None = None, summary: str | None = None,
+                 max_fixes_per_track: int = 20000, *, sensor: str | None = None, summary: str | None = None, source: str | None = None,
                  check_s: float | None = None, check_fraction: float = 0.1, window_s: int = 3600,
                  meta_ttl_s: float = 86400.0, dark_memory_s: float = 30 * 86400.0, stats: Counter | None = None):
         self.platform = platform
@@ -105,10 +105,10 @@ class LiveTracker:
         if isinstance(doc_id, str):
             self.documents = StreamDocuments(doc_id, self.sensor, window_s)
             self.doc_for = self.documents.id_for
-            self.source = doc_id
+            self.source = source or doc_id
             summary = summary or self.documents.text(0)
         else:
-            self.documents, self.doc_for, self.source = None, doc_id, None
+            self.documents, self.doc_for, self.source = None, doc_id, source
         self.builder = TrackBuilder(platform, params=self.params, stats=Counter())
         self.detector = ActivityDetector(sites, FeedContext(doc_id="", summary=summary or "", sensor=self.sensor,
                                                             registry=registry), activity_params)
