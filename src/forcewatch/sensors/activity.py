@@ -263,7 +263,7 @@ class ActivityDetector:
             location=place, origin=origin, destination=destination,
             time=TimeSpan(start=d0.date(), end=d1.date(), precision="day", start_time=d0, end_time=d1),
             source=self.source, modality="asserted", credibility=Credibility(self.source.reliability, 2),
-            track_id=track.id,
+            track_id=track.id, military_reason=track.military_reason if track.military else None,
         )
 
     # -- detection -------------------------------------------------------

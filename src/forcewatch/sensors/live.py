@@ -271,6 +271,7 @@ class LiveTracker:
                 self.closed[ident] = Track(id=track.id, platform=track.platform, ident=ident, name=track.name,
                                            type_code=track.type_code, registration=track.registration,
                                            operator=track.operator, flag=track.flag, military=track.military,
+                                           military_reason=track.military_reason,
                                            positions=[last], source=track.source)
 
     # -- output ----------------------------------------------------------
