@@ -176,3 +176,43 @@ def test_stream_documents_are_hourly_and_deterministic(registry, sites):
         doc = tracker.document_for(e)
         assert e.doc_id == doc.id == docs.id_for(e.time.start_time.timestamp())
         assert e.span == (0, len(doc.text)) and doc.media_type == "ais"
+
+
+def test_stored_live_events_are_idempotent_across_a_restart(registry, sites, tmp_path):
+    """What the watcher does: documents first, then events (upserts) and closed tracks; a restart from a
+    checkpoint that replays the same traffic again stores nothing new."""
+    from forcewatch.store import Store
+
+    reading = decode_feed(FEEDS / DEMO[1])
+    messages = list(reading.messages)
+
+    def save(store, tracker, events, tracks):
+        for doc in tracker.documents_for(events):
+            store.add_document(doc)
+        store.add_events(events)
+        store.add_tracks(tracks)
+
+    def run(store, tracker, part):
+        for i in range(0, len(part), 100):
+            events = tracker.add(part[i:i + 100])
+            tracks, more = tracker.flush()
+            save(store, tracker, events + more, tracks)
+
+    with Store(tmp_path / "live.duckdb") as store:
+        first = LiveTracker("vessel", registry, sites, doc_id="tartus-ais")
+        run(store, first, messages[:5000])
+        state = json.loads(json.dumps(first.state()))
+        run(store, first, messages[5000:])
+        tracks, events = first.flush(math.inf)
+        save(store, first, events, tracks)
+        counts = {t: store.count(t) for t in ("documents", "events", "tracks", "positions")}
+        assert counts["events"] > 0 and counts["documents"] > 1
+        # Killed after the checkpoint: the restarted tracker is fed the messages after it again.
+        again = LiveTracker("vessel", registry, sites, doc_id="tartus-ais").restore(state)
+        run(store, again, messages[5000:])
+        tracks, events = again.flush(math.inf)
+        save(store, again, events, tracks)
+        assert {t: store.count(t) for t in counts} == counts
+        stored = store.events(limit=1000)
+        assert len(stored) == counts["events"] and all(store.has_document(e.doc_id) for e in stored)
+        assert any(e.military_reason == "registry type frigate" for e in stored)  # kept by the store

@@ -67,6 +67,38 @@ class StreamSpec:
         if not self.name:
             self.name = f"{self.kind}:{self.url or f'{self.host}:{self.port}'}"
 
+    @classmethod
+    def from_dict(cls, data: dict) -> StreamSpec:
+        """A spec from a config mapping (``{kind: sbs-tcp, host: ..., port: 30003, name: ...}``, or
+        ``url`` for aircraft.json); ValueError with a one-line reason for an unknown key or a bad value."""
+        import dataclasses
+
+        if not isinstance(data, dict):
+            raise ValueError(f"a stream is a mapping with a kind, not {data!r}")
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ValueError(f"unknown stream setting(s) {', '.join(unknown)} (known: {', '.join(known)})")
+        if "kind" not in data:
+            raise ValueError("a stream needs a kind (one of " + ", ".join(KINDS) + ")")
+        values = {}
+        for key, value in data.items():
+            want = known[key].type
+            if key == "port":
+                if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 65536:
+                    raise ValueError(f"stream port must be a port number (0-65535), not {value!r}")
+            elif want == "int":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ValueError(f"stream {key} must be a whole number of 1 or more, not {value!r}")
+            elif want == "float":
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                    raise ValueError(f"stream {key} must be a number of 0 or more, not {value!r}")
+                value = float(value)
+            elif not isinstance(value, str) and value is not None:
+                raise ValueError(f"stream {key} must be text, not {value!r}")
+            values[key] = value
+        return cls(**values)
+
     @property
     def platform(self) -> str:
         return "vessel" if self.kind in AIS_KINDS else "aircraft"

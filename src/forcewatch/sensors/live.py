@@ -348,6 +348,16 @@ class LiveTracker:
             return None
         return self.documents.document(event.time.start_time.timestamp())
 
+    def documents_for(self, events: Iterable[Event]) -> list[Document]:
+        """The distinct documents some events cite, to store before them (empty when ``doc_id`` was a function)."""
+        if self.documents is None:
+            return []
+        docs: dict[str, Document] = {}
+        for e in events:
+            if e.doc_id not in docs:
+                docs[e.doc_id] = self.documents.document(e.time.start_time.timestamp())
+        return list(docs.values())
+
     def retained(self) -> dict[str, int]:
         """What is held in memory: open tracks, their fixes, platforms remembered, closed tracks unflushed."""
         return {"open_tracks": len(self.open), "fixes": sum(len(o.fixes) for o in self.open.values()),
