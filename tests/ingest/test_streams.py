@@ -361,3 +361,17 @@ def test_a_spec_from_a_config_mapping():
                          ({"kind": "sbs-tcp", "host": 5}, "text"), ("sbs-tcp", "a mapping")):
         with pytest.raises(ValueError, match=re.escape(problem)):
             StreamSpec.from_dict(bad)
+
+
+def test_receive_time_replaces_a_receivers_own_clock():
+    """An older dump1090 writes SBS times in local time: ``receive_time`` times lines by their receipt."""
+    server = LineServer([sbs("154c2d", "10:00:00.000", 35.0, 36.0).replace("2024/12/09", "2099/12/09").encode()])
+    try:
+        before = time.time()
+        got, stats = collect(StreamSpec.from_dict({"kind": "sbs-tcp", "port": server.port, "receive_time": True,
+                                                   "backoff_min_s": 0.05, "timeout_s": 0.1}), lambda g: len(g) >= 1)
+    finally:
+        server.close()
+    assert got[0][3] == 35.0 and before - 1 <= got[0][2] <= time.time() + 1 and not stats["bad:future_time"]
+    with pytest.raises(ValueError, match="true or false"):
+        StreamSpec.from_dict({"kind": "sbs-tcp", "receive_time": "yes"})

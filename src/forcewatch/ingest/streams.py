@@ -55,6 +55,9 @@ class StreamSpec:
     max_line: int = 1 << 16  # a longer line is no message: counted bad:long_line, dropped
     max_future_s: float = 3600.0  # a message timed further ahead of the receive clock is bad:future_time
     modes_hold_s: float = 10.0  # Beast/raw: a position pyModeS has not resolved this long is settled or dropped
+    # Time every message by its receipt, not by the time it carries: for receivers whose clock is off or
+    # that write local time (dump1090 SBS output before readsb's 2021 change to UTC).
+    receive_time: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -94,6 +97,9 @@ class StreamSpec:
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                     raise ValueError(f"stream {key} must be a number of 0 or more, not {value!r}")
                 value = float(value)
+            elif want == "bool":
+                if not isinstance(value, bool):
+                    raise ValueError(f"stream {key} must be true or false, not {value!r}")
             elif not isinstance(value, str) and value is not None:
                 raise ValueError(f"stream {key} must be text, not {value!r}")
             values[key] = value
@@ -135,6 +141,8 @@ class _Decoder:
             out = self.modes.feed(self._avr(lines, rx))
         else:  # aircraft-json-http: one snapshot per "line"
             out = list(adsb.read_aircraft_json(lines, stats))
+        if self.spec.receive_time:
+            out = [m[:2] + (rx,) + m[3:] if m[0] in ("F", "P") else m for m in out]
         return self._timely(out, rx)
 
     def _avr(self, lines: list[str], rx: float) -> Iterator[tuple[float, str]]:
