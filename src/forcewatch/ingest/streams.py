@@ -31,6 +31,9 @@ DEFAULT_PORTS = {"sbs-tcp": 30003, "raw-tcp": 30002, "beast-tcp": 30005, "nmea-t
                  "ais-catcher-tcp": 5012}
 
 
+MAX_AIRCRAFT_STATE = 50000  # SBS: aircraft whose last altitude/speed/track are kept between lines
+
+
 @dataclass
 class StreamSpec:
     """Where a stream comes from and how it is retried.
@@ -131,6 +134,8 @@ class _Decoder:
     def lines(self, lines: list[str], rx: float) -> list[tuple]:
         kind, stats = self.spec.kind, self.stats
         if kind == "sbs-tcp":
+            if len(self.state) > MAX_AIRCRAFT_STATE:
+                self.state.clear()  # bounded: a day's aircraft are long gone; current ones refill it at once
             out = list(adsb.read_sbs(lines, stats, self.state, rx_time=rx))
         elif kind in ("nmea-tcp", "nmea-udp"):
             out = list(ais.read_nmea(lines, stats, self.state, rx_time=rx))
@@ -313,10 +318,10 @@ def _tcp(spec: StreamSpec, stop: threading.Event, clock, stats: Counter) -> Iter
                 failures = 0
                 if spec.kind == "beast-tcp":
                     beast += data
-                    if len(beast) > spec.max_line:
+                    out = decoder.frames(beast_frames(beast, stats), rx)
+                    if len(beast) > spec.max_line:  # no frame is this long: lost sync, start afresh
                         stats["bad:beast_sync"] += 1
                         beast.clear()
-                    out = decoder.frames(beast_frames(beast, stats), rx)
                 else:
                     got = lines.feed(data)
                     out = decoder.lines(got, rx) if got else ()
