@@ -270,6 +270,7 @@ class Event(Record):
     contradicted_by: list[str] = field(default_factory=list)  # ids of events from independent sources that deny it
     background: bool = False  # history the report recalls (dated a year or more before it), not its news
     duplicate_of: str | None = None  # id of the event of the same report that first states this act
+    military_reason: str | None = None  # sensor events: why the platform counts as military (docs/sensors.md)
 
     @staticmethod
     def make_id(doc_id: str, trigger_span: Span, type_: str, subtype: str | None) -> str:
@@ -400,6 +401,7 @@ class Track(Record):
     operator: str | None = None
     flag: str | None = None
     military: bool | None = None
+    military_reason: str | None = None  # the rule that made it military, e.g. "callsign prefix RCH (...)"
     positions: list[Position] = field(default_factory=list)
     source: str | None = None  # file or feed it came from
 

@@ -4,6 +4,7 @@ AVR, Beast), UDP datagrams and an HTTP server serving aircraft.json."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -347,3 +348,30 @@ def test_the_readers_keep_state_between_batches():
     first = list(ais.read_nmea([nmea(STATIC[0], 2, 1, "4", 1733702400)], Counter(), state))
     second = list(ais.read_nmea([nmea(STATIC[1], 2, 2, "4", 1733702400, 2)], Counter(), state))
     assert first == [] and len(second) == 1 and second[0][0] == "S"
+
+
+def test_a_spec_from_a_config_mapping():
+    spec = StreamSpec.from_dict({"kind": "nmea-udp", "port": 10110, "name": "tartus", "max_line": 65536,
+                                 "max_future_s": float("inf")})
+    assert (spec.platform, spec.sensor, spec.port, spec.name) == ("vessel", "AIS", 10110, "tartus")
+    assert StreamSpec.from_dict({"kind": "sbs-tcp"}).port == 30003
+    for bad, problem in (({"kind": "sbs-tcp", "prot": 1}, "unknown stream setting(s) prot"),
+                         ({"port": 1}, "needs a kind"), ({"kind": "sbs-tcp", "port": "x"}, "port number"),
+                         ({"kind": "sbs-tcp", "poll_s": -1}, "0 or more"), ({"kind": "sbs-tcp", "max_line": 0}, "1 or more"),
+                         ({"kind": "sbs-tcp", "host": 5}, "text"), ("sbs-tcp", "a mapping")):
+        with pytest.raises(ValueError, match=re.escape(problem)):
+            StreamSpec.from_dict(bad)
+
+
+def test_receive_time_replaces_a_receivers_own_clock():
+    """An older dump1090 writes SBS times in local time: ``receive_time`` times lines by their receipt."""
+    server = LineServer([sbs("154c2d", "10:00:00.000", 35.0, 36.0).replace("2024/12/09", "2099/12/09").encode()])
+    try:
+        before = time.time()
+        got, stats = collect(StreamSpec.from_dict({"kind": "sbs-tcp", "port": server.port, "receive_time": True,
+                                                   "backoff_min_s": 0.05, "timeout_s": 0.1}), lambda g: len(g) >= 1)
+    finally:
+        server.close()
+    assert got[0][3] == 35.0 and before - 1 <= got[0][2] <= time.time() + 1 and not stats["bad:future_time"]
+    with pytest.raises(ValueError, match="true or false"):
+        StreamSpec.from_dict({"kind": "sbs-tcp", "receive_time": "yes"})

@@ -31,6 +31,9 @@ DEFAULT_PORTS = {"sbs-tcp": 30003, "raw-tcp": 30002, "beast-tcp": 30005, "nmea-t
                  "ais-catcher-tcp": 5012}
 
 
+MAX_AIRCRAFT_STATE = 50000  # SBS: aircraft whose last altitude/speed/track are kept between lines
+
+
 @dataclass
 class StreamSpec:
     """Where a stream comes from and how it is retried.
@@ -55,6 +58,9 @@ class StreamSpec:
     max_line: int = 1 << 16  # a longer line is no message: counted bad:long_line, dropped
     max_future_s: float = 3600.0  # a message timed further ahead of the receive clock is bad:future_time
     modes_hold_s: float = 10.0  # Beast/raw: a position pyModeS has not resolved this long is settled or dropped
+    # Time every message by its receipt, not by the time it carries: for receivers whose clock is off or
+    # that write local time (dump1090 SBS output before readsb's 2021 change to UTC).
+    receive_time: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -66,6 +72,41 @@ class StreamSpec:
             self.port = DEFAULT_PORTS[self.kind]
         if not self.name:
             self.name = f"{self.kind}:{self.url or f'{self.host}:{self.port}'}"
+
+    @classmethod
+    def from_dict(cls, data: dict) -> StreamSpec:
+        """A spec from a config mapping (``{kind: sbs-tcp, host: ..., port: 30003, name: ...}``, or
+        ``url`` for aircraft.json); ValueError with a one-line reason for an unknown key or a bad value."""
+        import dataclasses
+
+        if not isinstance(data, dict):
+            raise ValueError(f"a stream is a mapping with a kind, not {data!r}")
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ValueError(f"unknown stream setting(s) {', '.join(unknown)} (known: {', '.join(known)})")
+        if "kind" not in data:
+            raise ValueError("a stream needs a kind (one of " + ", ".join(KINDS) + ")")
+        values = {}
+        for key, value in data.items():
+            want = known[key].type
+            if key == "port":
+                if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 65536:
+                    raise ValueError(f"stream port must be a port number (0-65535), not {value!r}")
+            elif want == "int":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    raise ValueError(f"stream {key} must be a whole number of 1 or more, not {value!r}")
+            elif want == "float":
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                    raise ValueError(f"stream {key} must be a number of 0 or more, not {value!r}")
+                value = float(value)
+            elif want == "bool":
+                if not isinstance(value, bool):
+                    raise ValueError(f"stream {key} must be true or false, not {value!r}")
+            elif not isinstance(value, str) and value is not None:
+                raise ValueError(f"stream {key} must be text, not {value!r}")
+            values[key] = value
+        return cls(**values)
 
     @property
     def platform(self) -> str:
@@ -93,6 +134,8 @@ class _Decoder:
     def lines(self, lines: list[str], rx: float) -> list[tuple]:
         kind, stats = self.spec.kind, self.stats
         if kind == "sbs-tcp":
+            if len(self.state) > MAX_AIRCRAFT_STATE:
+                self.state.clear()  # bounded: a day's aircraft are long gone; current ones refill it at once
             out = list(adsb.read_sbs(lines, stats, self.state, rx_time=rx))
         elif kind in ("nmea-tcp", "nmea-udp"):
             out = list(ais.read_nmea(lines, stats, self.state, rx_time=rx))
@@ -103,6 +146,8 @@ class _Decoder:
             out = self.modes.feed(self._avr(lines, rx))
         else:  # aircraft-json-http: one snapshot per "line"
             out = list(adsb.read_aircraft_json(lines, stats))
+        if self.spec.receive_time:
+            out = [m[:2] + (rx,) + m[3:] if m[0] in ("F", "P") else m for m in out]
         return self._timely(out, rx)
 
     def _avr(self, lines: list[str], rx: float) -> Iterator[tuple[float, str]]:
@@ -273,10 +318,10 @@ def _tcp(spec: StreamSpec, stop: threading.Event, clock, stats: Counter) -> Iter
                 failures = 0
                 if spec.kind == "beast-tcp":
                     beast += data
-                    if len(beast) > spec.max_line:
+                    out = decoder.frames(beast_frames(beast, stats), rx)
+                    if len(beast) > spec.max_line:  # no frame is this long: lost sync, start afresh
                         stats["bad:beast_sync"] += 1
                         beast.clear()
-                    out = decoder.frames(beast_frames(beast, stats), rx)
                 else:
                     got = lines.feed(data)
                     out = decoder.lines(got, rx) if got else ()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from bisect import insort
+from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
@@ -70,12 +70,13 @@ def _digest(e: Event) -> str:
 class _Open:
     """One platform's open track: its raw fixes in time order, when to look at it next, what was handed out."""
 
-    __slots__ = ("fixes", "next_check", "emitted")
+    __slots__ = ("fixes", "next_check", "emitted", "base")
 
-    def __init__(self, fixes: list, next_check: float, emitted: dict | None = None):
+    def __init__(self, fixes: list, next_check: float, emitted: dict | None = None, base: int = 0):
         self.fixes = fixes
         self.next_check = next_check
         self.emitted = emitted or {}
+        self.base = base  # vessels: checks look at fixes[base:] (see LiveTracker._rebase)
 
 
 class LiveTracker:
@@ -89,13 +90,13 @@ class LiveTracker:
 
     ``doc_id``: a stream name (events then cite ``StreamDocuments(name, sensor)``: one document
     per UTC hour) or a function of a time giving the document id (e.g. a file's, to compare
-    with the file path).
+    with the file path). ``source``: what tracks name as their source (default the stream name).
     """
 
     def __init__(self, platform: str, registry: Registry, sites: Sequence[Site], params: TrackParams | None = None,
                  activity_params: ActivityParams | None = None, doc_id: str | Callable[[float], str] = "stream",
-                 max_fixes_per_track: int = 20000, *, sensor: str | None = None, summary: str | None = None,
-                 check_s: float | None = None, check_fraction: float = 0.1, window_s: int = 3600,
+                 max_fixes_per_track: int = 20000, *, sensor: str | None = None, summary: str | None = None, source: str | None = None,
+                 check_s: float | None = None, check_fraction: float = 0.1, check_fixes: int = 8, window_s: int = 3600,
                  meta_ttl_s: float = 86400.0, dark_memory_s: float = 30 * 86400.0, stats: Counter | None = None):
         self.platform = platform
         self.sensor = sensor or ("AIS" if platform == "vessel" else "ADS-B")
@@ -105,19 +106,21 @@ class LiveTracker:
         if isinstance(doc_id, str):
             self.documents = StreamDocuments(doc_id, self.sensor, window_s)
             self.doc_for = self.documents.id_for
-            self.source = doc_id
+            self.source = source or doc_id
             summary = summary or self.documents.text(0)
         else:
-            self.documents, self.doc_for, self.source = None, doc_id, None
+            self.documents, self.doc_for, self.source = None, doc_id, source
         self.builder = TrackBuilder(platform, params=self.params, stats=Counter())
         self.detector = ActivityDetector(sites, FeedContext(doc_id="", summary=summary or "", sensor=self.sensor,
                                                             registry=registry), activity_params)
         self.gap = self.params.aircraft_gap_s if platform == "aircraft" else self.params.vessel_gap_s
         self.max_fixes = max(2, int(max_fixes_per_track))
-        # How often an open track is looked at (data time): every check_s, or a tenth of its age when
+        # How often an open track is looked at (data time): every check_s (1 min aircraft, 30 min vessels:
+        # a ship takes longer than that to clear a port), or a tenth of its age when
         # longer, so a long track costs O(n log n) and an event waits at most ~10 % of the track's age.
-        self.check_s = check_s if check_s is not None else (60.0 if platform == "aircraft" else 600.0)
+        self.check_s = check_s if check_s is not None else (60.0 if platform == "aircraft" else 1800.0)
         self.check_fraction = check_fraction
+        self.check_fixes = check_fixes  # and not before about this many new fixes (a sparse feed)
         self.settle_s = (activity_params or ActivityParams()).max_ground_air_gap_s
         self.meta_ttl_s, self.dark_memory_s = meta_ttl_s, dark_memory_s
         self.open: dict[str, _Open] = {}
@@ -171,6 +174,7 @@ class LiveTracker:
                 else:
                     insort(fixes, fix, key=_t)
                     self.stats["live:out_of_order"] += 1
+                    o.base = 0
                 if t >= o.next_check:
                     self._check(ident, o, out)
             elif kind == "I":
@@ -200,20 +204,28 @@ class LiveTracker:
             out += self._redoc(self.detector._dark_periods([before, after]))
 
     # -- detection -------------------------------------------------------
-    def _tracks(self, ident: str, fixes: list) -> tuple[list[tuple[Track, list]], Counter]:
+    def _tracks(self, ident: str, fixes: list, positions: bool = True,
+                first: float | None = None) -> tuple[list[tuple[Track, list]], Counter]:
+        """The clean tracks of an open track's fixes (``first``: the time of the track's first fix,
+        when ``fixes`` is a later part of it: the track keeps its id)."""
         scratch = self.builder.stats = Counter()
         runs = self.builder.runs(list(fixes))
         meta = self.meta.get(ident, {})
         out = []
         for run in runs:
-            track = make_track(self.platform, ident, run, self.doc_for(run[0][0]), meta, self.source)
+            t0 = run[0][0] if first is None or out else first
+            track = make_track(self.platform, ident, run, self.doc_for(t0), meta, self.source, positions)
+            if t0 != run[0][0]:
+                track.id = content_id("track", self.doc_for(t0), self.platform, ident, repr(t0))
             self.registry.enrich(track, db_flags=meta.get("db_flags"))
             out.append((track, run))
         return out, scratch
 
-    def _detect(self, track: Track, run: list) -> list[Event]:
-        self.detector.ctx.doc_id = self.doc_for(run[0][0])
-        return self._redoc(self.detector.detect([track], {track.id: run}))
+    def _detect(self, track: Track, run: list, first: float | None = None) -> list[Event]:
+        self.detector.ctx.doc_id = self.doc_for(run[0][0] if first is None else first)
+        events = self.detector.track_events(track, run)
+        events.sort(key=lambda e: (e.time.start_time, e.id))
+        return self._redoc(events)
 
     def _redoc(self, events: list[Event]) -> list[Event]:
         """Each event cites the document of the hour it starts in (the track's may be an earlier one)."""
@@ -229,13 +241,18 @@ class LiveTracker:
         """Look at an open track; hand out the events no later fix can change."""
         fixes = o.fixes
         last_t = fixes[-1][0]
-        o.next_check = last_t + max(self.check_s, self.check_fraction * (last_t - fixes[0][0]))
+        age = last_t - fixes[0][0]
+        o.next_check = last_t + max(self.check_s, self.check_fraction * age, self.check_fixes * age / len(fixes))
         self.stats["live:checks"] += 1
-        pairs, _ = self._tracks(ident, fixes)
+        first = fixes[0][0] if o.base else None
+        pairs, _ = self._tracks(ident, fixes[o.base:] if o.base else fixes, positions=False, first=first)
+        if first is not None and len(pairs) != 1:  # cleaning cut the part: look at the whole track
+            o.base, first = 0, None
+            pairs, _ = self._tracks(ident, fixes, positions=False)
         for track, run in pairs:
             end = run[-1][0]
             ground = {f[0]: f[6] for f in run} if self.platform == "aircraft" else None
-            for e in self._detect(track, run):
+            for e in self._detect(track, run, first):
                 t1 = e.time.end_time.timestamp()
                 if t1 >= end:
                     continue  # the last fix is part of it: it may still grow
@@ -246,6 +263,30 @@ class LiveTracker:
                 if o.emitted.get(e.id) != d:
                     o.emitted[e.id] = d
                     out.append(e)
+        if self.platform == "vessel" and len(pairs) == 1:
+            self._rebase(o, pairs[0][1])
+
+    def _rebase(self, o: _Open, run: list) -> None:
+        """Let the next checks of a vessel start at the last fix where nothing can be going on: moving
+        faster than any stop or loiter lasts (so no anchoring or loitering spans it) and outside
+        every site (no visit, arrival or departure spans it). Vessel rules are local, so the events
+        after that fix are the same whether the look starts there or at the track's start; the
+        closing look is always at the whole track. Keeps each check's cost to the recent fixes."""
+        p = self.detector.p
+        fast = max(p.stop_end_kn, p.loiter_end_kn)
+        cands = [k for k in range(len(run) - 2, 0, -1) if run[k][4] is not None and run[k][4] > fast
+                 and run[k - 1][4] is not None]
+        if not cands:
+            return
+        index = self.detector.index
+        for k in cands[:64]:
+            lat, lon = run[k][1], run[k][2]
+            if not index.sites or not any(
+                    index.near(site, lat, lat, lon, lon, 0.5) for site in index.sites):
+                t = run[k][0]
+                o.base = bisect_left(o.fixes, t, lo=o.base, key=_t)
+                self.stats["live:rebased"] += 1
+                return
 
     def _close(self, ident: str, out: list[Event]) -> None:
         o = self.open.pop(ident)
@@ -271,6 +312,7 @@ class LiveTracker:
                 self.closed[ident] = Track(id=track.id, platform=track.platform, ident=ident, name=track.name,
                                            type_code=track.type_code, registration=track.registration,
                                            operator=track.operator, flag=track.flag, military=track.military,
+                                           military_reason=track.military_reason,
                                            positions=[last], source=track.source)
 
     # -- output ----------------------------------------------------------
@@ -306,6 +348,16 @@ class LiveTracker:
             return None
         return self.documents.document(event.time.start_time.timestamp())
 
+    def documents_for(self, events: Iterable[Event]) -> list[Document]:
+        """The distinct documents some events cite, to store before them (empty when ``doc_id`` was a function)."""
+        if self.documents is None:
+            return []
+        docs: dict[str, Document] = {}
+        for e in events:
+            if e.doc_id not in docs:
+                docs[e.doc_id] = self.documents.document(e.time.start_time.timestamp())
+        return list(docs.values())
+
     def retained(self) -> dict[str, int]:
         """What is held in memory: open tracks, their fixes, platforms remembered, closed tracks unflushed."""
         return {"open_tracks": len(self.open), "fixes": sum(len(o.fixes) for o in self.open.values()),
@@ -317,7 +369,8 @@ class LiveTracker:
         """Everything open, as JSON-serialisable data (``restore`` takes it back)."""
         return {
             "version": STATE_VERSION, "platform": self.platform, "clock": self.clock if math.isfinite(self.clock) else None,
-            "open": {i: {"fixes": o.fixes, "next_check": o.next_check, "emitted": o.emitted} for i, o in self.open.items()},
+            "open": {i: {"fixes": o.fixes, "next_check": o.next_check, "emitted": o.emitted, "base": o.base}
+                     for i, o in self.open.items()},
             "meta": self.meta, "heard": self.heard,
             "closed": {i: t.to_dict() for i, t in self.closed.items()},
             "done": [t.to_dict() for t in self.done], "retracted": self.retracted,
@@ -328,7 +381,7 @@ class LiveTracker:
         if state.get("version") != STATE_VERSION or state.get("platform") != self.platform:
             raise ValueError(f"not a {self.platform} tracker checkpoint of version {STATE_VERSION}")
         self.clock = state["clock"] if state.get("clock") is not None else -math.inf
-        self.open = {i: _Open([tuple(f) for f in o["fixes"]], o["next_check"], dict(o["emitted"]))
+        self.open = {i: _Open([tuple(f) for f in o["fixes"]], o["next_check"], dict(o["emitted"]), o.get("base", 0))
                      for i, o in state["open"].items()}
         self.meta = {i: dict(m) for i, m in state["meta"].items()}
         self.heard = dict(state["heard"])

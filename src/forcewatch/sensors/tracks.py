@@ -187,12 +187,15 @@ class TrackBuilder:
         return self._runs(fixes)
 
 
-def make_track(platform: str, ident: str, run: list[Fix], doc_id: str, meta: dict, source: str | None) -> Track:
+def make_track(platform: str, ident: str, run: list[Fix], doc_id: str, meta: dict, source: str | None,
+               positions: bool = True) -> Track:
     """A Track of one clean run, named from what the feed said (``meta``); its id from the document,
-    the platform and the run's first fix."""
+    the platform and the run's first fix. ``positions=False``: without its Positions (costly to
+    make), for a look at an open track whose events come from the fix tuples."""
     fromts = datetime.fromtimestamp
     status = _STATUS_TEXT.get
-    positions = [Position(fromts(f[0], UTC), f[1], f[2], f[3], f[4], f[5], f[6], status(f[7], f[7])) for f in run]
+    positions = [Position(fromts(f[0], UTC), f[1], f[2], f[3], f[4], f[5], f[6], status(f[7], f[7]))
+                 for f in run] if positions else []
     track = Track(
         id=content_id("track", doc_id, platform, ident, repr(run[0][0])),
         platform=platform, ident=ident, positions=positions, source=source,

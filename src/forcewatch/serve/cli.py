@@ -713,6 +713,46 @@ def _serve_in_thread(resources, db: Path, store, hub, host: str, port: int):
     return server
 
 
+@app.command(cls=Command)
+def replay(
+    feed: Path = typer.Argument(..., help="Recorded SBS (port 30003), NMEA or AIS-catcher JSON lines file."),
+    speed: float = typer.Option(60.0, help="Times faster than recorded; 0 sends as fast as possible."),
+    tcp: str | None = typer.Option(None, help="Serve as a TCP server on HOST:PORT (like readsb's 30003); "
+                                   "port 0 picks a free one, printed on stderr.", show_default=False),
+    udp: str | None = typer.Option(None, help="Send datagrams to HOST:PORT (like AIS-catcher -u).", show_default=False),
+    now: bool = typer.Option(False, "--now", help="Shift every time so that the first line is now, and rewrite "
+                             "the lines with it, so a live watcher takes them."),
+    loop: bool = typer.Option(False, "--loop", help="Start again at the end, times following on."),
+    wait: bool = typer.Option(True, "--wait/--no-wait", help="TCP: start when the first client connects."),
+):
+    """Replay a recorded feed as a live stream, at N times its recorded pace, until it ends (or Ctrl-C)."""
+    from forcewatch.serve.replay import Replay, parse_address, send_udp, serve_tcp
+
+    if (tcp is None) == (udp is None):
+        _fail(escape("forcewatch replay: give one of --tcp HOST:PORT or --udp HOST:PORT"))
+    try:
+        player = Replay(feed, speed=speed, now=now, loop=loop)
+        host, port = parse_address(tcp or udp, "--tcp" if tcp else "--udp")
+        where = f"{'tcp' if tcp else 'udp'} {host}:{port}"
+
+        def listening(address):
+            err.print(f"replaying {escape(str(feed))} ({player.fmt}) at {speed:g}x on tcp {address[0]}:{address[1]}",
+                      highlight=False, soft_wrap=True)
+
+        if tcp:
+            sent = serve_tcp(player, host, port, on_listen=listening, wait_for_client=wait)
+        else:
+            err.print(f"replaying {escape(str(feed))} ({player.fmt}) at {speed:g}x to {where}", highlight=False)
+            sent = send_udp(player, host, port)
+    except InputError as exc:
+        _fail(escape(str(exc)))
+    except KeyboardInterrupt:
+        player.stop.set()
+        err.print(f"stopped after {player.sent:,} lines", highlight=False)
+        raise typer.Exit(130) from None
+    err.print(f"sent {sent:,} lines", highlight=False)
+
+
 def main() -> None:
     from forcewatch.store import StoreBusy
 
