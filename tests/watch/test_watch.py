@@ -209,7 +209,7 @@ rules:
     ("sources: [{feed: 'ftp://x/y'}]", "sources[0].feed: 'ftp://x/y' is not an http or https URL"),
     ("sources: [{feed: 'http://x/', every: soon}]", "sources[0].every: 'soon' is not a duration"),
     ("webhooks: [{url: 'http://x/', secret: short}]", "webhooks[0].secret: a shared secret of 8"),
-    ("streams: [{name: a, kind: morse}]", "streams[0].kind: 'morse' is not one of"),
+    ("streams: [{name: a, kind: morse}]", "streams[0]: unknown stream kind 'morse'"),
     ("rules: [{name: r, predicate: count, window: 3}]", None),
     ("rules: [{name: r, where: {lat: 1}}]", "rules[0] r: where is a site id"),
     ("colour: red", "unknown key(s) colour"),

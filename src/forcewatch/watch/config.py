@@ -37,14 +37,10 @@ class TextSource:
 
 @dataclass(frozen=True)
 class StreamSource:
-    """A live sensor stream: the StreamSpec of ingest/streams.py (docs/sensors.md, "Live streams")."""
+    """A live sensor stream: its StreamSpec (ingest/streams.py; docs/sensors.md, "Live streams")."""
 
     name: str
-    kind: str  # sbs-tcp, raw-tcp, beast-tcp, aircraft-json-http, nmea-tcp, nmea-udp, ais-catcher-tcp
-    host: str = "127.0.0.1"
-    port: int | None = None  # default: the kind's usual port
-    url: str | None = None
-    every: float = 1.0  # aircraft-json-http: seconds between polls
+    spec: object  # forcewatch.ingest.streams.StreamSpec
 
     @property
     def key(self) -> str:
@@ -164,34 +160,25 @@ class WatchConfig:
         if len({s.key for s in sources}) != len(sources):
             fail("sources", "the same source is listed twice")
 
-        from forcewatch.ingest.streams import KINDS
+        from forcewatch.ingest.streams import StreamSpec
 
         streams = []
         for i, s in enumerate(listed("streams")):
             key = f"streams[{i}]"
             if not isinstance(s, dict):
-                fail(key, "is a mapping: name, kind, and host/port or url")
-            extra = set(s) - {"name", "kind", "host", "port", "url", "every"}
-            if extra:
-                fail(key, f"unknown key(s) {', '.join(sorted(extra))} (known: name, kind, host, port, url, every)")
-            name = s.get("name") or f"stream{i}"
+                fail(key, "is a mapping: name, kind, and host/port or url (docs/sensors.md)")
+            d = dict(s)
+            if "every" in d:  # the watch.yaml word for a poll interval
+                d["poll_s"] = seconds(d.pop("every"), f"{key}.every")
+            name = d.get("name") or f"stream{i}"
             if not isinstance(name, str) or not re.fullmatch(r"[\w.:-]+", name):
                 fail(f"{key}.name", f"must be a word, not {name!r}")
-            kind = s.get("kind")
-            if kind not in KINDS:
-                fail(f"{key}.kind", f"{kind!r} is not one of {', '.join(KINDS)}")
-            port = s.get("port")
-            if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536):
-                fail(f"{key}.port", f"{port!r} is not a port number")
-            url = s.get("url")
-            if kind == "aircraft-json-http":
-                if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
-                    fail(f"{key}.url", f"{url!r} is not an http or https URL (aircraft.json)")
-            host = s.get("host", "0.0.0.0" if kind == "nmea-udp" else "127.0.0.1")
-            if not isinstance(host, str) or not host:
-                fail(f"{key}.host", "must be a host name or address")
-            streams.append(StreamSource(name, kind, host, port, url,
-                                        seconds(s["every"], f"{key}.every") if "every" in s else 1.0))
+            d["name"] = name
+            try:
+                spec = StreamSpec.from_dict(d)
+            except (ValueError, TypeError) as exc:
+                fail(key, " ".join(str(exc).split()))
+            streams.append(StreamSource(name, spec))
         if len({s.name for s in streams}) != len(streams):
             fail("streams", "two streams have one name")
 

@@ -272,13 +272,13 @@ class Watcher:
     # -- sensor streams --------------------------------------------------
     def _open_streams(self, stop: threading.Event) -> None:
         try:
-            from forcewatch.ingest.streams import StreamSpec, open_stream
+            from forcewatch.ingest.streams import open_stream
             from forcewatch.sensors.live import LiveTracker
         except ImportError as exc:  # pragma: no cover - the live readers are part of the package now
             raise RuntimeError(f"sensor streams are not available in this installation ({exc})") from None
         resources = self.ingester.resources
         for src in self.config.streams:
-            spec = StreamSpec(kind=src.kind, host=src.host, port=src.port, url=src.url, name=src.name, poll_s=src.every)
+            spec = src.spec
             tracker = LiveTracker(spec.platform, resources.platforms, self.sites, doc_id=src.name)
             state = self.store.get_state(src.key)
             if state:
