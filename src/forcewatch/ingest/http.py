@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from urllib.parse import urlsplit
 
 from forcewatch.ingest import InputError
@@ -153,8 +153,6 @@ class HttpClient:
                         raise RetryLater(f"{url}: HTTP {exc.code}, retrying in {wait:.0f} s", wait) from None
                     raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}") from None
             except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as exc:
-                if isinstance(exc, FetchError):
-                    raise
                 host.failures += 1
                 wait = min(MAX_BACKOFF_S, interval * 2 ** host.failures)
                 host.next_at = self.clock() + wait
@@ -167,7 +165,3 @@ class HttpClient:
                 raise FetchError(f"{url}: over {self.max_bytes >> 10} KB, refused")
             host.failures = 0
             return Response(url, status, got, body)
-
-
-def http_date(t: datetime) -> str:
-    return email.utils.format_datetime(t.astimezone(UTC), usegmt=True)
