@@ -223,3 +223,20 @@ def test_config_errors_name_file_and_key(tmp_path, text, message):
         config(tmp_path, text)
     line = str(exc.value)
     assert line.startswith(str(tmp_path / "watch.yaml")) and message in line and "\n" not in line
+
+
+def test_cli_refuses_a_bad_config_in_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    bad = tmp_path / "watch.yaml"
+    bad.write_text("rules:\n  - {name: r, where: atlantis}\n", "utf-8")
+    src = Path(__file__).resolve().parents[2] / "src"
+    proc = subprocess.run([sys.executable, "-c", "from forcewatch.serve.cli import main; main()", "watch", str(bad),
+                           "--db", str(tmp_path / "w.duckdb")], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(src), "COLUMNS": "300"})
+    assert proc.returncode == 2
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and f"{bad}: rule r: where: no site 'atlantis'" in lines[0]
+    assert not (tmp_path / "w.duckdb").exists()  # nothing started
