@@ -564,7 +564,11 @@ def create_app(
 
         async def events():
             q = hub.subscribe() if hub is not None else None
-            last_seq = max((seq for seq, _ in store.cursor().alerts(0, 1)), default=0)
+            first = store.cursor()
+            try:  # from now on: what was raised before is in /api/alerts
+                last_seq = max((seq for seq, _ in first.alerts(0, 1)), default=0)
+            finally:
+                first.close()
             quiet = 0.0
             try:
                 yield b"retry: 2000\n\n"
