@@ -23,6 +23,7 @@ LAYERS = [
     {"config"},  # Settings -> Resources
     {"pipeline"},  # the text components, in order
     {"service"},  # read -> code -> store -> fuse
+    {"watch"},  # forcewatch watch: sources, streams, rules, alerts, around the service
     {"serve"},  # CLI, API, web
 ]
 RANK = {name: i for i, names in enumerate(LAYERS) for name in names}

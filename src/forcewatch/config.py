@@ -13,6 +13,7 @@ stages never do. A config file is TOML::
     sites = ["my-sites.yaml"]            # more watched sites
     aircraft_registry = ["aircraft.csv"]
     vessel_registry = ["vessels.csv"]
+    military = ["my-military.yaml"]      # more military address blocks, callsign prefixes, types (docs/sensors.md)
     triggers = "triggers.yaml"           # replace a packaged lexicon (same format): triggers, actors, equipment, senses, observations
     components = ["places", "dates", "attribution", "events", "no_comment",
                   "resolve_places", "resolve_times", "resolve_sources", "duplicates", "my_component"]
@@ -37,7 +38,7 @@ from forcewatch.extract.nlp import MODEL
 from forcewatch.plugins import load_installed
 
 ENV_CONFIG = "FORCEWATCH_CONFIG"
-PATH_LISTS = ("sources", "sites", "aircraft_registry", "vessel_registry")
+PATH_LISTS = ("sources", "sites", "aircraft_registry", "vessel_registry", "military")
 LEXICON_FILES = ("triggers", "actors", "equipment", "senses", "observations")
 
 
@@ -65,6 +66,7 @@ class Settings:
     sites: tuple[Path, ...] = ()
     aircraft_registry: tuple[Path, ...] = ()
     vessel_registry: tuple[Path, ...] = ()
+    military: tuple[Path, ...] = ()  # user military.yaml-format files, added to the packaged one
     triggers: Path | None = None
     actors: Path | None = None
     equipment: Path | None = None
@@ -244,7 +246,8 @@ class Resources:
         def make():
             from forcewatch.sensors.registry import Registry
 
-            return Registry.default(list(self.settings.aircraft_registry), list(self.settings.vessel_registry))
+            s = self.settings  # a file that cannot be read raises InputError naming it, as the CSVs do
+            return Registry.default(list(s.aircraft_registry), list(s.vessel_registry), list(s.military))
         return self._once("platforms", make)
 
 

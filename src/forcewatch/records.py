@@ -270,6 +270,7 @@ class Event(Record):
     contradicted_by: list[str] = field(default_factory=list)  # ids of events from independent sources that deny it
     background: bool = False  # history the report recalls (dated a year or more before it), not its news
     duplicate_of: str | None = None  # id of the event of the same report that first states this act
+    military_reason: str | None = None  # sensor events: why the platform counts as military (docs/sensors.md)
 
     @staticmethod
     def make_id(doc_id: str, trigger_span: Span, type_: str, subtype: str | None) -> str:
@@ -400,5 +401,29 @@ class Track(Record):
     operator: str | None = None
     flag: str | None = None
     military: bool | None = None
+    military_reason: str | None = None  # the rule that made it military, e.g. "callsign prefix RCH (...)"
     positions: list[Position] = field(default_factory=list)
     source: str | None = None  # file or feed it came from
+
+
+@dataclass
+class Alert(Record):
+    """A standing rule that fired: which rule, how grave, and the events (with their evidence) that fired it.
+
+    ``id`` is derived from the rule and what fired it (``make_id``), so the same events never raise
+    the same rule twice, across restarts too."""
+
+    id: str
+    rule: str
+    severity: str  # info | low | medium | high | critical
+    title: str
+    raised_at: datetime  # when the watcher raised it (UTC)
+    event_ids: list[str] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)  # {event_id, doc_id, span, text}, one per event
+    key: str | None = None  # what the rule watches the alert for (a site, a site and type): repeats are judged by it
+    start: datetime | None = None  # the period of the events that fired it
+    end: datetime | None = None
+
+    @staticmethod
+    def make_id(rule: str, *parts: str) -> str:
+        return content_id("alert", rule, *parts)

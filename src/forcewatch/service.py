@@ -78,7 +78,7 @@ def cluster_stored(store, new_events: list[Event], nearby: list[Event], classes:
     pool = {e.id: e for e in nearby}
     pool.update({e.id: e for e in new_events})
     stored_clusters = set(store.cluster_ids(pool).values())
-    members = [i for c in stored_clusters if (k := store.cluster(c)) for i in k.event_ids if i not in pool]
+    members = [i for i in store.cluster_members(stored_clusters) if i not in pool]
     for e in store.events_by_id(members):
         pool[e.id] = e
     store.replace_clusters(cluster(pool.values(), classes))
@@ -213,6 +213,23 @@ class Ingester:
                 result.events += len(feed.events)
                 result.linked += len(fuse_stored(store, feed.events, self.equipment_classes))
         return result
+
+
+    def sensor_events(self, store, documents: Sequence[Document], tracks: Sequence, events: Sequence[Event]) -> list[Event]:
+        """Store what a live stream gave since the last call (ingest/streams.py -> sensors/live.py): the
+        hourly documents its events cite (each once), the tracks that closed, the events (same id
+        replaces: a live event is handed out again when its track settles it), then corroborate; returns
+        the stored events whose links changed."""
+        with self._lock:
+            for doc in {d.id: d for d in documents if d is not None}.values():
+                if not store.has_document(doc.id):
+                    store.add_document(doc, [])
+            if tracks:
+                store.add_tracks(tracks)
+            if not events:
+                return []
+            store.add_events(events)
+            return fuse_stored(store, list(events), self.equipment_classes)
 
 
 @dataclass

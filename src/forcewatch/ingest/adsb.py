@@ -29,15 +29,19 @@ def _midnight(day: str, cache: dict) -> float:
     return t
 
 
-def read_sbs(lines: Iterable[str], stats: Counter | None = None) -> Iterator[tuple]:
+def read_sbs(lines: Iterable[str], stats: Counter | None = None, state: dict | None = None,
+             rx_time: float | None = None) -> Iterator[tuple]:
     """SBS-1/BaseStation CSV (port 30003): MSG types 1-8; positions carry the last speed, track, altitude.
 
     Fields (0-based): 1 transmission type, 4 hex, 6/7 date/time generated, 10 callsign,
     11 altitude, 12 ground speed, 13 track, 14 lat, 15 lon, 21 on ground.
+    A live stream reads in batches: ``state`` (a dict kept by the caller) carries each aircraft's
+    last altitude, speed and track from one batch to the next, and ``rx_time`` is the time of a
+    line whose date/time fields are empty (else such a line is bad:time).
     """
     stats = Counter() if stats is None else stats
     days: dict[str, float] = {}
-    state: dict[str, list] = {}  # icao -> [alt, gs, track, ground]
+    state = {} if state is None else state  # icao -> [alt, gs, track, ground]
     n_lines = n_msgs = 0
     bad = Counter()
     for line in lines:
@@ -64,7 +68,7 @@ def read_sbs(lines: Iterable[str], stats: Counter | None = None) -> Iterator[tup
             tm = parts[7]
             t = epoch(_midnight(parts[6], days) + int(tm[0:2]) * 3600 + int(tm[3:5]) * 60 + float(tm[6:]))
         except (ValueError, IndexError, OverflowError):
-            t = None
+            t = rx_time if rx_time is not None and not parts[7].strip() and not parts[6].strip() else None
         if t is None:
             bad["time"] += 1
             continue
@@ -296,22 +300,92 @@ def read_modes_hex(lines: Iterable[str], stats: Counter | None = None,
             held.append((t, d, state.get(icao)))  # pyModeS may fill latitude/longitude later (flush)
     pipe.flush()
     for t, d, vel in held:
-        lat, lon = d.get("latitude"), d.get("longitude")
-        if lat is None or lon is None:
-            stats["skipped:unresolved_cpr"] += 1
-            continue
-        icao = d["icao"].lower()
-        surface = d.get("bds") == "0,6"
-        gs, trk = vel or (None, None)
-        if surface:
-            gs, trk = d.get("groundspeed", gs), d.get("track", trk)
-        pos = position(lat, lon)
-        try:
-            alt = 0.0 if surface else _num(d.get("altitude"), -2000, 200000)
-            gs, trk = _num(gs, 0, 5000), _num(trk, 0, 360)
-        except ValueError:
-            pos = None
-        if pos is None:
-            stats["bad:decoded"] += 1
-            continue
-        yield ("F", icao, t, *pos, alt, gs, trk, True if surface else None, False)
+        fix = _held_fix(t, d, vel, stats)
+        if fix is not None:
+            yield fix
+
+
+def _held_fix(t: float, d: dict, vel: list | None, stats: Counter) -> tuple | None:
+    """The fix of a position message pyModeS has decoded (None, counted, when it could not)."""
+    lat, lon = d.get("latitude"), d.get("longitude")
+    if lat is None or lon is None:
+        stats["skipped:unresolved_cpr"] += 1
+        return None
+    icao = d["icao"].lower()
+    surface = d.get("bds") == "0,6"
+    gs, trk = vel or (None, None)
+    if surface:
+        gs, trk = d.get("groundspeed", gs), d.get("track", trk)
+    pos = position(lat, lon)
+    try:
+        alt = 0.0 if surface else _num(d.get("altitude"), -2000, 200000)
+        gs, trk = _num(gs, 0, 5000), _num(trk, 0, 360)
+    except ValueError:
+        pos = None
+    if pos is None:
+        stats["bad:decoded"] += 1
+        return None
+    return ("F", icao, t, *pos, alt, gs, trk, True if surface else None, False)
+
+
+class ModeSStream:
+    """Raw Mode S messages as a live stream gives them (Beast or AVR over TCP), decoded by pyModeS.
+
+    The file reader holds every position until the file ends (pyModeS fills a position in
+    once its CPR pair or a local reference arrives); a stream cannot wait for its end, so a
+    held position is released as soon as pyModeS has resolved it; ``hold_s`` seconds after the
+    oldest held one, pyModeS is asked to settle what it still holds (``flush``: an aircraft heard
+    so briefly is accepted uncorroborated) and what stays unresolved is dropped
+    (skipped:unresolved_cpr).
+    """
+
+    def __init__(self, stats: Counter | None = None, surface_ref: tuple[float, float] | None = None,
+                 hold_s: float = 30.0):
+        from pyModeS import PipeDecoder
+
+        self.stats = Counter() if stats is None else stats
+        self.pipe = PipeDecoder(surface_ref=surface_ref)
+        self.hold_s = hold_s
+        self.held: list[tuple[float, dict, list | None]] = []
+        self.velocity: dict[str, list] = {}  # icao -> [gs, track]
+
+    def feed(self, messages: Iterable[tuple[float, str]]) -> list[tuple]:
+        """(receive time, hex) pairs -> the reader tuples resolved so far."""
+        stats, out = self.stats, []
+        latest = None
+        for t, msg in messages:
+            stats["lines"] += 1
+            latest = t
+            try:
+                d = self.pipe.decode(msg, timestamp=t)
+            except Exception:  # pyModeS raises its own error types and ValueError on garbage
+                stats["bad:decode"] += 1
+                continue
+            if "error" in d or d.get("crc_valid") is False:
+                stats["bad:crc"] += 1
+                continue
+            stats["messages"] += 1
+            icao = (d.get("icao") or "").lower()
+            if not icao:
+                continue
+            if d.get("callsign") and (d.get("df") in (17, 18) or d.get("icao_verified")):
+                out.append(("I", icao, d["callsign"].strip("_ "), None, None, None))
+            if d.get("groundspeed") is not None:
+                self.velocity[icao] = [d.get("groundspeed"), d.get("track")]
+            if d.get("bds") in ("0,5", "0,6"):
+                self.held.append((t, d, self.velocity.get(icao)))
+        if latest is not None and self.held:
+            if latest - self.held[0][0] >= self.hold_s:
+                self.pipe.flush()  # settle the aircraft pyModeS still bootstraps (waiting for agreeing fixes)
+            keep = []
+            for t, d, vel in self.held:
+                if d.get("latitude") is not None and d.get("longitude") is not None or latest - t >= self.hold_s:
+                    fix = _held_fix(t, d, vel, stats)
+                    if fix is not None:
+                        out.append(fix)
+                else:
+                    keep.append((t, d, vel))
+            self.held = keep
+        if len(self.velocity) > 50000:
+            self.velocity.clear()  # bounded: a velocity older than the last sweep is stale anyway
+        return out

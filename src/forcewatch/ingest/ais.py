@@ -162,18 +162,26 @@ def _decode_27(payload: str):
             float(msg.course) if msg.course < 511 else None, None, int(msg.status))
 
 
-def read_nmea(lines: Iterable[str], stats: Counter | None = None) -> Iterator[tuple]:
+def read_nmea(lines: Iterable[str], stats: Counter | None = None, state: dict | None = None,
+              rx_time: float | None = None) -> Iterator[tuple]:
     """AIS messages from NMEA 0183 lines, with tag blocks (``\\s:..,c:<epoch>*hh\\``) for time.
 
     Time, in order: tag block ``c:`` (seconds, or milliseconds when > 1e11), an
-    epoch before or after the sentence, else the clock of the last base station
-    report (type 4) in the feed, else None.
+    epoch before or after the sentence, else ``rx_time`` (a live stream's receive time),
+    else the clock of the last base station report (type 4) in the feed, else None.
+    A live stream reads in batches (lines, UDP datagrams): ``state``, a dict the caller keeps,
+    carries the unfinished multi-part messages and the base-station clock to the next batch;
+    parts still waiting at the end of a batch are not counted incomplete.
     """
     stats = Counter() if stats is None else stats
     n_lines = n_msgs = n_other = 0
     bad = Counter()
-    pending: dict[tuple[str, str], list] = {}
-    clock = None
+    if state is None:
+        pending: dict[tuple[str, str], list] = {}
+        clock = None
+    else:
+        pending = state.setdefault("pending", {})
+        clock = state.get("clock")
     for raw in lines:
         n_lines += 1
         line = raw.strip()
@@ -258,6 +266,8 @@ def read_nmea(lines: Iterable[str], stats: Counter | None = None) -> Iterator[tu
         if not payload:
             bad["empty_payload"] += 1
             continue
+        if t is None and rx_time is not None:
+            t = rx_time
         c0 = payload[0]
         if (c0 == "1" or c0 == "2" or c0 == "3") and len(payload) >= 28:
             # Fast path for the bulk of any feed: class A position reports (layout as in decode_payload).
@@ -306,7 +316,10 @@ def read_nmea(lines: Iterable[str], stats: Counter | None = None) -> Iterator[tu
             yield out[:2] + (t,) + out[3:]
         else:
             yield out
-    bad["incomplete_multipart"] += len(pending)
+    if state is None:
+        bad["incomplete_multipart"] += len(pending)
+    else:
+        state["clock"] = clock
     stats["lines"] += n_lines
     stats["messages"] += n_msgs
     stats["unused_types"] += n_other

@@ -287,24 +287,33 @@ def _feed_date(entry) -> date | None:
         sniff=lambda head: head.startswith("<?xml") or "<rss" in head or "<feed" in head)
 def _feed_documents(path: Path, text: str) -> Iterator[Document]:
     """RSS and Atom entries, one document each: the entry's title, then its body as paragraphs."""
+    for _, doc in feed_entries(text, path):
+        yield doc
+
+
+def feed_entries(text: str, where: str | Path) -> Iterator[tuple[str, Document]]:
+    """(entry key, document) for each RSS or Atom entry of a feed's text; the key is the entry's id,
+    else its link, else the document id, so a watcher knows an entry it has seen (ingest/web.py).
+    ``where``: the file or URL the feed came from, for errors and the documents' path."""
     if _ENTITY.search(text):  # the billion laughs and its kin: expansion is exponential or quadratic
-        raise InputError(f"{path}: XML declares entities (<!ENTITY>), refused: no feed needs them")
+        raise InputError(f"{where}: XML declares entities (<!ENTITY>), refused: no feed needs them")
     # from bytes (never a URL or a file name feedparser would open), as the UTF-8 read_text_file checked
-    feed = feedparser.parse(io.BytesIO(text.encode("utf-8")),
+    feed = feedparser.parse(io.BytesIO(text.encode("utf-8", "replace")),
                             response_headers={"content-type": "application/xml; charset=utf-8"})
     if not feed.entries:
         if feed.bozo:
             problem = " ".join(str(feed.get("bozo_exception") or "unreadable").split())
-            raise InputError(f"{path}: not a readable RSS or Atom feed ({problem})")
-        raise InputError(f"{path}: XML file has no RSS items or Atom entries")
+            raise InputError(f"{where}: not a readable RSS or Atom feed ({problem})")
+        raise InputError(f"{where}: XML file has no RSS items or Atom entries")
     outlet = _plain(feed.feed.get("title_detail")) or None  # RSS <channel><title>, Atom <feed><title>
     for entry in feed.entries:
         title = " ".join(_plain(entry.get("title_detail")).split()) or None
         bodies = [*entry.get("content", []), entry.get("summary_detail")]  # content:encoded or Atom content first
         body = next((b for b in map(_plain, bodies) if b), "")
         full = _headed(title, body.split("\n\n") if body else [])
-        yield Document(
-            id=Document.make_id(full), text=full, path=str(path), url=entry.get("link"), title=title,
+        doc = Document(
+            id=Document.make_id(full), text=full, path=str(where), url=entry.get("link"), title=title,
             published=_feed_date(entry), outlet=(entry.get("source") or {}).get("title") or outlet,
             media_type="rss",
         )
+        yield str(entry.get("id") or entry.get("link") or doc.id), doc

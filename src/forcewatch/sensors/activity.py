@@ -165,7 +165,7 @@ class _Arrays:
     """A track's fixes as arrays (numpy for geodesy, lists for the scalar loops)."""
 
     def __init__(self, track: Track, run: list[tuple] | None = None):
-        if run is not None and len(run) == len(track.positions):
+        if run is not None and (len(run) == len(track.positions) or not track.positions):
             # The track builder's fix tuples: (t, lat, lon, alt, speed, course, ground, status, new_leg).
             cols = list(zip(*run))
             self.n = len(run)
@@ -263,7 +263,7 @@ class ActivityDetector:
             location=place, origin=origin, destination=destination,
             time=TimeSpan(start=d0.date(), end=d1.date(), precision="day", start_time=d0, end_time=d1),
             source=self.source, modality="asserted", credibility=Credibility(self.source.reliability, 2),
-            track_id=track.id,
+            track_id=track.id, military_reason=track.military_reason if track.military else None,
         )
 
     # -- detection -------------------------------------------------------
@@ -271,16 +271,19 @@ class ActivityDetector:
         events: list[Event] = []
         raw = raw or {}
         for track in tracks:
-            if not track.positions:
-                continue
-            a = _Arrays(track, raw.get(track.id))
-            if track.platform == "aircraft":
-                events += self._aircraft(track, a)
-            else:
-                events += self._vessel(track, a)
+            if track.positions:
+                events += self.track_events(track, raw.get(track.id))
         events += self._dark_periods([t for t in tracks if t.platform == "vessel"])
         events.sort(key=lambda e: (e.time.start_time, e.id))
         return events
+
+    def track_events(self, track: Track, run: list[tuple] | None = None) -> list[Event]:
+        """One track's events, unsorted (dark periods are between tracks: ``detect``). With ``run``, the
+        track builder's fix tuples, the track need not carry its Positions (the live tracker's checks)."""
+        a = _Arrays(track, run)
+        if a.n == 0:
+            return []
+        return self._aircraft(track, a) if track.platform == "aircraft" else self._vessel(track, a)
 
     def _near_sites(self, a: _Arrays, km: float):
         box = (float(a.lat.min()), float(a.lat.max()), float(a.lon.min()), float(a.lon.max()))

@@ -118,22 +118,67 @@ class Registry:
     military_hex_ranges: list[tuple[int, int]] = field(default_factory=list)
     military_callsigns: tuple[str, ...] = ()
     mid_flags: dict[str, str] = field(default_factory=dict)
+    military_blocks: list[tuple[int, int, str]] = field(default_factory=list)  # (first, last, label)
+    callsign_operators: dict[str, str] = field(default_factory=dict)  # military prefix -> who flies it
 
     @classmethod
-    def default(cls, aircraft_db: list[Path] | tuple = (), vessel_db: list[Path] | tuple = ()) -> Registry:
-        """The packaged reference file plus user CSVs (later rows win)."""
+    def default(cls, aircraft_db: list[Path] | tuple = (), vessel_db: list[Path] | tuple = (),
+                military: list[Path] | tuple = ()) -> Registry:
+        """The packaged reference files (aircraft_types.yaml, military.yaml), then the user's military
+        files (same format as military.yaml, added to it) and registry CSVs (later rows win)."""
         data = packaged("aircraft_types.yaml")
         reg = cls(
-            types={str(k).upper(): v for k, v in (data.get("aircraft_types") or {}).items()},
-            military_hex_ranges=[(int(str(a), 16), int(str(b), 16)) for a, b in data.get("military_hex_ranges") or []],
-            military_callsigns=tuple(str(p).upper() for p in data.get("military_callsign_prefixes") or []),
+            types={str(k).upper(): dict(v) for k, v in (data.get("aircraft_types") or {}).items()},
             mid_flags={str(k): str(v) for k, v in (data.get("mmsi_mid_flags") or {}).items()},
         )
+        reg.add_military(packaged("military.yaml"), "military.yaml")
+        for p in military:
+            reg.load_military(p)
         for p in aircraft_db:
             reg.load_aircraft_csv(p)
         for p in vessel_db:
             reg.load_vessels_csv(p)
         return reg
+
+    def load_military(self, path: str | Path) -> None:
+        """A user's military knowledge file (the format of the packaged military.yaml)."""
+        from forcewatch.data import load_yaml
+
+        path = Path(path)
+        try:
+            data = load_yaml(path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: cannot read military file ({getattr(exc, 'strerror', None) or exc})") from exc
+        except Exception as exc:  # yaml's errors
+            raise InputError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+        self.add_military(data, str(path))
+
+    def add_military(self, data, where: str) -> None:
+        """Address blocks, callsign prefixes and types from a military.yaml-shaped mapping; InputError
+        (naming ``where``) when it is not one."""
+        if not isinstance(data, dict):
+            raise InputError(f"{where}: a military file is a mapping of icao_blocks, callsign_prefixes, types")
+        try:
+            for group in data.get("icao_blocks") or []:
+                for b in group["blocks"]:
+                    lo, hi = int(str(b["from"]), 16), int(str(b["to"]), 16)
+                    if not 0 <= lo <= hi <= 0xFFFFFF:
+                        raise ValueError(f"block {b['from']}-{b['to']}")
+                    label = str(b.get("label") or f"{b.get('state', '')} military".strip())
+                    self.military_blocks.append((lo, hi, label))
+                    self.military_hex_ranges.append((lo, hi))
+            for group in data.get("callsign_prefixes") or []:
+                for prefix, who in group["prefixes"].items():
+                    self.callsign_operators[str(prefix).upper()] = str(who)
+            for group in data.get("types") or []:
+                for code, name in (group.get("military") or {}).items():
+                    entry = self.types.setdefault(str(code).upper(), {"name": str(name)})
+                    entry["military"] = True
+                for code, name in (group.get("dual_use") or {}).items():
+                    self.types.setdefault(str(code).upper(), {"name": str(name)})["dual_use"] = True
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(f"{where}: bad military entry ({exc})") from None
+        self.military_callsigns = tuple(sorted(self.callsign_operators, key=len, reverse=True))
 
     def load_aircraft_csv(self, path: str | Path) -> int:
         """ICAO hex -> registration, type code, operator, military flag (or readsb dbFlags)."""
@@ -170,23 +215,39 @@ class Registry:
     def is_military_aircraft(self, icao: str, type_code: str | None = None, callsign: str | None = None,
                              db_flags: int | None = None) -> bool | None:
         """Registry flag, then readsb dbFlags bit 0, then hex block, type list, callsign prefix."""
+        return self.military_why(icao, type_code, callsign, db_flags)[0]
+
+    def military_why(self, icao: str, type_code: str | None = None, callsign: str | None = None,
+                     db_flags: int | None = None) -> tuple[bool | None, str | None]:
+        """(military?, the rule that says so), rules in order: the registry's flag, the feed's readsb
+        dbFlags bit 0, a military address block, a military type, a military callsign prefix
+        followed by a digit. (None, None) when nothing says either way."""
         info = self.aircraft.get(icao.lower())
         if info and info.military is not None:
-            return info.military
+            return info.military, "registry flag"
         if db_flags is not None and db_flags & 1:
-            return True
+            return True, "feed dbFlags military"
         try:
             n = int(icao, 16)
         except ValueError:
             n = -1
-        if any(a <= n <= b for a, b in self.military_hex_ranges):
-            return True
-        entry = self.types.get((type_code or "").upper())
+        for lo, hi, label in self.military_blocks:
+            if lo <= n <= hi:
+                return True, f"ICAO block {label} ({lo:06X}-{hi:06X})"
+        for lo, hi in self.military_hex_ranges[len(self.military_blocks):]:  # ranges added by hand
+            if lo <= n <= hi:
+                return True, f"ICAO block {lo:06X}-{hi:06X}"
+        code = (type_code or "").upper()
+        entry = self.types.get(code)
         if entry and entry.get("military"):
-            return True
-        if callsign and callsign.strip().upper().startswith(self.military_callsigns):
-            return True
-        return None
+            return True, f"type {code}"
+        sign = (callsign or "").strip().upper()
+        if sign:
+            for prefix in self.military_callsigns:
+                if sign.startswith(prefix) and (len(sign) == len(prefix) or sign[len(prefix)].isdigit()):
+                    who = self.callsign_operators.get(prefix)
+                    return True, f"callsign prefix {prefix}" + (f" ({who})" if who else "")
+        return None, None
 
     def enrich(self, track: Track, db_flags: int | None = None) -> Track:
         """Fill in a track's names and flags from what the registry knows, keeping what the feed said."""
@@ -196,9 +257,9 @@ class Registry:
                 track.registration = track.registration or info.registration
                 track.type_code = track.type_code or info.type_code
                 track.operator = track.operator or info.operator
-            mil = self.is_military_aircraft(track.ident, track.type_code, track.name, db_flags)
+            mil, why = self.military_why(track.ident, track.type_code, track.name, db_flags)
             if mil is not None:
-                track.military = mil
+                track.military, track.military_reason = mil, why
         else:
             info = self.vessels.get(track.ident)
             if info:
@@ -207,10 +268,12 @@ class Registry:
                 track.flag = info.flag or track.flag
             if not track.flag:
                 track.flag = self.mid_flags.get(track.ident[:3])
-            if track.type_code in ("military vessel",) or (info and info.ship_type and any(
+            if info and info.ship_type and any(
                     w in info.ship_type.lower() for w in ("frigate", "destroyer", "corvette", "landing", "navy",
-                                                          "submarine", "military", "warship", "auxiliary"))):
-                track.military = True
+                                                          "submarine", "military", "warship", "auxiliary")):
+                track.military, track.military_reason = True, f"registry type {info.ship_type}"
+            elif track.type_code in ("military vessel",):
+                track.military, track.military_reason = True, "AIS ship type 35 (military)"
         return track
 
     def equipment_name(self, track: Track) -> str:

@@ -177,19 +177,33 @@ class TrackBuilder:
         return keep
 
     def _track(self, ident: str, run: list[Fix]) -> Track:
-        meta = self.meta.get(ident, {})
-        fromts = datetime.fromtimestamp
-        status = _STATUS_TEXT.get
-        positions = [Position(fromts(f[0], UTC), f[1], f[2], f[3], f[4], f[5], f[6], status(f[7], f[7])) for f in run]
-        track = Track(
-            id=content_id("track", self.doc_id, self.platform, ident, repr(run[0][0])),
-            platform=self.platform, ident=ident, positions=positions, source=self.source,
-            name=meta.get("name") or meta.get("callsign"),
-            type_code=meta.get("type_code"), registration=meta.get("registration"),
-            operator=meta.get("operator"), military=meta.get("military"),
-        )
+        track = make_track(self.platform, ident, run, self.doc_id, self.meta.get(ident, {}), self.source)
         self.raw[track.id] = run
-        if self.platform == "vessel" and meta.get("ship_type") is not None:
-            track.type_code = ship_type_name(int(meta["ship_type"])) if str(meta["ship_type"]).isdigit() \
-                else str(meta["ship_type"])
         return track
+
+    def runs(self, fixes: list[Fix]) -> list[list[Fix]]:
+        """One platform's fixes (sorted in place) as clean runs: duplicates dropped, cut at gaps and new
+        legs, impossible jumps dropped; what ``build`` does per platform (the live tracker's use)."""
+        return self._runs(fixes)
+
+
+def make_track(platform: str, ident: str, run: list[Fix], doc_id: str, meta: dict, source: str | None,
+               positions: bool = True) -> Track:
+    """A Track of one clean run, named from what the feed said (``meta``); its id from the document,
+    the platform and the run's first fix. ``positions=False``: without its Positions (costly to
+    make), for a look at an open track whose events come from the fix tuples."""
+    fromts = datetime.fromtimestamp
+    status = _STATUS_TEXT.get
+    positions = [Position(fromts(f[0], UTC), f[1], f[2], f[3], f[4], f[5], f[6], status(f[7], f[7]))
+                 for f in run] if positions else []
+    track = Track(
+        id=content_id("track", doc_id, platform, ident, repr(run[0][0])),
+        platform=platform, ident=ident, positions=positions, source=source,
+        name=meta.get("name") or meta.get("callsign"),
+        type_code=meta.get("type_code"), registration=meta.get("registration"),
+        operator=meta.get("operator"), military=meta.get("military"),
+    )
+    if platform == "vessel" and meta.get("ship_type") is not None:
+        track.type_code = ship_type_name(int(meta["ship_type"])) if str(meta["ship_type"]).isdigit() \
+            else str(meta["ship_type"])
+    return track

@@ -196,6 +196,8 @@ def create_app(
     resources: Resources | None = None,
     pipeline: Any = None,
     tiles: str | None = None,
+    store: Store | None = None,
+    hub: Any = None,
 ) -> FastAPI:
     """The API and dashboard over the DuckDB file ``db_path``.
 
@@ -205,20 +207,27 @@ def create_app(
     analyses, used instead of forcewatch's own (service.Ingester).
     ``tiles``: an opt-in online tile URL template (e.g. ``https://tile.example/{z}/{x}/{y}.png``);
     by default the map uses only the packaged offline basemap.
+    ``store``: a store already open (``forcewatch watch --serve``: the watcher writes it in this process);
+    ``hub``: the watcher's watch.hub.Hub, whose events and alerts ``/api/stream`` sends as they come.
     """
     db_path = str(db_path)
     token = token or None
-    if db_path != ":memory:" and not Path(db_path).exists():
-        Store(db_path).close()  # an empty database with the schema
-    read_only = token is None and db_path != ":memory:"
-    store = Store(db_path, read_only=read_only)
+    given_store = store
+    if given_store is None:
+        if db_path != ":memory:" and not Path(db_path).exists():
+            Store(db_path).close()  # an empty database with the schema
+        read_only = token is None and db_path != ":memory:"
+        store = Store(db_path, read_only=read_only)
+    else:
+        read_only = False
     resources = resources or Resources()
     ingester = Ingester(resources, pipeline)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
-        store.close()
+        if given_store is None:  # a store handed in is its owner's to close
+            store.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -527,6 +536,72 @@ def create_app(
     }
     app.post("/api/documents", **ingest_doc)(ingest)
     app.post("/documents", include_in_schema=False, **ingest_doc)(ingest)
+
+    # -- alerts and the live stream (forcewatch watch, docs/watch.md) -------
+    @app.get("/api/alerts", tags=["alerts"], summary="Alerts raised by the watcher's rules")
+    def list_alerts(
+        s: DB,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        after: Annotated[int, Query(ge=0, description="Only alerts after this sequence number.")] = 0,
+    ) -> dict[str, Any]:
+        """Newest first; each with ``seq``, the ids of the events that fired it and their evidence."""
+        items = [{**r, "seq": seq} for seq, r in s.alerts(after, limit)]
+        return {"total": s.count_alerts(), "items": items}
+
+    @app.get("/api/stream", tags=["alerts"], summary="Server-sent events: new events and alerts",
+             responses={200: {"content": {"text/event-stream": {}}}})
+    async def stream(request: Request):
+        """``event: alert`` (data: the alert record) and ``event: events`` (data: {ids, count}) as the
+        watcher stores them; a comment line every 15 s keeps proxies from closing it. Without a
+        watcher in this process, the alerts table is polled."""
+        import asyncio
+        import queue as queue_module
+
+        from fastapi.responses import StreamingResponse
+
+        def message(kind: str, data: dict) -> bytes:
+            return f"event: {kind}\ndata: {orjson.dumps(data).decode()}\n\n".encode()
+
+        async def events():
+            q = hub.subscribe() if hub is not None else None
+            first = store.cursor()
+            try:  # from now on: what was raised before is in /api/alerts
+                last_seq = max((seq for seq, _ in first.alerts(0, 1)), default=0)
+            finally:
+                first.close()
+            quiet = 0.0
+            try:
+                yield b"retry: 2000\n\n"
+                while not await request.is_disconnected():
+                    sent = False
+                    if q is not None:
+                        while True:
+                            try:
+                                kind, data = q.get_nowait()
+                            except queue_module.Empty:
+                                break
+                            yield message(kind, data)
+                            sent = True
+                    else:
+                        cursor = store.cursor()
+                        try:
+                            for seq, record in reversed(cursor.alerts(last_seq, 100)):
+                                last_seq = max(last_seq, seq)
+                                yield message("alert", record)
+                                sent = True
+                        finally:
+                            cursor.close()
+                    quiet = 0.0 if sent else quiet + 0.2
+                    if quiet >= 15.0:
+                        quiet = 0.0
+                        yield b": keepalive\n\n"
+                    await asyncio.sleep(0.2 if q is None else 0.1)
+            finally:
+                if q is not None:
+                    hub.unsubscribe(q)
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     # -- API documentation, offline ---------------------------------------
     app.mount("/static/apidocs", StaticFiles(directory=API_DOCS_ASSETS), name="apidocs")

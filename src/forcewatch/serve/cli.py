@@ -475,8 +475,14 @@ def demo(
     serve: bool = typer.Option(False, "--serve", help="Then serve the dashboard on the demo database."),
     host: str = typer.Option("127.0.0.1", help="With --serve: address to listen on."),
     port: int = typer.Option(8000, help="With --serve: port to listen on."),
+    live: bool = typer.Option(False, "--live", help="Instead: replay the bundled feeds and reports into `forcewatch "
+                              "watch` and serve the dashboard, alerts arriving as they are raised (docs/watch.md)."),
+    speed: float = typer.Option(3600.0, help="With --live: times faster than the feeds were recorded."),
 ):
     """Process the bundled sample reports and feeds, print their timeline (--serve: then open the dashboard)."""
+    if live:
+        _demo_live(ctx, out, host, port, speed)
+        return
     from forcewatch.fuse.posture import detect
     from forcewatch.ingest.feeds import split_paths
     from forcewatch.serve.export import feature_collection
@@ -638,6 +644,210 @@ def gazetteer_info(ctx: typer.Context):
     if g.has_user:
         n = g.con.execute(f"SELECT count(*) FROM {g._u}.places").fetchone()[0]
         console.print(f"imported GeoNames: {g.user_db} ({n:,} places)")
+
+
+# -- forcewatch watch (docs/watch.md) ----------------------------------------
+
+@app.command(cls=Command)
+def watch(
+    ctx: typer.Context,
+    config_file: Path = typer.Argument(..., metavar="WATCH.YAML", help="The watch config: sources, streams, sites, rules, webhooks (docs/watch.md)."),
+    db: Path = typer.Option(DEFAULT_DB, help="DuckDB file (created if missing); alerts.jsonl goes beside it."),
+    serve: bool = typer.Option(False, "--serve", help="Also serve the dashboard, alerts arriving live."),
+    host: str = typer.Option("127.0.0.1", help="With --serve: address to listen on."),
+    port: int = typer.Option(8000, help="With --serve: port to listen on."),
+    all_events: bool = ALL_EVENTS,
+):
+    """Follow feeds, pages, folders and sensor streams until stopped; evaluate the standing rules over
+    what is stored and raise alerts (the store, alerts.jsonl, webhooks, the dashboard).
+
+    Exit code 0 when stopped (Ctrl+C or SIGTERM); 2 when it cannot start (a bad config or database)."""
+    import signal
+    import threading
+
+    from forcewatch.service import Ingester
+    from forcewatch.store import Store
+    from forcewatch.watch.config import WatchConfig, WatchConfigError
+    from forcewatch.watch.hub import Hub
+    from forcewatch.watch.runner import Watcher
+
+    try:
+        cfg = WatchConfig.load(config_file)
+        if cfg.forcewatch_config is not None and not isinstance(ctx.obj, Path):
+            ctx.obj = cfg.forcewatch_config
+        resources = _resources(ctx, sites=list(cfg.site_files), aircraft_registry=list(cfg.aircraft_db),
+                               vessel_registry=list(cfg.vessel_db))
+        sites = resources.sites
+        cfg.check_sites(sites)
+        if cfg.streams:
+            resources.platforms  # noqa: B018  (load now: a bad registry file fails here, not in a thread)
+    except (WatchConfigError, ConfigError, InputError, ValueError) as exc:
+        _fail(escape(str(exc)))
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    store = Store(db)
+    hub = Hub() if serve else None
+    watcher = Watcher(cfg, Ingester(resources), store, sites=sites, hub=hub, echo=_echo,
+                      alerts_jsonl=cfg.alerts_jsonl or db.with_name("alerts.jsonl"), scope=_scope(all_events))
+    server = _serve_in_thread(resources, db, store, hub, host, port) if serve else None
+    err.print(f"forcewatch watch: {config_file} -> {db}; Ctrl+C to stop.", highlight=False)
+    try:
+        watcher.run(stop)
+    finally:
+        if server is not None:
+            server.should_exit = True
+        store.close()
+    s = watcher.stats
+    err.print(f"stopped: {s['documents']} document(s), {s['sensor_events']} sensor event(s), {s['alerts']} alert(s).",
+              highlight=False)
+
+
+def _serve_in_thread(resources, db: Path, store, hub, host: str, port: int):
+    """The dashboard and API on the watcher's own store (one process writes it), in a thread."""
+    import threading
+
+    import uvicorn
+
+    from forcewatch.serve.api import create_app
+
+    application = create_app(db, resources=resources, store=store, hub=hub)
+    server = uvicorn.Server(uvicorn.Config(application, host=host, port=port, log_level="warning"))
+    server.install_signal_handlers = lambda: None  # the watcher owns SIGINT and SIGTERM
+    threading.Thread(target=server.run, name="dashboard", daemon=True).start()
+    err.print(f"forcewatch dashboard: http://{host}:{port}/ (alerts arrive live)", highlight=False)
+    return server
+
+
+def _demo_live(ctx: typer.Context, out: Path, host: str, port: int, speed: float) -> None:
+    """`forcewatch demo --live`: the demo's ADS-B and AIS feeds replayed over TCP as receivers serve them,
+    its reports dropped one by one into a watched folder, `forcewatch watch --serve` on them."""
+    import shutil
+    import signal
+    import threading
+    import time as time_module
+
+    from forcewatch.serve.replay import Replay, serve_tcp
+    from forcewatch.service import Ingester
+    from forcewatch.store import Store
+    from forcewatch.watch.config import WatchConfig
+    from forcewatch.watch.hub import Hub
+    from forcewatch.watch.runner import Watcher
+
+    demo = demo_reports()
+    feeds = demo / "feeds"
+    home = out / "live"
+    shutil.rmtree(home, ignore_errors=True)  # a fresh run: the alerts arrive again
+    inbox = home / "inbox"
+    inbox.mkdir(parents=True)
+    stop = threading.Event()
+    replays = {name: Replay(feeds / name, speed=speed) for name in ("hmeimim-2024-12-09_14.sbs", "tartus-2024-12-09_14.nmea")}
+    ports: dict[str, int] = {}
+    listening = threading.Event()
+    for name, player in replays.items():
+        player.stop = stop
+
+        def on_listen(address, name=name):
+            ports[name] = address[1]
+            if len(ports) == len(replays):
+                listening.set()
+
+        threading.Thread(target=serve_tcp, args=(player, "127.0.0.1", 0, on_listen), daemon=True).start()
+    listening.wait(10)
+    (home / "watch.yaml").write_text(f"""# written by forcewatch demo --live: a watch config to start from (docs/watch.md)
+sources:
+  - folder: {inbox}
+    every: 1s
+streams:
+  - {{name: hmeimim-adsb, kind: sbs-tcp, host: 127.0.0.1, port: {ports['hmeimim-2024-12-09_14.sbs']}}}
+  - {{name: tartus-ais, kind: nmea-tcp, host: 127.0.0.1, port: {ports['tartus-2024-12-09_14.nmea']}}}
+aircraft_db: [{feeds / 'aircraft-registry.csv'}]
+vessel_db: [{feeds / 'vessel-registry.csv'}]
+watch: [hmeimim, tartus-naval, al-khadim]
+rules:
+  - {{name: heavy-transport-left-hmeimim, predicate: count, where: hmeimim, subtype: depart, equipment: An-124,
+     military: true, min_count: 1, window: 24h, net_of: arrive, severity: high}}
+  - {{name: transports-left-hmeimim, predicate: count, where: hmeimim, subtype: depart, category: aircraft,
+     military: true, min_count: 3, window: 24h, net_of: arrive, baseline_days: 7, severity: high}}
+  - {{name: dark-near-tartus, predicate: dark, where: {{lat: 34.8915, lon: 35.873, radius_km: 25, name: Tartus}},
+     min_dark: 6h, severity: high}}
+  - {{name: new-type-at-hmeimim, predicate: new_type, where: hmeimim, category: aircraft, severity: medium}}
+  - {{name: withdrawal-reported, where: hmeimim, subtype: withdraw, source: report, severity: medium}}
+  - {{name: claim-without-track-support, predicate: claim_without_track_support, severity: low}}
+""", "utf-8")
+    cfg = WatchConfig.load(home / "watch.yaml")
+    resources = _resources(ctx, sources=[demo / "sources.yaml"], aircraft_registry=list(cfg.aircraft_db),
+                           vessel_registry=list(cfg.vessel_db))
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    db = home / "forcewatch.duckdb"
+    store = Store(db)
+    hub = Hub()
+    watcher = Watcher(cfg, Ingester(resources), store, sites=resources.sites, hub=hub, echo=_echo,
+                      alerts_jsonl=home / "alerts.jsonl")
+
+    def drop_reports():
+        """The bundled reports arrive one by one, as a desk files them."""
+        for report in sorted(p for p in demo.iterdir() if p.suffix in (".txt", ".html")):
+            if stop.wait(8.0):
+                return
+            meta = report.with_name(report.stem + ".meta.json")
+            if meta.exists():
+                shutil.copy(meta, inbox / meta.name)
+            shutil.copy(report, inbox / report.name)
+
+    threading.Thread(target=drop_reports, daemon=True).start()
+    server = _serve_in_thread(resources, db, store, hub, host, port)
+    err.print(f"forcewatch demo --live: the demo's feeds at {speed:g}x over TCP, its reports into {inbox}; "
+              f"config {home / 'watch.yaml'}. Ctrl+C to stop.", highlight=False)
+    started = time_module.monotonic()
+    try:
+        watcher.run(stop)
+    finally:
+        server.should_exit = True
+        store.close()
+    err.print(f"stopped after {time_module.monotonic() - started:.0f} s: {watcher.stats['alerts']} alert(s); "
+              f"alerts in {home / 'alerts.jsonl'}", highlight=False)
+
+
+@app.command(cls=Command)
+def replay(
+    feed: Path = typer.Argument(..., help="Recorded SBS (port 30003), NMEA or AIS-catcher JSON lines file."),
+    speed: float = typer.Option(60.0, help="Times faster than recorded; 0 sends as fast as possible."),
+    tcp: str | None = typer.Option(None, help="Serve as a TCP server on HOST:PORT (like readsb's 30003); "
+                                   "port 0 picks a free one, printed on stderr.", show_default=False),
+    udp: str | None = typer.Option(None, help="Send datagrams to HOST:PORT (like AIS-catcher -u).", show_default=False),
+    now: bool = typer.Option(False, "--now", help="Shift every time so that the first line is now, and rewrite "
+                             "the lines with it, so a live watcher takes them."),
+    loop: bool = typer.Option(False, "--loop", help="Start again at the end, times following on."),
+    wait: bool = typer.Option(True, "--wait/--no-wait", help="TCP: start when the first client connects."),
+):
+    """Replay a recorded feed as a live stream, at N times its recorded pace, until it ends (or Ctrl-C)."""
+    from forcewatch.serve.replay import Replay, parse_address, send_udp, serve_tcp
+
+    if (tcp is None) == (udp is None):
+        _fail(escape("forcewatch replay: give one of --tcp HOST:PORT or --udp HOST:PORT"))
+    try:
+        player = Replay(feed, speed=speed, now=now, loop=loop)
+        host, port = parse_address(tcp or udp, "--tcp" if tcp else "--udp")
+        where = f"{'tcp' if tcp else 'udp'} {host}:{port}"
+
+        def listening(address):
+            err.print(f"replaying {escape(str(feed))} ({player.fmt}) at {speed:g}x on tcp {address[0]}:{address[1]}",
+                      highlight=False, soft_wrap=True)
+
+        if tcp:
+            sent = serve_tcp(player, host, port, on_listen=listening, wait_for_client=wait)
+        else:
+            err.print(f"replaying {escape(str(feed))} ({player.fmt}) at {speed:g}x to {where}", highlight=False)
+            sent = send_udp(player, host, port)
+    except InputError as exc:
+        _fail(escape(str(exc)))
+    except KeyboardInterrupt:
+        player.stop.set()
+        err.print(f"stopped after {player.sent:,} lines", highlight=False)
+        raise typer.Exit(130) from None
+    err.print(f"sent {sent:,} lines", highlight=False)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import orjson
 
-from forcewatch.records import Cluster, Credibility, Document, Event, Site, Track, doc_ref
+from forcewatch.records import Alert, Cluster, Credibility, Document, Event, Site, Track, doc_ref
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -57,6 +57,25 @@ CREATE TABLE IF NOT EXISTS sites (
     radius_km DOUBLE, country VARCHAR, record JSON NOT NULL
 );
 """
+
+# -- the watcher's tables (forcewatch watch): alerts, their deliveries, what each source has seen,
+# and checkpoints (feed validators, stream and tracker state), all written in the transaction of the
+# documents and events they cover (``Store.batch``), so a crash neither loses nor repeats one.
+WATCH_SCHEMA = """
+CREATE SEQUENCE IF NOT EXISTS alert_seq;
+CREATE TABLE IF NOT EXISTS alerts (
+    id VARCHAR PRIMARY KEY, seq BIGINT DEFAULT nextval('alert_seq'), rule VARCHAR NOT NULL, severity VARCHAR,
+    key VARCHAR, raised_at TIMESTAMP, t_start TIMESTAMP, t_end TIMESTAMP, record JSON NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alert_events (alert_id VARCHAR, event_id VARCHAR, rule VARCHAR, PRIMARY KEY (alert_id, event_id));
+CREATE TABLE IF NOT EXISTS alert_deliveries (
+    alert_id VARCHAR, target VARCHAR, delivered_at TIMESTAMP, attempts INTEGER, PRIMARY KEY (alert_id, target)
+);
+CREATE TABLE IF NOT EXISTS watch_seen (source VARCHAR, item VARCHAR, seen_at TIMESTAMP DEFAULT current_timestamp,
+    PRIMARY KEY (source, item));
+CREATE TABLE IF NOT EXISTS watch_state (key VARCHAR PRIMARY KEY, value JSON, updated_at TIMESTAMP DEFAULT current_timestamp);
+"""
+
 
 class StoreBusy(Exception):
     """The database file cannot be opened (locked by another process, or not a database)."""
@@ -168,7 +187,142 @@ def _event_row(event: Event, doc: Document | None = None) -> tuple:
     )
 
 
-class Store:
+class WatchTables:
+    """The watcher's part of the store (WATCH_SCHEMA), mixed into Store."""
+
+    @contextmanager
+    def batch(self):
+        """One transaction around several writes that use ``transaction()`` themselves (a document, its
+        events, the source's seen mark and checkpoint, the alerts they raise): all or nothing."""
+        self.con.execute("BEGIN TRANSACTION")
+        self._in_batch = True
+        try:
+            yield self
+        except BaseException:
+            self._in_batch = False
+            self.con.execute("ROLLBACK")
+            raise
+        self._in_batch = False
+        self.con.execute("COMMIT")
+
+    def has_watch_tables(self) -> bool:
+        return self.con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'alerts'").fetchone() is not None
+
+    # seen items and checkpoints
+    def seen(self, source: str, items: Iterable[str]) -> set[str]:
+        """Which of ``items`` the source has recorded as seen."""
+        items = list(dict.fromkeys(items))
+        if not items:
+            return set()
+        rows = self.con.execute("SELECT item FROM watch_seen WHERE source = ? AND item IN (SELECT unnest(?::VARCHAR[]))",
+                                [source, items]).fetchall()
+        return {r[0] for r in rows}
+
+    def mark_seen(self, source: str, items: Iterable[str]) -> None:
+        rows = [(source, i) for i in dict.fromkeys(items)]
+        if rows:
+            with self.transaction():
+                insert_many(self.con, "INSERT OR IGNORE INTO watch_seen (source, item)", rows)
+
+    def put_state(self, key: str, value) -> None:
+        with self.transaction():
+            self.con.execute("INSERT OR REPLACE INTO watch_state (key, value, updated_at) VALUES (?, ?, current_timestamp)",
+                             [key, json.dumps(value, ensure_ascii=False, default=str)])
+
+    def get_state(self, key: str, default=None):
+        row = self.con.execute("SELECT value FROM watch_state WHERE key = ?", [key]).fetchone()
+        return json.loads(row[0]) if row else default
+
+    # alerts
+    def add_alerts(self, alerts: Iterable[Alert]) -> list[Alert]:
+        """Store alerts not stored yet (same id: the same alert); returns those that are new."""
+        alerts = list({a.id: a for a in alerts}.values())
+        if not alerts:
+            return []
+        stored = {r[0] for r in self.con.execute(
+            "SELECT id FROM alerts WHERE id IN (SELECT unnest(?::VARCHAR[]))", [[a.id for a in alerts]]).fetchall()}
+        new = [a for a in alerts if a.id not in stored]
+        if new:
+            with self.transaction():
+                insert_many(
+                    self.con, "INSERT INTO alerts (id, rule, severity, key, raised_at, t_start, t_end, record)",
+                    [(a.id, a.rule, a.severity, a.key, _naive(a.raised_at), _naive(a.start), _naive(a.end),
+                      json.dumps(a.to_dict(), ensure_ascii=False)) for a in new])
+                insert_many(self.con, "INSERT OR IGNORE INTO alert_events",
+                            [(a.id, e, a.rule) for a in new for e in dict.fromkeys(a.event_ids)])
+        return new
+
+    def cluster_members(self, cluster_ids: Iterable[str]) -> list[str]:
+        """The event ids of the stored clusters ``cluster_ids``, in one query (fusion of a live batch
+        regroups every cluster its events were in)."""
+        ids = sorted(set(cluster_ids))
+        if not ids or not self._has_clusters():
+            return []
+        return [r[0] for r in self._by_ids("SELECT event_id FROM cluster_members", ids, column="cluster_id")]
+
+    def alerted_events(self, rule: str, event_ids: Iterable[str]) -> set[str]:
+        """Which of ``event_ids`` an alert of ``rule`` already holds."""
+        ids = list(dict.fromkeys(event_ids))
+        if not ids:
+            return set()
+        rows = self.con.execute("SELECT DISTINCT event_id FROM alert_events WHERE rule = ?"
+                                " AND event_id IN (SELECT unnest(?::VARCHAR[]))", [rule, ids]).fetchall()
+        return {r[0] for r in rows}
+
+    def last_alert_end(self, rule: str, key: str) -> datetime | None:
+        """The end of the latest period an alert of ``rule`` for ``key`` covers."""
+        row = self.con.execute("SELECT max(coalesce(t_end, raised_at)) FROM alerts WHERE rule = ? AND key = ?",
+                               [rule, key]).fetchone()
+        return row[0].replace(tzinfo=timezone.utc) if row and row[0] else None
+
+    def alerts(self, after_seq: int = 0, limit: int = 100, newest_first: bool = True) -> list[tuple[int, dict]]:
+        """(seq, alert record) of stored alerts after ``after_seq``."""
+        if not self.has_watch_tables():
+            return []
+        order = "DESC" if newest_first else "ASC"
+        rows = self.con.execute(f"SELECT seq, record FROM alerts WHERE seq > ? ORDER BY seq {order} LIMIT ?",
+                                [after_seq, limit]).fetchall()
+        return [(seq, orjson.loads(r)) for seq, r in rows]
+
+    def count_alerts(self) -> int:
+        return self.con.execute("SELECT count(*) FROM alerts").fetchone()[0] if self.has_watch_tables() else 0
+
+    def undelivered(self, targets: Sequence[str]) -> list[tuple[dict, str]]:
+        """(alert record, target) for every stored alert not yet delivered to each of ``targets``, oldest first."""
+        if not targets:
+            return []
+        rows = self.con.execute(
+            "SELECT a.record, t.target FROM alerts a CROSS JOIN (SELECT unnest(?::VARCHAR[]) AS target) t"
+            " WHERE NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.alert_id = a.id AND d.target = t.target"
+            " AND d.delivered_at IS NOT NULL) ORDER BY a.seq", [list(targets)]).fetchall()
+        return [(orjson.loads(r), t) for r, t in rows]
+
+    def mark_delivered(self, alert_id: str, target: str, attempts: int) -> None:
+        with self.transaction():
+            self.con.execute("INSERT OR REPLACE INTO alert_deliveries VALUES (?, ?, current_timestamp, ?)",
+                             [alert_id, target, attempts])
+
+
+def insert_many(con, head: str, rows: Sequence[tuple], chunk: int = 200) -> None:
+    """``head VALUES (...), (...)`` in chunks: DuckDB's ``executemany`` runs one statement a row
+    (milliseconds each), which a live stream's events and alerts cannot wait for."""
+    rows = list(rows)
+    if not rows:
+        return
+    width = len(rows[0])
+    for k in range(0, len(rows), chunk):
+        part = rows[k:k + chunk]
+        marks = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(part))
+        con.execute(f"{head} VALUES {marks}", [v for row in part for v in row])
+
+
+def _naive(t: datetime | None) -> datetime | None:
+    if t is not None and t.tzinfo is not None:
+        t = t.astimezone(timezone.utc).replace(tzinfo=None)
+    return t
+
+
+class Store(WatchTables):
     """A DuckDB file holding everything forcewatch knows."""
 
     def __init__(self, path: str | Path = "forcewatch.duckdb", read_only: bool = False):
@@ -193,6 +347,7 @@ class Store:
             self.con.execute(INSTANT_MIGRATION)
             if "credibility" in self._event_columns():
                 self.con.execute(GRADE_MIGRATION)
+            self.con.execute(WATCH_SCHEMA)
         columns = self._event_columns()
         self._search_column = "search" in columns
         self._doc_ref_column = "doc_ref" in columns
@@ -228,6 +383,9 @@ class Store:
     @contextmanager
     def transaction(self):
         """All or nothing: a failure inside leaves what was stored before untouched."""
+        if getattr(self, "_in_batch", False):  # inside ``batch()``: the batch commits or rolls back the whole
+            yield self
+            return
         self.con.execute("BEGIN TRANSACTION")
         try:
             yield self
@@ -293,10 +451,8 @@ class Store:
             docs = self.documents_by_id((e.doc_id for e in events), text=False)
         rows = [_event_row(e, docs.get(e.doc_id)) for e in events]
         if rows:
-            marks = ", ".join("?" * len(EVENT_COLUMNS))
-            self.con.executemany(
-                f"INSERT OR REPLACE INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({marks})", rows
-            )
+            insert_many(self.con, f"INSERT OR REPLACE INTO events ({', '.join(EVENT_COLUMNS)})",
+                        list({r[0]: r for r in rows}.values()))  # one row per id (the last wins)
 
     def add_events(self, events: Iterable[Event]) -> None:
         """Store events not tied to a stored document (sensor events); same id replaces."""
@@ -536,15 +692,15 @@ class Store:
                 self.con.execute("DELETE FROM cluster_members WHERE cluster_id IN (SELECT unnest(?::VARCHAR[]))",
                                  [sorted(old)])
             if clusters:
-                self.con.executemany(
-                    "INSERT OR REPLACE INTO clusters (id, t_start, t_end, lat, lon, type, subtype, n_events,"
-                    " n_sources, record, t_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                insert_many(
+                    self.con, "INSERT OR REPLACE INTO clusters (id, t_start, t_end, lat, lon, type, subtype, n_events,"
+                    " n_sources, record, t_at)", [
                         (c.id, c.time.start if c.time else None, c.time.end if c.time else None,
                          c.place.lat if c.place else None, c.place.lon if c.place else None, c.type, c.subtype,
                          len(c.event_ids), c.n_sources, json.dumps(c.to_dict(), ensure_ascii=False),
                          _instant(c.time))
-                        for c in clusters])
-                self.con.executemany("INSERT OR REPLACE INTO cluster_members VALUES (?, ?)", members)
+                        for c in {c.id: c for c in clusters}.values()])
+                insert_many(self.con, "INSERT OR REPLACE INTO cluster_members", list(dict(members).items()))
 
     def cluster(self, cluster_id: str) -> Cluster | None:
         if not self._has_clusters():

@@ -879,6 +879,51 @@
       if (m2[1] === "cluster" && id !== state.selectedCluster) selectHappening(id, { from: "code" });
     });
     await loadEvents();
+    await loadAlerts();
+    followStream();
+  }
+
+  // -- alerts and new events, live (GET /api/stream: server-sent events of forcewatch watch) ---------
+  state.alerts = new Map(); // alert id -> record
+  function showAlert(a, fresh) {
+    if (state.alerts.has(a.id)) return;
+    state.alerts.set(a.id, a);
+    $("#alerts").hidden = false;
+    const evButtons = (a.event_ids || []).map((id, k) => {
+      const ev = (a.evidence || []).find((x) => x.event_id === id);
+      const b = el("button", { type: "button", "data-event-id": id, title: ev ? ev.text : id }, `event ${k + 1}`);
+      b.addEventListener("click", () => openEvent(id));
+      return b;
+    });
+    const when = (a.raised_at || "").slice(0, 16).replace("T", " ");
+    const item = el("li", { "data-alert-id": a.id, "data-rule": a.rule },
+      el("span", { class: `sev sev-${a.severity}` }, a.severity), " ", el("strong", null, a.rule), ": ", a.title,
+      el("div", { class: "muted" }, `${when} UTC · `, ...evButtons));
+    const list = $("#alert-list");
+    if (fresh) list.prepend(item); else list.append(item);
+  }
+  // One click from an alert to the evidence: the event is selected (loaded first if it is new).
+  async function openEvent(id) {
+    if (!state.byId.has(id)) await loadEvents();
+    if (state.byId.has(id)) { select(id, { from: "code" }); return; }
+    const body = await api(`/api/events/${encodeURIComponent(id)}`).catch(() => null);
+    if (body) { state.byId.set(id, body.event); select(id, { from: "code" }); }
+  }
+  async function loadAlerts() {
+    try {
+      const body = await api("/api/alerts?limit=100");
+      for (const a of body.items) showAlert(a, false);
+    } catch (e) { /* a server without alerts: the panel stays hidden */ }
+  }
+  function followStream() {
+    if (!window.EventSource) return;
+    const reloadEvents = debounce(loadEvents, 500);
+    const source = new EventSource("/api/stream");
+    source.addEventListener("alert", (m) => { showAlert(JSON.parse(m.data), true); $("#alerts-live").textContent = "live"; });
+    source.addEventListener("events", () => reloadEvents());
+    source.addEventListener("open", () => { $("#alerts-live").textContent = "live"; loadAlerts(); }); // and what a reconnect missed
+    source.addEventListener("error", () => { $("#alerts-live").textContent = "reconnecting…"; });
+    state.stream = source;
   }
 
   window.forcewatch = { state, select, selectHappening, map, replayTo };
