@@ -319,7 +319,9 @@ def _with_coordinated(mention: Mention, chosen: TimeSpan, options, text: str) ->
     return chosen
 
 
-_DEADLINE = re.compile(r"\b(?:by|until|before|no later than)\s+(?:the\s+)?(?:(?:end|middle|start|beginning)\s+of\s+)?$", re.I)
+# "by the end of", "before", "by the mutually agreed upon date of Sept. 15": on or before that day
+_DEADLINE = re.compile(r"\b(?:by|until|before|no later than)\s+(?:the\s+)?(?:(?:end|middle|start|beginning)\s+of\s+|"
+                       r"(?:[\w-]+\s+){0,3}?(?:date|deadline)\s+of\s+)?$", re.I)
 RECENT_DAYS = 14  # an undated act is placed no further back than this before its anchor
 _STATEMENT_GAP = re.compile(r"\s*(?:,\s*)?(?:on|late|early|last|this)?\s*", re.I)
 
@@ -381,7 +383,7 @@ def resolve_times(analysis: Analysis) -> None:
         if m.kind == "date" and m.label == "SAME":
             same_day.setdefault(m.sentence, m)
     deadlines = {tuple(m.span) for options in by_sentence.values() for m, _ in options
-                 if m.data.get("prep") in ("by", "until", "before") or _DEADLINE.search(text[max(0, m.span[0] - 30):m.span[0]])
+                 if m.data.get("prep") in ("by", "until", "before") or _DEADLINE.search(text[max(0, m.span[0] - 60):m.span[0]])
                  or _DEADLINE_NOUN.match(text[m.span[1]:m.span[1] + 20])}
     index_of = {s: i for i, s in enumerate(analysis.sentences)}
     triggers: dict[tuple, list[int]] = {}  # sentence span -> where its events' triggers start
