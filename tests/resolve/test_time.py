@@ -249,7 +249,8 @@ def test_the_weeks_and_days_ahead(text, days):
 def test_a_date_named_as_the_agreed_deadline_dates_the_act_on_or_before_it(pipeline):
     from forcewatch.records import Document
 
-    text = "The withdrawal was completed without incident by the mutually agreed upon date of Sept. 15, officials said."
+    text = ("The withdrawal of the troops was completed without incident by the mutually agreed upon date of "
+            "Sept. 15, officials said.")
     (withdrawal,) = [e for e in pipeline(Document(id="d", text=text, published=date(2024, 9, 17))).events
                      if e.trigger == "withdrawal"]
     assert withdrawal.time.end == date(2024, 9, 15) and withdrawal.time.start <= date(2024, 9, 15)
