@@ -1,3 +1,4 @@
+import os
 from datetime import date
 
 import pytest
@@ -160,11 +161,11 @@ def test_a_locked_or_foreign_file_gets_a_clear_error(tmp_path):
         # Another process cannot open it while this one writes.
         code = (
             "import sys\nfrom forcewatch.store import Store, StoreBusy\n"
-            f"try:\n    Store({str(path)!r}, read_only=True)\nexcept StoreBusy as e:\n    print(e); sys.exit(3)\n"
+            f"try:\n    Store({str(path)!r}, read_only=True, lock_wait=0.3)\nexcept StoreBusy as e:\n    print(e); sys.exit(3)\n"
         )
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 3, done.stderr
-    assert "in use by another process" in done.stdout
+    assert f"in use by process {os.getpid()}" in done.stdout and "waited 0.3 s" in done.stdout
     text_file = tmp_path / "notes.duckdb"
     text_file.write_text("not a database")
     with pytest.raises(StoreBusy, match="cannot open database"):

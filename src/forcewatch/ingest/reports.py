@@ -19,6 +19,7 @@ import feedparser
 import trafilatura
 
 from forcewatch.ingest import InputError, checked_text, loads
+from forcewatch.limits import DEFAULT, Limits
 from forcewatch.plugins import reader, reader_suffixes, readers
 from forcewatch.records import Document
 
@@ -31,24 +32,24 @@ def report_suffixes() -> frozenset[str]:
     return reader_suffixes()
 
 
-MAX_REPORT_BYTES = 64 << 20  # larger is no report (a disk image, a log): refused unread
+MAX_REPORT_BYTES = DEFAULT.report_bytes  # larger is no report (a disk image, a log): refused unread
 # Publication dates outside these are typing errors or attacks (0001-01-01, 9999-12-31).
 EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
 
 
-def read_text_file(path: Path) -> str:
-    """File contents as text, refusing what is empty, binary, not UTF-8, too large or not a regular file."""
+def read_text_file(path: Path, max_bytes: int = MAX_REPORT_BYTES) -> str:
+    """File contents as text, refusing what is empty, binary, not UTF-8, over ``max_bytes`` or not a regular file."""
     from forcewatch.ingest.files import regular
 
     if (why := regular(path)) is not None:
         raise InputError(f"{path}: {why}")
     try:
         with open(path, "rb") as fh:
-            raw = fh.read(MAX_REPORT_BYTES + 1)
+            raw = fh.read(max_bytes + 1)
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    if len(raw) > MAX_REPORT_BYTES:
-        raise InputError(f"{path}: over {MAX_REPORT_BYTES >> 20} MB, too large for a report")
+    if len(raw) > max_bytes:
+        raise InputError(f"{path}: over {_size(max_bytes)}, too large for a report")
     if not raw.strip():
         raise InputError(f"{path}: file is empty")
     if b"\x00" in raw[:8192]:
@@ -124,12 +125,16 @@ def sidecar_meta(path: Path) -> dict:
     return {**meta, **checked}
 
 
+def _size(n: int) -> str:
+    return f"{n >> 20} MB" if n >= 1 << 20 else f"{n} bytes"
+
+
 def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())[:200]
 
 
 def read_reports(path: str | Path, published: date | None = None,
-                 errors: list[str] | None = None) -> list[Document]:
+                 errors: list[str] | None = None, limits: Limits = DEFAULT) -> list[Document]:
     """All documents in one file; raises InputError naming the file when it cannot be read.
 
     With ``errors``, a part of the file that cannot be read (a bad JSON line, an entry without text)
@@ -137,7 +142,7 @@ def read_reports(path: str | Path, published: date | None = None,
     path = Path(path)
     if path.name.endswith(".meta.json"):
         return []
-    text = read_text_file(path)
+    text = read_text_file(path, limits.report_bytes)
     meta = sidecar_meta(path)
     head = text.lstrip()[:500].lower()
     spec = next(r for r in readers() if r.fallback or r.claims(path, head))

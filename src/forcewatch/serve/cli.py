@@ -309,7 +309,9 @@ def ingest(
         raise typer.BadParameter(f"{feed_format!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
     resources = _resources(ctx, sites=sites, aircraft_registry=aircraft_db, vessel_registry=vessel_db)
     ingester = Ingester(resources)
-    with Store(db) as store, _progress() as progress:
+    # shared: the file is held only while a batch is written, so `serve` and `watch` keep working
+    with Store(db, shared=True, lock_wait=resources.settings.lock_wait, on_wait=_echo) as store, \
+            _progress() as progress:
         task = progress.add_task("analysing", total=None)
         batch = ingest_paths(ingester, store, paths, fmt=feed_format, published=_published(published),
                              scope=_scope(all_events), follow_symlinks=follow_symlinks, echo=_echo,
@@ -648,3 +650,7 @@ def main() -> None:
     except StoreBusy as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
+
+
+if __name__ == "__main__":  # python -m forcewatch.serve.cli, as the tests run it
+    main()
