@@ -104,3 +104,61 @@ def consistent(db: Path) -> list[str]:
         return []
     finally:
         con.close()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Serving:
+    """`forcewatch serve` in a child process on a free loopback port, until ``stop()``."""
+
+    def __init__(self, db: Path, *args: str, config: Path | None = None):
+        import http.client
+        import time
+
+        self.port = free_port()
+        self.log = db.with_suffix(f".serve-{self.port}.log")
+        pre = ["--config", str(config)] if config else []
+        with open(self.log, "w") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "forcewatch.serve.cli", *pre, "serve", "--db", str(db), "--host", "127.0.0.1",
+                 "--port", str(self.port), *args], env=env(), stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"forcewatch serve exited with {self.proc.returncode}:\n{self.log.read_text()}")
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                c.request("GET", "/api/meta")
+                if c.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"forcewatch serve did not start:\n{self.log.read_text()}")
+            time.sleep(0.1)
+
+    def get(self, path: str, timeout: float = 30) -> tuple[int, dict]:
+        import http.client
+
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            c.request("GET", path)
+            r = c.getresponse()
+            return r.status, json.loads(r.read() or b"{}")
+        finally:
+            c.close()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()

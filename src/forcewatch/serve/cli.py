@@ -409,13 +409,15 @@ def export(
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def _run_server(resources: Resources, db: Path, host: str, port: int, token: str | None, tiles: str | None = None) -> None:
-    """Serve the API and dashboard on DB until Ctrl+C."""
+def _run_server(resources: Resources, db: Path, host: str, port: int, token: str | None, tiles: str | None = None,
+                allow_hosts: list[str] | None = None) -> None:
+    """Serve the API and dashboard on DB until Ctrl+C, answering only to the Host names of the address
+    served on and ``allow_hosts`` (serve.api.Guard: DNS rebinding)."""
     import socket
 
     import uvicorn
 
-    from forcewatch.serve.api import create_app
+    from forcewatch.serve.api import create_app, default_hosts
 
     try:  # a clear message rather than uvicorn's traceback when the port is taken
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
@@ -427,7 +429,10 @@ def _run_server(resources: Resources, db: Path, host: str, port: int, token: str
     from forcewatch.store.duck import StoreBusy
 
     try:
-        application = create_app(db, token=token or None, tiles=tiles, resources=resources)
+        hosts = default_hosts(host, port) + list(allow_hosts or [])
+        if host in ("0.0.0.0", "::"):
+            hosts.append(socket.gethostname())
+        application = create_app(db, token=token or None, tiles=tiles, resources=resources, hosts=hosts)
     except StoreBusy as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
@@ -457,13 +462,16 @@ def serve(
         None, help="Opt-in online map tiles URL template, e.g. https://tile.example.org/{z}/{x}/{y}.png "
         "(default: the packaged offline basemap only).",
     ),
+    allow_host: list[str] = typer.Option(
+        [], "--allow-host", help="Also answer requests whose Host is this name (NAME or NAME:PORT; repeat for "
+        "more), e.g. behind a reverse proxy. By default only the address served on and localhost are answered."),
 ):
     """Serve the web dashboard and the REST API (OpenAPI docs at /docs)."""
     if not db.exists() and not token:
         err.print(f"[red]error:[/red] {db}: no such database (run `forcewatch ingest` or `forcewatch demo` first)",
                   highlight=False, soft_wrap=True)
         raise typer.Exit(2)
-    _run_server(_resources(ctx), db, host, port, token, tiles)
+    _run_server(_resources(ctx), db, host, port, token, tiles, allow_host)
 
 
 def demo_reports() -> Path:
