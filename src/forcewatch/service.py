@@ -169,13 +169,14 @@ class Ingester:
         that finishes what a killed one left thus fuses the same batch a clean run would have.
         Returns how many stored events' links changed."""
         fresh = fresh or {}
+        classes = self.equipment_classes  # loaded before the file is held
         with self._lock, store.transaction():
             pending = store.unfused_documents()
             if not pending:
                 return 0
             events = [e for d in pending if d in fresh for e in fresh[d]]
             events += store.events_of_documents(d for d in pending if d not in fresh)
-            changed = fuse_stored(store, events, self.equipment_classes)
+            changed = fuse_stored(store, events, classes)
             store.mark_fused(pending)
         return len(changed)
 
@@ -208,13 +209,17 @@ class Ingester:
             start = done + batch
 
     def feeds(self, store, feeds: Sequence[tuple[Path, str | None]], echo=print) -> FeedsResult:
-        """Read and store each sensor feed (tracks, events, a document per feed), then corroborate."""
+        """Read each sensor feed (outside the store), then store it whole in one transaction: its
+        tracks, events and document, and their corroboration, marked fused; a kill leaves all of it
+        or none. A feed that gave no message (a wrong ``--format``) is an error and is not stored,
+        so the right format still reads it."""
         from forcewatch.ingest import InputError, shown
         from forcewatch.sensors import read_feed
 
         result = FeedsResult()
         with self._lock:
             platforms, sites = self.resources.platforms, self.resources.sites
+            classes = self.equipment_classes  # loaded before the file is held
             for path, fmt in feeds:
                 try:
                     feed = read_feed(path, fmt, registry=platforms, sites=sites, limits=self.resources.settings.limits)
@@ -228,7 +233,7 @@ class Ingester:
                             continue
                         store.add_tracks(feed.tracks)
                         store.add_document(feed.document, feed.events, fused=True)
-                        linked = len(fuse_stored(store, feed.events, self.equipment_classes))
+                        linked = len(fuse_stored(store, feed.events, classes))
                 except Exception as exc:  # noqa: BLE001  (one feed's fault is that feed's alone)
                     line = failure(path, exc)
                     echo(f"error: {line}")

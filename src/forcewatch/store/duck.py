@@ -470,11 +470,17 @@ class Store:
         if docs is None:
             docs = self.documents_by_id((e.doc_id for e in events), text=False)
         rows = [_event_row(e, docs.get(e.doc_id)) for e in events]
-        if rows:
-            marks = ", ".join("?" * len(EVENT_COLUMNS))
-            self.con.executemany(
-                f"INSERT OR REPLACE INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({marks})", rows
-            )
+        self._insert_rows(f"INSERT OR REPLACE INTO events ({', '.join(EVENT_COLUMNS)})", rows)
+
+    def _insert_rows(self, head: str, rows: Sequence[tuple], chunk: int = 250) -> None:
+        """``head VALUES (...), (...)`` for many rows, a few hundred per statement, the last row of
+        each key (first column) winning: ``executemany`` runs one statement per row, and its
+        few hundred rows a second would hold a shared store's file for seconds."""
+        rows = list({r[0]: r for r in rows}.values())
+        for k in range(0, len(rows), chunk):
+            part = rows[k:k + chunk]
+            one = "(" + ", ".join("?" * len(part[0])) + ")"
+            self.con.execute(f"{head} VALUES {', '.join([one] * len(part))}", [v for r in part for v in r])
 
     def add_events(self, events: Iterable[Event]) -> None:
         """Store events not tied to a stored document (sensor events); same id replaces."""
@@ -714,15 +720,15 @@ class Store:
                 self.con.execute("DELETE FROM cluster_members WHERE cluster_id IN (SELECT unnest(?::VARCHAR[]))",
                                  [sorted(old)])
             if clusters:
-                self.con.executemany(
+                self._insert_rows(
                     "INSERT OR REPLACE INTO clusters (id, t_start, t_end, lat, lon, type, subtype, n_events,"
-                    " n_sources, record, t_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                    " n_sources, record, t_at)", [
                         (c.id, c.time.start if c.time else None, c.time.end if c.time else None,
                          c.place.lat if c.place else None, c.place.lon if c.place else None, c.type, c.subtype,
                          len(c.event_ids), c.n_sources, json.dumps(c.to_dict(), ensure_ascii=False),
                          _instant(c.time))
                         for c in clusters])
-                self.con.executemany("INSERT OR REPLACE INTO cluster_members VALUES (?, ?)", members)
+                self._insert_rows("INSERT OR REPLACE INTO cluster_members", members)
 
     def cluster(self, cluster_id: str) -> Cluster | None:
         if not self._has_clusters():
