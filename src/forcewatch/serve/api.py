@@ -613,7 +613,7 @@ def create_app(
         if refusal is not None:
             raise ApiError(*refusal)
 
-    def ingest(body: IngestRequest, s: DB, _: Annotated[None, Depends(authorize)]):
+    def ingest(body: IngestRequest, s: DB, request: Request, _: Annotated[None, Depends(authorize)]):
         """Run extraction on a report and store it with its events. Idempotent: the document id
         is derived from its text, so posting the same text again stores nothing new (201 the
         first time, 200 after)."""
@@ -635,6 +635,11 @@ def create_app(
             result = ingester.documents(s, [doc], "all" if body.all_events else "force")
         except ImportError as exc:
             raise ApiError(503, f"extraction pipeline unavailable: {exc}") from exc
+        if result.outcome.get(doc.id) == "failed":  # stored in one transaction: nothing of it is
+            rid = request.scope.get("state", {}).get("request_id", "-")
+            log.error("request %s: %s", rid, "; ".join(result.errors))
+            raise ApiError(500, f"the document could not be coded or stored, nothing of it is stored "
+                                f"(request id {rid}; the details are in the server log)")
         if result.outcome.get(doc.id) != "added":
             events = s.events(doc_id=doc.id)
             stored = s.document(doc.id)
