@@ -123,15 +123,16 @@ class Ingester:
             result = IngestResult()
             fresh: dict[str, Document] = {}
             recode: set[str] = set()
-            for doc in documents:
-                coded = store.coded_scope(doc.id) if doc.id not in fresh else "seen"
-                if coded is None or widens(coded, scope):
-                    fresh[doc.id] = doc
-                    if coded is not None:
-                        recode.add(doc.id)
-                else:
-                    result.skipped += 1
-                    result.outcome.setdefault(doc.id, "skipped")
+            with store.session():  # one connection for the look-ups, not one per document
+                for doc in documents:
+                    coded = store.coded_scope(doc.id) if doc.id not in fresh else "seen"
+                    if coded is None or widens(coded, scope):
+                        fresh[doc.id] = doc
+                        if coded is not None:
+                            recode.add(doc.id)
+                    else:
+                        result.skipped += 1
+                        result.outcome.setdefault(doc.id, "skipped")
             fresh_events: dict[str, list[Event]] = {}
             for analysis in self._analyses(pipeline, list(fresh.values()), result):
                 doc = analysis.document
