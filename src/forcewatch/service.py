@@ -144,8 +144,9 @@ class Ingester:
                     elif store.add_document(doc, analysis.events, scope):
                         result.added += 1
                         result.outcome[doc.id] = "added"
-                    else:
+                    else:  # another process stored it meanwhile
                         result.outcome[doc.id] = "skipped"
+                        result.skipped += 1
                 except Exception as exc:  # noqa: BLE001  (stored in its own transaction: nothing half-stored)
                     self._failed(doc, exc, result)
                     continue

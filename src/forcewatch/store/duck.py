@@ -94,8 +94,11 @@ def _holder(message: str) -> str:
 def connect(path: str, read_only: bool, lock_wait: float = LOCK_WAIT,
             on_wait: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
     """A connection to ``path``, waiting up to ``lock_wait`` seconds while another process holds
-    the file (``on_wait`` is told once who it is); StoreBusy, naming the holder, after that."""
-    deadline = time.monotonic() + max(0.0, lock_wait)
+    the file (``on_wait`` is told who it is once the wait has lasted a second: the short waits for
+    another user's write batch go unsaid); StoreBusy, naming the holder, after that."""
+    start = time.monotonic()
+    deadline = start + max(0.0, lock_wait)
+    notice = start + min(1.0, lock_wait / 2)
     pause, told = 0.005, False
     while True:
         try:
@@ -110,11 +113,22 @@ def connect(path: str, read_only: bool, lock_wait: float = LOCK_WAIT,
                     f"{path}: database is in use by {holder}; waited {lock_wait:g} s "
                     "(raise lock_wait, stop it, or ingest through the API of a running `forcewatch serve`)"
                 ) from None
-            if not told and on_wait is not None:
+            if not told and on_wait is not None and time.monotonic() >= notice:
                 on_wait(f"waiting for {path}: it is in use by {holder} (up to {lock_wait:g} s)")
                 told = True
         time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
         pause = min(pause * 2, 0.1)
+
+
+def _once_per_message(tell: Callable[[str], None]) -> Callable[[str], None]:
+    """``tell``, saying each message once (a long ingest may wait for the same process many times)."""
+    said: set[str] = set()
+
+    def once(message: str) -> None:
+        if message not in said:
+            said.add(message)
+            tell(message)
+    return once
 
 
 _NOT_SESSIONED = {"close", "cursor", "session", "transaction"}
@@ -264,7 +278,8 @@ class Store:
     def __init__(self, path: str | Path = "forcewatch.duckdb", read_only: bool = False, *, shared: bool = False,
                  lock_wait: float = LOCK_WAIT, on_wait: Callable[[str], None] | None = None):
         self.path = str(path)
-        self.read_only, self.lock_wait, self.on_wait = read_only, lock_wait, on_wait
+        self.read_only, self.lock_wait = read_only, lock_wait
+        self.on_wait = _once_per_message(on_wait) if on_wait is not None else None
         self.shared = shared and self.path != ":memory:"
         self._local = threading.local()
         self._held = None
