@@ -13,6 +13,7 @@ seconds for the process that holds the file (docs/store.md).
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import math
 import re
@@ -135,22 +136,29 @@ _NOT_SESSIONED = {"close", "cursor", "session", "transaction"}
 
 
 def _sessioned(cls):
-    """Give each public method of a shared store a connection of its own for the call, unless the
-    calling thread is in a ``session()`` already: methods added later get the discipline too."""
-    for name, fn in list(vars(cls).items()):
-        if name.startswith("_") or name in _NOT_SESSIONED or not callable(fn) or isinstance(fn, (staticmethod, classmethod)):
-            continue
+    """Give each public method of a shared store (its own and its mixins') a connection of its own
+    for the call, unless the calling thread is in a ``session()`` already: methods added later get
+    the discipline too. Context managers and generators are left alone: they open their own."""
+    seen: set[str] = set()
+    for klass in cls.__mro__[:-1]:
+        for name, fn in list(vars(klass).items()):
+            if name in seen:
+                continue
+            seen.add(name)
+            if name.startswith("_") or name in _NOT_SESSIONED or not inspect.isfunction(fn) \
+                    or inspect.isgeneratorfunction(fn) or inspect.isgeneratorfunction(getattr(fn, "__wrapped__", None)):
+                continue
 
-        def wrap(fn):
-            @functools.wraps(fn)
-            def call(self, *args, **kwargs):
-                if not self.shared or getattr(self._local, "con", None) is not None:
-                    return fn(self, *args, **kwargs)
-                with self.session():
-                    return fn(self, *args, **kwargs)
-            return call
+            def wrap(fn):
+                @functools.wraps(fn)
+                def call(self, *args, **kwargs):
+                    if not self.shared or getattr(self._local, "con", None) is not None:
+                        return fn(self, *args, **kwargs)
+                    with self.session():
+                        return fn(self, *args, **kwargs)
+                return call
 
-        setattr(cls, name, wrap(fn))
+            setattr(cls, name, wrap(fn))
     return cls
 
 
