@@ -156,3 +156,20 @@ def test_the_stages_use_the_caps_they_are_handed(tmp_path):
     reading = decode_feed(feed, "sbs", Limits(feed_line=20))
     list(reading.messages)
     assert reading.stats["bad:long_line"] == 3
+
+
+def test_json_nesting_past_the_depth_cap_is_one_bad_line(tmp_path):
+    from forcewatch.ingest import loads
+    from forcewatch.ingest.reports import read_reports
+    from forcewatch.limits import Limits
+
+    assert loads('{"a": [[1]]}', 3) == {"a": [[1]]}
+    with pytest.raises(ValueError, match="deeper than 2"):
+        loads('{"a": [[1]]}', 2)
+    lines = tmp_path / "r.jsonl"
+    lines.write_text('{"text": "Ships left Tartus.", "x": [[[[1]]]]}\n{"text": "Jets landed at Hmeimim."}\n')
+    errors: list[str] = []
+    docs = read_reports(lines, errors=errors, limits=Limits(json_depth=3))
+    assert [d.text for d in docs] == ["Jets landed at Hmeimim."]
+    assert errors and "r.jsonl:1" in errors[0] and "deeper than 3" in errors[0]
+    assert len(read_reports(lines)) == 2

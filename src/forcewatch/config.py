@@ -23,6 +23,7 @@ stages never do. A config file is TOML::
     max_report_bytes = 67108864      # a larger report file is refused unread (64 MB)
     max_feed_line_bytes = 1048576    # a longer feed line is skipped and counted (1 MB)
     max_feed_json_chars = 268435456  # a feed that is one JSON document, refused past this (256 MB)
+    max_json_depth = 1000            # a report's JSON line or sidecar nested deeper is refused
     gzip_ratio = 20                  # a gzip file may inflate to this many times its size,
     gzip_floor_bytes = 16777216      # and at least to this (16 MB): past it, a bomb, refused
     max_request_bytes = 16777216     # an API request body (413 past it, counted while read)
@@ -51,6 +52,7 @@ ENV_CONFIG = "FORCEWATCH_CONFIG"
 PATH_LISTS = ("sources", "sites", "aircraft_registry", "vessel_registry")
 LEXICON_FILES = ("triggers", "actors", "equipment", "senses", "observations")
 LIMITS = ("max_sentence_chars", "max_parsed_sentences", "max_report_bytes", "max_feed_line_bytes", "max_feed_json_chars",
+          "max_json_depth",
           "gzip_ratio", "gzip_floor_bytes", "max_request_bytes", "lock_wait")
 
 
@@ -91,6 +93,7 @@ class Settings:
     max_report_bytes: int = DEFAULT_LIMITS.report_bytes
     max_feed_line_bytes: int = DEFAULT_LIMITS.feed_line
     max_feed_json_chars: int = DEFAULT_LIMITS.feed_json_chars
+    max_json_depth: int = DEFAULT_LIMITS.json_depth
     gzip_ratio: int = DEFAULT_LIMITS.gzip_ratio
     gzip_floor_bytes: int = DEFAULT_LIMITS.gzip_floor
     max_request_bytes: int = DEFAULT_LIMITS.request_body_bytes
@@ -102,7 +105,7 @@ class Settings:
         return Limits(
             sentence_chars=self.max_sentence_chars, parsed_sentences=self.max_parsed_sentences,
             report_bytes=self.max_report_bytes, feed_line=self.max_feed_line_bytes,
-            feed_json_chars=self.max_feed_json_chars, gzip_ratio=self.gzip_ratio, gzip_floor=self.gzip_floor_bytes,
+            feed_json_chars=self.max_feed_json_chars, json_depth=self.max_json_depth, gzip_ratio=self.gzip_ratio, gzip_floor=self.gzip_floor_bytes,
             request_body_bytes=self.max_request_bytes, lock_wait=self.lock_wait)
 
     @classmethod

@@ -8,6 +8,7 @@ page's or feed's own metadata; otherwise it stays unknown.
 
 from __future__ import annotations
 
+import inspect
 import io
 import re
 from collections.abc import Iterator
@@ -106,13 +107,13 @@ def _parse_date(value: object) -> date | None:
         return None
 
 
-def sidecar_meta(path: Path) -> dict:
+def sidecar_meta(path: Path, limits: Limits = DEFAULT) -> dict:
     """The ``NAME.meta.json`` beside a report, if any."""
     meta_path = path.with_name(path.stem + ".meta.json")
     if not meta_path.exists():
         return {}
     try:
-        meta = loads(read_text_file(meta_path))
+        meta = loads(read_text_file(meta_path, limits.report_bytes), limits.json_depth)
     except ValueError as exc:
         raise InputError(f"{meta_path}: unreadable metadata ({_one_line(exc)})") from exc
     if not isinstance(meta, dict):
@@ -143,11 +144,12 @@ def read_reports(path: str | Path, published: date | None = None,
     if path.name.endswith(".meta.json"):
         return []
     text = read_text_file(path, limits.report_bytes)
-    meta = sidecar_meta(path)
+    meta = sidecar_meta(path, limits)
     head = text.lstrip()[:500].lower()
     spec = next(r for r in readers() if r.fallback or r.claims(path, head))
     docs = []
-    for item in spec.read(path, text):
+    takes_limits = "limits" in inspect.signature(spec.read).parameters  # a plugin's reader may not
+    for item in (spec.read(path, text, limits=limits) if takes_limits else spec.read(path, text)):
         if isinstance(item, InputError) or not item.text.strip():
             problem = item if isinstance(item, InputError) else \
                 InputError(f"{path}: no text in document {item.title or item.url or ''}".rstrip())
@@ -180,14 +182,14 @@ def _text_documents(path: Path, text: str) -> Iterator[Document]:
 
 
 @reader("jsonl", suffixes=(".jsonl", ".ndjson", ".json"), order=100)
-def _jsonl_documents(path: Path, text: str) -> Iterator[Document]:
+def _jsonl_documents(path: Path, text: str, limits: Limits = DEFAULT) -> Iterator[Document]:
     """One report per line: {"text": ..., "title", "url", "published", "outlet"}; a bad line yields its
     InputError (read_reports reports it and keeps the other lines)."""
     for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
-            obj = loads(line)
+            obj = loads(line, limits.json_depth)
         except ValueError as exc:
             yield InputError(f"{path}:{lineno}: not valid JSON ({getattr(exc, 'msg', None) or _one_line(exc)})")
             continue
