@@ -36,13 +36,16 @@ def batch(tmp_path_factory):
     return folder, inputs, stores.dump(folder / "clean.duckdb")
 
 
-def test_serve_answers_while_ingest_writes_and_then_shows_the_new_events(batch, tmp_path):
+@pytest.mark.parametrize("token", [None, "t0ken"], ids=["read-only", "with-token"])
+def test_serve_answers_while_ingest_writes_and_then_shows_the_new_events(batch, tmp_path, token):
+    """With a token the server opens the file read-write for its requests, without one read-only:
+    either way it holds it only while a request reads."""
     folder, inputs, clean = batch
     db = tmp_path / "fw.duckdb"
     from forcewatch.store import Store
 
     Store(db).close()
-    server = stores.Serving(db)
+    server = stores.Serving(db, *(["--token", token] if token else []))
     try:
         proc = stores.forcewatch("ingest", "--db", str(db), *inputs)
         answers, slowest = [], 0.0

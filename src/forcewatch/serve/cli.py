@@ -299,6 +299,10 @@ def ingest(
 ):
     """Store reports and sensor feeds and their events; a document or feed already stored is skipped.
 
+    The database is held only while each document or feed is written, so a running `serve` keeps
+    answering; another process writing is waited for (at most lock_wait seconds, a setting). After a
+    kill, the same command again finishes what was left (docs/store.md).
+
     Exit code 0: every input stored or already stored; 1: some inputs failed (each named); 2: nothing
     could run (a bad option, configuration or database)."""
     from forcewatch.ingest.feeds import FORMATS
