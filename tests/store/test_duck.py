@@ -321,3 +321,20 @@ def test_a_shared_store_holds_the_file_only_while_it_is_used(tmp_path):
 
     Mixed = _sessioned(type("Mixed", (Extra, Store), {}))
     assert Mixed(path, shared=True).answer() == 1
+
+
+def test_a_new_store_killed_at_once_opens_again(tmp_path):
+    """DuckDB 1.4 cannot replay a write-ahead log holding an ALTER of a table with a DEFAULT column: a
+    store is made whole by CREATE and checkpointed, so a process killed right after making it leaves
+    a file that opens (it never did before)."""
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "fw.duckdb"
+    code = ("import os, signal, sys\nfrom forcewatch.store import Store\n"
+            "s = Store(sys.argv[1], shared=True)\ns.mark_fused([])\nos.kill(os.getpid(), signal.SIGKILL)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True)
+    assert done.returncode == -signal.SIGKILL
+    with Store(path) as s:
+        assert s.count("documents") == 0 and s.unfused_documents() == []

@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS documents (
     path VARCHAR, url VARCHAR, title VARCHAR, published DATE, outlet VARCHAR,
     media_type VARCHAR, text VARCHAR NOT NULL,
     ingested_at TIMESTAMP DEFAULT current_timestamp,
-    scope VARCHAR
+    scope VARCHAR, fused BOOLEAN
 );
 CREATE TABLE IF NOT EXISTS events (
     id VARCHAR PRIMARY KEY,
@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS events (
     source_kind VARCHAR, modality VARCHAR, reliability VARCHAR, information INTEGER,
     actor_country VARCHAR, sentence VARCHAR,
     track_id VARCHAR,
-    record JSON NOT NULL
+    record JSON NOT NULL,
+    search VARCHAR, doc_ref VARCHAR, background BOOLEAN, t_at TIMESTAMP
 );
 CREATE TABLE IF NOT EXISTS tracks (
     id VARCHAR PRIMARY KEY,
@@ -308,15 +309,25 @@ class Store:
 
     @staticmethod
     def _migrate(con) -> None:
+        """The schema, made whole: a new file gets every column from SCHEMA; one written by an
+        earlier forcewatch is altered. Then a checkpoint, so no schema change waits in the
+        write-ahead log: DuckDB 1.4 cannot replay an ALTER of a table with a DEFAULT column
+        (documents.ingested_at), and a file killed before its first checkpoint would never open."""
+        new = con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'documents'").fetchone() is None
         con.execute(SCHEMA)
-        con.execute(SEARCH_MIGRATION)
-        con.execute(DOC_REF_MIGRATION)
-        con.execute(SCOPE_MIGRATION)
-        con.execute(FUSED_MIGRATION)
-        con.execute(BACKGROUND_MIGRATION)
-        con.execute(INSTANT_MIGRATION)
-        if "credibility" in _event_columns(con):
-            con.execute(GRADE_MIGRATION)
+        if not new:
+            con.execute(SEARCH_MIGRATION)
+            con.execute(DOC_REF_MIGRATION)
+            con.execute(SCOPE_MIGRATION)
+            con.execute(FUSED_MIGRATION)
+            con.execute(BACKGROUND_MIGRATION)
+            con.execute(INSTANT_MIGRATION)
+            if "credibility" in _event_columns(con):
+                con.execute(GRADE_MIGRATION)
+        try:
+            con.execute("CHECKPOINT")
+        except duckdb.Error:  # another connection of this process is writing: it checkpoints in its turn
+            pass
 
     def _read_columns(self, con) -> None:
         columns = _event_columns(con)
