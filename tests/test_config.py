@@ -116,3 +116,60 @@ def test_user_sites_reach_the_screen_the_gazetteer_and_the_feeds_alike(tmp_path,
     text = "Nothing has moved at the Qwertyville Logistics Point this week."
     assert Pipeline(mine).prepare(Document(id="q", text=text)).relevant == [0]
     assert Pipeline(resources).prepare(Document(id="q", text=text)).relevant == []
+
+
+def test_size_caps_are_settings_read_from_the_config_file(tmp_path):
+    from forcewatch.config import ConfigError, Settings
+    from forcewatch.limits import DEFAULT
+
+    assert Settings().limits == DEFAULT
+    path = tmp_path / "forcewatch.toml"
+    path.write_text("max_sentence_chars = 400\nmax_request_bytes = 1024\nlock_wait = 2\ngzip_ratio = 5\n")
+    limits = Settings.load(path, environ={}).limits
+    assert (limits.sentence_chars, limits.request_body_bytes, limits.lock_wait, limits.gzip_ratio) == (400, 1024, 2.0, 5)
+    assert limits.report_bytes == DEFAULT.report_bytes
+    for bad in ("max_sentence_chars = 'many'", "max_report_bytes = 0", "lock_wait = -1", "gzip_ratio = 2.5",
+                "max_feed_line_bytes = true"):
+        path.write_text(bad + "\n")
+        with pytest.raises(ConfigError, match=bad.split()[0]):
+            Settings.load(path, environ={})
+
+
+def test_the_stages_use_the_caps_they_are_handed(tmp_path):
+    """A sentence cap, a report size cap and a feed line cap given in Limits, not read from the module."""
+    from forcewatch.extract.nlp import split_sentences
+    from forcewatch.ingest import InputError
+    from forcewatch.ingest.feeds import decode_feed
+    from forcewatch.ingest.reports import read_reports
+    from forcewatch.limits import Limits
+
+    text = " ".join(["word"] * 100)
+    assert max(b - a for a, b in split_sentences(text, 50)) <= 50
+    assert max(b - a for a, b in split_sentences(text)) == len(text)
+    report = tmp_path / "r.txt"
+    report.write_text("Ships left Tartus. " * 20)
+    assert read_reports(report)
+    with pytest.raises(InputError, match="too large"):
+        read_reports(report, limits=Limits(report_bytes=100))
+    feed = tmp_path / "f.sbs"
+    feed.write_text("MSG,3,1,1,154C2D,1,2024/12/09,10:00:00.000,2024/12/09,10:00:00.000,,12000,,,35.4,35.9,,,0,0,0,0\n" * 3)
+    reading = decode_feed(feed, "sbs", Limits(feed_line=20))
+    list(reading.messages)
+    assert reading.stats["bad:long_line"] == 3
+
+
+def test_json_nesting_past_the_depth_cap_is_one_bad_line(tmp_path):
+    from forcewatch.ingest import loads
+    from forcewatch.ingest.reports import read_reports
+    from forcewatch.limits import Limits
+
+    assert loads('{"a": [[1]]}', 3) == {"a": [[1]]}
+    with pytest.raises(ValueError, match="deeper than 2"):
+        loads('{"a": [[1]]}', 2)
+    lines = tmp_path / "r.jsonl"
+    lines.write_text('{"text": "Ships left Tartus.", "x": [[[[1]]]]}\n{"text": "Jets landed at Hmeimim."}\n')
+    errors: list[str] = []
+    docs = read_reports(lines, errors=errors, limits=Limits(json_depth=3))
+    assert [d.text for d in docs] == ["Jets landed at Hmeimim."]
+    assert errors and "r.jsonl:1" in errors[0] and "deeper than 3" in errors[0]
+    assert len(read_reports(lines)) == 2

@@ -12,7 +12,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "forcewatch"
 # Lowest first: a module may import its own stage or a lower one, never a higher one.
 LAYERS = [
-    {"records", "data", "lexicon", "geo", "plugins"},  # record types, packaged data, shared vocabularies
+    {"records", "data", "lexicon", "geo", "plugins", "limits"},  # record types, packaged data, shared vocabularies
     {"gazetteer"},  # shared place data
     {"ingest"},  # readers
     {"extract"},  # NLP

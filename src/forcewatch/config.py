@@ -18,6 +18,17 @@ stages never do. A config file is TOML::
     components = ["places", "dates", "attribution", "events", "no_comment",
                   "resolve_places", "resolve_times", "resolve_sources", "duplicates", "my_component"]
     plugins = ["my_package.forcewatch_plugin"]   # modules that register components or readers
+    # Size caps against hostile or clumsy input (defaults shown; forcewatch.limits.Limits):
+    max_sentence_chars = 1000        # a longer sentence is cut at a space before this
+    max_parsed_sentences = 150       # sentences of one document the parser sees
+    max_report_bytes = 67108864      # a larger report file is refused unread (64 MB)
+    max_feed_line_bytes = 1048576    # a longer feed line is skipped and counted (1 MB)
+    max_feed_json_chars = 268435456  # a feed that is one JSON document, refused past this (256 MB)
+    max_json_depth = 1000            # a report's JSON line or sidecar nested deeper is refused
+    gzip_ratio = 20                  # a gzip file may inflate to this many times its size,
+    gzip_floor_bytes = 16777216      # and at least to this (16 MB): past it, a bomb, refused
+    max_request_bytes = 16777216     # an API request body (413 past it, counted while read)
+    lock_wait = 30.0                 # seconds to wait for a process that holds the store file
 
 Relative paths are read from the config file's folder.
 """
@@ -35,11 +46,15 @@ from pathlib import Path
 from typing import Any
 
 from forcewatch.extract.nlp import MODEL
+from forcewatch.limits import DEFAULT as DEFAULT_LIMITS, Limits
 from forcewatch.plugins import load_installed
 
 ENV_CONFIG = "FORCEWATCH_CONFIG"
 PATH_LISTS = ("sources", "sites", "aircraft_registry", "vessel_registry", "military")
 LEXICON_FILES = ("triggers", "actors", "equipment", "senses", "observations")
+LIMITS = ("max_sentence_chars", "max_parsed_sentences", "max_report_bytes", "max_feed_line_bytes", "max_feed_json_chars",
+          "max_json_depth",
+          "gzip_ratio", "gzip_floor_bytes", "max_request_bytes", "lock_wait")
 
 
 class ConfigError(ValueError):
@@ -74,6 +89,26 @@ class Settings:
     observations: Path | None = None
     components: tuple[str, ...] | None = None  # None: the default text pipeline
     plugins: tuple[str, ...] = ()  # modules imported for what they register
+    # Size caps (forcewatch.limits.Limits, where each is explained), handed to the stages as ``limits``.
+    max_sentence_chars: int = DEFAULT_LIMITS.sentence_chars
+    max_parsed_sentences: int = DEFAULT_LIMITS.parsed_sentences
+    max_report_bytes: int = DEFAULT_LIMITS.report_bytes
+    max_feed_line_bytes: int = DEFAULT_LIMITS.feed_line
+    max_feed_json_chars: int = DEFAULT_LIMITS.feed_json_chars
+    max_json_depth: int = DEFAULT_LIMITS.json_depth
+    gzip_ratio: int = DEFAULT_LIMITS.gzip_ratio
+    gzip_floor_bytes: int = DEFAULT_LIMITS.gzip_floor
+    max_request_bytes: int = DEFAULT_LIMITS.request_body_bytes
+    lock_wait: float = DEFAULT_LIMITS.lock_wait
+
+    @property
+    def limits(self) -> Limits:
+        """The size caps as the stages take them."""
+        return Limits(
+            sentence_chars=self.max_sentence_chars, parsed_sentences=self.max_parsed_sentences,
+            report_bytes=self.max_report_bytes, feed_line=self.max_feed_line_bytes,
+            feed_json_chars=self.max_feed_json_chars, json_depth=self.max_json_depth, gzip_ratio=self.gzip_ratio, gzip_floor=self.gzip_floor_bytes,
+            request_body_bytes=self.max_request_bytes, lock_wait=self.lock_wait)
 
     @classmethod
     def load(cls, path: str | Path | None = None, environ=os.environ, **flags: Any) -> Settings:
@@ -130,6 +165,13 @@ def _read_file(path: Path) -> dict[str, Any]:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{path}: {name} must be a list of names")
             values[name] = tuple(value)
+        elif name in LIMITS:
+            kind = float if name == "lock_wait" else int
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)) \
+                    or not 0 <= value < 1 << 62 or (name != "lock_wait" and value < 1):
+                raise ConfigError(f"{path}: {name} must be a {'number of seconds' if kind is float else 'positive whole number'}, "
+                                  f"not {value!r}")
+            values[name] = kind(value)
         elif name == "model":
             if not isinstance(value, str):
                 raise ConfigError(f"{path}: model must be a package name")

@@ -17,9 +17,8 @@ from forcewatch.records import Analysis, Document
 DEFAULT_COMPONENTS = ("places", "dates", "attribution", "events", "no_comment",
                       "resolve_places", "resolve_times", "resolve_sources", "duplicates")
 SCOPES = ("force", "all")
-# The parser sees at most this many sentences of one document (the first that pass the screen): a
-# long report has fewer that pass; a junk file full of trigger words costs seconds, not hours.
-MAX_PARSED_SENTENCES = 150
+# The parser sees at most Limits.parsed_sentences sentences of one document (the first that pass the
+# screen): a long report has fewer that pass; a junk file full of trigger words costs seconds, not hours.
 
 
 def context_sentences(analysis: Analysis, lead: int = 3) -> list[int]:
@@ -145,8 +144,9 @@ class Pipeline:
     def prepare(self, doc: Document) -> Analysis:
         from forcewatch.extract.nlp import split_sentences
 
-        analysis = Analysis(document=doc, sentences=split_sentences(doc.text))
-        analysis.relevant = self.resources.screen(analysis, self.scope)[:MAX_PARSED_SENTENCES]
+        limits = self.resources.settings.limits
+        analysis = Analysis(document=doc, sentences=split_sentences(doc.text, limits.sentence_chars))
+        analysis.relevant = self.resources.screen(analysis, self.scope)[:limits.parsed_sentences]
         return analysis
 
     def _finish(self, batch: list[Analysis]) -> Iterator[Analysis]:

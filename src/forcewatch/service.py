@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 
 from forcewatch.config import Resources
+from forcewatch.limits import DEFAULT, Limits
 from forcewatch.pipeline import Pipeline
 from forcewatch.records import Analysis, Document, Event
 
@@ -112,24 +113,27 @@ class Ingester:
                   on_document: Callable[[Analysis], None] | None = None) -> IngestResult:
         """Analyse and store documents not stored yet, then link their events with what is stored.
 
-        Each document is stored in its own transaction, so a failure loses nothing stored before
-        it; fusion runs once at the end over the new events. A document already stored is skipped
-        unless ``widens`` says it is to be coded again."""
+        Each document is stored in its own transaction (read and coded outside it, so other users
+        of a shared store wait only for the write), so a failure loses nothing stored before it;
+        fusion runs once at the end over the new events and those of any document a killed run
+        left unfused (``fuse_pending``). A document already stored is skipped unless ``widens``
+        says it is to be coded again."""
         with self._lock:
             pipeline = self.pipeline(scope)
             result = IngestResult()
             fresh: dict[str, Document] = {}
             recode: set[str] = set()
-            for doc in documents:
-                coded = store.coded_scope(doc.id) if doc.id not in fresh else "seen"
-                if coded is None or widens(coded, scope):
-                    fresh[doc.id] = doc
-                    if coded is not None:
-                        recode.add(doc.id)
-                else:
-                    result.skipped += 1
-                    result.outcome.setdefault(doc.id, "skipped")
-            new_events: list[Event] = []
+            with store.session():  # one connection for the look-ups, not one per document
+                for doc in documents:
+                    coded = store.coded_scope(doc.id) if doc.id not in fresh else "seen"
+                    if coded is None or widens(coded, scope):
+                        fresh[doc.id] = doc
+                        if coded is not None:
+                            recode.add(doc.id)
+                    else:
+                        result.skipped += 1
+                        result.outcome.setdefault(doc.id, "skipped")
+            fresh_events: dict[str, list[Event]] = {}
             for analysis in self._analyses(pipeline, list(fresh.values()), result):
                 doc = analysis.document
                 try:
@@ -140,23 +144,43 @@ class Ingester:
                     elif store.add_document(doc, analysis.events, scope):
                         result.added += 1
                         result.outcome[doc.id] = "added"
-                    else:
+                    else:  # another process stored it meanwhile
                         result.outcome[doc.id] = "skipped"
+                        result.skipped += 1
                 except Exception as exc:  # noqa: BLE001  (stored in its own transaction: nothing half-stored)
                     self._failed(doc, exc, result)
                     continue
                 if result.outcome[doc.id] != "skipped":
                     result.events += len(analysis.events)
                     result.new_events[doc.id] = analysis.events
-                    new_events += analysis.events
+                    fresh_events[doc.id] = analysis.events
                 if on_document is not None:
                     on_document(analysis)
             try:
-                result.linked = len(fuse_stored(store, new_events, self.equipment_classes))
+                result.linked = self.fuse_pending(store, fresh_events)
             except Exception as exc:  # noqa: BLE001  (the documents are stored; their links are not)
-                result.errors.append(f"corroboration of {len(new_events)} new event(s) failed "
-                                     f"({type(exc).__name__}); the documents are stored")
+                n = sum(len(v) for v in fresh_events.values())
+                result.errors.append(f"corroboration of {n} new event(s) failed "
+                                     f"({type(exc).__name__}); the documents are stored and are fused on the next run")
             return result
+
+    def fuse_pending(self, store, fresh: dict[str, list[Event]] | None = None) -> int:
+        """Corroborate and group into happenings the events of every stored document not fused
+        yet, in one batch and one transaction that also marks them fused: those stored now (their
+        events in ``fresh``, by document id) and any a killed run stored without fusing. A run
+        that finishes what a killed one left thus fuses the same batch a clean run would have.
+        Returns how many stored events' links changed."""
+        fresh = fresh or {}
+        classes = self.equipment_classes  # loaded before the file is held
+        with self._lock, store.transaction():
+            pending = store.unfused_documents()
+            if not pending:
+                return 0
+            events = [e for d in pending if d in fresh for e in fresh[d]]
+            events += store.events_of_documents(d for d in pending if d not in fresh)
+            changed = fuse_stored(store, events, classes)
+            store.mark_fused(pending)
+        return len(changed)
 
     @staticmethod
     def _failed(doc: Document, exc: BaseException, result: IngestResult) -> None:
@@ -187,22 +211,31 @@ class Ingester:
             start = done + batch
 
     def feeds(self, store, feeds: Sequence[tuple[Path, str | None]], echo=print) -> FeedsResult:
-        """Read and store each sensor feed (tracks, events, a document per feed), then corroborate."""
-        from forcewatch.ingest import InputError
+        """Read each sensor feed (outside the store), then store it whole in one transaction: its
+        tracks, events and document, and their corroboration, marked fused; a kill leaves all of it
+        or none. A feed that gave no message (a wrong ``--format``) is an error and is not stored,
+        so the right format still reads it."""
+        from forcewatch.ingest import InputError, shown
         from forcewatch.sensors import read_feed
 
         result = FeedsResult()
         with self._lock:
             platforms, sites = self.resources.platforms, self.resources.sites
+            classes = self.equipment_classes  # loaded before the file is held
             for path, fmt in feeds:
                 try:
-                    feed = read_feed(path, fmt, registry=platforms, sites=sites)
+                    feed = read_feed(path, fmt, registry=platforms, sites=sites, limits=self.resources.settings.limits)
                     echo(feed.report())
-                    if store.has_document(feed.document.id):
-                        result.skipped += 1
-                        continue
-                    store.add_tracks(feed.tracks)
-                    store.add_document(feed.document, feed.events)
+                    if not feed.stats["messages"]:
+                        raise InputError(f"{shown(path)}: no {feed.format} message could be read"
+                                         f"{' (wrong --format?)' if fmt else ''}; not stored")
+                    with store.transaction():  # the feed whole, fused, or nothing: a rerun finds it or redoes it
+                        if store.has_document(feed.document.id):
+                            result.skipped += 1
+                            continue
+                        store.add_tracks(feed.tracks)
+                        store.add_document(feed.document, feed.events, fused=True)
+                        linked = len(fuse_stored(store, feed.events, classes))
                 except Exception as exc:  # noqa: BLE001  (one feed's fault is that feed's alone)
                     line = failure(path, exc)
                     echo(f"error: {line}")
@@ -211,7 +244,7 @@ class Ingester:
                     continue
                 result.stored += 1
                 result.events += len(feed.events)
-                result.linked += len(fuse_stored(store, feed.events, self.equipment_classes))
+                result.linked += linked
         return result
 
 
@@ -254,7 +287,8 @@ def failure(path, exc: BaseException) -> str:
 
 
 def read_documents(files: Iterable[Path], published: date | None = None, echo=print,
-                   on_file: Callable[[Path], None] | None = None) -> tuple[list[Document], list[str]]:
+                   on_file: Callable[[Path], None] | None = None,
+                   limits: Limits = DEFAULT) -> tuple[list[Document], list[str]]:
     """Documents from every readable report file, and a one-line error for each file (or line) that is
     not; whatever goes wrong with one file, the others are read."""
     from forcewatch.ingest.reports import read_reports
@@ -264,7 +298,7 @@ def read_documents(files: Iterable[Path], published: date | None = None, echo=pr
     for path in files:
         errors: list[str] = []
         try:
-            docs += read_reports(path, published, errors)
+            docs += read_reports(path, published, errors, limits)
         except RecursionError as exc:
             errors.append(failure(path, exc))
         except Exception as exc:  # noqa: BLE001  (one file's fault, whatever it is, is that file's alone)
@@ -308,7 +342,8 @@ def ingest_paths(ingester: Ingester, store, paths: Sequence[Path], *, fmt: str |
     result.skipped = dict(found.skipped)
     if (line := found.skip_line()) is not None:
         echo(line)
-    docs, failed = read_documents(found.reports, published, echo) if found.reports else ([], [])
+    docs, failed = read_documents(found.reports, published, echo, limits=ingester.resources.settings.limits) \
+        if found.reports else ([], [])
     result.failures += failed
     if found.feeds:
         try:
@@ -324,4 +359,11 @@ def ingest_paths(ingester: Ingester, store, paths: Sequence[Path], *, fmt: str |
         result.failures += result.documents.errors
         for line in result.documents.errors:
             echo(f"error: {line}")
+    else:
+        try:  # finish what a killed run left
+            ingester.fuse_pending(store)
+        except Exception as exc:  # noqa: BLE001
+            line = f"corroboration of documents stored earlier failed ({type(exc).__name__}); retried on the next run"
+            echo(f"error: {line}")
+            result.failures.append(line)
     return result

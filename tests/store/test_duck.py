@@ -1,3 +1,4 @@
+import os
 from datetime import date
 
 import pytest
@@ -160,11 +161,11 @@ def test_a_locked_or_foreign_file_gets_a_clear_error(tmp_path):
         # Another process cannot open it while this one writes.
         code = (
             "import sys\nfrom forcewatch.store import Store, StoreBusy\n"
-            f"try:\n    Store({str(path)!r}, read_only=True)\nexcept StoreBusy as e:\n    print(e); sys.exit(3)\n"
+            f"try:\n    Store({str(path)!r}, read_only=True, lock_wait=0.3)\nexcept StoreBusy as e:\n    print(e); sys.exit(3)\n"
         )
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 3, done.stderr
-    assert "in use by another process" in done.stdout
+    assert f"in use by process {os.getpid()}" in done.stdout and "waited 0.3 s" in done.stdout
     text_file = tmp_path / "notes.duckdb"
     text_file.write_text("not a database")
     with pytest.raises(StoreBusy, match="cannot open database"):
@@ -278,3 +279,62 @@ def test_same_day_events_are_listed_in_time_of_day_everywhere(tmp_path):
     with Store(path) as s:
         assert [e.id for e in s.events()] == want
         assert [c["id"] for c in s.cluster_page(10)[1]] == [f"c-{i}" for i in (dated.id, early.id, late.id)]
+
+
+def test_a_shared_store_holds_the_file_only_while_it_is_used(tmp_path):
+    """Between calls another process opens the file; inside a transaction it cannot; a failed
+    transaction, nested or not, leaves nothing; methods of a mixin get a connection too."""
+    import subprocess
+    import sys
+
+    from forcewatch.store.duck import _sessioned
+
+    path = tmp_path / "fw.duckdb"
+    probe = ("import duckdb, sys\ntry:\n    duckdb.connect(sys.argv[1], read_only=True).close()\n"
+             "except duckdb.IOException:\n    sys.exit(3)\n")
+
+    def other_process_opens() -> bool:
+        return subprocess.run([sys.executable, "-c", probe, str(path)]).returncode == 0
+
+    store = Store(path, shared=True)
+    d = doc("Two frigates left Tartus on Friday.")
+    assert store.add_document(d, [event(d, 0)]) and store.count("events") == 1
+    assert other_process_opens()
+    with store.transaction():
+        assert not other_process_opens()
+    with pytest.raises(RuntimeError, match="shared store"):
+        store.con  # noqa: B018  (outside a session there is no connection)
+    d2 = doc("Three corvettes left Tartus on Saturday.")
+    with pytest.raises(ZeroDivisionError):
+        with store.transaction():
+            with store.transaction():
+                store.add_document(d2, [event(d2, 0)])
+            1 / 0
+    assert store.count("documents") == 1 and not store.has_document(d2.id)
+    assert store.unfused_documents() == [d.id]
+    store.mark_fused([d.id])
+    assert store.unfused_documents() == []
+
+    class Extra:
+        def answer(self) -> int:
+            return self.con.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+    Mixed = _sessioned(type("Mixed", (Extra, Store), {}))
+    assert Mixed(path, shared=True).answer() == 1
+
+
+def test_a_new_store_killed_at_once_opens_again(tmp_path):
+    """DuckDB 1.4 cannot replay a write-ahead log holding an ALTER of a table with a DEFAULT column: a
+    store is made whole by CREATE and checkpointed, so a process killed right after making it leaves
+    a file that opens (it never did before)."""
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "fw.duckdb"
+    code = ("import os, signal, sys\nfrom forcewatch.store import Store\n"
+            "s = Store(sys.argv[1], shared=True)\ns.mark_fused([])\nos.kill(os.getpid(), signal.SIGKILL)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True)
+    assert done.returncode == -signal.SIGKILL
+    with Store(path) as s:
+        assert s.count("documents") == 0 and s.unfused_documents() == []

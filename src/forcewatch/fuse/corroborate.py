@@ -36,7 +36,9 @@ MAX_RADIUS_KM = 50.0  # a country-wide pin corroborates nothing
 DAY_SLACK = timedelta(days=1)
 INFERRED_SLACK = timedelta(days=3)
 NEUTRAL = {"no_comment", "unconfirmed"}
-FUSION_WINDOW = timedelta(days=4)  # how far apart in time stored events are compared at all
+# How far apart in time stored events are compared at all: as far as times_overlap reaches (two
+# inferred dates, each with its slack), so fusing events one batch at a time links what one batch would.
+FUSION_WINDOW = 2 * INFERRED_SLACK
 
 
 def _kinds_fit(a: Event, b: Event) -> bool:

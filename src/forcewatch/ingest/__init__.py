@@ -65,12 +65,27 @@ def in_range(value, low: float, high: float) -> float | None:
     return x if x is not None and low <= x <= high else None
 
 
-def loads(text: str):
-    """JSON from a file: ValueError (never RecursionError) for nesting too deep, huge integers or junk."""
+def loads(text: str, max_depth: int | None = None):
+    """JSON from a file: ValueError (never RecursionError) for nesting too deep (past ``max_depth``
+    levels when given, Limits.json_depth), huge integers or junk."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except RecursionError:
         raise ValueError("nested too deeply") from None
+    if max_depth is not None and _deeper(value, max_depth):
+        raise ValueError(f"nested deeper than {max_depth} levels")
+    return value
+
+
+def _deeper(value, limit: int) -> bool:
+    """Whether a parsed JSON value nests more than ``limit`` arrays and objects (level by level, no recursion)."""
+    level, depth = [value], 0
+    while level := [x for x in level if isinstance(x, (list, dict))]:
+        depth += 1
+        if depth > limit:
+            return True
+        level = [v for x in level for v in (x.values() if isinstance(x, dict) else x)]
+    return False
 
 
 def checked_text(value, what: str) -> str | None:

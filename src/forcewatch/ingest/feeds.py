@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from forcewatch.ingest import InputError, adsb, ais
+from forcewatch.limits import DEFAULT, Limits
 from forcewatch.records import content_id
 
 FORMATS = ("sbs", "aircraft-json", "readsb-trace", "modes-hex", "nmea", "ais-catcher", "ais-csv")
@@ -53,20 +54,20 @@ class FeedReading:
         return self.format in AIS_FORMATS
 
 
-# A gzip file may inflate to this many times its size, and at least to GZIP_FLOOR bytes: real feeds
-# inflate 3-15 times; a bomb (a few hundred KB that inflate to gigabytes) is refused at the cap.
-GZIP_RATIO, GZIP_FLOOR = 20, 16 << 20
-MAX_LINE = 1 << 20  # a longer line is no message of any feed: counted (bad:long_line) and skipped
+# A gzip file may inflate to Limits.gzip_ratio times its size, and at least to Limits.gzip_floor bytes:
+# real feeds inflate 3-15 times; a bomb (a few hundred KB that inflate to gigabytes) is refused at the cap.
+GZIP_RATIO, GZIP_FLOOR = DEFAULT.gzip_ratio, DEFAULT.gzip_floor
+MAX_LINE = DEFAULT.feed_line  # a longer line is no message of any feed: counted (bad:long_line) and skipped
 
 
-def _file_digest(path: Path) -> tuple[str, bytes]:
+def _file_digest(path: Path, limits: Limits = DEFAULT) -> tuple[str, bytes]:
     """SHA-256 of the file's bytes, read in chunks, and its first (decompressed) 8 KB."""
     h = hashlib.sha256()
     try:
         with open(path, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
-        with _open(path) as fh:
+        with _open(path, limits) as fh:
             head = fh.read(8192)
     except InputError:
         raise
@@ -102,31 +103,32 @@ class _Capped(io.RawIOBase):
         super().close()
 
 
-def _open(path: Path):
+def _open(path: Path, limits: Limits = DEFAULT):
     """Binary stream of a file, decompressed when it is gzip (readsb writes traces so, often without .gz),
-    with the inflated size capped (GZIP_RATIO, GZIP_FLOOR)."""
+    with the inflated size capped (Limits.gzip_cap)."""
     with open(path, "rb") as fh:
         gz = fh.read(2) == b"\x1f\x8b"
         size = os.fstat(fh.fileno()).st_size
     if not gz:
         return open(path, "rb")
-    return io.BufferedReader(_Capped(path, max(GZIP_FLOOR, GZIP_RATIO * size)))
+    return io.BufferedReader(_Capped(path, limits.gzip_cap(size)))
 
 
 class _Lines:
     """The file's lines as text, streamed (bad UTF-8 replaced, so a broken byte is a broken line; a line
-    over MAX_LINE is counted in ``stats`` and skipped, so no line is held whole however long)."""
+    over Limits.feed_line is counted in ``stats`` and skipped, so no line is held whole however long)."""
 
-    def __init__(self, path: Path, stats: Counter | None = None):
-        self.path = path
+    def __init__(self, path: Path, stats: Counter | None = None, limits: Limits = DEFAULT):
+        self.path, self.limits = path, limits
         self.stats = Counter() if stats is None else stats
 
     def __iter__(self) -> Iterator[str]:
         try:
-            with io.TextIOWrapper(_open(self.path), encoding="utf-8-sig", errors="replace") as fh:
-                while line := fh.readline(MAX_LINE):
-                    if len(line) >= MAX_LINE and not line.endswith("\n"):
-                        while (rest := fh.readline(MAX_LINE)) and not rest.endswith("\n"):
+            longest = self.limits.feed_line
+            with io.TextIOWrapper(_open(self.path, self.limits), encoding="utf-8-sig", errors="replace") as fh:
+                while line := fh.readline(longest):
+                    if len(line) >= longest and not line.endswith("\n"):
+                        while (rest := fh.readline(longest)) and not rest.endswith("\n"):
                             pass
                         self.stats["bad:long_line"] += 1
                         continue
@@ -136,10 +138,11 @@ class _Lines:
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"{self.path}: read failed ({getattr(exc, 'strerror', None) or exc})") from exc
 
-    def text(self, limit: int = 256 << 20) -> str:
-        """The whole file, for formats that are one JSON document (refused past ``limit`` characters)."""
+    def text(self) -> str:
+        """The whole file, for formats that are one JSON document (refused past Limits.feed_json_chars)."""
+        limit = self.limits.feed_json_chars
         try:
-            with io.TextIOWrapper(_open(self.path), encoding="utf-8-sig", errors="replace") as fh:
+            with io.TextIOWrapper(_open(self.path, self.limits), encoding="utf-8-sig", errors="replace") as fh:
                 text = fh.read(limit + 1)
         except InputError:
             raise
@@ -212,10 +215,10 @@ def _trace(lines: _Lines, stats: Counter) -> Iterator[tuple]:
     yield from adsb.read_trace(lines.text(), stats)
 
 
-def decode_feed(path: str | Path, fmt: str | None = None) -> FeedReading:
+def decode_feed(path: str | Path, fmt: str | None = None, limits: Limits = DEFAULT) -> FeedReading:
     """Recognise one feed file (or take ``fmt``) and set its decoding up; raises InputError naming the file."""
     path = Path(path)
-    digest, head = _file_digest(path)
+    digest, head = _file_digest(path, limits)
     if b"\x00" in head:
         raise InputError(f"{path}: binary file, not a sensor feed")
     fmt = fmt or detect_format(head.decode("utf-8", errors="replace"))
@@ -224,7 +227,7 @@ def decode_feed(path: str | Path, fmt: str | None = None) -> FeedReading:
     if fmt not in FORMATS:
         raise InputError(f"{path}: unknown feed format {fmt!r} (one of {', '.join(FORMATS)})")
     stats: Counter = Counter()
-    lines = _Lines(path, stats)
+    lines = _Lines(path, stats, limits)
     if fmt == "nmea":
         messages = ais.read_nmea(iter(lines), stats)
     elif fmt == "ais-catcher":

@@ -8,6 +8,7 @@ page's or feed's own metadata; otherwise it stays unknown.
 
 from __future__ import annotations
 
+import inspect
 import io
 import re
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ import feedparser
 import trafilatura
 
 from forcewatch.ingest import InputError, checked_text, loads
+from forcewatch.limits import DEFAULT, Limits
 from forcewatch.plugins import reader, reader_suffixes, readers
 from forcewatch.records import Document
 
@@ -31,24 +33,24 @@ def report_suffixes() -> frozenset[str]:
     return reader_suffixes()
 
 
-MAX_REPORT_BYTES = 64 << 20  # larger is no report (a disk image, a log): refused unread
+MAX_REPORT_BYTES = DEFAULT.report_bytes  # larger is no report (a disk image, a log): refused unread
 # Publication dates outside these are typing errors or attacks (0001-01-01, 9999-12-31).
 EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
 
 
-def read_text_file(path: Path) -> str:
-    """File contents as text, refusing what is empty, binary, not UTF-8, too large or not a regular file."""
+def read_text_file(path: Path, max_bytes: int = MAX_REPORT_BYTES) -> str:
+    """File contents as text, refusing what is empty, binary, not UTF-8, over ``max_bytes`` or not a regular file."""
     from forcewatch.ingest.files import regular
 
     if (why := regular(path)) is not None:
         raise InputError(f"{path}: {why}")
     try:
         with open(path, "rb") as fh:
-            raw = fh.read(MAX_REPORT_BYTES + 1)
+            raw = fh.read(max_bytes + 1)
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    if len(raw) > MAX_REPORT_BYTES:
-        raise InputError(f"{path}: over {MAX_REPORT_BYTES >> 20} MB, too large for a report")
+    if len(raw) > max_bytes:
+        raise InputError(f"{path}: over {_size(max_bytes)}, too large for a report")
     if not raw.strip():
         raise InputError(f"{path}: file is empty")
     if b"\x00" in raw[:8192]:
@@ -105,13 +107,13 @@ def _parse_date(value: object) -> date | None:
         return None
 
 
-def sidecar_meta(path: Path) -> dict:
+def sidecar_meta(path: Path, limits: Limits = DEFAULT) -> dict:
     """The ``NAME.meta.json`` beside a report, if any."""
     meta_path = path.with_name(path.stem + ".meta.json")
     if not meta_path.exists():
         return {}
     try:
-        meta = loads(read_text_file(meta_path))
+        meta = loads(read_text_file(meta_path, limits.report_bytes), limits.json_depth)
     except ValueError as exc:
         raise InputError(f"{meta_path}: unreadable metadata ({_one_line(exc)})") from exc
     if not isinstance(meta, dict):
@@ -124,12 +126,16 @@ def sidecar_meta(path: Path) -> dict:
     return {**meta, **checked}
 
 
+def _size(n: int) -> str:
+    return f"{n >> 20} MB" if n >= 1 << 20 else f"{n} bytes"
+
+
 def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())[:200]
 
 
 def read_reports(path: str | Path, published: date | None = None,
-                 errors: list[str] | None = None) -> list[Document]:
+                 errors: list[str] | None = None, limits: Limits = DEFAULT) -> list[Document]:
     """All documents in one file; raises InputError naming the file when it cannot be read.
 
     With ``errors``, a part of the file that cannot be read (a bad JSON line, an entry without text)
@@ -137,12 +143,13 @@ def read_reports(path: str | Path, published: date | None = None,
     path = Path(path)
     if path.name.endswith(".meta.json"):
         return []
-    text = read_text_file(path)
-    meta = sidecar_meta(path)
+    text = read_text_file(path, limits.report_bytes)
+    meta = sidecar_meta(path, limits)
     head = text.lstrip()[:500].lower()
     spec = next(r for r in readers() if r.fallback or r.claims(path, head))
     docs = []
-    for item in spec.read(path, text):
+    takes_limits = "limits" in inspect.signature(spec.read).parameters  # a plugin's reader may not
+    for item in (spec.read(path, text, limits=limits) if takes_limits else spec.read(path, text)):
         if isinstance(item, InputError) or not item.text.strip():
             problem = item if isinstance(item, InputError) else \
                 InputError(f"{path}: no text in document {item.title or item.url or ''}".rstrip())
@@ -175,14 +182,14 @@ def _text_documents(path: Path, text: str) -> Iterator[Document]:
 
 
 @reader("jsonl", suffixes=(".jsonl", ".ndjson", ".json"), order=100)
-def _jsonl_documents(path: Path, text: str) -> Iterator[Document]:
+def _jsonl_documents(path: Path, text: str, limits: Limits = DEFAULT) -> Iterator[Document]:
     """One report per line: {"text": ..., "title", "url", "published", "outlet"}; a bad line yields its
     InputError (read_reports reports it and keeps the other lines)."""
     for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
-            obj = loads(line)
+            obj = loads(line, limits.json_depth)
         except ValueError as exc:
             yield InputError(f"{path}:{lineno}: not valid JSON ({getattr(exc, 'msg', None) or _one_line(exc)})")
             continue

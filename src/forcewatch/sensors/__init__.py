@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from forcewatch.ingest.feeds import FeedReading, decode_feed
+from forcewatch.limits import DEFAULT, Limits
 from forcewatch.records import Document, Event, Site, Track
 from forcewatch.sensors.activity import ActivityParams, FeedContext, detect_events
 from forcewatch.sensors.registry import Registry
@@ -77,9 +78,10 @@ def process_feed(reading: FeedReading, registry: Registry, sites: Sequence[Site]
 
 
 def read_feed(path: str | Path, fmt: str | None = None, *, registry: Registry, sites: Sequence[Site],
-              params: TrackParams | None = None, activity_params: ActivityParams | None = None) -> FeedResult:
+              params: TrackParams | None = None, activity_params: ActivityParams | None = None,
+              limits: Limits = DEFAULT) -> FeedResult:
     """Decode one feed file, then process it: ``process_feed(decode_feed(path, fmt), ...)``.
 
     Raises InputError (naming the file) if it cannot be read or is not a feed.
     """
-    return process_feed(decode_feed(path, fmt), registry, sites, params, activity_params)
+    return process_feed(decode_feed(path, fmt, limits), registry, sites, params, activity_params)

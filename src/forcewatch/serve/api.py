@@ -9,15 +9,25 @@
   when the operator configured no token;
 * the single-page dashboard at ``/`` (static files in ``serve/web``, nothing from the network).
 
-Every error is JSON: ``{"error": {"status": 404, "message": "..."}}``.
-The database is opened read-only when no token is configured (nothing can write), so
-several readers can share the file; each request works on its own DuckDB cursor.
+Every error is JSON: ``{"error": {"status": 404, "message": "..."}}``; a fault of the server
+answers 500 with a generic message and a request id, the details going to the server's log.
+Before any endpoint runs, ``Guard`` checks the ``Host`` header against an allow-list (DNS
+rebinding), the token of a write (before its body is read) and the body's size (counted while
+it is read: 413 as soon as it passes the limit).
+
+A database file is opened as a shared store (store/duck.py, docs/store.md): the server holds no
+connection between requests, so `forcewatch ingest` and `watch` can write while it serves; it
+is opened read-only when no token is configured (nothing can write).
 """
 
 import contextlib
 import hmac
 import importlib.resources
+import ipaddress
+import logging
 import re
+import uuid
+from collections.abc import Sequence
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -53,6 +63,9 @@ MAX_LIMIT = 1000  # one page of /api/events or /api/documents
 GEOJSON_DEFAULT_LIMIT = 5000
 GEOJSON_MAX_LIMIT = 20000
 MAX_DOCUMENT_CHARS = 2_000_000  # a report posted to the API
+MAX_OFFSET = 10_000_000  # past any store's size, well within DuckDB's 64-bit offsets
+WRITE_PATHS = ("/api/documents", "/documents")
+log = logging.getLogger("forcewatch.api")
 EXPORT_TYPES = ("text/csv", "application/geo+json", "application/vnd.google-earth.kml+xml", "application/stix+json")
 
 
@@ -91,6 +104,118 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def default_hosts(host: str, port: int) -> list[str]:
+    """The Host values a server on ``host``:``port`` answers by default: that address and the
+    loopback names, with the port."""
+    names = {host.strip("[]"), "localhost", "127.0.0.1", "::1"}
+    return sorted(f"[{n}]:{port}" if ":" in n else f"{n}:{port}" for n in names)
+
+
+def _host_port(value: str) -> tuple[str, int | None] | None:
+    """("name", port) of a Host header or allow-list entry (port None when not given); None when malformed."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        name, _, rest = value[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else (None if not rest else "x")
+    else:
+        name, _, port = value.partition(":") if value.count(":") <= 1 else (value, "", "")
+        port = port or None
+    if not name or (port is not None and not port.isdigit()):
+        return None
+    return name.rstrip("."), int(port) if port is not None else None
+
+
+class Guard:
+    """A plain ASGI middleware in front of every endpoint:
+
+    * the ``Host`` header must be one the operator allows (``hosts``: "name" for any port,
+      "name:port"; None allows any), so a page of another site whose name was rebound to this
+      address cannot read the API (400);
+    * a write (``POST`` to WRITE_PATHS) must carry the bearer token, checked before one byte of
+      its body is read (401; 403 when the server has no token);
+    * a body larger than ``max_body`` bytes is refused with 413 by its Content-Length, or, without
+      one, as soon as the bytes read pass the limit (the rest is never read);
+    * every request gets an id (``x-request-id``) that the server log and error answers name."""
+
+    def __init__(self, app, hosts: Sequence[str] | None, token: str | None, max_body: int):
+        self.app, self.token, self.max_body = app, token, max_body
+        self.hosts = None if hosts is None else {hp for h in hosts if (hp := _host_port(h)) is not None}
+
+    def _host_allowed(self, value: str) -> bool:
+        if self.hosts is None:
+            return True
+        hp = _host_port(value)
+        if hp is None:
+            return False
+        name, port = hp
+        if (name, port) in self.hosts or (name, None) in self.hosts:
+            return True
+        if port is None and (name, 80) in self.hosts:
+            return True
+        wildcard = any(n in ("0.0.0.0", "::") and (p is None or p == port) for n, p in self.hosts)
+        if wildcard:  # bound to every address: any address literal names this server (no name to rebind)
+            try:
+                ipaddress.ip_address(name)
+                return True
+            except ValueError:
+                return False
+        return False
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        rid = uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = rid
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+
+        async def send_with_id(message):
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + [(b"x-request-id", rid.encode())]
+            await send(message)
+
+        async def refuse(status: int, message: str, extra: dict[str, str] | None = None):
+            await _error(status, message, {**(extra or {}), "Connection": "close"}, request_id=rid)(
+                scope, receive, send_with_id)
+
+        if not self._host_allowed(headers.get("host", "")):
+            log.warning("request %s refused: Host %r not allowed", rid, headers.get("host", ""))
+            return await refuse(400, "this server does not answer to that Host (see --allow-host)")
+        if scope["method"] != "GET" and scope["path"].rstrip("/") in WRITE_PATHS:
+            refusal = authorization(self.token, headers.get("authorization", ""))
+            if refusal is not None:
+                return await refuse(*refusal)
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            return await refuse(413 if length.isdigit() else 400, f"request body over {self.max_body} bytes"
+                                if length.isdigit() else "bad Content-Length")
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body:
+                    raise StarletteHTTPException(413, f"request body over {self.max_body} bytes",
+                                                 headers={"Connection": "close"})
+            return message
+
+        await self.app(scope, counted, send_with_id)
+
+
+def authorization(token: str | None, header: str) -> tuple[int, str, dict[str, str] | None] | None:
+    """Why a write with this Authorization header is refused (status, message, headers), or None."""
+    if not token:
+        return (403, "ingest over the API is disabled: the operator must start the server with "
+                "--token TOKEN or FORCEWATCH_TOKEN", None)
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not given:
+        return 401, "missing bearer token: send 'Authorization: Bearer TOKEN'", {"WWW-Authenticate": "Bearer"}
+    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+        return 401, "invalid bearer token", {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    return None
 
 
 # -- response models (for the OpenAPI schema) -------------------------------
@@ -198,6 +323,8 @@ def create_app(
     tiles: str | None = None,
     store: Store | None = None,
     hub: Any = None,
+    hosts: Sequence[str] | None = None,
+    max_body: int | None = None,
 ) -> FastAPI:
     """The API and dashboard over the DuckDB file ``db_path``.
 
@@ -209,18 +336,21 @@ def create_app(
     by default the map uses only the packaged offline basemap.
     ``store``: a store already open (``forcewatch watch --serve``: the watcher writes it in this process);
     ``hub``: the watcher's watch.hub.Hub, whose events and alerts ``/api/stream`` sends as they come.
+    ``hosts``: the Host values answered (``default_hosts``; None: any, as for an app in a test
+    client). ``max_body``: the request body limit in bytes (default: Settings.max_request_bytes).
     """
     db_path = str(db_path)
     token = token or None
+    resources = resources or Resources()
+    limits = resources.settings.limits
     given_store = store
     if given_store is None:
         if db_path != ":memory:" and not Path(db_path).exists():
-            Store(db_path).close()  # an empty database with the schema
+            Store(db_path, shared=True, lock_wait=limits.lock_wait)  # an empty database with the schema
         read_only = token is None and db_path != ":memory:"
-        store = Store(db_path, read_only=read_only)
+        store = Store(db_path, read_only=read_only, shared=True, lock_wait=limits.lock_wait)
     else:
         read_only = False
-    resources = resources or Resources()
     ingester = Ingester(resources, pipeline)
 
     @contextlib.asynccontextmanager
@@ -268,8 +398,13 @@ def create_app(
         return _error(422, "; ".join(problems) or "invalid request", details=problems)
 
     @app.exception_handler(Exception)
-    async def _crash(request: Request, exc: Exception):  # pragma: no cover - last resort
-        return _error(500, f"internal error: {type(exc).__name__}: {exc}")
+    async def _crash(request: Request, exc: Exception):
+        """No internal detail in the answer (it may name files, SQL or data): a request id to find
+        the traceback by in the server's log."""
+        rid = request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex[:16]
+        log.error("request %s (%s %s) failed", rid, request.method, request.url.path,
+                  exc_info=(type(exc), exc, exc.__traceback__))
+        return _error(500, f"internal error (request id {rid}; the details are in the server log)", request_id=rid)
 
     img = "'self' data:"
     if tiles:
@@ -280,7 +415,9 @@ def create_app(
         f"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src {img}; "
         "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
     )
-    app.add_middleware(SecurityHeaders, csp=csp)
+    app.add_middleware(Guard, hosts=hosts, token=token,
+                       max_body=max_body if max_body is not None else limits.request_body_bytes)
+    app.add_middleware(SecurityHeaders, csp=csp)  # outermost: on the Guard's refusals too
 
     # -- dependencies -----------------------------------------------------
     def db() -> Iterator[Store]:
@@ -337,7 +474,7 @@ def create_app(
         s: DB,
         filters: Filters,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (at most {MAX_LIMIT}).")] = DEFAULT_LIMIT,
-        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
         order: Annotated[str, Query(pattern="^(asc|desc)$", description="asc: oldest first (default); desc: newest first. Undated events come last either way.")] = "asc",
     ):
         """Events matching every filter given, oldest first (undated last), one page at a time."""
@@ -352,7 +489,7 @@ def create_app(
         s: DB,
         filters: Filters,
         limit: Annotated[int, Query(ge=1, le=GEOJSON_MAX_LIMIT)] = GEOJSON_DEFAULT_LIMIT,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ):
         """The located events matching the filters as a FeatureCollection (properties: the event record).
         ``total`` and ``truncated`` tell whether the limit cut the collection short."""
@@ -406,7 +543,7 @@ def create_app(
     def list_documents(
         s: DB,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ):
         """Stored documents (without their text), by publication date."""
         docs = s.document_summaries(limit=limit, offset=offset)
@@ -431,7 +568,7 @@ def create_app(
         s: DB,
         filters: Filters,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (at most {MAX_LIMIT}).")] = DEFAULT_LIMIT,
-        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ):
         """Happenings (docs/happenings.md): the claims of several documents and tracks that describe
         one act, as one record each. The event filters select the happenings with a claim that
@@ -462,7 +599,8 @@ def create_app(
             try:
                 sites, origin = resources.sites, "packaged"
             except ValueError as exc:
-                raise ApiError(500, f"cannot load sites: {exc}") from exc
+                log.error("cannot load the packaged sites: %s", exc)
+                raise ApiError(500, "cannot load the watched sites (see the server log)") from exc
         return {"total": len(sites), "origin": origin, "items": [x.to_dict() for x in sites]}
 
     @app.get("/api/meta", tags=["meta"], summary="Vocabularies and server settings")
@@ -479,20 +617,12 @@ def create_app(
 
     # -- ingest -----------------------------------------------------------
     def authorize(request: Request) -> None:
-        if not token:
-            raise ApiError(
-                403, "ingest over the API is disabled: the operator must start the server with "
-                "--token TOKEN or FORCEWATCH_TOKEN",
-            )
-        header = request.headers.get("authorization", "")
-        scheme, _, given = header.partition(" ")
-        if scheme.lower() != "bearer" or not given:
-            raise ApiError(401, "missing bearer token: send 'Authorization: Bearer TOKEN'",
-                           {"WWW-Authenticate": "Bearer"})
-        if not hmac.compare_digest(given.strip().encode(), token.encode()):
-            raise ApiError(401, "invalid bearer token", {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        """The token again (Guard checked it before the body was read), for an app mounted without it."""
+        refusal = authorization(token, request.headers.get("authorization", ""))
+        if refusal is not None:
+            raise ApiError(*refusal)
 
-    def ingest(body: IngestRequest, s: DB, _: Annotated[None, Depends(authorize)]):
+    def ingest(body: IngestRequest, s: DB, request: Request, _: Annotated[None, Depends(authorize)]):
         """Run extraction on a report and store it with its events. Idempotent: the document id
         is derived from its text, so posting the same text again stores nothing new (201 the
         first time, 200 after)."""
@@ -514,6 +644,11 @@ def create_app(
             result = ingester.documents(s, [doc], "all" if body.all_events else "force")
         except ImportError as exc:
             raise ApiError(503, f"extraction pipeline unavailable: {exc}") from exc
+        if result.outcome.get(doc.id) == "failed":  # stored in one transaction: nothing of it is
+            rid = request.scope.get("state", {}).get("request_id", "-")
+            log.error("request %s: %s", rid, "; ".join(result.errors))
+            raise ApiError(500, f"the document could not be coded or stored, nothing of it is stored "
+                                f"(request id {rid}; the details are in the server log)")
         if result.outcome.get(doc.id) != "added":
             events = s.events(doc_id=doc.id)
             stored = s.document(doc.id)

@@ -299,6 +299,10 @@ def ingest(
 ):
     """Store reports and sensor feeds and their events; a document or feed already stored is skipped.
 
+    The database is held only while each document or feed is written, so a running `serve` keeps
+    answering; another process writing is waited for (at most lock_wait seconds, a setting). After a
+    kill, the same command again finishes what was left (docs/store.md).
+
     Exit code 0: every input stored or already stored; 1: some inputs failed (each named); 2: nothing
     could run (a bad option, configuration or database)."""
     from forcewatch.ingest.feeds import FORMATS
@@ -309,7 +313,9 @@ def ingest(
         raise typer.BadParameter(f"{feed_format!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
     resources = _resources(ctx, sites=sites, aircraft_registry=aircraft_db, vessel_registry=vessel_db)
     ingester = Ingester(resources)
-    with Store(db) as store, _progress() as progress:
+    # shared: the file is held only while a batch is written, so `serve` and `watch` keep working
+    with Store(db, shared=True, lock_wait=resources.settings.lock_wait, on_wait=_echo) as store, \
+            _progress() as progress:
         task = progress.add_task("analysing", total=None)
         batch = ingest_paths(ingester, store, paths, fmt=feed_format, published=_published(published),
                              scope=_scope(all_events), follow_symlinks=follow_symlinks, echo=_echo,
@@ -407,13 +413,15 @@ def export(
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def _run_server(resources: Resources, db: Path, host: str, port: int, token: str | None, tiles: str | None = None) -> None:
-    """Serve the API and dashboard on DB until Ctrl+C."""
+def _run_server(resources: Resources, db: Path, host: str, port: int, token: str | None, tiles: str | None = None,
+                allow_hosts: list[str] | None = None) -> None:
+    """Serve the API and dashboard on DB until Ctrl+C, answering only to the Host names of the address
+    served on and ``allow_hosts`` (serve.api.Guard: DNS rebinding)."""
     import socket
 
     import uvicorn
 
-    from forcewatch.serve.api import create_app
+    from forcewatch.serve.api import create_app, default_hosts
 
     try:  # a clear message rather than uvicorn's traceback when the port is taken
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
@@ -425,7 +433,10 @@ def _run_server(resources: Resources, db: Path, host: str, port: int, token: str
     from forcewatch.store.duck import StoreBusy
 
     try:
-        application = create_app(db, token=token or None, tiles=tiles, resources=resources)
+        hosts = default_hosts(host, port) + list(allow_hosts or [])
+        if host in ("0.0.0.0", "::"):
+            hosts.append(socket.gethostname())
+        application = create_app(db, token=token or None, tiles=tiles, resources=resources, hosts=hosts)
     except StoreBusy as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
@@ -455,13 +466,16 @@ def serve(
         None, help="Opt-in online map tiles URL template, e.g. https://tile.example.org/{z}/{x}/{y}.png "
         "(default: the packaged offline basemap only).",
     ),
+    allow_host: list[str] = typer.Option(
+        [], "--allow-host", help="Also answer requests whose Host is this name (NAME or NAME:PORT; repeat for "
+        "more), e.g. behind a reverse proxy. By default only the address served on and localhost are answered."),
 ):
     """Serve the web dashboard and the REST API (OpenAPI docs at /docs)."""
     if not db.exists() and not token:
         err.print(f"[red]error:[/red] {db}: no such database (run `forcewatch ingest` or `forcewatch demo` first)",
                   highlight=False, soft_wrap=True)
         raise typer.Exit(2)
-    _run_server(_resources(ctx), db, host, port, token, tiles)
+    _run_server(_resources(ctx), db, host, port, token, tiles, allow_host)
 
 
 def demo_reports() -> Path:
@@ -858,3 +872,7 @@ def main() -> None:
     except StoreBusy as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
+
+
+if __name__ == "__main__":  # python -m forcewatch.serve.cli, as the tests run it
+    main()

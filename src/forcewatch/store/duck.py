@@ -2,13 +2,24 @@
 
 Each event is kept whole as JSON (the record is the truth) with the fields
 analysts filter on copied into columns, so queries need no JSON parsing.
+
+DuckDB lets one process at a time hold a file read-write (others cannot even open it read-only
+meanwhile), so a store that several processes use (``serve``, ``ingest``, ``watch``) is opened
+with ``shared=True``: it holds no connection between uses, each call (or ``session()`` /
+``transaction()`` block) opens one and closes it after, and opening waits up to ``lock_wait``
+seconds for the process that holds the file (docs/store.md).
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import math
-from collections.abc import Iterable, Sequence
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -24,7 +35,7 @@ CREATE TABLE IF NOT EXISTS documents (
     path VARCHAR, url VARCHAR, title VARCHAR, published DATE, outlet VARCHAR,
     media_type VARCHAR, text VARCHAR NOT NULL,
     ingested_at TIMESTAMP DEFAULT current_timestamp,
-    scope VARCHAR
+    scope VARCHAR, fused BOOLEAN
 );
 CREATE TABLE IF NOT EXISTS events (
     id VARCHAR PRIMARY KEY,
@@ -35,7 +46,8 @@ CREATE TABLE IF NOT EXISTS events (
     source_kind VARCHAR, modality VARCHAR, reliability VARCHAR, information INTEGER,
     actor_country VARCHAR, sentence VARCHAR,
     track_id VARCHAR,
-    record JSON NOT NULL
+    record JSON NOT NULL,
+    search VARCHAR, doc_ref VARCHAR, background BOOLEAN, t_at TIMESTAMP
 );
 CREATE TABLE IF NOT EXISTS tracks (
     id VARCHAR PRIMARY KEY,
@@ -81,6 +93,95 @@ class StoreBusy(Exception):
     """The database file cannot be opened (locked by another process, or not a database)."""
 
 
+LOCK_WAIT = 30.0  # seconds to wait for another process that holds the file (Settings.lock_wait)
+
+
+def _holder(message: str) -> str:
+    """Who holds the file, from DuckDB's lock error ("... held in /usr/bin/python3 (PID 123) ..."):
+    the PID and, where /proc tells, its command line."""
+    m = re.search(r"PID (\d+)", message)
+    if m is None:
+        return "another process"
+    pid = m.group(1)
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        words = [Path(a.decode(errors="replace")).name if i == 0 else a.decode(errors="replace")
+                 for i, a in enumerate(argv) if a][:4]
+        return f"process {pid} ({' '.join(words)})" if words else f"process {pid}"
+    except OSError:
+        return f"process {pid}"
+
+
+def connect(path: str, read_only: bool, lock_wait: float = LOCK_WAIT,
+            on_wait: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection to ``path``, waiting up to ``lock_wait`` seconds while another process holds
+    the file (``on_wait`` is told who it is once the wait has lasted a second: the short waits for
+    another user's write batch go unsaid); StoreBusy, naming the holder, after that."""
+    start = time.monotonic()
+    deadline = start + max(0.0, lock_wait)
+    notice = start + min(1.0, lock_wait / 2)
+    pause, told = 0.005, False
+    while True:
+        try:
+            return duckdb.connect(path, read_only=read_only)
+        except duckdb.IOException as exc:
+            message = str(exc)
+            if "conflicting lock" not in message.lower() and "could not set lock" not in message.lower():
+                raise StoreBusy(f"{path}: cannot open database ({message.splitlines()[0]})") from None
+            holder = _holder(message)
+            if time.monotonic() >= deadline:
+                raise StoreBusy(
+                    f"{path}: database is in use by {holder}; waited {lock_wait:g} s "
+                    "(raise lock_wait, stop it, or ingest through the API of a running `forcewatch serve`)"
+                ) from None
+            if not told and on_wait is not None and time.monotonic() >= notice:
+                on_wait(f"waiting for {path}: it is in use by {holder} (up to {lock_wait:g} s)")
+                told = True
+        time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+        pause = min(pause * 2, 0.1)
+
+
+def _once_per_message(tell: Callable[[str], None]) -> Callable[[str], None]:
+    """``tell``, saying each message once (a long ingest may wait for the same process many times)."""
+    said: set[str] = set()
+
+    def once(message: str) -> None:
+        if message not in said:
+            said.add(message)
+            tell(message)
+    return once
+
+
+_NOT_SESSIONED = {"close", "cursor", "session", "transaction"}
+
+
+def _sessioned(cls):
+    """Give each public method of a shared store (its own and its mixins') a connection of its own
+    for the call, unless the calling thread is in a ``session()`` already: methods added later get
+    the discipline too. Context managers and generators are left alone: they open their own."""
+    seen: set[str] = set()
+    for klass in cls.__mro__[:-1]:
+        for name, fn in list(vars(klass).items()):
+            if name in seen:
+                continue
+            seen.add(name)
+            if name.startswith("_") or name in _NOT_SESSIONED or not inspect.isfunction(fn) \
+                    or inspect.isgeneratorfunction(fn) or inspect.isgeneratorfunction(getattr(fn, "__wrapped__", None)):
+                continue
+
+            def wrap(fn):
+                @functools.wraps(fn)
+                def call(self, *args, **kwargs):
+                    if not self.shared or getattr(self._local, "con", None) is not None:
+                        return fn(self, *args, **kwargs)
+                    with self.session():
+                        return fn(self, *args, **kwargs)
+                return call
+
+            setattr(cls, name, wrap(fn))
+    return cls
+
+
 EVENT_COLUMNS = (
     "id", "doc_id", "type", "subtype", "lat", "lon", "place", "t_start", "t_end",
     "source_kind", "modality", "reliability", "information", "actor_country", "sentence", "track_id", "record",
@@ -114,6 +215,12 @@ FROM documents d WHERE d.id = events.doc_id AND events.doc_ref IS NULL;
 # `ingest --all-events` codes again what was stored with military events only. Rows from before
 # scopes, and sensor feeds, are NULL: coded whole.
 SCOPE_MIGRATION = "ALTER TABLE documents ADD COLUMN IF NOT EXISTS scope VARCHAR;"
+
+# Whether a document's events have been corroborated and grouped into happenings with what was
+# stored: set in the transaction that stores the fusion's results, so a run killed between storing
+# and fusing leaves documents that the next run fuses (service.Ingester). NULL (rows from before
+# the column) counts as fused.
+FUSED_MIGRATION = "ALTER TABLE documents ADD COLUMN IF NOT EXISTS fused BOOLEAN;"
 
 # Background events (history a report recalls) are a column, so that leaving them out costs a look at a
 # boolean, not the parse of every record; rows from before the column are NULL: not background.
@@ -194,16 +301,8 @@ class WatchTables:
     def batch(self):
         """One transaction around several writes that use ``transaction()`` themselves (a document, its
         events, the source's seen mark and checkpoint, the alerts they raise): all or nothing."""
-        self.con.execute("BEGIN TRANSACTION")
-        self._in_batch = True
-        try:
+        with self.transaction():  # transactions nest: the inner ones join this one
             yield self
-        except BaseException:
-            self._in_batch = False
-            self.con.execute("ROLLBACK")
-            raise
-        self._in_batch = False
-        self.con.execute("COMMIT")
 
     def has_watch_tables(self) -> bool:
         return self.con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'alerts'").fetchone() is not None
@@ -322,56 +421,104 @@ def _naive(t: datetime | None) -> datetime | None:
     return t
 
 
+@_sessioned
 class Store(WatchTables):
-    """A DuckDB file holding everything forcewatch knows."""
+    """A DuckDB file holding everything forcewatch knows.
 
-    def __init__(self, path: str | Path = "forcewatch.duckdb", read_only: bool = False):
+    ``shared=False`` (the default): one connection, held until ``close()``. ``shared=True``: no
+    connection held between uses; each public call, ``session()`` or ``transaction()`` block opens
+    one for its thread and closes it after, so other processes can use the file in between.
+    ``lock_wait``: seconds to wait for a process that holds the file; ``on_wait``: told who it is."""
+
+    def __init__(self, path: str | Path = "forcewatch.duckdb", read_only: bool = False, *, shared: bool = False,
+                 lock_wait: float = LOCK_WAIT, on_wait: Callable[[str], None] | None = None):
         self.path = str(path)
+        self.read_only, self.lock_wait = read_only, lock_wait
+        self.on_wait = _once_per_message(on_wait) if on_wait is not None else None
+        self.shared = shared and self.path != ":memory:"
+        self._local = threading.local()
+        self._held = None
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        con = connect(self.path, read_only, lock_wait, on_wait)
         try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.IOException as exc:
-            if "could not set lock" in str(exc).lower():
-                raise StoreBusy(
-                    f"{self.path}: database is in use by another process (a running `forcewatch serve`?); "
-                    "stop it, or ingest through its API"
-                ) from None
-            raise StoreBusy(f"{self.path}: cannot open database ({str(exc).splitlines()[0]})") from None
-        if not read_only:
-            self.con.execute(SCHEMA)
-            self.con.execute(SEARCH_MIGRATION)
-            self.con.execute(DOC_REF_MIGRATION)
-            self.con.execute(SCOPE_MIGRATION)
-            self.con.execute(BACKGROUND_MIGRATION)
-            self.con.execute(INSTANT_MIGRATION)
-            if "credibility" in self._event_columns():
-                self.con.execute(GRADE_MIGRATION)
-            self.con.execute(WATCH_SCHEMA)
-        columns = self._event_columns()
+            if not read_only:
+                self._migrate(con)
+            self._read_columns(con)
+        except BaseException:
+            con.close()
+            raise
+        if self.shared:
+            con.close()
+        else:
+            self._held = con
+
+    @staticmethod
+    def _migrate(con) -> None:
+        """The schema, made whole: a new file gets every column from SCHEMA; one written by an
+        earlier forcewatch is altered. Then a checkpoint, so no schema change waits in the
+        write-ahead log: DuckDB 1.4 cannot replay an ALTER of a table with a DEFAULT column
+        (documents.ingested_at), and a file killed before its first checkpoint would never open."""
+        new = con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'documents'").fetchone() is None
+        con.execute(SCHEMA)
+        con.execute(WATCH_SCHEMA)
+        if not new:
+            con.execute(SEARCH_MIGRATION)
+            con.execute(DOC_REF_MIGRATION)
+            con.execute(SCOPE_MIGRATION)
+            con.execute(FUSED_MIGRATION)
+            con.execute(BACKGROUND_MIGRATION)
+            con.execute(INSTANT_MIGRATION)
+            if "credibility" in _event_columns(con):
+                con.execute(GRADE_MIGRATION)
+        try:
+            con.execute("CHECKPOINT")
+        except duckdb.Error:  # another connection of this process is writing: it checkpoints in its turn
+            pass
+
+    def _read_columns(self, con) -> None:
+        columns = _event_columns(con)
         self._search_column = "search" in columns
         self._doc_ref_column = "doc_ref" in columns
         self._background_column = "background" in columns
         self._time_order = (TIME_ORDER, TIME_ORDER_DESC) if "t_at" in columns else (
             TIME_ORDER.replace(" t_at NULLS FIRST,", ""), TIME_ORDER_DESC.replace(" t_at DESC NULLS LAST,", ""))
         self._grade_columns = GRADE_COLUMNS if "reliability" in columns else OLD_GRADE_COLUMNS
+        self._fused_column = con.execute(
+            "SELECT 1 FROM duckdb_columns() WHERE table_name = 'documents' AND column_name = 'fused'"
+        ).fetchone() is not None
 
     def _event_columns(self) -> set[str]:
-        return {r[0] for r in self.con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'events'").fetchall()}
+        return _event_columns(self.con)
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The connection of the calling thread's session (shared), or the one held."""
+        con = getattr(self._local, "con", None)
+        if con is not None:
+            return con
+        if self._held is None:
+            raise RuntimeError(f"{self.path}: a shared store is used inside `with store.session()` "
+                               "or `with store.transaction()` (or through its methods)")
+        return self._held
+
+    @con.setter
+    def con(self, value) -> None:
+        self._held = value
 
     def close(self) -> None:
-        self.con.close()
+        if self._held is not None:
+            self._held.close()
 
     def cursor(self) -> Store:
-        """The same database on a cursor of its own, for use from another thread (the web server)."""
+        """The same database for use from another thread (the web server): a shared store is
+        already per thread, so itself; a held one, on a cursor of its own."""
+        if self.shared:
+            return _Borrowed(self)
         other = object.__new__(Store)
-        other.path, other.con = self.path, self.con.cursor()
-        other._search_column = self._search_column
-        other._doc_ref_column = self._doc_ref_column
-        other._background_column = self._background_column
-        other._time_order = self._time_order
-        other._grade_columns = self._grade_columns
+        other.__dict__.update(self.__dict__)
+        other._local = threading.local()
+        other._held = self._held.cursor()
         return other
 
     def __enter__(self):
@@ -381,36 +528,90 @@ class Store(WatchTables):
         self.close()
 
     @contextmanager
-    def transaction(self):
-        """All or nothing: a failure inside leaves what was stored before untouched."""
-        if getattr(self, "_in_batch", False):  # inside ``batch()``: the batch commits or rolls back the whole
+    def session(self):
+        """A connection for the calling thread for the block (shared store: opened now, waiting for
+        the file as ``lock_wait`` says, and closed after); nested blocks share it. Reads inside see
+        one consistent store only within a transaction."""
+        if not self.shared or getattr(self._local, "con", None) is not None:
             yield self
             return
-        self.con.execute("BEGIN TRANSACTION")
+        con = connect(self.path, self.read_only, self.lock_wait, self.on_wait)
+        self._local.con, self._local.depth = con, 0
         try:
             yield self
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        self.con.execute("COMMIT")
+        finally:
+            self._local.con = None
+            con.close()
+
+    @contextmanager
+    def transaction(self):
+        """All or nothing: a failure inside leaves what was stored before untouched. Nested blocks
+        join the outer one (one commit, at its end); on a shared store the block holds the file,
+        so keep the work inside short (compute first, then write)."""
+        with self.session():
+            local = self._local
+            depth = getattr(local, "depth", 0)
+            if depth:
+                local.depth = depth + 1
+                try:
+                    yield self
+                finally:
+                    local.depth = depth
+                return
+            self.con.execute("BEGIN TRANSACTION")
+            local.depth = 1
+            try:
+                yield self
+            except BaseException:
+                local.depth = 0
+                self.con.execute("ROLLBACK")
+                raise
+            local.depth = 0
+            self.con.execute("COMMIT")
 
     # -- documents -------------------------------------------------------
     def has_document(self, doc_id: str) -> bool:
         return self.con.execute("SELECT 1 FROM documents WHERE id = ?", [doc_id]).fetchone() is not None
 
-    def add_document(self, doc: Document, events: Sequence[Event] = (), scope: str | None = None) -> bool:
-        """Store a document and its events once; returns False if it was already stored.
-        ``scope``: the pipeline scope the events were coded with (None: everything was)."""
-        if self.has_document(doc.id):
-            return False
+    def add_document(self, doc: Document, events: Sequence[Event] = (), scope: str | None = None,
+                     fused: bool = False) -> bool:
+        """Store a document and its events once; returns False if it was already stored (checked
+        in the same transaction, so two processes storing it at once store it once).
+        ``scope``: the pipeline scope the events were coded with (None: everything was);
+        ``fused``: whether its events are corroborated already (else ``unfused_documents`` lists it)."""
         with self.transaction():
+            if self.has_document(doc.id):
+                return False
             self.con.execute(
-                "INSERT INTO documents (id, path, url, title, published, outlet, media_type, text, scope)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [doc.id, doc.path, doc.url, doc.title, doc.published, doc.outlet, doc.media_type, doc.text, scope],
+                "INSERT INTO documents (id, path, url, title, published, outlet, media_type, text, scope, fused)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [doc.id, doc.path, doc.url, doc.title, doc.published, doc.outlet, doc.media_type, doc.text, scope,
+                 fused],
             )
             self._insert_events(events, {doc.id: doc})
         return True
+
+    def unfused_documents(self) -> list[str]:
+        """Ids of stored documents whose events are not corroborated yet (a run stopped between
+        storing and fusing them), sorted."""
+        if not self._fused_column:
+            return []
+        return [r[0] for r in self.con.execute("SELECT id FROM documents WHERE fused = false ORDER BY id").fetchall()]
+
+    def mark_fused(self, doc_ids: Iterable[str]) -> None:
+        """Record that these documents' events are corroborated (in the fusion's own transaction)."""
+        ids = sorted(set(doc_ids))
+        if ids:
+            with self.transaction():
+                self.con.execute("UPDATE documents SET fused = true WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids])
+
+    def events_of_documents(self, doc_ids: Iterable[str]) -> list[Event]:
+        """The stored events of these documents, by id."""
+        ids = sorted(set(doc_ids))
+        if not ids:
+            return []
+        rows = self._by_ids("SELECT id, record FROM events", ids, column="doc_id")
+        return [Event.from_dict(json.loads(r)) for _, r in sorted(rows)]
 
     def coded_scope(self, doc_id: str) -> str | None:
         """"force" when a stored document was coded for military events only, "all" when for every
@@ -422,7 +623,7 @@ class Store(WatchTables):
         """Store the events of a stored document coded again with a wider scope (same ids replace)."""
         with self.transaction():
             self._insert_events(events)
-            self.con.execute("UPDATE documents SET scope = ? WHERE id = ?", [scope, doc_id])
+            self.con.execute("UPDATE documents SET scope = ?, fused = false WHERE id = ?", [scope, doc_id])
 
     def document(self, doc_id: str) -> Document | None:
         row = self.con.execute(
@@ -450,9 +651,13 @@ class Store(WatchTables):
         if docs is None:
             docs = self.documents_by_id((e.doc_id for e in events), text=False)
         rows = [_event_row(e, docs.get(e.doc_id)) for e in events]
-        if rows:
-            insert_many(self.con, f"INSERT OR REPLACE INTO events ({', '.join(EVENT_COLUMNS)})",
-                        list({r[0]: r for r in rows}.values()))  # one row per id (the last wins)
+        self._insert_rows(f"INSERT OR REPLACE INTO events ({', '.join(EVENT_COLUMNS)})", rows)
+
+    def _insert_rows(self, head: str, rows: Sequence[tuple], chunk: int = 250) -> None:
+        """``head VALUES (...), (...)`` for many rows, a few hundred per statement, the last row of
+        each key (first column) winning: ``executemany`` runs one statement per row, and its
+        few hundred rows a second would hold a shared store's file for seconds."""
+        insert_many(self.con, head, list({r[0]: r for r in rows}.values()), chunk)
 
     def add_events(self, events: Iterable[Event]) -> None:
         """Store events not tied to a stored document (sensor events); same id replaces."""
@@ -692,15 +897,15 @@ class Store(WatchTables):
                 self.con.execute("DELETE FROM cluster_members WHERE cluster_id IN (SELECT unnest(?::VARCHAR[]))",
                                  [sorted(old)])
             if clusters:
-                insert_many(
-                    self.con, "INSERT OR REPLACE INTO clusters (id, t_start, t_end, lat, lon, type, subtype, n_events,"
+                self._insert_rows(
+                    "INSERT OR REPLACE INTO clusters (id, t_start, t_end, lat, lon, type, subtype, n_events,"
                     " n_sources, record, t_at)", [
                         (c.id, c.time.start if c.time else None, c.time.end if c.time else None,
                          c.place.lat if c.place else None, c.place.lon if c.place else None, c.type, c.subtype,
                          len(c.event_ids), c.n_sources, json.dumps(c.to_dict(), ensure_ascii=False),
                          _instant(c.time))
-                        for c in {c.id: c for c in clusters}.values()])
-                insert_many(self.con, "INSERT OR REPLACE INTO cluster_members", list(dict(members).items()))
+                        for c in clusters])
+                self._insert_rows("INSERT OR REPLACE INTO cluster_members", members)
 
     def cluster(self, cluster_id: str) -> Cluster | None:
         if not self._has_clusters():
@@ -793,6 +998,24 @@ class Store(WatchTables):
     def sites(self) -> list[Site]:
         rows = self.con.execute("SELECT record FROM sites ORDER BY name").fetchall()
         return [Site.from_dict(json.loads(r[0])) for r in rows]
+
+
+class _Borrowed:
+    """A shared store as a request's cursor: ``close()`` leaves the store open."""
+
+    def __init__(self, store: Store):
+        self._store = store
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def close(self) -> None:
+        pass
+
+
+def _event_columns(con) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'events'").fetchall()}
 
 
 def _csv_bool(value: bool | None) -> str | None:

@@ -1,0 +1,164 @@
+"""Helpers for the tests that run real `forcewatch` processes on one store: a mixed batch of inputs
+(the demo's reports, variants of them from other outlets, and its ADS-B and AIS feeds), the command
+that ingests it, and a canonical dump of a store to compare two stores by."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = REPO / "src" / "forcewatch" / "data" / "demo"
+OUTLETS = ("Reuters", "Associated Press", "Agence France-Presse", "Kyiv Independent")
+
+
+def mixed_inputs(folder: Path) -> list[str]:
+    """Command-line arguments of a mixed ingest: reports (the demo's and each told again by other
+    outlets, dated one day later), then the demo's two sensor feeds with their registries."""
+    reports = folder / "reports"
+    reports.mkdir(parents=True)
+    for txt in sorted(DEMO.glob("*.txt")) + sorted(DEMO.glob("*.html")):
+        shutil.copy(txt, reports / txt.name)
+        meta = txt.with_suffix(".meta.json")
+        if meta.exists():
+            shutil.copy(meta, reports / meta.name)
+        if txt.suffix != ".txt":
+            continue
+        base = json.loads(meta.read_text()) if meta.exists() else {}
+        for i, outlet in enumerate(OUTLETS):
+            name = f"{txt.stem}-{i}.txt"
+            (reports / name).write_text(f"{txt.read_text()}\n\n{outlet} contributed to this report.\n")
+            (reports / f"{txt.stem}-{i}.meta.json").write_text(json.dumps(
+                {**base, "file": name, "source": outlet}))
+    feeds = sorted((DEMO / "feeds").glob("*.sbs")) + sorted((DEMO / "feeds").glob("*.nmea"))
+    return [str(reports), *map(str, feeds), "--aircraft-db", str(DEMO / "feeds" / "aircraft-registry.csv"),
+            "--vessel-db", str(DEMO / "feeds" / "vessel-registry.csv")]
+
+
+def env() -> dict[str, str]:
+    """The environment of a child `forcewatch`: this checkout's sources first."""
+    out = dict(os.environ)
+    out["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), os.environ.get("PYTHONPATH")]))
+    out.pop("FORCEWATCH_DB", None)
+    return out
+
+
+def forcewatch(*args: str, **popen) -> subprocess.Popen:
+    """``python -m forcewatch.serve.cli ARGS`` as a child process."""
+    return subprocess.Popen([sys.executable, "-m", "forcewatch.serve.cli", *args], env=env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+
+
+def ingest(db: Path, inputs: list[str], timeout: float = 300) -> subprocess.CompletedProcess:
+    proc = forcewatch("ingest", "--db", str(db), *inputs)
+    out, err = proc.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def dump(db: Path) -> dict[str, list]:
+    """Everything a store holds, in a canonical order, without the times rows were stored: documents,
+    events (their records: corroboration links and grades), tracks with positions, happenings."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        def rows(sql: str) -> list:
+            return [list(r) for r in con.execute(sql).fetchall()]
+
+        return {
+            "documents": rows("SELECT id, path, url, title, published::VARCHAR, outlet, media_type, md5(text), scope,"
+                              " coalesce(fused, true) FROM documents ORDER BY id"),
+            "events": [[i, d, json.loads(r)] for i, d, r in rows("SELECT id, doc_id, record FROM events ORDER BY id")],
+            "tracks": rows("SELECT * EXCLUDE (t_start, t_end), t_start::VARCHAR, t_end::VARCHAR FROM tracks ORDER BY id"),
+            "positions": rows("SELECT track_id, count(*), sum(lat), sum(lon), min(t)::VARCHAR, max(t)::VARCHAR"
+                              " FROM positions GROUP BY 1 ORDER BY 1"),
+            "clusters": [[i, json.loads(r)] for i, r in rows("SELECT id, record FROM clusters ORDER BY id")],
+            "members": rows("SELECT event_id, cluster_id FROM cluster_members ORDER BY 1"),
+        }
+    finally:
+        con.close()
+
+
+def consistent(db: Path) -> list[str]:
+    """What is wrong in a store left by a killed process: tracks of a feed whose document is not
+    stored, positions without their track, events without their document."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        problems = []
+        for what, sql in (
+            ("tracks of a feed not stored", "SELECT count(*) FROM tracks WHERE source NOT IN"
+             " (SELECT path FROM documents WHERE media_type IN ('ais', 'adsb'))"),
+            ("positions without a track", "SELECT count(*) FROM positions WHERE track_id NOT IN (SELECT id FROM tracks)"),
+            ("events without a document", "SELECT count(*) FROM events WHERE doc_id NOT IN (SELECT id FROM documents)"),
+            ("feeds without fusion", "SELECT count(*) FROM documents WHERE media_type IN ('ais', 'adsb') AND NOT fused"),
+        ):
+            n = con.execute(sql).fetchone()[0]
+            if n:
+                problems.append(f"{n} {what}")
+        return problems
+    except duckdb.CatalogException:  # killed before the schema was made
+        return []
+    finally:
+        con.close()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Serving:
+    """`forcewatch serve` in a child process on a free loopback port, until ``stop()``."""
+
+    def __init__(self, db: Path, *args: str, config: Path | None = None):
+        import http.client
+        import time
+
+        self.port = free_port()
+        self.log = db.with_suffix(f".serve-{self.port}.log")
+        pre = ["--config", str(config)] if config else []
+        with open(self.log, "w") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "forcewatch.serve.cli", *pre, "serve", "--db", str(db), "--host", "127.0.0.1",
+                 "--port", str(self.port), *args], env=env(), stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"forcewatch serve exited with {self.proc.returncode}:\n{self.log.read_text()}")
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                c.request("GET", "/api/meta")
+                if c.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"forcewatch serve did not start:\n{self.log.read_text()}")
+            time.sleep(0.1)
+
+    def get(self, path: str, timeout: float = 30) -> tuple[int, dict]:
+        import http.client
+
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            c.request("GET", path)
+            r = c.getresponse()
+            return r.status, json.loads(r.read() or b"{}")
+        finally:
+            c.close()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()

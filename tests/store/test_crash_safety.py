@@ -1,0 +1,96 @@
+"""kill -9 at any moment of a mixed ingest, then a rerun: the store equals a clean run's, with the
+same corroboration links, grades and happenings, and no half-stored feed is ever seen."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+
+def _helpers():
+    """tests/store/stores.py (the tests import in importlib mode: no test folder is on sys.path)."""
+    if "forcewatch_test_stores" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("forcewatch_test_stores", Path(__file__).with_name("stores.py"))
+        sys.modules[spec.name] = module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return sys.modules["forcewatch_test_stores"]
+
+
+stores = _helpers()
+consistent, dump, forcewatch, ingest, mixed_inputs = (
+    stores.consistent, stores.dump, stores.forcewatch, stores.ingest, stores.mixed_inputs)
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    """The inputs, a clean run's store dump, and when in that run the store file appeared and the
+    run ended (seconds after the start)."""
+    folder = tmp_path_factory.mktemp("crash")
+    inputs = mixed_inputs(folder / "in")
+    db = folder / "clean.duckdb"
+    start = time.monotonic()
+    proc = forcewatch("ingest", "--db", str(db), *inputs)
+    appeared = None
+    while proc.poll() is None:
+        if appeared is None and db.exists():
+            appeared = time.monotonic() - start
+        time.sleep(0.01)
+    took = time.monotonic() - start
+    out, err = proc.communicate()
+    assert proc.returncode == 0, err
+    expected = dump(db)
+    assert len(expected["documents"]) == 13 and expected["tracks"] and expected["clusters"]
+    assert any(e["corroborated_by"] for _, _, e in expected["events"]), "the batch must corroborate"
+    return folder, inputs, expected, appeared or 0.0, took
+
+
+def kill_and_rerun(clean, kills: int, seed: int) -> list[str]:
+    """Kill an ingest ``kills`` times, at a random moment (seeded) in each of ``kills`` equal stretches
+    of the clean run from the store's creation to its end, rerun each, and return what differed
+    (empty: every store equalled the clean one)."""
+    folder, inputs, expected, appeared, took = clean
+    rng = random.Random(seed)
+    moments = [appeared + (k + rng.random()) / kills * (took - appeared) for k in range(kills)]
+    differences = []
+    for k, moment in enumerate(moments):
+        db = folder / f"killed-{seed}-{k}.duckdb"
+        proc = forcewatch("ingest", "--db", str(db), *inputs)
+        time.sleep(moment)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+        if db.exists():
+            differences += [f"kill {k} at {moment:.2f} s: {p}" for p in consistent(db)]
+        again = ingest(db, inputs)
+        assert again.returncode == 0, again.stderr
+        got = dump(db)
+        for table in expected:
+            if got[table] != expected[table]:
+                differences.append(f"kill {k} at {moment:.2f} s ({'killed' if proc.returncode else 'finished'}): "
+                                   f"{table} differ")
+    return differences
+
+
+def test_three_kills_then_reruns_equal_a_clean_run(clean):
+    assert kill_and_rerun(clean, 3, seed=14) == []
+
+
+@pytest.mark.slow
+def test_ten_kills_then_reruns_equal_a_clean_run(clean):
+    assert kill_and_rerun(clean, 10, seed=6) == []
+
+
+def test_a_feed_read_with_the_wrong_format_is_not_stored_and_goes_in_with_the_right_one(tmp_path):
+    feed = str(stores.DEMO / "feeds" / "tartus-2024-12-09_14.nmea")
+    db = tmp_path / "fw.duckdb"
+    wrong = ingest(db, ["--format", "sbs", feed])
+    assert wrong.returncode == 1 and "no sbs message could be read" in wrong.stderr
+    right = ingest(db, ["--format", "nmea", feed])
+    assert right.returncode == 0, right.stderr
+    assert "1 sensor feed(s) stored" in right.stderr
+    assert dump(db)["tracks"]
