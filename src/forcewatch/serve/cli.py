@@ -750,7 +750,7 @@ def _demo_live(ctx: typer.Context, out: Path, host: str, port: int, speed: float
 
     demo = demo_reports()
     feeds = demo / "feeds"
-    home = out / "live"
+    home = (out / "live").resolve()  # watch.yaml's relative paths are read from its own folder: write whole ones
     shutil.rmtree(home, ignore_errors=True)  # a fresh run: the alerts arrive again
     inbox = home / "inbox"
     inbox.mkdir(parents=True)
