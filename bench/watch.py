@@ -3,6 +3,7 @@
     python bench/watch.py                      # 300,000 SBS messages as fast as they are taken
     python bench/watch.py --messages 1000000 --copies 400
     python bench/watch.py --rate 5000          # paced as a busy receiver; latency is measured paced
+    python bench/watch.py --hour               # an hour of a busy receiver (4,300/s) as fast as taken: memory
 
 The demo's week of ADS-B at Hmeimim (an Il-76 that lands and leaves every day, an An-124 that
 leaves) is copied ``--copies`` times under other ICAO addresses, merged in time order and repeated
@@ -16,7 +17,10 @@ Figures: sustained messages/s end to end (first message taken to the last one st
 latency from the message that settled the alert's last event (the first message with a later
 data time) being sent to the webhook receiving the alert (p50/p95; goal p95 < 1 s), and the
 process's resident memory at each quarter of the traffic (it should stay flat: only open tracks
-are held) and at its peak. Nothing here is a test: it prints figures and exits 0.
+are held) and at its peak. ``--hour``: 3,600 s x 4,300 messages (15.5 million, generated as they
+are sent) as fast as taken, with resident memory, tracemalloc's current and peak (since the last
+line) and the tracker's open tracks and fixes printed at each tenth: flat, not growing with traffic.
+Nothing here is a test: it prints figures and exits 0.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import tracemalloc
 from bisect import bisect_right
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -75,6 +80,30 @@ def traffic(n: int, copies: int) -> tuple[list[str], list[float]]:
         week += 1
     out = out[:n]
     return [line for _, line in out], [t for t, _ in out]
+
+
+def endless_traffic(copies: int, rounds: int | None = None):
+    """Chunks of SBS lines (CRLF-joined bytes) of ``traffic``'s weeks, without end (or ``rounds`` weeks):
+    one week is laid out once and each later one only has its dates moved (no per-line time formatting),
+    so an hour of a busy receiver is sent without holding it."""
+    lines, times = traffic(len(SBS_BASE()) * copies, copies)
+    days = sorted({line.split(",")[6] for line in lines})
+    day0 = datetime.strptime(days[0], "%Y/%m/%d")
+    parts = []
+    for line in lines:
+        f = line.split(",")
+        parts.append((",".join(f[:6]) + ",", days.index(f[6]), "," + f[7] + ",", "," + ",".join(f[9:]) + "\r\n"))
+    week = 0
+    while rounds is None or week < rounds:
+        names = [(day0 + timedelta(days=7 * week + (datetime.strptime(d, "%Y/%m/%d") - day0).days)).strftime("%Y/%m/%d")
+                 for d in days]
+        for k in range(0, len(parts), 500):
+            yield "".join(a + names[i] + b + names[i] + c for a, i, b, c in parts[k:k + 500]).encode()
+        week += 1
+
+
+def SBS_BASE() -> list[str]:
+    return [line for line in (DEMO / "hmeimim-2024-12-09_14.sbs").read_text().splitlines() if line]
 
 
 class Receiver:
@@ -135,10 +164,17 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--messages", type=int, default=300_000)
     ap.add_argument("--copies", type=int, default=100, help="aircraft flying the demo week at once")
+    ap.add_argument("--hour", action="store_true",
+                    help="an hour of a busy receiver's traffic (3,600 s x 4,300/s) as fast as taken, memory at each tenth")
+    ap.add_argument("--hour-messages", type=int, default=3600 * 4300, help="messages of --hour (default an hour at 4,300/s)")
+    ap.add_argument("--tracemalloc", action="store_true",
+                    help="with --hour: trace Python's allocations too (current and peak at each tenth; several times slower)")
     ap.add_argument("--rate", type=float, default=None,
                     help="messages a second sent; default: first as fast as taken (throughput), then "
                          "60,000 at 4,300/s, a busy receiver's rate (latency and memory)")
     args = ap.parse_args()
+    if args.hour:
+        return hour(args.hour_messages, args.copies, args.tracemalloc)
     if args.rate is not None:
         return measure(args.messages, args.copies, args.rate)
     measure(args.messages, args.copies, None)
@@ -146,16 +182,11 @@ def main() -> int:
     return measure(min(args.messages, 60_000), min(args.copies, 20), 4300.0)
 
 
-def measure(n_messages: int, copies: int, rate: float | None) -> int:
-    """One run of the watcher on ``n_messages`` of traffic sent at ``rate`` (None: as fast as taken)."""
-    args = argparse.Namespace(messages=n_messages, copies=copies, rate=rate)
-    lines, times = traffic(args.messages, args.copies)
-    tmp = Path(tempfile.mkdtemp(prefix="forcewatch-bench-watch-"))
-    receiver = Receiver()
-    sender = Sender(lines, args.rate)
+def _watcher(tmp: Path, port: int, receiver: Receiver):
+    """The watcher of a watch.yaml reading SBS from 127.0.0.1:``port``, two rules, the webhook; and its store."""
     (tmp / "watch.yaml").write_text(f"""
 streams:
-  - {{name: bench-adsb, kind: sbs-tcp, host: 127.0.0.1, port: {sender.port}}}
+  - {{name: bench-adsb, kind: sbs-tcp, host: 127.0.0.1, port: {port}}}
 aircraft_db: [{DEMO / 'aircraft-registry.csv'}]
 builtin_rules: false
 rules:
@@ -168,9 +199,20 @@ webhooks:
     cfg = WatchConfig.load(tmp / "watch.yaml")
     resources = Resources(Settings.load(None, aircraft_registry=list(cfg.aircraft_db)))
     store = Store(tmp / "w.duckdb")
-    messages_at: list[tuple[float, int, float]] = []  # (time, messages taken, rss)
     watcher = Watcher(cfg, Ingester(resources), store, sites=resources.sites, alerts_jsonl=tmp / "alerts.jsonl",
                       echo=lambda line: print(line, file=sys.stderr) if line.startswith("error") else None)
+    return watcher, store
+
+
+def measure(n_messages: int, copies: int, rate: float | None) -> int:
+    """One run of the watcher on ``n_messages`` of traffic sent at ``rate`` (None: as fast as taken)."""
+    args = argparse.Namespace(messages=n_messages, copies=copies, rate=rate)
+    lines, times = traffic(args.messages, args.copies)
+    tmp = Path(tempfile.mkdtemp(prefix="forcewatch-bench-watch-"))
+    receiver = Receiver()
+    sender = Sender(lines, args.rate)
+    watcher, store = _watcher(tmp, sender.port, receiver)
+    messages_at: list[tuple[float, int, float]] = []  # (time, messages taken, rss)
     committed: dict[str, float] = {}
     watcher.on_alert.append(lambda a: committed.setdefault(a.id, time.monotonic()))
     stop = threading.Event()
@@ -243,6 +285,90 @@ webhooks:
     st = watcher.stats
     print(f"writer: {st['drains']:,} drains, {st['commits']:,} commits; time in tracker {st['ms:track']:,} ms, "
           f"in commits {st['ms:commit']:,} ms ({st['ms:commit'] / max(1, st['commits']):.0f} ms each)")
+    store.close()
+    return 0
+
+
+def hour(n_messages: int, copies: int, trace: bool = False) -> int:
+    """``n_messages`` sent as fast as taken; memory at each tenth (resident, tracemalloc, the tracker's hold)."""
+    if trace:
+        tracemalloc.start(1)
+    tmp = Path(tempfile.mkdtemp(prefix="forcewatch-bench-watch-"))
+    receiver = Receiver()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1)
+    per_week = len(SBS_BASE()) * copies
+    rounds = -(-n_messages // per_week)
+    chunks = endless_traffic(copies, rounds)  # the first week laid out before the clock starts
+    first = next(chunks)
+
+    def send():
+        conn, _ = sock.accept()
+        sent = 0
+        conn.sendall(first)
+        for chunk in chunks:
+            conn.sendall(chunk)
+            sent += chunk.count(b"\n")
+        send.hold = conn
+
+    threading.Thread(target=send, daemon=True).start()
+    watcher, store = _watcher(tmp, sock.getsockname()[1], receiver)
+    total = rounds * per_week
+    from collections import Counter
+
+    from forcewatch.ingest.adsb import read_sbs
+    per_line = sum(1 for _ in read_sbs(first.decode().splitlines(), Counter())) / first.count(b"\n")
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    t0 = time.monotonic()
+    thread.start()
+    print(f"traffic: {total:,} SBS messages ({rounds} weeks of {copies} aircraft), sent as fast as taken; "
+          f"tracemalloc {'on (slows Python several times)' if trace else 'off (--tracemalloc)'}")
+    print("taken        s    msg/s   RSS MB   traced MB (now / peak since last)   open tracks   fixes held")
+    marks = [total * q // 10 for q in range(1, 10)]
+    last_t, last_n = t0, 0
+    def taken() -> int:
+        """SBS lines read off the socket (the writer may hold up to STREAM_BUFFER_MAX messages not yet stored)."""
+        return sum(x.stats["lines"] for x in list(watcher.streams.values()))
+
+    def row(n: int) -> None:
+        nonlocal last_t, last_n
+        now, peak = tracemalloc.get_traced_memory()  # (0, 0) when off
+        if trace:
+            tracemalloc.reset_peak()
+        held = {"open_tracks": 0, "fixes": 0}
+        for x in list(watcher.streams.values()):
+            r = x.tracker.retained()
+            held = {k: held[k] + r[k] for k in held}
+        t = time.monotonic()
+        print(f"{n:>11,} {t - t0:6.0f} {(n - last_n) / max(1e-9, t - last_t):8,.0f} {rss_mb():8.0f} "
+              f"{now / 2**20:12.0f} / {peak / 2**20:<8.0f} {held['open_tracks']:>18,} {held['fixes']:>12,}")
+        last_t, last_n = t, n
+
+    while True:
+        if taken() >= total and not any(x.buffer for x in list(watcher.streams.values())):
+            drains = watcher.stats["drains"]
+            while watcher.stats["drains"] < drains + 2:  # the writer has stored what it took
+                time.sleep(0.001)
+            row(total)
+            break
+        n = min(total, round(watcher.stats["messages"] / per_line))  # lines the writer has stored (about)
+        if marks and n >= marks[0]:
+            row(n)
+            while marks and n >= marks[0]:  # one batch took several tenths
+                marks.pop(0)
+        if time.monotonic() - t0 > 3600:
+            print("gave up after an hour", file=sys.stderr)
+            break
+        time.sleep(0.05)
+    elapsed = time.monotonic() - t0
+    stop.set()
+    thread.join(30)
+    print(f"throughput{' (with tracemalloc)' if trace else ''}: {taken() / elapsed:,.0f} messages/s over {elapsed:.0f} s; "
+          f"{watcher.stats['sensor_events']:,} sensor events, {store.cursor().count_alerts():,} alerts stored; "
+          f"peak resident {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
+          f"database {sum(f.stat().st_size for f in tmp.glob('w.duckdb*')) / 2**20:.0f} MB")
     store.close()
     return 0
 

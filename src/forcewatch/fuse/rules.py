@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -349,18 +350,28 @@ def _count(rule: Rule, ev: Evaluation) -> list[Alert]:
     fresh = sorted((e for e in ev.batch.values() if matches(rule, e, ev) and area_of(e, areas)), key=instant)
     out: list[Alert] = []
     taken: set[str] = set()
+    span = rule.window + (timedelta(days=rule.baseline_days) + rule.window if rule.baseline_days else timedelta(0))
+    # Per stored pool and area, computed once for the batch: its events in time order, which the rule
+    # picks or nets, and which an alert of the rule holds already (a batch of hundreds of events would
+    # otherwise filter the pool and ask the store once per event).
+    views: dict[tuple[int, str], tuple] = {}
     for e in fresh:
         if e.id in taken:
             continue
         area = area_of(e, areas)
         t = instant(e)
-        span = rule.window + (timedelta(days=rule.baseline_days) + rule.window if rule.baseline_days else timedelta(0))
-        pool = [x for x in ev.stored(t - span, t) if area_of(x, [area])]
-        in_window = [x for x in pool if t - rule.window <= instant(x) <= t]
-        hits = [x for x in in_window if matches(rule, x, ev)]
-        covered = ev.history.alerted_events(rule.name, [x.id for x in hits]) | taken
-        hits = [x for x in hits if x.id not in covered]
-        undone = [x for x in in_window if rule.net_of and matches(rule, x, ev, rule.net_of)]
+        whole = ev.stored(t - span, t)
+        view = views.get((id(whole), area.id))
+        if view is None:
+            pool = sorted((x for x in whole if area_of(x, [area])), key=instant)
+            picked = {x.id for x in pool if matches(rule, x, ev)}
+            netted = {x.id for x in pool if rule.net_of and matches(rule, x, ev, rule.net_of)}
+            view = views[(id(whole), area.id)] = (pool, [instant(x) for x in pool], picked, netted,
+                                                   ev.history.alerted_events(rule.name, picked))
+        pool, times, picked, netted, alerted = view
+        in_window = pool[bisect_left(times, t - rule.window):bisect_right(times, t)]
+        hits = [x for x in in_window if x.id in picked and x.id not in alerted and x.id not in taken]
+        undone = [x for x in in_window if x.id in netted]
         net = len(hits) - len(undone)
         if net < rule.min_count:
             continue

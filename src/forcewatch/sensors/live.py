@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
@@ -70,13 +70,16 @@ def _digest(e: Event) -> str:
 class _Open:
     """One platform's open track: its raw fixes in time order, when to look at it next, what was handed out."""
 
-    __slots__ = ("fixes", "next_check", "emitted", "base")
+    __slots__ = ("fixes", "next_check", "emitted", "base", "checked", "quiet")
 
-    def __init__(self, fixes: list, next_check: float, emitted: dict | None = None, base: int = 0):
+    def __init__(self, fixes: list, next_check: float, emitted: dict | None = None, base: int = 0,
+                 checked: int = 0, quiet: bool = False):
         self.fixes = fixes
         self.next_check = next_check
         self.emitted = emitted or {}
         self.base = base  # vessels: checks look at fixes[base:] (see LiveTracker._rebase)
+        self.checked = checked  # fixes looked at by the last full check
+        self.quiet = quiet  # that check held nothing back and ended far from every site (see _far)
 
 
 class LiveTracker:
@@ -121,7 +124,11 @@ class LiveTracker:
         self.check_s = check_s if check_s is not None else (60.0 if platform == "aircraft" else 1800.0)
         self.check_fraction = check_fraction
         self.check_fixes = check_fixes  # and not before about this many new fixes (a sparse feed)
-        self.settle_s = (activity_params or ActivityParams()).max_ground_air_gap_s
+        ap = activity_params or ActivityParams()
+        self.settle_s = ap.max_ground_air_gap_s
+        # Farther than this from every site, a fix can be in no aircraft event at a site (zone) and in
+        # no orbit near one (an orbit's fixes are within 2R of its start, its centre within 4R of any).
+        self.far_km = max(ap.airfield_zone_km, ap.relative_max_km + 4 * ap.orbit_radius_km) + 10.0
         self.meta_ttl_s, self.dark_memory_s = meta_ttl_s, dark_memory_s
         self.open: dict[str, _Open] = {}
         self.meta: dict[str, dict] = {}
@@ -140,6 +147,9 @@ class LiveTracker:
         clock = self.clock
         untimed = nopos = 0
         aircraft = self.platform == "aircraft"
+        # Tracks to look at once the batch is in: once each, as at the last fix that made it due (a
+        # batch of many messages costs one look a track, not one every time it fell due).
+        due: dict[str, tuple[_Open, float]] = {}
         for m in messages:
             kind = m[0]
             if kind == "F" or kind == "P":
@@ -175,13 +185,18 @@ class LiveTracker:
                     insort(fixes, fix, key=_t)
                     self.stats["live:out_of_order"] += 1
                     o.base = 0
+                    o.quiet = False
                 if t >= o.next_check:
-                    self._check(ident, o, out)
+                    due[ident] = (o, t)
+                    self._schedule(o, fixes)  # as the look would: the same fixes fall due as if looked at now
             elif kind == "I":
                 self._note(m[1], callsign=m[2], type_code=m[3], registration=m[4], db_flags=m[5])
             elif kind == "S":
                 self._note(m[1], name=m[2], ship_type=m[3], callsign=m[4], imo=m[5])
         self.clock = clock
+        for ident, (o, t) in due.items():
+            if opened.get(ident) is o:  # not closed meanwhile (its closing gave its events)
+                self._check(ident, o, out, t)
         self.stats["skipped:no_time"] += untimed
         self.stats["skipped:no_position"] += nopos
         out.sort(key=lambda e: (e.time.start_time, e.id))
@@ -237,13 +252,20 @@ class LiveTracker:
                                   repr(round(e.time.start_time.timestamp(), 3)))
         return events
 
-    def _check(self, ident: str, o: _Open, out: list[Event]) -> None:
-        """Look at an open track; hand out the events no later fix can change."""
+    def _check(self, ident: str, o: _Open, out: list[Event], upto: float | None = None) -> None:
+        """Look at an open track (its fixes up to ``upto``); hand out the events no later fix can change."""
         fixes = o.fixes
-        last_t = fixes[-1][0]
-        age = last_t - fixes[0][0]
-        o.next_check = last_t + max(self.check_s, self.check_fraction * age, self.check_fixes * age / len(fixes))
+        if upto is not None and fixes[-1][0] > upto:
+            fixes = fixes[:bisect_right(fixes, upto, key=_t)]
+        self._schedule(o, fixes)
+        if o.quiet and self.platform == "aircraft" and self._far(fixes, o.checked):
+            # Nothing was held back and every fix since is far from every site: no event can have
+            # begun, grown or settled (a departure's "last heard" part is brought up to date at close).
+            o.checked = len(fixes)
+            self.stats["live:checks_skipped"] += 1
+            return
         self.stats["live:checks"] += 1
+        o.checked, held = len(fixes), False
         first = fixes[0][0] if o.base else None
         pairs, _ = self._tracks(ident, fixes[o.base:] if o.base else fixes, positions=False, first=first)
         if first is not None and len(pairs) != 1:  # cleaning cut the part: look at the whole track
@@ -255,16 +277,36 @@ class LiveTracker:
             for e in self._detect(track, run, first):
                 t1 = e.time.end_time.timestamp()
                 if t1 >= end:
+                    held = True
                     continue  # the last fix is part of it: it may still grow
                 if ground is not None and e.subtype == "arrive" and ground.get(t1) is not True \
                         and end - t1 < self.settle_s:
+                    held = True
                     continue  # the touchdown fix may still move to a later on-ground fix
                 d = _digest(e)
                 if o.emitted.get(e.id) != d:
                     o.emitted[e.id] = d
                     out.append(e)
+        o.quiet = not held and len(pairs) == 1 and self._far(fixes, len(fixes) - 1)
         if self.platform == "vessel" and len(pairs) == 1:
             self._rebase(o, pairs[0][1])
+
+    def _schedule(self, o: _Open, fixes: list) -> None:
+        """When to look at a track next, after a look at ``fixes``."""
+        last_t = fixes[-1][0]
+        age = last_t - fixes[0][0]
+        o.next_check = last_t + max(self.check_s, self.check_fraction * age, self.check_fixes * age / len(fixes))
+
+    def _far(self, fixes: list, start: int) -> bool:
+        """Whether every fix from ``start`` on is farther than ``far_km`` from every site (a box test)."""
+        part = fixes[start:]
+        if not part:
+            return True
+        lats = [f[1] for f in part]
+        lons = [f[2] for f in part]
+        box = (min(lats), max(lats), min(lons), max(lons))
+        index = self.detector.index
+        return not any(index.near(site, *box, self.far_km) for site in index.sites)
 
     def _rebase(self, o: _Open, run: list) -> None:
         """Let the next checks of a vessel start at the last fix where nothing can be going on: moving
@@ -369,8 +411,8 @@ class LiveTracker:
         """Everything open, as JSON-serialisable data (``restore`` takes it back)."""
         return {
             "version": STATE_VERSION, "platform": self.platform, "clock": self.clock if math.isfinite(self.clock) else None,
-            "open": {i: {"fixes": o.fixes, "next_check": o.next_check, "emitted": o.emitted, "base": o.base}
-                     for i, o in self.open.items()},
+            "open": {i: {"fixes": o.fixes, "next_check": o.next_check, "emitted": o.emitted, "base": o.base,
+                         "checked": o.checked, "quiet": o.quiet} for i, o in self.open.items()},
             "meta": self.meta, "heard": self.heard,
             "closed": {i: t.to_dict() for i, t in self.closed.items()},
             "done": [t.to_dict() for t in self.done], "retracted": self.retracted,
@@ -381,8 +423,8 @@ class LiveTracker:
         if state.get("version") != STATE_VERSION or state.get("platform") != self.platform:
             raise ValueError(f"not a {self.platform} tracker checkpoint of version {STATE_VERSION}")
         self.clock = state["clock"] if state.get("clock") is not None else -math.inf
-        self.open = {i: _Open([tuple(f) for f in o["fixes"]], o["next_check"], dict(o["emitted"]), o.get("base", 0))
-                     for i, o in state["open"].items()}
+        self.open = {i: _Open([tuple(f) for f in o["fixes"]], o["next_check"], dict(o["emitted"]), o.get("base", 0),
+                              o.get("checked", 0), o.get("quiet", False)) for i, o in state["open"].items()}
         self.meta = {i: dict(m) for i, m in state["meta"].items()}
         self.heard = dict(state["heard"])
         self.closed = {i: Track.from_dict(t) for i, t in state["closed"].items()}
