@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from forcewatch.data import load_yaml, packaged
+from forcewatch.extract.attribution import PERCEPTION
 from forcewatch.extract.equipment import Catalogue, find_equipment
 from forcewatch.extract.modality import grammatical
 from forcewatch.extract.nlp import ParsedSentence, token_at
@@ -259,7 +260,7 @@ class Observation:
         if self.needs == "seen":  # what imagery or a witness shows: "the images show troop positions"
             node = tok
             for _ in range(4):
-                if node.lemma_.lower() in SEEN_VERBS and node.pos_ == "VERB":
+                if node.lemma_.lower() in PERCEPTION and node.pos_ == "VERB":
                     return True
                 if node.head.i == node.i:
                     break
@@ -456,7 +457,6 @@ def _military(tok, lex: Lexicons | None = None) -> bool:
     return seen[text]
 
 
-SEEN_VERBS = {"show", "reveal", "depict", "capture", "see", "spot", "observe", "indicate", "confirm", "suggest"}
 KNOWN_TRIGGERS = "forcewatch_known_triggers"  # Doc.user_data key: trigger lemmas coded earlier in the document
 
 
