@@ -116,7 +116,7 @@ class Gazetteer:
         self._fuzzy_cache: dict[tuple, list[tuple[Entry, float, str]]] = {}
         self._overlay: dict[str, list[Entry]] = {}
         self._masked: set[str] = set()
-        self._facility_cells: dict[tuple[int, int], list[Entry]] = {}
+        self._facility_points: list[tuple] | None = None
         self.index_path = self.path.with_name(f"{self.path.stem}.index.sqlite")
         self._index: _SqliteIndex | _MemoryIndex | None = None  # opened (or written) on the first query
         self._rebuilt = False
@@ -366,24 +366,24 @@ class Gazetteer:
 
     def facilities_near(self, lat: float, lon: float, km: float, kinds=("airfield", "port", "base")) -> list[Entry]:
         """Packaged airfields, ports and bases within a box of ``km`` around a point ("the airport
-        of Kabul" is the airfield next to the town); read by one-degree cells, each once."""
+        of Kabul" is the airfield next to the town). Their points are read once, in one query;
+        only the ones in the box become entries."""
+        if self._facility_points is None:
+            with self._lock:
+                rows = self.con.execute("SELECT pid, lat, lon, kind FROM places WHERE kind IN ('airfield', 'port', 'base')"
+                                        ).fetchall()
+            self._facility_points = rows
         dlat = km / 111.0
         dlon = km / (111.0 * max(math.cos(math.radians(lat)), 0.05))
-        out = []
-        for i in range(math.floor(lat - dlat), math.floor(lat + dlat) + 1):
-            for j in range(math.floor(lon - dlon), math.floor(lon + dlon) + 1):
-                out += [e for e in self._facility_cell(i, j) if e.kind in kinds
-                        and abs(e.lat - lat) <= dlat and abs(e.lon - lon) <= dlon]
-        return out
-
-    def _facility_cell(self, i: int, j: int) -> list[Entry]:
-        cell = self._facility_cells.get((i, j))
-        if cell is None:
-            rows = self.con.execute(
-                f"SELECT {_COLUMNS} FROM places p WHERE kind IN ('airfield', 'port', 'base') "
-                "AND lat >= ? AND lat < ? AND lon >= ? AND lon < ?", [i, i + 1, j, j + 1]).fetchall()
-            cell = self._facility_cells[(i, j)] = [self._row_entry(r) for r in rows if r[11] not in self._masked]
-        return cell
+        pids = [pid for pid, a, b, kind in self._facility_points
+                if kind in kinds and abs(a - lat) <= dlat and abs(b - lon) <= dlon]
+        if not pids:
+            return []
+        missing = [pid for pid in pids if pid not in self._entries]
+        if missing:
+            for row in self._ask("rows", missing):
+                self._entries[row[0]] = self._row_entry(row)
+        return [e for e in (self._entries[pid] for pid in pids) if not (e.site_id and e.site_id in self._masked)]
 
     def site_entries(self) -> list[Entry]:
         """Every facility (packaged and user sites); read once, kept until a name is added."""
