@@ -280,29 +280,39 @@ def read_modes_hex(lines: Iterable[str], stats: Counter | None = None,
         if t is None:
             stats["bad:no_time"] += 1
             continue
-        try:
-            d = pipe.decode(msg, timestamp=t)
-        except Exception:  # pyModeS raises its own error types and ValueError on garbage
-            stats["bad:decode"] += 1
-            continue
-        if "error" in d or d.get("crc_valid") is False:  # None: a reply whose parity carries the address
-            stats["bad:crc"] += 1
-            continue
-        stats["messages"] += 1
-        icao = (d.get("icao") or "").lower()
-        if not icao:
-            continue
-        if d.get("callsign") and (d.get("df") in (17, 18) or d.get("icao_verified")):
-            yield ("I", icao, d["callsign"].strip("_ "), None, None, None)
-        if d.get("groundspeed") is not None:
-            state[icao] = [d.get("groundspeed"), d.get("track")]
-        if d.get("bds") in ("0,5", "0,6"):
-            held.append((t, d, state.get(icao)))  # pyModeS may fill latitude/longitude later (flush)
+        ident = _decode_message(pipe, msg, t, stats, state, held)
+        if ident is not None:
+            yield ident
     pipe.flush()
     for t, d, vel in held:
         fix = _held_fix(t, d, vel, stats)
         if fix is not None:
             yield fix
+
+
+def _decode_message(pipe, msg: str, t: float, stats: Counter, velocity: dict, held: list) -> tuple | None:
+    """One Mode S message through pyModeS, for the file reader and the stream alike: its velocity
+    remembered, a position message held until pyModeS has resolved it, its callsign returned as an
+    ident tuple (None when it carries none, or could not be decoded: counted)."""
+    try:
+        d = pipe.decode(msg, timestamp=t)
+    except Exception:  # pyModeS raises its own error types and ValueError on garbage
+        stats["bad:decode"] += 1
+        return None
+    if "error" in d or d.get("crc_valid") is False:  # None: a reply whose parity carries the address
+        stats["bad:crc"] += 1
+        return None
+    stats["messages"] += 1
+    icao = (d.get("icao") or "").lower()
+    if not icao:
+        return None
+    if d.get("groundspeed") is not None:
+        velocity[icao] = [d.get("groundspeed"), d.get("track")]
+    if d.get("bds") in ("0,5", "0,6"):
+        held.append((t, d, velocity.get(icao)))  # pyModeS may fill latitude/longitude later
+    if d.get("callsign") and (d.get("df") in (17, 18) or d.get("icao_verified")):
+        return ("I", icao, d["callsign"].strip("_ "), None, None, None)
+    return None
 
 
 def _held_fix(t: float, d: dict, vel: list | None, stats: Counter) -> tuple | None:
@@ -356,24 +366,9 @@ class ModeSStream:
         for t, msg in messages:
             stats["lines"] += 1
             latest = t
-            try:
-                d = self.pipe.decode(msg, timestamp=t)
-            except Exception:  # pyModeS raises its own error types and ValueError on garbage
-                stats["bad:decode"] += 1
-                continue
-            if "error" in d or d.get("crc_valid") is False:
-                stats["bad:crc"] += 1
-                continue
-            stats["messages"] += 1
-            icao = (d.get("icao") or "").lower()
-            if not icao:
-                continue
-            if d.get("callsign") and (d.get("df") in (17, 18) or d.get("icao_verified")):
-                out.append(("I", icao, d["callsign"].strip("_ "), None, None, None))
-            if d.get("groundspeed") is not None:
-                self.velocity[icao] = [d.get("groundspeed"), d.get("track")]
-            if d.get("bds") in ("0,5", "0,6"):
-                self.held.append((t, d, self.velocity.get(icao)))
+            ident = _decode_message(self.pipe, msg, t, stats, self.velocity, self.held)
+            if ident is not None:
+                out.append(ident)
         if latest is not None and self.held:
             if latest - self.held[0][0] >= self.hold_s:
                 self.pipe.flush()  # settle the aircraft pyModeS still bootstraps (waiting for agreeing fixes)
