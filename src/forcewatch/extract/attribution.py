@@ -353,14 +353,9 @@ def _asked(analysis: Analysis, parsed: ParsedSentence, index: int, start: int, e
     tokens = _trimmed(subj.subtree)
     if not tokens:
         return
-    speaker = parsed.doc[tokens[0].i:tokens[-1].i + 1]
-    a, b = parsed.span(speaker)
-    analysis.mentions.append(Mention(
-        "attribution", analysis.document.text[a:b], (a, b), "SAY", index,
-        {"verb": verb.text, "verb_span": list(parsed.span(verb)), "verb_i": verb.i,
-         "claim_span": [min(a, scope[0]), max(b, scope[1])], "hedge": None, "stance": "no_comment",
-         **_speaker_data(parsed, list(speaker), sentence)},
-    ))
+    a, b = parsed.span(tokens[0])[0], parsed.span(tokens[-1])[1]
+    _add_speaker(analysis, parsed, index, "SAY", tokens, verb.text, parsed.span(verb), verb.i,
+                 (min(a, scope[0]), max(b, scope[1])), sentence, stance="no_comment")
 
 
 def _quoted(analysis: Analysis, parsed: ParsedSentence, index: int, verb, sentence: str) -> None:
@@ -371,14 +366,8 @@ def _quoted(analysis: Analysis, parsed: ParsedSentence, index: int, verb, senten
     if obj is None or saying is None:
         return
     tokens = _trimmed(obj.subtree)
-    speaker = verb.doc[tokens[0].i:tokens[-1].i + 1]
-    start, end = parsed.span(speaker)
-    analysis.mentions.append(Mention(
-        "attribution", analysis.document.text[start:end], (start, end), "SAY", index,
-        {"verb": saying.text, "verb_span": list(parsed.span(saying)), "verb_i": saying.i,
-         "claim_span": list(_char_span(parsed, list(saying.subtree))), "hedge": None, "stance": None,
-         **_speaker_data(parsed, list(speaker), sentence)},
-    ))
+    _add_speaker(analysis, parsed, index, "SAY", tokens, saying.text, parsed.span(saying), saying.i,
+                 _char_span(parsed, list(saying.subtree)), sentence)
 
 
 def _verb_hedge(verb, lemma: str) -> str | None:
@@ -408,16 +397,8 @@ def _according(analysis: Analysis, parsed: ParsedSentence, index: int, tok, sent
     tokens = _trimmed(pobj.subtree)
     if not tokens or tokens[0].lower_ in WH or pobj.lower_ in WH or pobj.lower_ in NOT_A_SOURCE:
         return
-    speaker = tok.doc[tokens[0].i:tokens[-1].i + 1]
-    start, end = parsed.span(speaker)
-    text = analysis.document.text
-    label = "ACCORDING"
-    s0, s1 = analysis.sentences[index]
-    analysis.mentions.append(Mention(
-        "attribution", text[start:end], (start, end), label, index,
-        {"verb": "according to", "verb_span": [parsed.span(tok)[0], parsed.span(to)[1]], "verb_i": tok.i,
-         "claim_span": [s0, s1], "hedge": None, "stance": None, **_speaker_data(parsed, list(speaker), sentence)},
-    ))
+    _add_speaker(analysis, parsed, index, "ACCORDING", tokens, "according to",
+                 (parsed.span(tok)[0], parsed.span(to)[1]), tok.i, analysis.sentences[index], sentence)
 
 
 # "in a Facebook post by the defence minister", "a statement by the army": the author speaks for the sentence
@@ -434,13 +415,8 @@ def _add_claim(analysis: Analysis, parsed: ParsedSentence, index: int, cue, spea
     tokens = [t for t in tokens if t.dep_ != "case"] or tokens
     if not tokens or not claim_tokens:
         return
-    speaker = cue.doc[tokens[0].i:tokens[-1].i + 1]
-    start, end = parsed.span(speaker)
-    analysis.mentions.append(Mention(
-        "attribution", analysis.document.text[start:end], (start, end), "SAY", index,
-        {"verb": cue.text, "verb_span": list(parsed.span(cue)), "verb_i": cue.i,
-         "claim_span": list(_char_span(parsed, claim_tokens)), "hedge": None, "stance": stance, "narrow": True,
-         **_speaker_data(parsed, list(speaker), sentence)}))
+    _add_speaker(analysis, parsed, index, "SAY", tokens, cue.text, parsed.span(cue), cue.i,
+                 _char_span(parsed, claim_tokens), sentence, stance=stance, narrow=True)
 
 
 def _accusation(analysis: Analysis, parsed: ParsedSentence, index: int, verb, sentence: str) -> None:
@@ -475,21 +451,26 @@ def _statement_by(analysis: Analysis, parsed: ParsedSentence, index: int, by, se
     tokens = _trimmed(t for t in pobj.subtree if t.i <= last)
     if not tokens:
         return
-    speaker = by.doc[tokens[0].i:tokens[-1].i + 1]
-    start, end = parsed.span(speaker)
-    s0, s1 = analysis.sentences[index]
     noun = by.head
-    claim, narrow = [s0, s1], False
+    claim, narrow = analysis.sentences[index], False
     if noun.dep_ in ("nsubj", "nsubjpass") and noun.head.lemma_.lower() in PUBLISHED:
         # "The announcement by the command was released while the bombers were crossing": the rest of
         # the sentence is the outlet's; the statement claims only what hangs on it
-        claim, narrow = list(_char_span(parsed, list(noun.subtree))), True
+        claim, narrow = _char_span(parsed, list(noun.subtree)), True
+    _add_speaker(analysis, parsed, index, "ACCORDING", tokens, f"{noun.text} by",
+                 (parsed.span(noun)[0], parsed.span(by)[1]), noun.i, claim, sentence, narrow=narrow)
+
+
+def _add_speaker(analysis: Analysis, parsed: ParsedSentence, index: int, label: str, tokens, verb: str,
+                 verb_span, verb_i: int, claim_span, sentence: str, stance: str | None = None, **extra) -> None:
+    """An attribution mention for a speaker phrase (its trimmed tokens), the words that introduce
+    what it says, and the characters of that claim."""
+    speaker = tokens[0].doc[tokens[0].i:tokens[-1].i + 1]
+    start, end = parsed.span(speaker)
     analysis.mentions.append(Mention(
-        "attribution", analysis.document.text[start:end], (start, end), "ACCORDING", index,
-        {"verb": f"{noun.text} by", "verb_span": [parsed.span(noun)[0], parsed.span(by)[1]], "verb_i": noun.i,
-         "claim_span": claim, "hedge": None, "stance": None, "narrow": narrow,
-         **_speaker_data(parsed, list(speaker), sentence)},
-    ))
+        "attribution", analysis.document.text[start:end], (start, end), label, index,
+        {"verb": verb, "verb_span": list(verb_span), "verb_i": verb_i, "claim_span": list(claim_span),
+         "hedge": None, "stance": stance, **extra, **_speaker_data(parsed, list(speaker), sentence)}))
 
 
 def _cue_scope(parsed: ParsedSentence, start: int, end: int, sentence: tuple[int, int]) -> tuple[int, int]:
