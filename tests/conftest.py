@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,17 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FORCEWATCH_SHARED", REPO.parent / "shared"))
 SAMPLE = SHARED / "samples" / "russia-syria-bases.txt"
 DEMO = REPO / "src" / "forcewatch" / "data" / "demo"
+
+
+def _register_store_helpers() -> None:
+    """tests/store/stores.py as the module ``forcewatch_test_stores``: the tests import in importlib
+    mode, so no test folder is on sys.path, and the store, crash and API tests share these helpers."""
+    spec = importlib.util.spec_from_file_location("forcewatch_test_stores", REPO / "tests" / "store" / "stores.py")
+    sys.modules[spec.name] = module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+
+_register_store_helpers()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ nothing stored, and an ingest over the API not holding the file while it codes."
 from __future__ import annotations
 
 import http.client
-import importlib.util
 import json
 import select
 import socket
@@ -14,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -22,13 +20,7 @@ TOKEN = "s3cret-token"
 LIMIT = 100_000
 
 
-def _stores():
-    if "forcewatch_test_stores" not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "store" / "stores.py"
-        spec = importlib.util.spec_from_file_location("forcewatch_test_stores", path)
-        sys.modules[spec.name] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules["forcewatch_test_stores"]
+import forcewatch_test_stores as stores  # registered by tests/conftest.py
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +33,7 @@ def server(tmp_path_factory, sample_db):
     shutil.copy(sample_db, db)
     config = folder / "forcewatch.toml"
     config.write_text(f"max_request_bytes = {LIMIT}\n")
-    serving = _stores().Serving(db, "--token", TOKEN, "--allow-host", "dashboard.example", config=config)
+    serving = stores.Serving(db, "--token", TOKEN, "--allow-host", "dashboard.example", config=config)
     yield serving
     serving.stop()
 
@@ -195,7 +187,7 @@ def in_process(tmp_path):
 
     def start(coder: Coder):
         db = tmp_path / "fw.duckdb"
-        port = _stores().free_port()
+        port = stores.free_port()
         app = create_app(db, token=TOKEN, pipeline=coder, hosts=[f"127.0.0.1:{port}"])
         srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
         thread = threading.Thread(target=srv.run, daemon=True)

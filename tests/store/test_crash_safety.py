@@ -3,26 +3,14 @@ same corroboration links, grades and happenings, and no half-stored feed is ever
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import signal
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
 
-def _helpers():
-    """tests/store/stores.py (the tests import in importlib mode: no test folder is on sys.path)."""
-    if "forcewatch_test_stores" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("forcewatch_test_stores", Path(__file__).with_name("stores.py"))
-        sys.modules[spec.name] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules["forcewatch_test_stores"]
-
-
-stores = _helpers()
+import forcewatch_test_stores as stores  # registered by tests/conftest.py
 consistent, dump, forcewatch, ingest, mixed_inputs = (
     stores.consistent, stores.dump, stores.forcewatch, stores.ingest, stores.mixed_inputs)
 

@@ -4,26 +4,15 @@ waits, says who holds it, and gives up after the configured wait. Real processes
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import duckdb
 import pytest
 
 
-def _helpers():
-    """tests/store/stores.py (the tests import in importlib mode: no test folder is on sys.path)."""
-    if "forcewatch_test_stores" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("forcewatch_test_stores", Path(__file__).with_name("stores.py"))
-        sys.modules[spec.name] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules["forcewatch_test_stores"]
-
-
-stores = _helpers()
+import forcewatch_test_stores as stores  # registered by tests/conftest.py
 
 
 @pytest.fixture(scope="module")
