@@ -42,6 +42,14 @@ class Poll:
     error: str | None = None
 
 
+def _conditional_get(client: HttpClient, url: str, state: dict, stop, accept: str) -> tuple[Response, Poll]:
+    """A GET that sends the validators last seen (ETag, Last-Modified) and keeps the new ones; a
+    304 is a poll with nothing new."""
+    r = client.get(url, state.get("etag"), state.get("last_modified"), stop=stop, accept=accept)
+    poll = Poll(state=_validators(r, state), not_modified=r.status == 304)
+    return r, poll
+
+
 def _validators(r: Response, old: dict) -> dict:
     return {"etag": r.etag or old.get("etag"), "last_modified": r.last_modified or old.get("last_modified")}
 
@@ -52,10 +60,8 @@ def poll_feed(client: HttpClient, url: str, state: dict, seen: Callable[[Iterabl
     to, its text extracted, when that gives more text than the entry itself."""
     from forcewatch.ingest.reports import feed_entries, html_document
 
-    r = client.get(url, state.get("etag"), state.get("last_modified"), stop=stop, accept=FEED_ACCEPT)
-    poll = Poll(state=_validators(r, state))
-    if r.status == 304:
-        poll.not_modified = True
+    r, poll = _conditional_get(client, url, state, stop, FEED_ACCEPT)
+    if poll.not_modified:
         return poll
     try:
         entries = list(feed_entries(r.text(), url))
@@ -88,10 +94,8 @@ def poll_page(client: HttpClient, url: str, state: dict, stop: threading.Event |
     page whose markup changes but not its article is not stored again."""
     from forcewatch.ingest.reports import html_document
 
-    r = client.get(url, state.get("etag"), state.get("last_modified"), stop=stop, accept=PAGE_ACCEPT)
-    poll = Poll(state=_validators(r, state))
-    if r.status == 304:
-        poll.not_modified = True
+    r, poll = _conditional_get(client, url, state, stop, PAGE_ACCEPT)
+    if poll.not_modified:
         return poll
     try:
         doc = html_document(r.text(), url)
