@@ -992,8 +992,7 @@ def resolve_places(analysis: Analysis, gazetteer: Gazetteer) -> None:
             event.location = event.origin
         if event.location is None and event.subtype == "arrive" and event.destination is not None:
             event.location = event.destination
-    unplaced = {m.sentence for m, place in pairs if place is None and (
-        m.label in ("UNKNOWN", "FACILITY", "NEAR", "RELATIVE") or str(m.data.get("cue", "")).startswith(("ner", "prep+fuzzy", "settlement")))}
+    unplaced = {m.sentence for m, place in pairs if place is None and _names_a_place(m)}
     _carry_over(analysis, index_of, unplaced)
     for event in analysis.events:  # "strikes on Syrian military targets", and no place named or carried
         if event.location is None and event.subtype not in MOVEMENT:
@@ -1037,6 +1036,14 @@ def _route(choice, gazetteer: Gazetteer, ctx: Context):
     if ends is None:
         return None
     return tuple((m, _end_place(entry, m, m.data[key])) for entry, key in zip(ends, "ab"))
+
+
+def _names_a_place(m: Mention) -> bool:
+    """Whether a mention surely names a place (a facility, a place NER found, a spelling guess after a
+    place preposition, "the town of X", a relative place), so that, left unresolved, its sentence
+    takes no carried place: better no pin than the last one."""
+    return m.label in ("UNKNOWN", "FACILITY", "NEAR", "RELATIVE") or \
+        str(m.data.get("cue", "")).startswith(("ner", "prep+fuzzy", "settlement"))
 
 
 CARRY_SENTENCES = 3  # how far back a story's place still holds for a sentence that names none
