@@ -24,7 +24,7 @@ stages never do. A config file is TOML::
     max_report_bytes = 67108864      # a larger report file is refused unread (64 MB)
     max_feed_line_bytes = 1048576    # a longer feed line is skipped and counted (1 MB)
     max_feed_json_chars = 268435456  # a feed that is one JSON document, refused past this (256 MB)
-    max_json_depth = 1000            # a report's JSON line or sidecar nested deeper is refused
+    max_json_depth = 1000            # a JSON line of a report or feed, or a sidecar, nested deeper is refused
     gzip_ratio = 20                  # a gzip file may inflate to this many times its size,
     gzip_floor_bytes = 16777216      # and at least to this (16 MB): past it, a bomb, refused
     max_request_bytes = 16777216     # an API request body (413 past it, counted while read)

@@ -17,7 +17,7 @@ class Limits:
     report_bytes: int = 64 << 20  # a larger report file is refused unread
     feed_line: int = 1 << 20  # a longer feed line is no message: counted (bad:long_line) and skipped
     feed_json_chars: int = 256 << 20  # a feed that is one JSON document (aircraft.json, a trace) is refused past this
-    json_depth: int = 1000  # a report's JSON line or sidecar nested deeper is refused (the interpreter's bound)
+    json_depth: int = 1000  # a JSON line or sidecar of a report, or a JSON feed line or trace entry, nested deeper is refused (the interpreter's bound)
     gzip_ratio: int = 20  # a gzip file may inflate to this many times its size ...
     gzip_floor: int = 16 << 20  # ... and at least to this many bytes; past the cap it is a bomb, refused
     request_body_bytes: int = 16 << 20  # an API request body, counted while it is read (413 past it)

@@ -226,6 +226,9 @@ class Ingester:
                 try:
                     feed = read_feed(path, fmt, registry=platforms, sites=sites, limits=self.resources.settings.limits)
                     echo(feed.report())
+                    for line in feed.refusals:  # hostile lines (JSON nested too deep): named, the rest goes in
+                        echo(f"error: {line}")
+                        result.errors.append(line)
                     if not feed.stats["messages"]:
                         raise InputError(f"{shown(path)}: no {feed.format} message could be read"
                                          f"{' (wrong --format?)' if fmt else ''}; not stored")

@@ -136,3 +136,70 @@ def test_decode_errors_name_the_file(tmp_path):
     with pytest.raises(InputError, match=r"trace_full_15a0b1\.json: "):
         decode_feed(corrupt)
     assert set(FORMATS) == set(SAMPLES)
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def _catcher_line(k: int, **extra) -> str:
+    return json.dumps({"class": "AIS", "rxuxtime": 1734162000 + 60 * k, "type": 1, "mmsi": 273456780, "status": 0,
+                       "speed": 5.0, "lat": 34.95 + k * 0.001, "lon": 35.75, "course": 90, "heading": 90, **extra})
+
+
+def test_a_feed_line_nested_too_deep_is_one_file_line_error_and_the_rest_goes_in(tmp_path, resources):
+    """Limits.json_depth holds for JSON feeds as for reports: the line past it is named by file and
+    line on one line, the feed's other lines are stored as if it were not there."""
+    from forcewatch.service import Ingester, ingest_paths
+    from forcewatch.store import Store
+
+    good = [_catcher_line(k) for k in range(8)]
+    hostile = tmp_path / "catcher.jsonl"
+    hostile.write_text("\n".join(good[:2] + ['{"class": "AIS", "x": ' + _nested(5000) + "}"] + good[2:]) + "\n")
+    clean = tmp_path / "clean" / "catcher.jsonl"
+    clean.parent.mkdir()
+    clean.write_text("\n".join(good) + "\n")
+    ingester, said = Ingester(resources), []
+    with Store(tmp_path / "fw.duckdb") as store:
+        batch = ingest_paths(ingester, store, [hostile], echo=said.append)
+        stored = store.con.execute("SELECT count(*) FROM positions").fetchone()[0]
+        assert store.has_document(decode_feed(hostile).doc_id)
+    assert batch.failures == [f"{hostile}:3: JSON nested too deeply, line skipped"]
+    assert f"error: {hostile}:3: JSON nested too deeply, line skipped" in said
+    with Store(tmp_path / "clean.duckdb") as store:
+        assert ingest_paths(ingester, store, [clean], echo=said.append).failures == []
+        assert store.con.execute("SELECT count(*) FROM positions").fetchone()[0] == stored > 0
+
+
+def test_every_json_feed_reader_takes_the_depth_limit(tmp_path):
+    """aircraft.json lines, AIS-catcher lines and readsb trace entries nested past a (lowered) limit are
+    refused by line, or by entry for a trace, counted bad:deep_json; a line cut for its length before
+    them does not shift the numbers."""
+    from forcewatch.limits import Limits
+
+    limits = Limits(json_depth=6, feed_line=400)
+    catcher = tmp_path / "catcher.jsonl"
+    catcher.write_text("\n".join([_catcher_line(0), _catcher_line(1, pad="x" * 500), _catcher_line(2),
+                                  _catcher_line(3, deep=json.loads(_nested(8))), _catcher_line(4),
+                                  _catcher_line(5, deep=json.loads(_nested(9)))]) + "\n")
+    snap = {"now": 1734162000.0, "aircraft": [{"hex": "15a0b1", "alt_baro": 3000, "lat": 35.3, "lon": 35.9}]}
+    acj = tmp_path / "aircraft.json"
+    acj.write_text("\n".join([json.dumps(snap), json.dumps({**snap, "x": json.loads(_nested(7))}),
+                              json.dumps({**snap, "now": 1734162005.0})]) + "\n")
+    trace = tmp_path / "trace_full_15a0b1.json"
+    trace.write_text(json.dumps({"icao": "15a0b1", "timestamp": 1734134400.0, "trace": [
+        [27000.0 + k, 35.4 + k * 0.01, 35.9, 1000, 200.0, 90.0, 0, None, json.loads(_nested(5)) if k == 1 else None]
+        for k in range(3)]}))
+    got = {}
+    for path in (catcher, acj, trace):
+        reading = decode_feed(path, limits=limits)
+        messages = list(reading.messages)
+        got[path.name] = (reading.refusals(), reading.stats["bad:deep_json"], sum(m[0] in "FP" for m in messages))
+    assert got == {
+        "catcher.jsonl": ([f"{catcher}:4: JSON nested deeper than 6 levels, line skipped (and 1 more such line(s): 6)"],
+                          2, 3),
+        "aircraft.json": ([f"{acj}:2: JSON nested deeper than 6 levels, line skipped"], 1, 2),
+        "trace_full_15a0b1.json": ([f"{trace}: JSON nested deeper than 6 levels, trace entry 2 skipped"], 1, 2),
+    }  # with the default limit, every line but the long one goes in:
+    reading = decode_feed(catcher, limits=Limits(feed_line=400))
+    assert sum(m[0] == "P" for m in reading.messages) == 5 and not reading.refusals()

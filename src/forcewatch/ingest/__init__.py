@@ -16,6 +16,12 @@ class InputError(Exception):
     """A file that cannot be read; the message names the file and the problem on one line."""
 
 
+class TooDeep(ValueError):
+    """JSON nested deeper than Limits.json_depth (or the interpreter's bound): refused, never parsed
+    further. Feed readers record the line it was on (``refused``), so the user hears of it by file and
+    line while the rest of the feed goes in."""
+
+
 # POSIX seconds a feed may carry: 1970 up to 2100. Anything else (1e30, nan, a negative or
 # far-future epoch) is a broken message, not a time.
 EPOCH_MIN, EPOCH_MAX = 0.0, 4102444800.0
@@ -71,13 +77,20 @@ def loads(text: str, max_depth: int | None = None):
     try:
         value = json.loads(text)
     except RecursionError:
-        raise ValueError("nested too deeply") from None
-    if max_depth is not None and _deeper(value, max_depth):
-        raise ValueError(f"nested deeper than {max_depth} levels")
+        raise TooDeep("nested too deeply") from None
+    if max_depth is not None and deeper(value, max_depth):
+        raise TooDeep(f"nested deeper than {max_depth} levels")
     return value
 
 
-def _deeper(value, limit: int) -> bool:
+def refuse_deep(refused: list | None, line: int | None, exc: TooDeep, what: str = "line") -> None:
+    """Note a feed's line (or, ``line`` None, a part of a one-document feed) refused for its JSON
+    nesting, as (line, why), for a one-line file:line error."""
+    if refused is not None:
+        refused.append((line, f"JSON {exc}, {what} skipped"))
+
+
+def deeper(value, limit: int) -> bool:
     """Whether a parsed JSON value nests more than ``limit`` arrays and objects (level by level, no recursion)."""
     level, depth = [value], 0
     while level := [x for x in level if isinstance(x, (list, dict))]:

@@ -15,7 +15,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 
-from forcewatch.ingest import epoch, in_range, loads, number, position
+from forcewatch.ingest import TooDeep, deeper, epoch, in_range, loads, number, position, refuse_deep
+from forcewatch.limits import DEFAULT
 
 UTC = timezone.utc
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -138,15 +139,27 @@ def _str(value) -> str | None:
     raise ValueError("not a string")
 
 
-def read_aircraft_json(texts: Iterable[str], stats: Counter | None = None) -> Iterator[tuple]:
-    """readsb/tar1090/dump1090 ``aircraft.json`` snapshots: one JSON document, or one per line."""
+def read_aircraft_json(texts: Iterable[str], stats: Counter | None = None, *, max_depth: int = DEFAULT.json_depth,
+                       refused: list | None = None) -> Iterator[tuple]:
+    """readsb/tar1090/dump1090 ``aircraft.json`` snapshots: one JSON document, or one per line.
+
+    A snapshot nested deeper than ``max_depth`` is counted (bad:deep_json) and its line number and
+    why go to ``refused`` (for a one-line file:line error); the other snapshots still go in."""
     stats = Counter() if stats is None else stats
-    for text in texts:
+    for lineno, text in enumerate(texts, 1):
         stats["lines"] += 1
         if not text.strip():
             continue
         try:
-            snap = loads(text)
+            snap = loads(text, max_depth)
+        except TooDeep as exc:
+            stats["bad:deep_json"] += 1
+            refuse_deep(refused, lineno, exc)
+            continue
+        except ValueError:
+            stats["bad:snapshot"] += 1
+            continue
+        try:
             planes = snap["aircraft"]
             if not isinstance(planes, list):
                 raise TypeError
@@ -187,17 +200,29 @@ def read_aircraft_json(texts: Iterable[str], stats: Counter | None = None) -> It
             yield ("F", icao, t, lat, lon, alt, gs, track, ground, False)
 
 
-def read_trace(text: str, stats: Counter | None = None) -> Iterator[tuple]:
+def read_trace(text: str, stats: Counter | None = None, *, max_depth: int = DEFAULT.json_depth,
+               refused: list | None = None) -> Iterator[tuple]:
     """A readsb/tar1090 trace file (``trace_full_<hex>.json``).
 
     Entries are ``[dt, lat, lon, alt|"ground"|null, gs, track, flags, vrate, details|null, ...]``;
     later readsb versions append elements, which are ignored. ``flags & 2`` marks the
     start of a new leg (readsb README-json: bit value 2); ``flags & 1`` a stale position.
+    The trace is one JSON document: an entry nested past ``max_depth`` (counting the document's
+    own two levels) is skipped (bad:deep_json, its number to ``refused``) and the others go in;
+    nesting past what the interpreter parses refuses the file (bad:deep_json, ``refused``).
     """
     stats = Counter() if stats is None else stats
     stats["lines"] += 1
     try:
         doc = loads(text)
+    except TooDeep as exc:
+        stats["bad:deep_json"] += 1
+        refuse_deep(refused, None, exc, "file")
+        return
+    except ValueError:
+        stats["bad:trace_file"] += 1
+        return
+    try:
         icao = doc["icao"].lower().lstrip("~")
         base = epoch(doc["timestamp"])
         trace = doc["trace"]
@@ -212,8 +237,12 @@ def read_trace(text: str, stats: Counter | None = None) -> Iterator[tuple]:
     if any(doc.get(k) is not None and n is None for k, n in zip(("t", "r"), names)):
         stats["bad:trace_field"] += 1
     yield ("I", icao, None, *names, db_flags)
-    for entry in trace:
+    for n, entry in enumerate(trace, 1):
         stats["messages"] += 1
+        if isinstance(entry, list) and deeper(entry, max_depth - 2):
+            stats["bad:deep_json"] += 1
+            refuse_deep(refused, None, TooDeep(f"nested deeper than {max_depth} levels"), f"trace entry {n}")
+            continue
         try:
             if not isinstance(entry, list) or len(entry) < 4:
                 raise ValueError

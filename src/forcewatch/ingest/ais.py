@@ -27,7 +27,8 @@ from datetime import datetime, timezone
 from functools import reduce
 from operator import xor
 
-from forcewatch.ingest import epoch, loads, number, position
+from forcewatch.ingest import TooDeep, epoch, loads, number, position, refuse_deep
+from forcewatch.limits import DEFAULT
 
 UTC = timezone.utc
 _DIGITS = frozenset("123456789")
@@ -372,18 +373,26 @@ def _text_field(value) -> str | None:
     raise ValueError("not a string")
 
 
-def read_aiscatcher(lines: Iterable[str], stats: Counter | None = None) -> Iterator[tuple]:
-    """AIS messages from AIS-catcher JSON lines (``-o 5``/``JSON_FULL``), decoded fields or raw ``nmea``."""
+def read_aiscatcher(lines: Iterable[str], stats: Counter | None = None, *, max_depth: int = DEFAULT.json_depth,
+                    refused: list | None = None) -> Iterator[tuple]:
+    """AIS messages from AIS-catcher JSON lines (``-o 5``/``JSON_FULL``), decoded fields or raw ``nmea``.
+
+    A line nested deeper than ``max_depth`` is counted (bad:deep_json) and its number and why go to
+    ``refused`` (for a one-line file:line error); the other lines still go in."""
     stats = Counter() if stats is None else stats
-    for raw in lines:
+    for lineno, raw in enumerate(lines, 1):
         stats["lines"] += 1
         raw = raw.strip()
         if not raw:
             continue
         try:
-            obj = loads(raw)
+            obj = loads(raw, max_depth)
             if not isinstance(obj, dict):
                 raise ValueError
+        except TooDeep as exc:
+            stats["bad:deep_json"] += 1
+            refuse_deep(refused, lineno, exc)
+            continue
         except ValueError:
             stats["bad:json"] += 1
             continue

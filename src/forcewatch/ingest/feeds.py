@@ -48,6 +48,20 @@ class FeedReading:
     sensor: str  # "AIS" | "ADS-B"
     messages: Iterable[tuple]
     stats: Counter = field(default_factory=Counter)
+    refused: list[tuple[int | None, str]] = field(default_factory=list)  # (line, why) filled while messages stream
+
+    def refusals(self) -> list[str]:
+        """One-line errors for the lines the readers refused as hostile (JSON nested past Limits.json_depth):
+        the first such line named ("FILE:LINE: why"), and how many more there were, on one line."""
+        from forcewatch.ingest import shown
+
+        if not self.refused:
+            return []
+        line, why = self.refused[0]
+        more = len(self.refused) - 1
+        rest = ", ".join(str(n) if n is not None else "?" for n, _ in self.refused[1:6]) + (", ..." if more > 5 else "")
+        where = f"{shown(self.path)}:{line}" if line is not None else shown(self.path)
+        return [f"{where}: {why}" + (f" (and {more} more such line(s): {rest})" if more else "")]
 
     @property
     def is_ais(self) -> bool:
@@ -131,6 +145,7 @@ class _Lines:
                         while (rest := fh.readline(longest)) and not rest.endswith("\n"):
                             pass
                         self.stats["bad:long_line"] += 1
+                        yield "\n"  # a blank line in its place: the readers skip it, and the lines after keep their numbers
                         continue
                     yield line
         except InputError:
@@ -202,17 +217,24 @@ def sniff(path: Path) -> str | None:
 def _snapshots(lines: _Lines) -> Iterator[str]:
     """aircraft.json: one (pretty-printed) snapshot per file, or one snapshot per line."""
     it = iter(lines)
-    first = next(it, "")
-    if first.rstrip().endswith("}"):  # JSON lines
+    lead = []
+    for first in it:
+        if first.strip():
+            break
+        lead.append(first)
+    else:
+        first = ""
+    if first.rstrip().endswith("}"):  # JSON lines (the blank lines before kept, so every line keeps its number)
+        yield from lead
         yield first
         yield from it
     else:
         yield lines.text()
 
 
-def _trace(lines: _Lines, stats: Counter) -> Iterator[tuple]:
+def _trace(lines: _Lines, stats: Counter, refused: list) -> Iterator[tuple]:
     """A readsb trace is one aircraft's day: small enough to parse whole (read when first asked)."""
-    yield from adsb.read_trace(lines.text(), stats)
+    yield from adsb.read_trace(lines.text(), stats, max_depth=lines.limits.json_depth, refused=refused)
 
 
 def decode_feed(path: str | Path, fmt: str | None = None, limits: Limits = DEFAULT) -> FeedReading:
@@ -227,23 +249,25 @@ def decode_feed(path: str | Path, fmt: str | None = None, limits: Limits = DEFAU
     if fmt not in FORMATS:
         raise InputError(f"{path}: unknown feed format {fmt!r} (one of {', '.join(FORMATS)})")
     stats: Counter = Counter()
+    refused: list[tuple[int | None, str]] = []
     lines = _Lines(path, stats, limits)
+    deep = dict(max_depth=limits.json_depth, refused=refused)
     if fmt == "nmea":
         messages = ais.read_nmea(iter(lines), stats)
     elif fmt == "ais-catcher":
-        messages = ais.read_aiscatcher(iter(lines), stats)
+        messages = ais.read_aiscatcher(iter(lines), stats, **deep)
     elif fmt == "ais-csv":
         messages = ais.read_ais_csv(iter(lines), stats)
     elif fmt == "sbs":
         messages = adsb.read_sbs(iter(lines), stats)
     elif fmt == "aircraft-json":
-        messages = adsb.read_aircraft_json(_snapshots(lines), stats)
+        messages = adsb.read_aircraft_json(_snapshots(lines), stats, **deep)
     elif fmt == "readsb-trace":
-        messages = _trace(lines, stats)
+        messages = _trace(lines, stats, refused)
     else:  # modes-hex
         messages = adsb.read_modes_hex(iter(lines), stats)
     platform, sensor = ("vessel", "AIS") if fmt in AIS_FORMATS else ("aircraft", "ADS-B")
-    return FeedReading(path, fmt, content_id("sensor-feed", digest), platform, sensor, messages, stats)
+    return FeedReading(path, fmt, content_id("sensor-feed", digest), platform, sensor, messages, stats, refused)
 
 
 @dataclass

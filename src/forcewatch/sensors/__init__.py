@@ -34,6 +34,7 @@ class FeedResult:
     tracks: list[Track]
     events: list[Event]
     stats: Counter = field(default_factory=Counter)
+    refusals: list[str] = field(default_factory=list)  # one-line FILE:LINE errors for lines refused as hostile
 
     def report(self) -> str:
         """One line for the terminal: counts, and what was skipped and why."""
@@ -74,7 +75,7 @@ def process_feed(reading: FeedReading, registry: Registry, sites: Sequence[Site]
                         media_type="ais" if is_ais else "adsb")
     ctx = FeedContext(doc_id=doc_id, summary=summary, sensor=reading.sensor, registry=registry)
     events = detect_events(tracks, sites, ctx, activity_params, raw=builder.raw)
-    return FeedResult(path, reading.format, document, tracks, events, stats)
+    return FeedResult(path, reading.format, document, tracks, events, stats, reading.refusals())
 
 
 def read_feed(path: str | Path, fmt: str | None = None, *, registry: Registry, sites: Sequence[Site],
