@@ -440,6 +440,8 @@ class Store(WatchTables):
         self._held = None
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        if not read_only:
+            sweep_scratch(self.scratch)
         con = connect(self.path, read_only, lock_wait, on_wait)
         try:
             if not read_only:
@@ -452,6 +454,18 @@ class Store(WatchTables):
             con.close()
         else:
             self._held = con
+
+    @property
+    def scratch(self) -> Path:
+        """Where the store writes its temporary files (the CSVs tracks go in through): a folder beside
+        the database (``NAME.duckdb.scratch``; for ``:memory:`` one in the system's temporary folder),
+        each file named with its writer's process id, so a writer killed mid-write leaves its files
+        where the next ``Store`` opened on the database finds and removes them (``sweep_scratch``)."""
+        if self.path == ":memory:":
+            import tempfile
+
+            return Path(tempfile.gettempdir()) / "forcewatch-scratch"
+        return Path(self.path + ".scratch")
 
     @staticmethod
     def _migrate(con) -> None:
@@ -943,8 +957,17 @@ class Store(WatchTables):
         import tempfile
 
         ids: list[str] = []
-        files = [tempfile.mkstemp(prefix=f"forcewatch-{name}-", suffix=".csv") for name in ("tracks", "positions")]
+        files = []
         try:
+            for name in ("tracks", "positions"):
+                for attempt in (0, 1):  # another process may remove the empty folder between mkdir and mkstemp
+                    self.scratch.mkdir(parents=True, exist_ok=True)
+                    try:
+                        files.append(tempfile.mkstemp(prefix=f"{name}-{os.getpid()}-", suffix=".csv", dir=self.scratch))
+                        break
+                    except FileNotFoundError:
+                        if attempt:
+                            raise
             with open(files[0][0], "w", newline="", encoding="utf-8") as ft, \
                     open(files[1][0], "w", newline="", encoding="utf-8") as fp:
                 track_rows, position_rows = csv.writer(ft), csv.writer(fp)
@@ -977,6 +1000,10 @@ class Store(WatchTables):
                     os.unlink(path)
                 except OSError:
                     pass
+            try:
+                self.scratch.rmdir()  # left when another writer's files are in it
+            except OSError:
+                pass
         return len(ids)
 
     def platforms(self, track_ids: Iterable[str]) -> dict[str, dict]:
@@ -998,6 +1025,45 @@ class Store(WatchTables):
     def sites(self) -> list[Site]:
         rows = self.con.execute("SELECT record FROM sites ORDER BY name").fetchall()
         return [Site.from_dict(json.loads(r[0])) for r in rows]
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # another user's process (or no pid at all): not ours to judge
+    return True
+
+
+def sweep_scratch(folder: Path) -> int:
+    """Remove the temporary files of writers that are gone (killed mid-write) from a store's scratch
+    folder, and the folder when it is then empty; a living writer's files stay. Returns how many went."""
+    import os
+
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    removed = 0
+    for name in names:
+        parts = name.split("-")
+        pid = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
+        if pid is not None and (pid == os.getpid() or _alive(pid)):
+            continue  # a writer at work (this process's other stores and threads included)
+        try:
+            os.unlink(folder / name)
+            removed += 1
+        except OSError:
+            pass
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+    return removed
 
 
 class _Borrowed:
