@@ -50,39 +50,73 @@ def widens(coded: str | None, scope: str) -> bool:
 
 def fuse_stored(store, new_events: list[Event], classes: frozenset[str] = frozenset()) -> list[Event]:
     """Corroborate new events against stored events of the same period, store what changed, then
-    group them into happenings again (``cluster_stored``)."""
-    from forcewatch.fuse.corroborate import FUSION_WINDOW, fuse
+    group them into happenings again: ``fusion_inputs`` (reads), ``plan_fusion`` (the work),
+    ``write_fusion`` (writes) in a row, for callers that hold a transaction anyway (a feed)."""
+    plan = plan_fusion(fusion_inputs(store, new_events), classes)
+    write_fusion(store, plan)
+    return plan.changed
+
+
+@dataclass
+class FusionInputs:
+    """What fusion of ``new`` reads from the store: the stored events of their period (``stored``),
+    and every event of the happenings any of them is in (``pool``, the new ones included)."""
+
+    new: list[Event]
+    stored: list[Event]
+    pool: dict[str, Event]
+
+
+@dataclass
+class FusionPlan:
+    """What fusion decided, to write: the events whose links changed, and the happenings that replace
+    those their events were in (None: nothing to regroup)."""
+
+    changed: list[Event]
+    clusters: list | None
+
+
+def fusion_inputs(store, new_events: list[Event]) -> FusionInputs:
+    """The reads of fusion (``fuse_stored``), nothing computed: stored events within FUSION_WINDOW of
+    the new ones, then the members of every stored happening one of those is in."""
+    from forcewatch.fuse.corroborate import FUSION_WINDOW
 
     dated = [e for e in new_events if e.time is not None]
     stored: list[Event] = []
-    changed: list[Event] = []
     if dated:
         since = min(e.time.start for e in dated) - FUSION_WINDOW
         until = max(e.time.end for e in dated) + FUSION_WINDOW
         new_ids = {e.id for e in dated}
         stored = [e for e in store.events(since=since, until=until) if e.id not in new_ids]
-        changed = fuse(dated, stored)
-        if changed:
-            store.add_events(changed)
-    cluster_stored(store, new_events, stored, classes)
-    return changed
+    pool = {e.id: e for e in stored}
+    pool.update({e.id: e for e in new_events})
+    if new_events:
+        stored_clusters = set(store.cluster_ids(pool).values())
+        members = [i for i in store.cluster_members(stored_clusters) if i not in pool]
+        for e in store.events_by_id(members):
+            pool[e.id] = e
+    return FusionInputs(list(new_events), stored, pool)
 
 
-def cluster_stored(store, new_events: list[Event], nearby: list[Event], classes: frozenset[str]) -> None:
-    """Group new events with stored ones of their period (``nearby``) into happenings, and store
-    them in place of the clusters they replace. Every cluster one of these events was in is
-    grouped again whole, so re-ingesting changes nothing and a cluster never keeps a stale half."""
+def plan_fusion(inputs: FusionInputs, classes: frozenset[str] = frozenset()) -> FusionPlan:
+    """The work of fusion, without the store (so without holding its file): corroborate the new events
+    against the stored ones, then group the pool into happenings, every cluster one of the new events
+    was in grouped again whole, so re-ingesting changes nothing and a cluster never keeps a stale half."""
+    from forcewatch.fuse.corroborate import fuse
     from forcewatch.fuse.happenings import cluster
 
-    if not new_events:
-        return
-    pool = {e.id: e for e in nearby}
-    pool.update({e.id: e for e in new_events})
-    stored_clusters = set(store.cluster_ids(pool).values())
-    members = [i for i in store.cluster_members(stored_clusters) if i not in pool]
-    for e in store.events_by_id(members):
-        pool[e.id] = e
-    store.replace_clusters(cluster(pool.values(), classes))
+    dated = [e for e in inputs.new if e.time is not None]
+    changed = fuse(dated, inputs.stored) if dated else []
+    clusters = cluster(inputs.pool.values(), classes) if inputs.new else None
+    return FusionPlan(changed, clusters)
+
+
+def write_fusion(store, plan: FusionPlan) -> None:
+    """Store what ``plan_fusion`` decided: the changed links, and the happenings in place of the old."""
+    if plan.changed:
+        store.add_events(plan.changed)
+    if plan.clusters is not None:
+        store.replace_clusters(plan.clusters)
 
 
 class Ingester:
@@ -164,23 +198,45 @@ class Ingester:
                                      f"({type(exc).__name__}); the documents are stored and are fused on the next run")
             return result
 
-    def fuse_pending(self, store, fresh: dict[str, list[Event]] | None = None) -> int:
+    def fuse_pending(self, store, fresh: dict[str, list[Event]] | None = None, attempts: int = 3) -> int:
         """Corroborate and group into happenings the events of every stored document not fused
-        yet, in one batch and one transaction that also marks them fused: those stored now (their
-        events in ``fresh``, by document id) and any a killed run stored without fusing. A run
+        yet, in one batch, written in one transaction that also marks them fused: those stored now
+        (their events in ``fresh``, by document id) and any a killed run stored without fusing. A run
         that finishes what a killed one left thus fuses the same batch a clean run would have.
-        Returns how many stored events' links changed."""
+
+        The store's file is held only to read (one short transaction) and to write (another); the
+        work between (links, happenings: the long part for a large batch) holds nothing, so `serve`
+        and other writers go on. The write goes in only if no fusion-related write happened since the
+        reads (``Store.fusion_generation``); else it is planned again from fresh reads, and after
+        ``attempts`` such races it is done inside one transaction. Returns how many stored events'
+        links changed."""
         fresh = fresh or {}
         classes = self.equipment_classes  # loaded before the file is held
-        with self._lock, store.transaction():
-            pending = store.unfused_documents()
-            if not pending:
-                return 0
-            events = [e for d in pending if d in fresh for e in fresh[d]]
-            events += store.events_of_documents(d for d in pending if d not in fresh)
-            changed = fuse_stored(store, events, classes)
-            store.mark_fused(pending)
-        return len(changed)
+        with self._lock:
+            for attempt in range(attempts):
+                with store.transaction():  # reads only: one consistent state
+                    generation = store.fusion_generation()
+                    pending = store.unfused_documents()
+                    if not pending:
+                        return 0
+                    keep = fresh if attempt == 0 else {}  # a later attempt starts from stored events, unlinked
+                    events = [e for d in pending if d in keep for e in keep[d]]
+                    events += store.events_of_documents(d for d in pending if d not in keep)
+                    inputs = fusion_inputs(store, events)
+                plan = plan_fusion(inputs, classes)  # the file is free meanwhile
+                with store.transaction():
+                    if store.fusion_generation() != generation:
+                        continue  # another process fused (or coded again) meanwhile: read again
+                    write_fusion(store, plan)
+                    store.mark_fused(pending)
+                return len(plan.changed)
+            with store.transaction():  # fusion keeps racing: read, compute and write holding the file
+                pending = store.unfused_documents()
+                if not pending:
+                    return 0
+                changed = fuse_stored(store, store.events_of_documents(pending), classes)
+                store.mark_fused(pending)
+            return len(changed)
 
     @staticmethod
     def _failed(doc: Document, exc: BaseException, result: IngestResult) -> None:

@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS sites (
     id VARCHAR PRIMARY KEY, name VARCHAR, kind VARCHAR, lat DOUBLE, lon DOUBLE,
     radius_km DOUBLE, country VARCHAR, record JSON NOT NULL
 );
+CREATE TABLE IF NOT EXISTS counters (name VARCHAR PRIMARY KEY, value BIGINT NOT NULL);
 """
 
 # -- the watcher's tables (forcewatch watch): alerts, their deliveries, what each source has seen,
@@ -498,6 +499,8 @@ class Store(WatchTables):
         self._time_order = (TIME_ORDER, TIME_ORDER_DESC) if "t_at" in columns else (
             TIME_ORDER.replace(" t_at NULLS FIRST,", ""), TIME_ORDER_DESC.replace(" t_at DESC NULLS LAST,", ""))
         self._grade_columns = GRADE_COLUMNS if "reliability" in columns else OLD_GRADE_COLUMNS
+        self._counters = con.execute(
+            "SELECT 1 FROM duckdb_tables() WHERE table_name = 'counters'").fetchone() is not None
         self._fused_column = con.execute(
             "SELECT 1 FROM duckdb_columns() WHERE table_name = 'documents' AND column_name = 'fused'"
         ).fetchone() is not None
@@ -618,6 +621,21 @@ class Store(WatchTables):
         if ids:
             with self.transaction():
                 self.con.execute("UPDATE documents SET fused = true WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids])
+                self._fusion_changed()
+
+    def fusion_generation(self) -> int:
+        """A number that grows with every write fusion reads from (links, happenings, fused marks, events
+        coded again): fusion computed outside a transaction is written only if it has not moved since
+        its reads (``service.Ingester.fuse_pending``)."""
+        if not self._counters:
+            return 0
+        row = self.con.execute("SELECT value FROM counters WHERE name = 'fusion'").fetchone()
+        return row[0] if row else 0
+
+    def _fusion_changed(self) -> None:
+        if self._counters:
+            self.con.execute("INSERT INTO counters VALUES ('fusion', 1) "
+                             "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1")
 
     def events_of_documents(self, doc_ids: Iterable[str]) -> list[Event]:
         """The stored events of these documents, by id."""
@@ -638,6 +656,7 @@ class Store(WatchTables):
         with self.transaction():
             self._insert_events(events)
             self.con.execute("UPDATE documents SET scope = ?, fused = false WHERE id = ?", [scope, doc_id])
+            self._fusion_changed()
 
     def document(self, doc_id: str) -> Document | None:
         row = self.con.execute(
@@ -905,6 +924,7 @@ class Store(WatchTables):
         """Store clusters in place of every stored cluster that holds one of their events."""
         members = [(i, c.id) for c in clusters for i in c.event_ids]
         with self.transaction():
+            self._fusion_changed()
             old = {cid for cid in self.cluster_ids(i for i, _ in members).values()}
             if old:
                 self.con.execute("DELETE FROM clusters WHERE id IN (SELECT unnest(?::VARCHAR[]))", [sorted(old)])
