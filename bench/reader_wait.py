@@ -8,6 +8,12 @@ reports into it, and asks ``GET /api/events?limit=5`` every ``--interval`` secon
 ends. Prints the answers' count, their latency (median, p99, max) and statuses, and the ingest's
 wall time. ``--src``: the forcewatch sources the child processes run (another checkout, to compare
 before and after a change).
+
+Measured 2026-12-02, 400 reports, 2 shared cores (the ingest and serve pinned to one), answers every
+50 ms: before fusion left the write transaction (main at c64fd84) 187 answers, median 264 ms, p99
+3.9 s, max 28.9 s (the reader held for the whole fusion), ingest 126 s; after (branch hostfin) 382
+answers, median 267 ms, p99 2.4 s, max 3.2 s, ingest 164 s (twice the answers competing for the
+same core; not measured apart). The 2,000-report run is the default, not yet measured.
 """
 
 from __future__ import annotations
