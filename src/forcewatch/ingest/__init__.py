@@ -90,6 +90,22 @@ def refuse_deep(refused: list | None, line: int | None, exc: TooDeep, what: str 
         refused.append((line, f"JSON {exc}, {what} skipped"))
 
 
+BAD_LINE = object()  # what feed_line gives for a line it counted as bad
+
+
+def feed_line(text: str, line: int, max_depth: int | None, stats, refused: list | None, bad: str):
+    """The JSON value of one line of a feed, or BAD_LINE: nested too deep is counted bad:deep_json and
+    refused with its line number (for a one-line file:line error), other junk counted as ``bad``."""
+    try:
+        return loads(text, max_depth)
+    except TooDeep as exc:
+        stats["bad:deep_json"] += 1
+        refuse_deep(refused, line, exc)
+    except ValueError:
+        stats[bad] += 1
+    return BAD_LINE
+
+
 def deeper(value, limit: int) -> bool:
     """Whether a parsed JSON value nests more than ``limit`` arrays and objects (level by level, no recursion)."""
     level, depth = [value], 0

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 
-from forcewatch.ingest import TooDeep, deeper, epoch, in_range, loads, number, position, refuse_deep
+from forcewatch.ingest import BAD_LINE, TooDeep, deeper, epoch, feed_line, in_range, loads, number, position, refuse_deep
 from forcewatch.limits import DEFAULT
 
 UTC = timezone.utc
@@ -150,14 +150,8 @@ def read_aircraft_json(texts: Iterable[str], stats: Counter | None = None, *, ma
         stats["lines"] += 1
         if not text.strip():
             continue
-        try:
-            snap = loads(text, max_depth)
-        except TooDeep as exc:
-            stats["bad:deep_json"] += 1
-            refuse_deep(refused, lineno, exc)
-            continue
-        except ValueError:
-            stats["bad:snapshot"] += 1
+        snap = feed_line(text, lineno, max_depth, stats, refused, "bad:snapshot")
+        if snap is BAD_LINE:
             continue
         try:
             planes = snap["aircraft"]

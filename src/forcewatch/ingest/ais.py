@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from functools import reduce
 from operator import xor
 
-from forcewatch.ingest import TooDeep, epoch, loads, number, position, refuse_deep
+from forcewatch.ingest import BAD_LINE, epoch, feed_line, number, position
 from forcewatch.limits import DEFAULT
 
 UTC = timezone.utc
@@ -385,15 +385,10 @@ def read_aiscatcher(lines: Iterable[str], stats: Counter | None = None, *, max_d
         raw = raw.strip()
         if not raw:
             continue
-        try:
-            obj = loads(raw, max_depth)
-            if not isinstance(obj, dict):
-                raise ValueError
-        except TooDeep as exc:
-            stats["bad:deep_json"] += 1
-            refuse_deep(refused, lineno, exc)
+        obj = feed_line(raw, lineno, max_depth, stats, refused, "bad:json")
+        if obj is BAD_LINE:
             continue
-        except ValueError:
+        if not isinstance(obj, dict):
             stats["bad:json"] += 1
             continue
         try:
