@@ -51,7 +51,7 @@ def widens(coded: str | None, scope: str) -> bool:
 def fuse_stored(store, new_events: list[Event], classes: frozenset[str] = frozenset()) -> list[Event]:
     """Corroborate new events against stored events of the same period, store what changed, then
     group them into happenings again: ``fusion_inputs`` (reads), ``plan_fusion`` (the work),
-    ``write_fusion`` (writes) in a row, for callers that hold a transaction anyway (a feed)."""
+    ``write_fusion`` (writes) in a row, for callers that hold a transaction anyway (a live stream)."""
     plan = plan_fusion(fusion_inputs(store, new_events), classes)
     write_fusion(store, plan)
     return plan.changed
@@ -268,16 +268,17 @@ class Ingester:
 
     def feeds(self, store, feeds: Sequence[tuple[Path, str | None]], echo=print) -> FeedsResult:
         """Read each sensor feed (outside the store), then store it whole in one transaction: its
-        tracks, events and document, and their corroboration, marked fused; a kill leaves all of it
-        or none. A feed that gave no message (a wrong ``--format``) is an error and is not stored,
-        so the right format still reads it."""
+        tracks, events and document; a kill leaves all of it or none. Its corroboration comes after
+        the last feed, as for documents (``fuse_pending``: the file held only to read and to write),
+        so a long feed batch does not keep `serve` waiting. A feed that gave no message (a wrong
+        ``--format``) is an error and is not stored, so the right format still reads it."""
         from forcewatch.ingest import InputError, shown
         from forcewatch.sensors import read_feed
 
         result = FeedsResult()
         with self._lock:
             platforms, sites = self.resources.platforms, self.resources.sites
-            classes = self.equipment_classes  # loaded before the file is held
+            fresh: dict[str, list[Event]] = {}
             for path, fmt in feeds:
                 try:
                     feed = read_feed(path, fmt, registry=platforms, sites=sites, limits=self.resources.settings.limits)
@@ -288,13 +289,13 @@ class Ingester:
                     if not feed.stats["messages"]:
                         raise InputError(f"{shown(path)}: no {feed.format} message could be read"
                                          f"{' (wrong --format?)' if fmt else ''}; not stored")
-                    with store.transaction():  # the feed whole, fused, or nothing: a rerun finds it or redoes it
+                    with store.transaction():  # the feed whole or nothing: a rerun finds it or redoes it
                         if store.has_document(feed.document.id):
                             result.skipped += 1
                             continue
                         store.add_tracks(feed.tracks)
-                        store.add_document(feed.document, feed.events, fused=True)
-                        linked = len(fuse_stored(store, feed.events, classes))
+                        store.add_document(feed.document, feed.events)
+                    fresh[feed.document.id] = feed.events
                 except Exception as exc:  # noqa: BLE001  (one feed's fault is that feed's alone)
                     line = failure(path, exc)
                     echo(f"error: {line}")
@@ -303,7 +304,13 @@ class Ingester:
                     continue
                 result.stored += 1
                 result.events += len(feed.events)
-                result.linked += linked
+            try:
+                result.linked = self.fuse_pending(store, fresh)
+            except Exception as exc:  # noqa: BLE001  (the feeds are stored; their links are not)
+                line = (f"corroboration of {sum(map(len, fresh.values()))} new event(s) failed "
+                        f"({type(exc).__name__}); the feeds are stored and are fused on the next run")
+                echo(f"error: {line}")
+                result.errors.append(line)
         return result
 
 
