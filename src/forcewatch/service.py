@@ -40,6 +40,7 @@ class FeedsResult:
     events: int = 0
     linked: int = 0
     errors: list[str] = field(default_factory=list)  # a one-line error per feed that failed
+    new_events: dict[str, list[Event]] = field(default_factory=dict)  # feed document id -> events stored now
 
 
 def widens(coded: str | None, scope: str) -> bool:
@@ -144,14 +145,15 @@ class Ingester:
         return self._pipelines[scope]
 
     def documents(self, store, documents: Iterable[Document], scope: str = "force",
-                  on_document: Callable[[Analysis], None] | None = None) -> IngestResult:
+                  on_document: Callable[[Analysis], None] | None = None, fuse: bool = True) -> IngestResult:
         """Analyse and store documents not stored yet, then link their events with what is stored.
 
         Each document is stored in its own transaction (read and coded outside it, so other users
         of a shared store wait only for the write), so a failure loses nothing stored before it;
         fusion runs once at the end over the new events and those of any document a killed run
-        left unfused (``fuse_pending``). A document already stored is skipped unless ``widens``
-        says it is to be coded again."""
+        left unfused (``fuse_pending``; ``fuse=False``: the caller fuses, as ``ingest_paths`` does once
+        for feeds and documents). A document already stored is skipped unless ``widens`` says it is to
+        be coded again."""
         with self._lock:
             pipeline = self.pipeline(scope)
             result = IngestResult()
@@ -190,13 +192,19 @@ class Ingester:
                     fresh_events[doc.id] = analysis.events
                 if on_document is not None:
                     on_document(analysis)
-            try:
-                result.linked = self.fuse_pending(store, fresh_events)
-            except Exception as exc:  # noqa: BLE001  (the documents are stored; their links are not)
-                n = sum(len(v) for v in fresh_events.values())
-                result.errors.append(f"corroboration of {n} new event(s) failed "
-                                     f"({type(exc).__name__}); the documents are stored and are fused on the next run")
+            if fuse:
+                result.linked, error = self.try_fuse_pending(store, fresh_events)
+                result.errors += [error] if error else []
             return result
+
+    def try_fuse_pending(self, store, fresh: dict[str, list[Event]]) -> tuple[int, str | None]:
+        """``fuse_pending``, a failure of which is a one-line error (the inputs stay stored, unfused, and
+        are fused by the next run): (events whose links changed, the error or None)."""
+        try:
+            return self.fuse_pending(store, fresh), None
+        except Exception as exc:  # noqa: BLE001  (what is stored stays; its links are made next time)
+            return 0, (f"corroboration of {sum(map(len, fresh.values()))} new event(s) failed ({type(exc).__name__});"
+                       " what was read is stored and is fused on the next run")
 
     def fuse_pending(self, store, fresh: dict[str, list[Event]] | None = None, attempts: int = 3) -> int:
         """Corroborate and group into happenings the events of every stored document not fused
@@ -266,11 +274,11 @@ class Ingester:
                 yield analysis
             start = done + batch
 
-    def feeds(self, store, feeds: Sequence[tuple[Path, str | None]], echo=print) -> FeedsResult:
+    def feeds(self, store, feeds: Sequence[tuple[Path, str | None]], echo=print, fuse: bool = True) -> FeedsResult:
         """Read each sensor feed (outside the store), then store it whole in one transaction: its
         tracks, events and document; a kill leaves all of it or none. Its corroboration comes after
-        the last feed, as for documents (``fuse_pending``: the file held only to read and to write),
-        so a long feed batch does not keep `serve` waiting. A feed that gave no message (a wrong
+        the last feed, as for documents (``fuse_pending``: the file held only to read and to write;
+        ``fuse=False``: the caller fuses), so a long feed batch does not keep `serve` waiting. A feed that gave no message (a wrong
         ``--format``) is an error and is not stored, so the right format still reads it."""
         from forcewatch.ingest import InputError, shown
         from forcewatch.sensors import read_feed
@@ -278,7 +286,7 @@ class Ingester:
         result = FeedsResult()
         with self._lock:
             platforms, sites = self.resources.platforms, self.resources.sites
-            fresh: dict[str, list[Event]] = {}
+            fresh = result.new_events
             for path, fmt in feeds:
                 try:
                     feed = read_feed(path, fmt, registry=platforms, sites=sites, limits=self.resources.settings.limits)
@@ -304,13 +312,11 @@ class Ingester:
                     continue
                 result.stored += 1
                 result.events += len(feed.events)
-            try:
-                result.linked = self.fuse_pending(store, fresh)
-            except Exception as exc:  # noqa: BLE001  (the feeds are stored; their links are not)
-                line = (f"corroboration of {sum(map(len, fresh.values()))} new event(s) failed "
-                        f"({type(exc).__name__}); the feeds are stored and are fused on the next run")
-                echo(f"error: {line}")
-                result.errors.append(line)
+            if fuse:
+                result.linked, error = self.try_fuse_pending(store, fresh)
+                if error:
+                    echo(f"error: {error}")
+                    result.errors.append(error)
         return result
 
 
@@ -340,6 +346,7 @@ class BatchResult:
     feeds: FeedsResult | None = None
     failures: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    linked: int = 0  # stored events whose corroboration links changed (one fusion for the whole batch)
 
 
 def failure(path, exc: BaseException) -> str:
@@ -394,8 +401,10 @@ def ingest_paths(ingester: Ingester, store, paths: Sequence[Path], *, fmt: str |
                  published: date | None = None, scope: str = "force", follow_symlinks: bool = False, echo=print,
                  on_document: Callable[[Analysis], None] | None = None) -> BatchResult:
     """Everything ``forcewatch ingest PATHS`` does once the store is open: sensor feeds (by ``fmt`` or
-    by content) and report files, each stored on its own, a failure in one never stopping the others;
-    the one entry point of the CLI and the harness (bench/fuzz.py)."""
+    by content) and report files, each stored on its own, a failure in one never stopping the others,
+    then one fusion of all that is stored and not fused yet (what a killed run left included), so a
+    rerun after a kill at any moment fuses the batch a clean run fuses; the one entry point of the
+    CLI and the harness (bench/fuzz.py)."""
     from forcewatch.ingest import InputError
     from forcewatch.ingest.feeds import gather
     from forcewatch.ingest.reports import report_suffixes
@@ -418,18 +427,17 @@ def ingest_paths(ingester: Ingester, store, paths: Sequence[Path], *, fmt: str |
             echo(f"error: {exc}")
             result.failures += [str(exc)] * len(found.feeds)
         else:
-            result.feeds = ingester.feeds(store, found.feeds, echo=echo)
+            result.feeds = ingester.feeds(store, found.feeds, echo=echo, fuse=False)
             result.failures += result.feeds.errors
     if docs or not (found.feeds or found.errors):
-        result.documents = ingester.documents(store, docs, scope, on_document=on_document)
+        result.documents = ingester.documents(store, docs, scope, on_document=on_document, fuse=False)
         result.failures += result.documents.errors
         for line in result.documents.errors:
             echo(f"error: {line}")
-    else:
-        try:  # finish what a killed run left
-            ingester.fuse_pending(store)
-        except Exception as exc:  # noqa: BLE001
-            line = f"corroboration of documents stored earlier failed ({type(exc).__name__}); retried on the next run"
-            echo(f"error: {line}")
-            result.failures.append(line)
+    fresh = {**(result.feeds.new_events if result.feeds else {}),
+             **(result.documents.new_events if result.documents else {})}
+    result.linked, error = ingester.try_fuse_pending(store, fresh)
+    if error:
+        echo(f"error: {error}")
+        result.failures.append(error)
     return result

@@ -94,7 +94,6 @@ def consistent(db: Path) -> list[str]:
              " (SELECT path FROM documents WHERE media_type IN ('ais', 'adsb'))"),
             ("positions without a track", "SELECT count(*) FROM positions WHERE track_id NOT IN (SELECT id FROM tracks)"),
             ("events without a document", "SELECT count(*) FROM events WHERE doc_id NOT IN (SELECT id FROM documents)"),
-            ("feeds without fusion", "SELECT count(*) FROM documents WHERE media_type IN ('ais', 'adsb') AND NOT fused"),
         ):
             n = con.execute(sql).fetchone()[0]
             if n:

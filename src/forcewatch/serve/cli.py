@@ -320,16 +320,17 @@ def ingest(
         batch = ingest_paths(ingester, store, paths, fmt=feed_format, published=_published(published),
                              scope=_scope(all_events), follow_symlinks=follow_symlinks, echo=_echo,
                              on_document=lambda _: progress.advance(task))
+    linked = f"{batch.linked} event(s) newly corroborated or contradicted"
     if batch.feeds is not None:
         r = batch.feeds
         err.print(f"{r.stored} sensor feed(s) stored with {r.events} event(s); {r.skipped} already stored; "
-                  f"{r.failed} failed; {r.linked} event(s) newly corroborated or contradicted.", highlight=False)
+                  f"{r.failed} failed{'' if batch.documents else f'; {linked}'}.", highlight=False)
     if (result := batch.documents) is not None:
         err.print(
             f"{result.added} document(s) stored"
             f"{f', {result.recoded} coded again for every event' if result.recoded else ''} with {result.events} "
             f"event(s); {result.skipped} already stored; "
-            f"{len(batch.failures)} failed; {result.linked} event(s) newly corroborated or contradicted. Database: {db}",
+            f"{len(batch.failures)} failed; {linked}. Database: {db}",
             highlight=False,
         )
     raise typer.Exit(1 if batch.failures else 0)
