@@ -110,3 +110,36 @@ def test_prefetched_and_fuzzy_lookups_are_answered_from_memory(gaz, tmp_path):
     g.close()
     assert [e.name for e in g.lookup("Damascus")][:1] == ["Damascus"] and "Aleppo" in g
     assert "Tartus" in [e.name for e, _, _ in g.fuzzy("Tartousse")]  # another spelling, same skeleton
+
+
+def test_second_level_divisions_get_the_english_forms_the_news_writes():
+    from forcewatch.gazetteer.build import _admin2_names
+
+    assert _admin2_names("Provincia di Lecco") == ("Lecco", ["Provincia di Lecco", "Lecco province", "province of Lecco"])
+    assert _admin2_names("Departement de la Somme") == ("Somme", ["Departement de la Somme", "Somme", "Somme department"])
+    assert _admin2_names("Tharparkar District") == ("Tharparkar", ["Tharparkar District"])
+    assert _admin2_names("Rutland") == ("Rutland", ["Rutland"])
+
+
+def test_a_second_level_division_is_placed_among_its_towns_unless_a_town_stands_for_it():
+    from forcewatch.gazetteer.build import _Rows, _add_admin2
+
+    # invented towns: three in a county, and a district named after its seat
+    groups = {("GB", "ENG"): [(52.0, -1.0, 1000, "ashby", [], "Ashby"), (52.2, -1.2, 2000, "barford", [], "Barford"),
+                              (52.4, -1.4, 3000, "colby", [], "Colby")],
+              ("PK", "04"): [(30.0, 70.0, 90000, "qasimabad", [], "Qasimabad")]}
+    units = {("GB", "England", "Wendshire"): [(52.0, -1.0, "Ashby"), (52.2, -1.2, "Barford"), (52.4, -1.4, "Colby")],
+             ("PK", "Punjab", "Qasimabad District"): [(30.0, 70.0, "Qasimabad"), (30.1, 70.1, "Pirwala")],
+             ("US", "Ohio", "Pike County"): [(39.0, -83.0, "Waverly")]}
+    rows = _Rows()
+    _add_admin2(rows, groups, units)
+    (pid, name, display, lat, lon, kind, country, admin1, population, *_), = rows.places
+    assert (name, kind, country, admin1, population) == ("Wendshire", "admin", "GB", "ENG", 6000)
+    assert 52.0 <= lat <= 52.4 and -1.4 <= lon <= -1.0
+
+
+def test_counties_and_provinces_are_places(gaz):
+    (essex,) = [e for e in gaz.lookup("Essex") if e.country == "GB"]
+    assert essex.kind == "admin" and 51.4 < essex.lat < 52.1 and 0.0 < essex.lon < 1.0
+    (pike,) = [e for e in gaz.lookup("Pike County") if e.admin1 == "KY"]
+    assert 37.2 < pike.lat < 37.8 and -82.8 < pike.lon < -82.0  # among its towns, not the state's middle

