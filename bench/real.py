@@ -133,7 +133,7 @@ def score_document(events: list[dict], gold_events: list[dict]) -> dict:
             wrong = [k for k, ok in best.items() if not ok]
             shown = max(candidates, key=lambda e: (type_right(e, g), sum(fields(e, g).values())))
             misses.append((g, shown, "wrong " + ", ".join(wrong)))
-    spurious = []
+    spurious, far = [], []
     for e in events:
         if any(matches(e, g) for g in gold_events):
             tally["matched"] += 1
@@ -143,7 +143,9 @@ def score_document(events: list[dict], gold_events: list[dict]) -> dict:
         if sentence_places and _points(e) and all(
                 _distance(p, (lat, lon)) > FAR_KM for p in _points(e) for lat, lon, _ in sentence_places):
             tally["far"] += 1
-    return {"tally": tally, "field_n": field_n, "field_ok": field_ok, "misses": misses, "spurious": spurious}
+            far.append(e)
+    return {"tally": tally, "field_n": field_n, "field_ok": field_ok, "misses": misses, "spurious": spurious,
+            "far": far}
 
 
 def _pct(a: int, b: int) -> str:
@@ -202,6 +204,8 @@ def run(folder: Path, only: str | None = None, show_errors: bool = False) -> dic
                     print(f"         got  {_describe(e)}")
             for e in result["spurious"]:
                 print(f"    SPURIOUS {_describe(e)}: {e['sentence'][:110]!r}")
+            for e in result["far"]:
+                print(f"    FAR {_describe(e)}: {e['sentence'][:110]!r}")
     print()
     print(f"fully right {_pct(total['fully_right'], total['required'])}")
     print(f"precision   {_pct(total['matched'], total['emitted'])}")
