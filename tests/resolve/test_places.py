@@ -449,3 +449,15 @@ def test_a_bare_division_name_that_is_a_surname_is_no_place(gaz):
     text = ("Carla Trapani grew up in Fresno. Trapani said the studio would open in March, "
             "and Trapani's crew has begun hiring.")
     assert [m.text for m, _ in resolved(text, gaz)] == ["Fresno"]
+
+
+def test_a_place_before_a_participle_names_who_backs_not_where(pipeline):
+    # invented: the backer named in a hyphenated word ("Iran-backed") is no event's place
+    text = "The destroyer shot down drones launched by Yemen's Iran-backed rebels."
+    for e in _events(pipeline, text):
+        for place in (e.location, e.origin, e.destination):
+            assert place is None or place.country != "IR", (e.trigger, place)
+    text = "A Tartus-based patrol boat sailed from the port on Friday."  # "-based" says where
+    sailed = next(e for e in _events(pipeline, text) if e.trigger == "sailed")
+    place = sailed.origin or sailed.location
+    assert place is not None and place.country == "SY"

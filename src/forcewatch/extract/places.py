@@ -704,14 +704,23 @@ _SETTLEMENT_OF = re.compile(rf"\bthe\s+(?:small\s+|remote\s+|northern\s+|souther
 _COMPOUND = re.compile(r"(?<![\w-])([A-Z][\w.’']*(?:-[\w.’']+)+)")
 
 
+# "Iran-backed", "U.S.-led", "Russian-held": the participle's doer, named before it ("backed by Iran");
+# "X-based" says where, so it is no doer.
+_DOER_PARTICIPLE = re.compile(r"(?i)(?!based$)(?:[a-z]+ed|made|held|run|built|born|grown|flown|driven|drawn)$")
+
+
 def _compounds(doc: _Doc, index: int, s0: int, sentence: str) -> None:
-    """Places inside hyphenated words: 'Istanbul-based', 'Egyptian-US relations', 'Arab-Israeli', 'D-S.C.'."""
+    """Places inside hyphenated words: 'Istanbul-based', 'Egyptian-US relations', 'Arab-Israeli', 'D-S.C.'.
+    A place before a participle ("Iran-backed militias", "U.S.-led strikes") is marked ``doer``: it
+    names who backs or leads, not where anything happens."""
     for m in _COMPOUND.finditer(sentence):
         token = _clean_name(m.group(1))
         if doc.known(token):
             continue
+        parts = token.split("-")
+        doer = {"doer": True} if len(parts) > 1 and _DOER_PARTICIPLE.match(parts[-1]) else {}
         pos = m.start(1)
-        for part in token.split("-"):
+        for part in parts:
             start = s0 + pos
             pos += len(part) + 1
             part = part.rstrip(".") if not re.search(r"\.\w", part) else part
@@ -721,13 +730,13 @@ def _compounds(doc: _Doc, index: int, s0: int, sentence: str) -> None:
             iso = demonyms().get(key)
             if iso:
                 data = {"place": iso[1:]} if iso.startswith("@") else {"country": iso}
-                doc.add("DEMONYM", start, start + len(part), index, name=part, **data)
+                doc.add("DEMONYM", start, start + len(part), index, name=part, **data, **doer)
                 continue
             entries = doc.gaz.lookup(part)
             if any(e.kind in ("country", "region", "sea")
                    or (e.kind == "admin" and e.feature != "ADM2" and (fold(e.name) == key or "." in part))
                    or (e.kind == "city" and e.population >= 100_000) for e in entries):
-                doc.add("NAME", start, start + len(part), index, name=part, cue="compound")
+                doc.add("NAME", start, start + len(part), index, name=part, cue="compound", **doer)
 
 
 _PARTS = {"northern": 0, "northeastern": 45, "eastern": 90, "southeastern": 135, "southern": 180,

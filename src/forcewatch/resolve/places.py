@@ -1215,8 +1215,8 @@ def assign_roles(text: str, event: Event, candidates: list[tuple[Mention, Place]
         prev_end, prev = m.span[1], m
         if tuple(m.span) in outer and (place.precision in ("country", "admin", "region", "city") or m.label in ("RELATIVE", "NEAR", "BACKREF")):
             continue
-        if m.data.get("dateline") or m.label == "DEMONYM" or m.data.get("people"):
-            continue  # the report's place, or whose forces ("U.S. troops"): not where it happened
+        if m.data.get("dateline") or m.label == "DEMONYM" or m.data.get("people") or m.data.get("doer"):
+            continue  # the report's place, whose forces ("U.S. troops"), who backs them ("Iran-backed"): not where
         if (place.kind == "sea" and str(m.data.get("cue")).startswith("modifier")) or m.data.get("cue") == "modifier+org":
             continue  # "the North Atlantic Treaty Organization", "the Kurdistan Workers' Party": a name, not a place
         if container and place.precision in ("country", "admin", "region"):
