@@ -278,8 +278,9 @@ class Ingester:
         """Read each sensor feed (outside the store), then store it whole in one transaction: its
         tracks, events and document; a kill leaves all of it or none. Its corroboration comes after
         the last feed, as for documents (``fuse_pending``: the file held only to read and to write;
-        ``fuse=False``: the caller fuses), so a long feed batch does not keep `serve` waiting. A feed that gave no message (a wrong
-        ``--format``) is an error and is not stored, so the right format still reads it."""
+        ``fuse=False``: the caller fuses), so a long feed batch does not keep `serve` waiting. A
+        feed that gave no message (a wrong ``--format``) is an error and is not stored, so the right
+        format still reads it."""
         from forcewatch.ingest import InputError, shown
         from forcewatch.sensors import read_feed
 
