@@ -217,3 +217,43 @@ def test_fuzzy_answers_equal_the_in_memory_index(gaz):
         assert disk.lookup(name) == memory.lookup(name), name
     disk.close()
     memory.close()
+
+
+def _populated_through_duckdb(con, entry, km: float, any_country: bool) -> list[tuple[float, float, int]]:
+    """The query populated_places asked DuckDB before the SQLite index answered it."""
+    import math
+
+    dlat = km / 111.0
+    dlon = min(180.0, km / (111.0 * max(0.05, math.cos(math.radians(entry.lat)))))
+    sql = ("SELECT lat, lon, population FROM places WHERE kind = 'city' AND lat BETWEEN ? AND ? "
+           "AND ((lon BETWEEN ? AND ?) OR (lon BETWEEN ? AND ?) OR (lon BETWEEN ? AND ?))")
+    args = [entry.lat - dlat, entry.lat + dlat, entry.lon - dlon, entry.lon + dlon,
+            entry.lon - dlon + 360, entry.lon + dlon + 360, entry.lon - dlon - 360, entry.lon + dlon - 360]
+    if entry.country and not any_country:
+        sql += " AND country = ?"
+        args.append(entry.country)
+    return [(float(a), float(b), int(c or 0)) for a, b, c in con.execute(sql, args).fetchall()]
+
+
+def test_populated_places_through_the_index_equal_the_duckdb_query(gaz):
+    """The cities of a country, province or region in a box: the same rows in the same order from the
+    SQLite index and from the in-memory fallback as from the DuckDB query they replace (near the date
+    line too: Fiji's box wraps round it)."""
+    disk = Gazetteer(path=gaz.path, sites=[])
+    memory = Gazetteer(path=gaz.path, sites=[])
+    memory._index = _MemoryIndex(memory.con.cursor())
+    con = gaz.con.cursor()
+    entries = [e for name in ("Syria", "Yemen", "Libya", "Fiji", "Norway", "Latakia Governorate", "Crimea",
+                              "Kharkiv Oblast", "Texas", "Tartus", "Africa", "Kiribati")
+               for e in disk.lookup(name)[:2]]
+    assert len({e.kind for e in entries} & {"country", "admin", "region", "city"}) == 4
+    for entry in entries:
+        for km, any_country in ((entry.radius_km * 1.3, False), (entry.radius_km * 1.3 + 100.0, True)):
+            expected = _populated_through_duckdb(con, entry, km, any_country)
+            got = disk.populated_places(entry, km, any_country=any_country)
+            assert got == expected, (entry.name, km, any_country)
+            assert memory.populated_places(entry, km, any_country=any_country) == expected, entry.name
+    assert any(len(disk.populated_places(e)) > 100 for e in entries)
+    assert isinstance(disk._index, _SqliteIndex)
+    disk.close()
+    memory.close()
