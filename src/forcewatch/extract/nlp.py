@@ -86,7 +86,23 @@ def load_model(name: str = MODEL):
     """A spaCy model by package name (installed from PyPI: nothing is downloaded at run time)."""
     import spacy
 
-    return spacy.load(name)
+    nlp = spacy.load(name)
+    _lemma_index_as_sets(nlp)
+    return nlp
+
+
+def _lemma_index_as_sets(nlp) -> None:
+    """spaCy's rule lemmatizer asks whether a candidate form is in its list of the known words of a part
+    of speech (57,000 nouns): a scan of the list for each word not seen before, some 0.7 s on a few
+    hundred news sentences. As sets, the same questions get the same answers at once."""
+    lemmatizer = nlp.get_pipe("lemmatizer") if "lemmatizer" in nlp.pipe_names else None
+    lookups = getattr(lemmatizer, "lookups", None)
+    if lookups is None or not lookups.has_table("lemma_index"):
+        return
+    table = lookups.get_table("lemma_index")
+    for pos, words in list(table.items()):
+        if isinstance(words, list):
+            table[pos] = frozenset(words)
 
 
 @dataclass
