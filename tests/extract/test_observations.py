@@ -58,3 +58,23 @@ def test_one_sentence_of_what_is_at_a_place_is_one_presence(pipeline):
     two = _events(pipeline, "Turkish soldiers patrolled the air base at Tiyas, and Turkish drones were parked on "
                             "the tarmac in Qamishli.")
     assert [e.subtype for e in two] == ["presence", "presence"]
+
+
+def test_a_sentence_without_any_patterns_cue_word_has_no_match(resources):
+    """The words observed() looks for before asking the Matcher: every example holds one of them, and a
+    sentence the Matcher finds anything in always holds one."""
+    from spacy.matcher import Matcher
+
+    lexicons, nlp = resources.lexicons, resources.nlp
+    lower, lemma = lexicons.observation_cues()
+    assert {nlp.vocab.strings[w] for w in ("construction", "at", "on")} <= lower and nlp.vocab.strings["be"] in lemma
+    matcher = Matcher(nlp.vocab)
+    for i, rule in enumerate(lexicons.observations):
+        matcher.add(str(i), [rule.pattern])
+    texts = [r["example"] for r in RULES] + [r["not"] for r in RULES] + [
+        "The troops were gone by Monday and the bunkers stood empty.", "Nothing was seen; the ships sailed on."]
+    for doc in nlp.pipe(texts):
+        cued = any(t.lower in lower or t.lemma in lemma for t in doc)
+        assert cued or not matcher(doc), doc.text
+        if doc.text in {r["example"] for r in RULES}:
+            assert cued and matcher(doc), doc.text

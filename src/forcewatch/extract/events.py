@@ -307,19 +307,46 @@ class Lexicons:
         """The words that bring an observation's sentence to the coder ("tarmac", "construction")."""
         return {w.lower() for rule in self.observations for w in rule.screen}
 
+    def observation_cues(self) -> tuple[frozenset[int], frozenset[int]] | None:
+        """(lower-case forms, lemmas) as spaCy hashes, one of which each observation pattern needs: for
+        each pattern the words of its first token that must be there (no operator) and names them. None
+        when a pattern has no such token."""
+        from spacy.strings import get_string_id
+
+        lower: set[int] = set()
+        lemma: set[int] = set()
+        for rule in self.observations:
+            for spec in rule.pattern:
+                if "OP" in spec:
+                    continue
+                attr = next((a for a in ("LOWER", "LEMMA") if a in spec), None)
+                value = spec.get(attr)
+                words = [value] if isinstance(value, str) else \
+                    value["IN"] if isinstance(value, dict) and list(value) == ["IN"] else None
+                if words:
+                    (lower if attr == "LOWER" else lemma).update(get_string_id(w) for w in words)
+                    break
+            else:
+                return None
+        return frozenset(lower), frozenset(lemma)
+
     def observed(self, parsed: ParsedSentence, equipment: list[Equipment]) -> list[Candidate]:
         """Candidates for the acts the sentence states without an action verb."""
         if not self.observations:
             return []
         vocab = parsed.doc.vocab
-        matcher = self._matchers.get(id(vocab))
-        if matcher is None:
+        found = self._matchers.get(id(vocab))
+        if found is None:
             from spacy.matcher import Matcher
 
             matcher = Matcher(vocab)
             for i, rule in enumerate(self.observations):
                 matcher.add(str(i), [rule.pattern])
-            self._matchers[id(vocab)] = matcher
+            found = self._matchers[id(vocab)] = (matcher, self.observation_cues())
+        matcher, cues = found
+        if cues is not None and not any(low in cues[0] or lemma in cues[1]
+                                        for low, lemma in parsed.doc.to_array(["LOWER", "LEMMA"]).tolist()):
+            return []  # no pattern can match: the Matcher, some 8 us a token, is not asked
         out = []
         for match_id, start, end in matcher(parsed.doc):
             rule = self.observations[int(vocab.strings[match_id])]
@@ -1037,14 +1064,27 @@ def _equipment_for(tok, parsed: ParsedSentence, equipment: list[Equipment], excl
     usable = [e for e in equipment if not any(s <= e.span[0] < t for s, t in excluded)]
     node = tok
     while True:
-        sub = list(node.subtree)
-        lo, hi = parsed.span(sub[0])[0], parsed.span(sub[-1])[1]
+        first, last = _subtree_ends(node)
+        lo, hi = parsed.span(first)[0], parsed.span(last)[1]
         inside = [e for e in usable if lo <= e.span[0] and e.span[1] <= hi]
         if inside or node.head == node:
             return _dedupe_equipment(inside)
         if node.lemma_ in ("say", "tell") and node != tok:
             return []
         node = node.head
+
+
+def _subtree_ends(node):
+    """The first and the last token ``node.subtree`` yields (its left children's subtrees, the node, its
+    right children's), found down its first left and last right children: climbing to the root, listing
+    each subtree whole was the costliest line of the coder."""
+    first = node
+    while (left := next(first.lefts, None)) is not None:
+        first = left
+    last = node
+    while rights := list(last.rights):
+        last = rights[-1]
+    return first, last
 
 
 LANDMARK_PREPS = {"over", "above", "past", "near", "toward", "towards", "around", "behind", "beside"}
