@@ -8,6 +8,7 @@ Longer catalogue matches win over shorter ones at the same place, so
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 from forcewatch.data import packaged
 from forcewatch.lexicon import MONTH_PATTERN, NUMBER_WORDS
@@ -57,9 +58,14 @@ class Catalogue:
                            for p, _ in self.entries]
         # Where any entry's name can start: one scan of a text instead of one per entry (the per-entry
         # scans were the costliest line of our own code). Each entry is then tried at those places only.
-        starts = rf"(?<![\w-])(?=(?:{'|'.join(p for e in entries for p in e['patterns'])})(?![\w-]))"
-        self.starts = re.compile(starts, re.IGNORECASE)
-        self.lower_starts = self.starts if any(p.flags & re.IGNORECASE for p in self.lower_case) else re.compile(starts)
+        self._starts = rf"(?<![\w-])(?=(?:{'|'.join(p for e in entries for p in e['patterns'])})(?![\w-]))"
+        self.lower_starts = re.compile(self._starts, re.IGNORECASE if any(
+            p.flags & re.IGNORECASE for p in self.lower_case) else 0)
+
+    @cached_property
+    def starts(self) -> re.Pattern:
+        """The same for text as written (rare: where lower-casing changes its length)."""
+        return re.compile(self._starts, re.IGNORECASE)
 
     @classmethod
     def packaged(cls) -> Catalogue:
