@@ -26,6 +26,7 @@ import sqlite3
 import stat
 import tempfile
 import threading
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -366,11 +367,16 @@ class Gazetteer:
             with self._lock:
                 rows = self.con.execute("SELECT pid, lat, lon, kind FROM places WHERE kind IN ('airfield', 'port', 'base')"
                                         ).fetchall()
-            self._facility_points = rows
+            # (lat, position, row), sorted by latitude: a box is a slice, found by bisection, not a scan
+            by_lat = sorted((row[1], i, row) for i, row in enumerate(rows))
+            self._facility_points = ([lat for lat, _, _ in by_lat], by_lat)
+        lats, by_lat = self._facility_points
         dlat = km / 111.0
         dlon = km / (111.0 * max(math.cos(math.radians(lat)), 0.05))
-        pids = [pid for pid, a, b, kind in self._facility_points
-                if kind in kinds and abs(a - lat) <= dlat and abs(b - lon) <= dlon]
+        lo, hi = bisect_left(lats, lat - dlat - 1e-6), bisect_right(lats, lat + dlat + 1e-6)  # a margin: the test decides
+        hits = sorted((i, pid) for _, i, (pid, a, b, kind) in by_lat[lo:hi]
+                      if kind in kinds and abs(a - lat) <= dlat and abs(b - lon) <= dlon)
+        pids = [pid for _, pid in hits]  # in the database's order, as a scan of all found them
         if not pids:
             return []
         missing = [pid for pid in pids if pid not in self._entries]
