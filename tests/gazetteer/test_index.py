@@ -260,11 +260,13 @@ def test_populated_places_through_the_index_equal_the_duckdb_query(gaz):
 
 
 def test_facilities_near_finds_what_a_scan_of_every_facility_finds(gaz):
-    """The facilities in a box, found by bisection on latitude: the same entries in the same order as
-    the test of every airfield, port and base read from the database (their order)."""
+    """The facilities in a box, asked of the index by latitude: the same entries in the same order as
+    the test of every airfield, port and base read from DuckDB (its order), from disk and from memory."""
     import math
 
-    g = Gazetteer(path=gaz.path, sites=[])
+    disk = Gazetteer(path=gaz.path, sites=[])
+    memory = Gazetteer(path=gaz.path, sites=[])
+    memory._index = _MemoryIndex(memory.con.cursor())
     rows = gaz.con.cursor().execute(
         "SELECT pid, lat, lon, kind FROM places WHERE kind IN ('airfield', 'port', 'base')").fetchall()
     for lat, lon, km, kinds in ((35.40, 35.95, 30.0, ("airfield", "port", "base")), (34.89, 35.89, 15.0, ("port",)),
@@ -272,7 +274,10 @@ def test_facilities_near_finds_what_a_scan_of_every_facility_finds(gaz):
                                 (-17.7, 178.0, 200.0, ("airfield", "port", "base")), (89.9, 0.0, 5.0, ("airfield",))):
         dlat, dlon = km / 111.0, km / (111.0 * max(math.cos(math.radians(lat)), 0.05))
         expected = [pid for pid, a, b, kind in rows if kind in kinds and abs(a - lat) <= dlat and abs(b - lon) <= dlon]
-        found = g.facilities_near(lat, lon, km, kinds)  # reads the entries of the pids it finds
-        assert found == [g._entries[pid] for pid in expected], (lat, lon)
-    assert len(g.facilities_near(51.47, -0.45, 50.0)) > 3
-    g.close()
+        for g in (disk, memory):
+            found = g.facilities_near(lat, lon, km, kinds)  # reads the entries of the pids it finds
+            assert found == [g._entries[pid] for pid in expected], (lat, lon)
+    assert len(disk.facilities_near(51.47, -0.45, 50.0)) > 3
+    assert isinstance(disk._index, _SqliteIndex)
+    disk.close()
+    memory.close()
