@@ -281,3 +281,30 @@ def test_facilities_near_finds_what_a_scan_of_every_facility_finds(gaz):
     assert isinstance(disk._index, _SqliteIndex)
     disk.close()
     memory.close()
+
+
+def test_a_gazetteer_with_its_index_written_never_opens_duckdb(gaz):
+    """Countries, capitals, seas, facilities and the overlay of the packaged sites come from the SQLite
+    index: the same answers as the DuckDB queries they replace, and DuckDB is not opened at all."""
+    con = gaz.con.cursor()
+    g = Gazetteer(path=gaz.path)  # the packaged sites overlaid: unchanged ones are the database's
+    assert g.lookup("Hmeimim") and g.country("SY").name == "Syria" and g.facilities_near(35.4, 35.95, 30.0)
+    assert g.populated_places(g.country("SY"))
+    expected = {row[6]: g._row_entry(row) for row in reversed(con.execute(
+        f"SELECT {_COLUMNS} FROM places p WHERE kind = 'country' AND country IS NOT NULL ORDER BY pid").fetchall())}
+    assert {iso: g.country(iso) for iso in expected} == expected
+    assert g.capitals() == frozenset(r[0] for r in con.execute(
+        "SELECT geonames_id FROM places WHERE feature = 'PPLC' AND geonames_id IS NOT NULL").fetchall())
+    assert g.sea_entries() == [g._row_entry(r) for r in con.execute(
+        f"SELECT {_COLUMNS} FROM places p WHERE kind = 'sea' ORDER BY pid").fetchall()]
+    sites = [g._row_entry(r) for r in con.execute(
+        f"SELECT {_COLUMNS} FROM places p WHERE site_id IS NOT NULL ORDER BY pid").fetchall()]
+    unmasked = [e for e in sites if e.site_id not in g._masked]
+    assert g.site_entries()[:len(unmasked)] == unmasked
+    assert g._con is None and isinstance(g._index, _SqliteIndex)
+    memory = Gazetteer(path=gaz.path, sites=[])
+    memory._index = _MemoryIndex(memory.con.cursor())
+    assert memory.capitals() == g.capitals() and memory.sea_entries() == g.sea_entries()
+    assert memory.country("FR") == g.country("FR") and memory.site_entries()[:len(sites)] == sites
+    g.close()
+    memory.close()
