@@ -9,7 +9,8 @@ configuration names (``Gazetteer(sites=...)``) are overlaid in memory, so
 editing them needs no rebuild.
 
 Look-ups go through a SQLite name index written beside the database on first
-use (:class:`_SqliteIndex`), so a process loads nothing at start-up.
+use (:class:`_SqliteIndex`), so a process loads nothing at start-up; once it is
+written, a process does not open DuckDB at all.
 
 Names are folded (case, accents, punctuation) so Tartus, Tartous and Tartūs
 meet; :meth:`Gazetteer.fuzzy` finds transliterations (Khmeimim, Humaymim)
@@ -422,7 +423,8 @@ class _SqliteIndex:
     """The packaged database's names, places and skeletons in a SQLite file beside it.
 
     ``names(key, pid)`` in the database's order, indexed on key; ``places`` by pid, with the place
-    columns; ``skeletons(skel, key)`` sorted by key, indexed on skel; ``meta`` holds the stamp of the
+    columns, indexed for the places of a kind in a box, the sites and the capitals; ``skeletons(skel,
+    key)`` sorted by key, indexed on skel; ``meta`` holds the stamp of the
     DuckDB file it was read from. The file is never written in place (see :func:`_write_index`), so
     it is opened immutable: no locks, and it works from a read-only cache."""
 
