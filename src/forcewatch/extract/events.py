@@ -307,28 +307,26 @@ class Lexicons:
         """The words that bring an observation's sentence to the coder ("tarmac", "construction")."""
         return {w.lower() for rule in self.observations for w in rule.screen}
 
-    def observation_cues(self) -> tuple[frozenset[int], frozenset[int]] | None:
-        """(lower-case forms, lemmas) as spaCy hashes, one of which each observation pattern needs: for
-        each pattern the words of its first token that must be there (no operator) and names them. None
-        when a pattern has no such token."""
+    def observation_cues(self) -> list[list[tuple[int, frozenset[int]]]] | None:
+        """For each observation pattern, the words its tokens without an operator must be: (0 for the
+        lower-case form or 1 for the lemma, their spaCy hashes). A sentence holding, for no pattern,
+        one of each is not run through the Matcher. None when a pattern names no such word."""
         from spacy.strings import get_string_id
 
-        lower: set[int] = set()
-        lemma: set[int] = set()
+        cues = []
         for rule in self.observations:
+            needs = []
             for spec in rule.pattern:
-                if "OP" in spec:
-                    continue
-                attr = next((a for a in ("LOWER", "LEMMA") if a in spec), None)
-                value = spec.get(attr)
-                words = [value] if isinstance(value, str) else \
-                    value["IN"] if isinstance(value, dict) and list(value) == ["IN"] else None
-                if words:
-                    (lower if attr == "LOWER" else lemma).update(get_string_id(w) for w in words)
-                    break
-            else:
+                for column, attr in enumerate(("LOWER", "LEMMA")):
+                    value = spec.get(attr)
+                    words = [value] if isinstance(value, str) else \
+                        value["IN"] if isinstance(value, dict) and list(value) == ["IN"] else None
+                    if words and "OP" not in spec:
+                        needs.append((column, frozenset(get_string_id(w) for w in words)))
+            if not needs:
                 return None
-        return frozenset(lower), frozenset(lemma)
+            cues.append(needs)
+        return cues
 
     def observed(self, parsed: ParsedSentence, equipment: list[Equipment]) -> list[Candidate]:
         """Candidates for the acts the sentence states without an action verb."""
@@ -344,9 +342,11 @@ class Lexicons:
                 matcher.add(str(i), [rule.pattern])
             found = self._matchers[id(vocab)] = (matcher, self.observation_cues())
         matcher, cues = found
-        if cues is not None and not any(low in cues[0] or lemma in cues[1]
-                                        for low, lemma in parsed.doc.to_array(["LOWER", "LEMMA"]).tolist()):
-            return []  # no pattern can match: the Matcher, some 8 us a token, is not asked
+        if cues is not None:
+            columns = parsed.doc.to_array(["LOWER", "LEMMA"]).T.tolist()
+            have = (set(columns[0]), set(columns[1])) if columns else (set(), set())
+            if not any(all(have[column] & words for column, words in needs) for needs in cues):
+                return []  # no pattern can match: the Matcher, some 8 us a token, is not asked
         out = []
         for match_id, start, end in matcher(parsed.doc):
             rule = self.observations[int(vocab.strings[match_id])]
