@@ -343,8 +343,7 @@ class Lexicons:
             found = self._matchers[id(vocab)] = (matcher, self.observation_cues())
         matcher, cues = found
         if cues is not None:
-            columns = parsed.doc.to_array(["LOWER", "LEMMA"]).T.tolist()
-            have = (set(columns[0]), set(columns[1])) if columns else (set(), set())
+            have = [set(column) for column in parsed.doc.to_array(["LOWER", "LEMMA"]).T.tolist()]
             if not any(all(have[column] & words for column, words in needs) for needs in cues):
                 return []  # no pattern can match: the Matcher, some 8 us a token, is not asked
         out = []

@@ -117,8 +117,8 @@ class _RulerMatch:
     """The attribute ruler's matches (tag -> part of speech and morphology, pronoun lemmas), as its
     spaCy Matcher gives them: every pattern tried at every token cost some 30 us a token, a fifth of
     the parse. Here each token's tag and lower-case form pick the few patterns that can start there.
-    Only for patterns of single tokens without operators, on the attributes of _RULER_COLUMNS (those
-    of the English models); another ruler keeps spaCy's matcher (``of`` gives None)."""
+    Only for patterns without operators, on the attributes of _RULER_COLUMNS (those of the English
+    models); another ruler keeps spaCy's matcher (``of`` gives None)."""
 
     def __init__(self, ruler, rules: list[tuple[int, int, list[list[tuple]]]]):
         self.strings = ruler.vocab.strings
@@ -189,20 +189,21 @@ class _RulerMatch:
         return True
 
     def __call__(self, doc) -> list[tuple[int, int, int, int]]:
+        """(rule, match id, start, end) of every match, sorted, as AttributeRuler.match gives them."""
         rows = doc.to_array(["TAG", "LOWER", "DEP", "IS_SPACE"]).tolist()
-        n = len(rows)
         out = []
         fits = self._fits
-        for i, row in enumerate(rows):
-            for col, by_value in enumerate(self.index):
-                for index, key, tokens in by_value.get(row[col], ()):
-                    if fits(row, tokens[0]) and i + len(tokens) <= n and \
-                            all(fits(rows[i + k], tests) for k, tests in enumerate(tokens[1:], 1)):
-                        out.append((index, key, i, i + len(tokens)))
-            for index, key, tokens in self.anywhere:
-                if fits(row, tokens[0]) and i + len(tokens) <= n and \
+
+        def try_at(i: int, entries) -> None:
+            for index, key, tokens in entries:
+                if fits(rows[i], tokens[0]) and i + len(tokens) <= len(rows) and \
                         all(fits(rows[i + k], tests) for k, tests in enumerate(tokens[1:], 1)):
                     out.append((index, key, i, i + len(tokens)))
+
+        for i, row in enumerate(rows):
+            for col, by_value in enumerate(self.index):
+                try_at(i, by_value.get(row[col], ()))
+            try_at(i, self.anywhere)
         out.sort()
         return out
 

@@ -424,9 +424,9 @@ class _SqliteIndex:
 
     ``names(key, pid)`` in the database's order, indexed on key; ``places`` by pid, with the place
     columns, indexed for the places of a kind in a box, the sites and the capitals; ``skeletons(skel,
-    key)`` sorted by key, indexed on skel; ``meta`` holds the stamp of the
-    DuckDB file it was read from. The file is never written in place (see :func:`_write_index`), so
-    it is opened immutable: no locks, and it works from a read-only cache."""
+    key)`` sorted by key, indexed on skel; ``meta`` holds the stamp of the DuckDB file it was read
+    from. The file is never written in place (see :func:`_write_index`), so it is opened immutable: no
+    locks, and it works from a read-only cache."""
 
     def __init__(self, path: Path):
         uri = Path(path).resolve().as_uri() + "?immutable=1"
@@ -470,8 +470,8 @@ class _SqliteIndex:
     def cities(self, lat0: float, lat1: float, lons: list[tuple[float, float]], country: str | None) -> list[tuple]:
         """(lat, lon, population) of the cities in a box (``lons``: longitude ranges, any of which
         will do), of one country or of any, in pid order (DuckDB's scan order, as the query answered
-        there did). Through the index on (kind, [country,] lat): a parameterised DuckDB query
-        imported pandas, about half a second."""
+        there did), from the indexes on (kind, [country,] lat, lon, population) alone: a
+        parameterised DuckDB query imported pandas, about half a second."""
         sql = ("SELECT lat, lon, population FROM places WHERE kind = 'city' AND lat BETWEEN ? AND ? AND ("
                + " OR ".join(["lon BETWEEN ? AND ?"] * len(lons)) + ")")
         args: list = [lat0, lat1, *(x for pair in lons for x in pair)]
