@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 import re
+
+import pytest
 
 from forcewatch.extract.equipment import Catalogue, catalogue_matches, find_equipment
 
