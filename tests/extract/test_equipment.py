@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from forcewatch.extract.equipment import Catalogue, find_equipment
+from forcewatch.extract.equipment import Catalogue, catalogue_matches, find_equipment
 
 CATALOGUE = Catalogue.packaged()
 
@@ -66,3 +68,36 @@ def test_a_user_catalogue_is_read_instead_of_the_packaged_one():
     mine = Catalogue([{"name": "Zephyr-9", "category": "aircraft", "patterns": [r"zephyr-9s?"]}])
     assert [(e.name, e.count) for e in find_equipment("Three Zephyr-9s landed.", mine)] == [("Zephyr-9", 3)]
     assert find_equipment("Three Zephyr-9s landed.", CATALOGUE) == []
+
+
+def _each_entry_scanned(text: str, catalogue: Catalogue) -> list[tuple[int, int, str]]:
+    """The matches as they were found before the one scan for starts: each entry's finditer in turn."""
+    low = text.lower()
+    if len(low) == len(text):
+        return [(m.start(), m.end(), e["name"]) for p, (_, e) in zip(catalogue.lower_case, catalogue.entries)
+                for m in p.finditer(low)]
+    return [(m.start(), m.end(), e["name"]) for p, e in catalogue.entries for m in p.finditer(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "At least two Antonov AN-124s and an An-124 landed at Hmeimim; Ruslans, Il-76 transport planes and MiG-31Ks too.",
+    "Antonov an-124 an-124s an-124-based an124 -an-124 x-an-124 an-1245",  # overlapping starts, hyphens, digits
+    "Patriot missile batteries, patriots, two Patriots air defence units and S-400 Triumf systems.",
+    "İzmir saw four Su-35s, a Tu-95MS and Mi-8AMTSh helicopters",  # "İ" lower-cases longer: the text as written
+    "The guided-missile frigates, a frigate, attack helicopters and transport helicopters; drones, UAVs.",
+    "Nothing here names any equipment at all.",
+    "",
+])
+def test_one_scan_for_starts_finds_what_each_entry_scanned_for_found(text):
+    assert [(m.start(), m.end(), e["name"]) for m, e in catalogue_matches(text, CATALOGUE)] == \
+        _each_entry_scanned(text, CATALOGUE)
+    assert catalogue_matches("The Antonov An-124 landed.", CATALOGUE)
+
+
+def test_one_scan_for_starts_with_a_user_pattern_written_in_capitals():
+    catalogue = Catalogue([{"name": "Kilo", "category": "ship", "patterns": ["Kilo(?:-class)?", "kilos"]},
+                           {"name": "tank", "category": "vehicle", "patterns": ["tanks?"]}])
+    assert catalogue.lower_starts.flags & re.IGNORECASE
+    for text in ("Two KILO-class boats and a kilo-class one, kilos, tanks", "İki Kilo tanks"):
+        assert [(m.start(), m.end(), e["name"]) for m, e in catalogue_matches(text, catalogue)] == \
+            _each_entry_scanned(text, catalogue)

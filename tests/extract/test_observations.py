@@ -58,3 +58,26 @@ def test_one_sentence_of_what_is_at_a_place_is_one_presence(pipeline):
     two = _events(pipeline, "Turkish soldiers patrolled the air base at Tiyas, and Turkish drones were parked on "
                             "the tarmac in Qamishli.")
     assert [e.subtype for e in two] == ["presence", "presence"]
+
+
+def test_a_sentence_without_the_words_of_any_pattern_has_no_match(resources):
+    """The words observed() looks for before asking the Matcher: every example holds those of its
+    pattern, and a sentence the Matcher finds anything in always holds those of one pattern."""
+    from spacy.matcher import Matcher
+
+    lexicons, nlp = resources.lexicons, resources.nlp
+    cues = lexicons.observation_cues()
+    strings = nlp.vocab.strings
+    assert (0, frozenset({strings["gone"]})) in cues[[r["name"] for r in RULES].index("gone")]
+    matcher = Matcher(nlp.vocab)
+    for i, rule in enumerate(lexicons.observations):
+        matcher.add(str(i), [rule.pattern])
+    texts = [r["example"] for r in RULES] + [r["not"] for r in RULES] + [
+        "The troops were gone by Monday and the bunkers stood empty.", "Nothing was seen; the ships sailed on.",
+        "The frigate lay at anchor off Tartus.", "Two jets sat on the tarmac.", "The base was home to 500 troops."]
+    for doc in nlp.pipe(texts):
+        have = ({t.lower for t in doc}, {t.lemma for t in doc})
+        cued = [i for i, needs in enumerate(cues) if all(have[column] & words for column, words in needs)]
+        assert {int(strings[m]) for m, _, _ in matcher(doc)} <= set(cued), doc.text
+        if doc.text in {r["example"] for r in RULES}:
+            assert cued and matcher(doc), doc.text

@@ -217,3 +217,95 @@ def test_fuzzy_answers_equal_the_in_memory_index(gaz):
         assert disk.lookup(name) == memory.lookup(name), name
     disk.close()
     memory.close()
+
+
+def _populated_through_duckdb(con, entry, km: float, any_country: bool) -> list[tuple[float, float, int]]:
+    """The query populated_places asked DuckDB before the SQLite index answered it."""
+    import math
+
+    dlat = km / 111.0
+    dlon = min(180.0, km / (111.0 * max(0.05, math.cos(math.radians(entry.lat)))))
+    sql = ("SELECT lat, lon, population FROM places WHERE kind = 'city' AND lat BETWEEN ? AND ? "
+           "AND ((lon BETWEEN ? AND ?) OR (lon BETWEEN ? AND ?) OR (lon BETWEEN ? AND ?))")
+    args = [entry.lat - dlat, entry.lat + dlat, entry.lon - dlon, entry.lon + dlon,
+            entry.lon - dlon + 360, entry.lon + dlon + 360, entry.lon - dlon - 360, entry.lon + dlon - 360]
+    if entry.country and not any_country:
+        sql += " AND country = ?"
+        args.append(entry.country)
+    return [(float(a), float(b), int(c or 0)) for a, b, c in con.execute(sql, args).fetchall()]
+
+
+def test_populated_places_through_the_index_equal_the_duckdb_query(gaz):
+    """The cities of a country, province or region in a box: the same rows in the same order from the
+    SQLite index and from the in-memory fallback as from the DuckDB query they replace (near the date
+    line too: Fiji's box wraps round it)."""
+    disk = Gazetteer(path=gaz.path, sites=[])
+    memory = Gazetteer(path=gaz.path, sites=[])
+    memory._index = _MemoryIndex(memory.con.cursor())
+    con = gaz.con.cursor()
+    entries = [e for name in ("Syria", "Yemen", "Libya", "Fiji", "Norway", "Latakia Governorate", "Crimea",
+                              "Kharkiv Oblast", "Texas", "Tartus", "Africa", "Kiribati")
+               for e in disk.lookup(name)[:2]]
+    assert len({e.kind for e in entries} & {"country", "admin", "region", "city"}) == 4
+    for entry in entries:
+        for km, any_country in ((entry.radius_km * 1.3, False), (entry.radius_km * 1.3 + 100.0, True)):
+            expected = _populated_through_duckdb(con, entry, km, any_country)
+            got = disk.populated_places(entry, km, any_country=any_country)
+            assert got == expected, (entry.name, km, any_country)
+            assert memory.populated_places(entry, km, any_country=any_country) == expected, entry.name
+    assert any(len(disk.populated_places(e)) > 100 for e in entries)
+    assert isinstance(disk._index, _SqliteIndex)
+    disk.close()
+    memory.close()
+
+
+def test_facilities_near_finds_what_a_scan_of_every_facility_finds(gaz):
+    """The facilities in a box, asked of the index for that box: the same entries in the same order as
+    the test of every airfield, port and base read from DuckDB (its order), from disk and from memory."""
+    import math
+
+    disk = Gazetteer(path=gaz.path, sites=[])
+    memory = Gazetteer(path=gaz.path, sites=[])
+    memory._index = _MemoryIndex(memory.con.cursor())
+    rows = gaz.con.cursor().execute(
+        "SELECT pid, lat, lon, kind FROM places WHERE kind IN ('airfield', 'port', 'base')").fetchall()
+    for lat, lon, km, kinds in ((35.40, 35.95, 30.0, ("airfield", "port", "base")), (34.89, 35.89, 15.0, ("port",)),
+                                (51.47, -0.45, 50.0, ("airfield",)), (64.8, -147.7, 300.0, ("airfield", "base")),
+                                (-17.7, 178.0, 200.0, ("airfield", "port", "base")), (89.9, 0.0, 5.0, ("airfield",))):
+        dlat, dlon = km / 111.0, km / (111.0 * max(math.cos(math.radians(lat)), 0.05))
+        expected = [pid for pid, a, b, kind in rows if kind in kinds and abs(a - lat) <= dlat and abs(b - lon) <= dlon]
+        for g in (disk, memory):
+            found = g.facilities_near(lat, lon, km, kinds)  # reads the entries of the pids it finds
+            assert found == [g._entries[pid] for pid in expected], (lat, lon)
+    assert len(disk.facilities_near(51.47, -0.45, 50.0)) > 3
+    assert isinstance(disk._index, _SqliteIndex)
+    disk.close()
+    memory.close()
+
+
+def test_a_gazetteer_with_its_index_written_never_opens_duckdb(gaz):
+    """Countries, capitals, seas, facilities and the overlay of the packaged sites come from the SQLite
+    index: the same answers as the DuckDB queries they replace, and DuckDB is not opened at all."""
+    con = gaz.con.cursor()
+    gaz.lookup("Tartus")  # the index is written (once, through DuckDB) if no test wrote it before
+    g = Gazetteer(path=gaz.path)  # the packaged sites overlaid: unchanged ones are the database's
+    assert g.lookup("Hmeimim") and g.country("SY").name == "Syria" and g.facilities_near(35.4, 35.95, 30.0)
+    assert g.populated_places(g.country("SY"))
+    expected = {row[6]: g._row_entry(row) for row in reversed(con.execute(  # a country's first row wins
+        f"SELECT {_COLUMNS} FROM places p WHERE kind = 'country' AND country IS NOT NULL ORDER BY pid").fetchall())}
+    assert {iso: g.country(iso) for iso in expected} == expected
+    assert g.capitals() == frozenset(r[0] for r in con.execute(
+        "SELECT geonames_id FROM places WHERE feature = 'PPLC' AND geonames_id IS NOT NULL").fetchall())
+    assert g.sea_entries() == [g._row_entry(r) for r in con.execute(
+        f"SELECT {_COLUMNS} FROM places p WHERE kind = 'sea' ORDER BY pid").fetchall()]
+    sites = [g._row_entry(r) for r in con.execute(
+        f"SELECT {_COLUMNS} FROM places p WHERE site_id IS NOT NULL ORDER BY pid").fetchall()]
+    unmasked = [e for e in sites if e.site_id not in g._masked]
+    assert g.site_entries()[:len(unmasked)] == unmasked
+    assert g._con is None and isinstance(g._index, _SqliteIndex)
+    memory = Gazetteer(path=gaz.path, sites=[])
+    memory._index = _MemoryIndex(memory.con.cursor())
+    assert memory.capitals() == g.capitals() and memory.sea_entries() == g.sea_entries()
+    assert memory.country("FR") == g.country("FR") and memory.site_entries()[:len(sites)] == sites
+    g.close()
+    memory.close()

@@ -307,19 +307,45 @@ class Lexicons:
         """The words that bring an observation's sentence to the coder ("tarmac", "construction")."""
         return {w.lower() for rule in self.observations for w in rule.screen}
 
+    def observation_cues(self) -> list[list[tuple[int, frozenset[int]]]] | None:
+        """For each observation pattern, the words its tokens without an operator must be: (0 for the
+        lower-case form or 1 for the lemma, their spaCy hashes). A sentence holding, for no pattern,
+        one of each is not run through the Matcher. None when a pattern names no such word."""
+        from spacy.strings import get_string_id
+
+        cues = []
+        for rule in self.observations:
+            needs = []
+            for spec in rule.pattern:
+                for column, attr in enumerate(("LOWER", "LEMMA")):
+                    value = spec.get(attr)
+                    words = [value] if isinstance(value, str) else \
+                        value["IN"] if isinstance(value, dict) and list(value) == ["IN"] else None
+                    if words and "OP" not in spec:
+                        needs.append((column, frozenset(get_string_id(w) for w in words)))
+            if not needs:
+                return None
+            cues.append(needs)
+        return cues
+
     def observed(self, parsed: ParsedSentence, equipment: list[Equipment]) -> list[Candidate]:
         """Candidates for the acts the sentence states without an action verb."""
         if not self.observations:
             return []
         vocab = parsed.doc.vocab
-        matcher = self._matchers.get(id(vocab))
-        if matcher is None:
+        found = self._matchers.get(id(vocab))
+        if found is None:
             from spacy.matcher import Matcher
 
             matcher = Matcher(vocab)
             for i, rule in enumerate(self.observations):
                 matcher.add(str(i), [rule.pattern])
-            self._matchers[id(vocab)] = matcher
+            found = self._matchers[id(vocab)] = (matcher, self.observation_cues())
+        matcher, cues = found
+        if cues is not None:
+            have = [set(column) for column in parsed.doc.to_array(["LOWER", "LEMMA"]).T.tolist()]
+            if not any(all(have[column] & words for column, words in needs) for needs in cues):
+                return []  # no pattern can match: the Matcher, some 8 us a token, is not asked
         out = []
         for match_id, start, end in matcher(parsed.doc):
             rule = self.observations[int(vocab.strings[match_id])]
@@ -1037,14 +1063,27 @@ def _equipment_for(tok, parsed: ParsedSentence, equipment: list[Equipment], excl
     usable = [e for e in equipment if not any(s <= e.span[0] < t for s, t in excluded)]
     node = tok
     while True:
-        sub = list(node.subtree)
-        lo, hi = parsed.span(sub[0])[0], parsed.span(sub[-1])[1]
+        first, last = _subtree_ends(node)
+        lo, hi = parsed.span(first)[0], parsed.span(last)[1]
         inside = [e for e in usable if lo <= e.span[0] and e.span[1] <= hi]
         if inside or node.head == node:
             return _dedupe_equipment(inside)
         if node.lemma_ in ("say", "tell") and node != tok:
             return []
         node = node.head
+
+
+def _subtree_ends(node):
+    """The first and the last token ``node.subtree`` yields (its left children's subtrees, the node, its
+    right children's), found down its first left and last right children: climbing to the root, listing
+    each subtree whole was the costliest line of the coder."""
+    first = node
+    while (left := next(first.lefts, None)) is not None:
+        first = left
+    last = node
+    while rights := list(last.rights):
+        last = rights[-1]
+    return first, last
 
 
 LANDMARK_PREPS = {"over", "above", "past", "near", "toward", "towards", "around", "behind", "beside"}

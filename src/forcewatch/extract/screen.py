@@ -255,9 +255,8 @@ def _word(v: Vocabulary, word: str) -> tuple[str, int, str]:
 
 
 def _weak_key(low: str) -> str:
-    stem = next((st for st in WEAK_STEMS if low.startswith(st)), None)
-    if stem:
-        return stem
+    if low.startswith(WEAK_STEMS):  # one call for the tuple first: most words have none of them
+        return next(st for st in WEAK_STEMS if low.startswith(st))
     return low[:-1] if low.endswith("s") and low[:-1] in WEAK_WORDS else low
 
 

