@@ -691,6 +691,7 @@ def watch(
             ctx.obj = cfg.forcewatch_config
         resources = _resources(ctx, sites=list(cfg.site_files), aircraft_registry=list(cfg.aircraft_db),
                                vessel_registry=list(cfg.vessel_db))
+        resources = Resources(resources.settings.with_sites(cfg.sites)) if cfg.sites else resources
         sites = resources.sites
         cfg.check_sites(sites)
         if cfg.streams:
