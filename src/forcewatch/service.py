@@ -83,7 +83,7 @@ def fusion_inputs(store, new_events: list[Event]) -> FusionInputs:
     fuse/corroborate.independent); happenings need dates that overlap with no slack
     (fuse/happenings.same_act), so only stored events of the batch's own dates, and the happenings
     they are in, are grouped again. So a live stream's batch reads what its days hold, not the period."""
-    from forcewatch.fuse.corroborate import FUSION_WINDOW
+    from forcewatch.fuse.corroborate import FUSION_WINDOW, is_sensor
 
     dated = [e for e in new_events if e.time is not None]
     new_ids = {e.id for e in new_events}
@@ -91,7 +91,7 @@ def fusion_inputs(store, new_events: list[Event]) -> FusionInputs:
     pool: dict[str, Event] = {}
     if dated:
         lo, hi = min(e.time.start for e in dated), max(e.time.end for e in dated)
-        tracks_only = all(e.source is not None and e.source.kind == "sensor" for e in dated)
+        tracks_only = all(is_sensor(e) for e in dated)
         stored = [e for e in store.events(since=lo - FUSION_WINDOW, until=hi + FUSION_WINDOW, reports_only=tracks_only)
                   if e.id not in new_ids]
         same_days = store.events(since=lo, until=hi) if tracks_only else \
