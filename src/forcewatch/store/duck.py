@@ -338,6 +338,21 @@ class WatchTables:
         row = self.con.execute("SELECT value FROM watch_state WHERE key = ?", [key]).fetchone()
         return orjson.loads(row[0]) if row else default
 
+    def put_sensor_clock(self, source: str, t: float) -> None:
+        """Record how far in time (epoch seconds) a live stream's fixes have come, open tracks included
+        (with its checkpoint): sensor time, which ``sensor_clock`` reads."""
+        self.put_state(f"clock:{source}", t if math.isfinite(t) else None)
+
+    def sensor_clock(self) -> datetime | None:
+        """Sensor time: the latest fix stored, in a closed track or a stream's recorded clock (UTC), or
+        None with none. Claims are judged against tracks once it has passed their window (fuse/rules)."""
+        end = self.con.execute("SELECT max(t_end) FROM tracks").fetchone()[0]
+        live = self.con.execute("SELECT max(TRY_CAST(value AS DOUBLE)) FROM watch_state WHERE key LIKE 'clock:%'"
+                                ).fetchone()[0] if self.has_watch_tables() else None
+        times = [t.replace(tzinfo=timezone.utc) for t in [end] if t is not None]
+        times += [datetime.fromtimestamp(live, timezone.utc)] if live is not None else []
+        return max(times, default=None)
+
     # alerts
     def add_alerts(self, alerts: Iterable[Alert]) -> list[Alert]:
         """Store alerts not stored yet (same id: the same alert); returns those that are new."""

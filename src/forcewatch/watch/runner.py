@@ -30,6 +30,7 @@ from forcewatch.fuse.rules import evaluate
 from forcewatch.ingest.http import FetchError, HttpClient, RetryLater
 from forcewatch.ingest.web import Item, poll_feed, poll_page, scan_folder
 from forcewatch.records import Alert, Event, Site
+from forcewatch.store import StoreBusy
 from forcewatch.watch.config import StreamSource, TextSource, WatchConfig
 from forcewatch.watch.webhooks import Deliverer
 
@@ -214,11 +215,13 @@ class Watcher:
             return
         self._published(new_events, alerts)
 
-    def _rules(self, new_events: list[Event]) -> list[Alert]:
-        if not new_events or not self.config.rules:
+    def _rules(self, new_events: list[Event], sensor_since: datetime | None = None) -> list[Alert]:
+        """The alerts of the new events, and of the claims whose window sensor time has passed since
+        ``sensor_since`` (a stream commit reads it before storing), stored; those new are returned."""
+        if not self.config.rules:
             return []
         found = evaluate(self.config.rules, new_events, self.sites, self.store,
-                         datetime.fromtimestamp(self.clock(), UTC), self.watched)
+                         datetime.fromtimestamp(self.clock(), UTC), self.watched, sensor_since)
         return self.store.add_alerts(found)
 
     def _published(self, events: list[Event], alerts: list[Alert]) -> None:
@@ -349,9 +352,17 @@ class Watcher:
         alerts: list[Alert] = []
         try:
             with self.store.batch():
+                before = self.store.sensor_clock() or datetime.fromtimestamp(0, UTC)  # none yet: from the start
                 self.ingester.sensor_events(self.store, [tracker.document_for(e) for e in events], tracks, events)
                 self.store.put_state(stream.source.key, tracker.state())
-                alerts = self._rules(events)
+                self.store.put_sensor_clock(stream.source.key, tracker.clock)
+                alerts = self._rules(events, before)
+        except StoreBusy as exc:  # another process held the file past lock_wait: nothing went in, try again
+            self.echo(f"error: stream {stream.source.name}: {exc}; {len(events)} event(s) kept for the next commit")
+            stream.events = {**{e.id: e for e in events}, **stream.events}
+            stream.tracks = tracks + stream.tracks
+            stream.waiting_since = time.monotonic()
+            return
         except Exception as exc:  # noqa: BLE001
             self.echo(f"error: stream {stream.source.name}: {len(events)} event(s) not stored "
                       f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})")
