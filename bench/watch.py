@@ -9,7 +9,8 @@ The demo's week of ADS-B at Hmeimim (an Il-76 that lands and leaves every day, a
 leaves) is copied ``--copies`` times under other ICAO addresses, merged in time order and repeated
 one week later each round until ``--messages``, then served over TCP as readsb serves SBS
 (port 30003). One ``forcewatch watch`` (in this process: the Watcher of `forcewatch watch`, its
-stream thread, its single writer) decodes, builds tracks, emits site events, stores them with
+stream thread, its single writer, its store opened shared as the command opens it; ``--held``: held
+open for the whole run) decodes, builds tracks, emits site events, stores them with
 their tracker checkpoints, evaluates two rules (every departure from Hmeimim; three departures in
 24 h net of arrivals) and POSTs each alert, signed, to a webhook receiver on 127.0.0.1.
 
@@ -50,6 +51,7 @@ from forcewatch.watch.config import WatchConfig  # noqa: E402
 from forcewatch.watch.runner import Watcher  # noqa: E402
 
 DEMO = ROOT / "src" / "forcewatch" / "data" / "demo" / "feeds"
+SHARED = True  # as `forcewatch watch` opens it: the file held only while a commit is written (--held: the whole run)
 
 
 def rss_mb() -> float:
@@ -172,7 +174,11 @@ def main() -> int:
     ap.add_argument("--rate", type=float, default=None,
                     help="messages a second sent; default: first as fast as taken (throughput), then "
                          "60,000 at 4,300/s, a busy receiver's rate (latency and memory)")
+    ap.add_argument("--held", action="store_true",
+                    help="hold the database open for the whole run (a plain Store), not shared as `forcewatch watch` does")
     args = ap.parse_args()
+    global SHARED
+    SHARED = not args.held
     if args.hour:
         return hour(args.hour_messages, args.copies, args.tracemalloc)
     if args.rate is not None:
@@ -198,7 +204,7 @@ webhooks:
 """)
     cfg = WatchConfig.load(tmp / "watch.yaml")
     resources = Resources(Settings.load(None, aircraft_registry=list(cfg.aircraft_db)))
-    store = Store(tmp / "w.duckdb")
+    store = Store(tmp / "w.duckdb", shared=SHARED, lock_wait=resources.settings.lock_wait)
     watcher = Watcher(cfg, Ingester(resources), store, sites=resources.sites, alerts_jsonl=tmp / "alerts.jsonl",
                       echo=lambda line: print(line, file=sys.stderr) if line.startswith("error") else None)
     return watcher, store
