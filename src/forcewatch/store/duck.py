@@ -128,6 +128,11 @@ def connect(path: str, read_only: bool, lock_wait: float = LOCK_WAIT,
     while True:
         try:
             return duckdb.connect(path, read_only=read_only)
+        except duckdb.BinderException as exc:
+            # another thread of this process is opening or closing the file (shared stores): DuckDB
+            # refuses to attach it twice meanwhile; a moment later it is open (joined) or closed
+            if "file handle conflict" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise StoreBusy(f"{path}: cannot open database ({str(exc).splitlines()[0]})") from None
         except duckdb.IOException as exc:
             message = str(exc)
             if "conflicting lock" not in message.lower() and "could not set lock" not in message.lower():
