@@ -314,7 +314,12 @@ class WatchTables:
             yield self
 
     def has_watch_tables(self) -> bool:
-        return self.con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'alerts'").fetchone() is not None
+        """Whether the watcher's tables exist (a read-only database from before them has none); once
+        they do, they stay, so the answer is kept (a catalog query costs a live commit milliseconds)."""
+        if not getattr(self, "_watch_tables", False):
+            self._watch_tables = self.con.execute(
+                "SELECT 1 FROM duckdb_tables() WHERE table_name = 'alerts'").fetchone() is not None
+        return self._watch_tables
 
     # seen items and checkpoints
     def seen(self, source: str, items: Iterable[str]) -> set[str]:
@@ -1005,57 +1010,53 @@ class Store(WatchTables):
     def add_tracks(self, tracks: Iterable[Track]) -> int:
         """Store tracks with their positions; a track id already stored is replaced.
 
-        Rows go in through CSV ``COPY``: ``execute``/``executemany`` manage a few hundred
-        rows a second, and a day of AIS around one port is millions of positions.
+        Positions go in through CSV ``COPY``: ``execute``/``executemany`` manage a few hundred
+        rows a second, and a day of AIS around one port is millions of positions. The tracks
+        themselves, a few per live commit, go in as rows (``insert_many``): a temporary table for
+        them cost a live commit more than its positions.
         """
         import csv
         import os
         import tempfile
 
-        ids: list[str] = []
-        files = []
+        track_rows: list[tuple] = []
+        fd, path = None, None
         try:
-            for name in ("tracks", "positions"):
-                for attempt in (0, 1):  # another process may remove the empty folder between mkdir and mkstemp
-                    self.scratch.mkdir(parents=True, exist_ok=True)
-                    try:
-                        files.append(tempfile.mkstemp(prefix=f"{name}-{os.getpid()}-", suffix=".csv", dir=self.scratch))
-                        break
-                    except FileNotFoundError:
-                        if attempt:
-                            raise
-            with open(files[0][0], "w", newline="", encoding="utf-8") as ft, \
-                    open(files[1][0], "w", newline="", encoding="utf-8") as fp:
-                track_rows, position_rows = csv.writer(ft), csv.writer(fp)
+            for attempt in (0, 1):  # another process may remove the empty folder between mkdir and mkstemp
+                self.scratch.mkdir(parents=True, exist_ok=True)
+                try:
+                    fd, path = tempfile.mkstemp(prefix=f"positions-{os.getpid()}-", suffix=".csv", dir=self.scratch)
+                    break
+                except FileNotFoundError:
+                    if attempt:
+                        raise
+            with open(fd, "w", newline="", encoding="utf-8") as fp:
+                position_rows = csv.writer(fp)
                 for track in tracks:
                     times = [p.t for p in track.positions]
-                    ids.append(track.id)
-                    track_rows.writerow(
-                        [track.id, track.platform, track.ident, track.name, track.type_code, track.registration,
-                         track.operator, track.flag, _csv_bool(track.military), track.source,
-                         _utc_naive(min(times)) if times else None, _utc_naive(max(times)) if times else None,
-                         len(times)])
+                    track_rows.append(
+                        (track.id, track.platform, track.ident, track.name, track.type_code, track.registration,
+                         track.operator, track.flag, track.military, track.source,
+                         _naive(min(times)) if times else None, _naive(max(times)) if times else None, len(times)))
                     position_rows.writerows(
                         (track.id, _utc_naive(p.t), p.lat, p.lon, p.altitude_ft, p.speed_kn, p.course_deg,
                          _csv_bool(p.on_ground), p.status)
                         for p in track.positions
                     )
-            if not ids:
+            if not track_rows:
                 return 0
-            tracks_csv, positions_csv = (path.replace("'", "''") for _, path in files)
+            ids = [r[0] for r in track_rows]
+            positions_csv = path.replace("'", "''")
             with self.transaction():
                 # only tracks stored before have positions to replace (a live track's id is new unless a
                 # restart hands it out again): asking positions for others would scan the whole table
                 again = [r[0] for r in self._by_ids("SELECT id FROM tracks", ids)]
                 if again:
                     self.con.execute("DELETE FROM positions WHERE track_id IN (SELECT unnest(?::VARCHAR[]))", [again])
-                self.con.execute("CREATE OR REPLACE TEMP TABLE new_tracks AS SELECT * FROM tracks LIMIT 0")
-                self.con.execute(f"COPY new_tracks FROM '{tracks_csv}' (FORMAT csv, HEADER false, NULLSTR '')")
-                self.con.execute("INSERT OR REPLACE INTO tracks SELECT * FROM new_tracks")
-                self.con.execute("DROP TABLE new_tracks")
+                self._insert_rows("INSERT OR REPLACE INTO tracks", track_rows)
                 self.con.execute(f"COPY positions FROM '{positions_csv}' (FORMAT csv, HEADER false, NULLSTR '')")
         finally:
-            for _, path in files:
+            if path is not None:
                 try:
                     os.unlink(path)
                 except OSError:
@@ -1064,7 +1065,7 @@ class Store(WatchTables):
                 self.scratch.rmdir()  # left when another writer's files are in it
             except OSError:
                 pass
-        return len(ids)
+        return len(track_rows)
 
     def platforms(self, track_ids: Iterable[str]) -> dict[str, dict]:
         """Track id -> what is known of its aircraft or vessel (platform, ident, name, registration,

@@ -250,6 +250,8 @@ class Watcher:
         cursor = self.store.cursor()
         try:
             cursor.mark_delivered(alert_id, target, attempts)
+        except StoreBusy as exc:  # not recorded: sent again after a restart (receivers drop repeats by id)
+            self.echo(f"error: alert {alert_id} delivered to {target} but not recorded ({exc})")
         finally:
             cursor.close()
 
