@@ -349,7 +349,7 @@ def hour(n_messages: int, copies: int, trace: bool = False) -> int:
         return sum(x.stats["lines"] for x in list(watcher.streams.values()))
 
     def row(n: int) -> None:
-        nonlocal last_t, last_n
+        nonlocal last_t, last_n, last_cpu
         now, peak = tracemalloc.get_traced_memory()  # (0, 0) when off
         if trace:
             tracemalloc.reset_peak()

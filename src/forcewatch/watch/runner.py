@@ -347,7 +347,8 @@ class Watcher:
 
     def _commit_stream(self, stream: _Stream, wall: float) -> None:
         """A stream's waiting events and closed tracks, its tracker checkpoint and the alerts they raise,
-        in one transaction; on failure they are said and dropped (a live stream cannot be read again)."""
+        in one transaction. When another process held the file too long they wait for the next commit;
+        on any other failure they are said and dropped (a live stream cannot be read again)."""
         tracker = stream.tracker
         events, tracks = list(stream.events.values()), stream.tracks
         stream.events, stream.tracks, stream.waiting_since = {}, [], None
