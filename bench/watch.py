@@ -9,7 +9,8 @@ The demo's week of ADS-B at Hmeimim (an Il-76 that lands and leaves every day, a
 leaves) is copied ``--copies`` times under other ICAO addresses, merged in time order and repeated
 one week later each round until ``--messages``, then served over TCP as readsb serves SBS
 (port 30003). One ``forcewatch watch`` (in this process: the Watcher of `forcewatch watch`, its
-stream thread, its single writer) decodes, builds tracks, emits site events, stores them with
+stream thread, its single writer, its store opened shared as the command opens it; ``--held``: held
+open for the whole run) decodes, builds tracks, emits site events, stores them with
 their tracker checkpoints, evaluates two rules (every departure from Hmeimim; three departures in
 24 h net of arrivals) and POSTs each alert, signed, to a webhook receiver on 127.0.0.1.
 
@@ -50,6 +51,14 @@ from forcewatch.watch.config import WatchConfig  # noqa: E402
 from forcewatch.watch.runner import Watcher  # noqa: E402
 
 DEMO = ROOT / "src" / "forcewatch" / "data" / "demo" / "feeds"
+SHARED = True  # as `forcewatch watch` opens it: the file held only while a commit is written (--held: the whole run)
+
+
+def cpu_s() -> float:
+    """CPU seconds (user + system) this process has used: a rate per CPU second holds when other work
+    shares the core, as it does on a shared machine."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def rss_mb() -> float:
@@ -172,7 +181,11 @@ def main() -> int:
     ap.add_argument("--rate", type=float, default=None,
                     help="messages a second sent; default: first as fast as taken (throughput), then "
                          "60,000 at 4,300/s, a busy receiver's rate (latency and memory)")
+    ap.add_argument("--held", action="store_true",
+                    help="hold the database open for the whole run (a plain Store), not shared as `forcewatch watch` does")
     args = ap.parse_args()
+    global SHARED
+    SHARED = not args.held
     if args.hour:
         return hour(args.hour_messages, args.copies, args.tracemalloc)
     if args.rate is not None:
@@ -198,7 +211,7 @@ webhooks:
 """)
     cfg = WatchConfig.load(tmp / "watch.yaml")
     resources = Resources(Settings.load(None, aircraft_registry=list(cfg.aircraft_db)))
-    store = Store(tmp / "w.duckdb")
+    store = Store(tmp / "w.duckdb", shared=SHARED, lock_wait=resources.settings.lock_wait)
     watcher = Watcher(cfg, Ingester(resources), store, sites=resources.sites, alerts_jsonl=tmp / "alerts.jsonl",
                       echo=lambda line: print(line, file=sys.stderr) if line.startswith("error") else None)
     return watcher, store
@@ -217,6 +230,7 @@ def measure(n_messages: int, copies: int, rate: float | None) -> int:
     watcher.on_alert.append(lambda a: committed.setdefault(a.id, time.monotonic()))
     stop = threading.Event()
     rss0 = rss_mb()
+    cpu_first = cpu_last = cpu_s()
     thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
     thread.start()
     quarter = [len(lines) * q // 4 for q in (1, 2, 3, 4)]
@@ -233,18 +247,18 @@ def measure(n_messages: int, copies: int, rate: float | None) -> int:
         taken = taken_lines()
         now = time.monotonic()
         if taken and t_first is None:
-            t_first = now
+            t_first, cpu_first = now, cpu_s()
         while rss_at.__len__() < 4 and taken >= quarter[len(rss_at)]:
             rss_at.append(rss_mb())
         if taken >= len(lines):
             drains = watcher.stats["drains"]
             while watcher.stats["drains"] < drains + 2:  # the writer has stored what it took
                 time.sleep(0.001)
-            t_last = time.monotonic()
+            t_last, cpu_last = time.monotonic(), cpu_s()
             break
         if now - (t_first or now) > 600:
             print("gave up after ten minutes", file=sys.stderr)
-            t_last = now
+            t_last, cpu_last = now, cpu_s()
             break
         time.sleep(0.01)
     deadline = time.monotonic() + 30
@@ -270,7 +284,8 @@ def measure(n_messages: int, copies: int, rate: float | None) -> int:
     print(f"traffic: {len(lines):,} SBS messages, {args.copies} aircraft at once, "
           f"{(times[-1] - times[0]) / 86400:.1f} days of data time; sent {'as fast as taken' if not args.rate else f'{args.rate:,.0f}/s'}")
     print(f"throughput: {len(lines) / elapsed:,.0f} messages/s end to end (decode -> tracks -> site events -> "
-          f"store -> rules -> alerts) over {elapsed:.1f} s; {watcher.stats['sensor_events']:,} sensor events stored")
+          f"store -> rules -> alerts) over {elapsed:.1f} s; {watcher.stats['sensor_events']:,} sensor events stored; "
+          f"{len(lines) / max(1e-9, cpu_last - cpu_first):,.0f} per CPU second of this process (one core's worth)")
     print(f"alerts: {store.cursor().count_alerts():,} raised, {len(receiver.got):,} received by the webhook")
     if latencies and not args.rate:
         print("alert latency: not measured when the sender outruns the watcher (it is queueing); see the paced run")
@@ -325,15 +340,16 @@ def hour(n_messages: int, copies: int, trace: bool = False) -> int:
     thread.start()
     print(f"traffic: {total:,} SBS messages ({rounds} weeks of {copies} aircraft), sent as fast as taken; "
           f"tracemalloc {'on (slows Python several times)' if trace else 'off (--tracemalloc)'}")
-    print("taken        s    msg/s   RSS MB   traced MB (now / peak since last)   open tracks   fixes held")
+    print("taken        s    msg/s  msg/CPU-s   RSS MB   traced MB (now / peak since last)   open tracks   fixes held")
     marks = [total * q // 10 for q in range(1, 10)]
-    last_t, last_n = t0, 0
+    last_t, last_n, last_cpu = t0, 0, cpu_s()
+    cpu0 = last_cpu
     def taken() -> int:
         """SBS lines read off the socket (the writer may hold up to STREAM_BUFFER_MAX messages not yet stored)."""
         return sum(x.stats["lines"] for x in list(watcher.streams.values()))
 
     def row(n: int) -> None:
-        nonlocal last_t, last_n
+        nonlocal last_t, last_n, last_cpu
         now, peak = tracemalloc.get_traced_memory()  # (0, 0) when off
         if trace:
             tracemalloc.reset_peak()
@@ -341,10 +357,11 @@ def hour(n_messages: int, copies: int, trace: bool = False) -> int:
         for x in list(watcher.streams.values()):
             r = x.tracker.retained()
             held = {k: held[k] + r[k] for k in held}
-        t = time.monotonic()
-        print(f"{n:>11,} {t - t0:6.0f} {(n - last_n) / max(1e-9, t - last_t):8,.0f} {rss_mb():8.0f} "
+        t, cpu = time.monotonic(), cpu_s()
+        print(f"{n:>11,} {t - t0:6.0f} {(n - last_n) / max(1e-9, t - last_t):8,.0f} "
+              f"{(n - last_n) / max(1e-9, cpu - last_cpu):10,.0f} {rss_mb():8.0f} "
               f"{now / 2**20:12.0f} / {peak / 2**20:<8.0f} {held['open_tracks']:>18,} {held['fixes']:>12,}")
-        last_t, last_n = t, n
+        last_t, last_n, last_cpu = t, n, cpu
 
     while True:
         if taken() >= total and not any(x.buffer for x in list(watcher.streams.values())):
@@ -365,7 +382,8 @@ def hour(n_messages: int, copies: int, trace: bool = False) -> int:
     elapsed = time.monotonic() - t0
     stop.set()
     thread.join(30)
-    print(f"throughput{' (with tracemalloc)' if trace else ''}: {taken() / elapsed:,.0f} messages/s over {elapsed:.0f} s; "
+    print(f"throughput{' (with tracemalloc)' if trace else ''}: {taken() / elapsed:,.0f} messages/s over {elapsed:.0f} s "
+          f"({taken() / max(1e-9, cpu_s() - cpu0):,.0f} per CPU second); "
           f"{watcher.stats['sensor_events']:,} sensor events, {store.cursor().count_alerts():,} alerts stored; "
           f"peak resident {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB; "
           f"database {sum(f.stat().st_size for f in tmp.glob('w.duckdb*')) / 2**20:.0f} MB")

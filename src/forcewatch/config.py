@@ -79,6 +79,7 @@ class Settings:
     geonames_import: Path | None = None  # default: geonames-import.duckdb in the cache directory
     sources: tuple[Path, ...] = ()
     sites: tuple[Path, ...] = ()
+    inline_sites: tuple = ()  # records.Site given whole (watch.yaml's own sites), after the files
     aircraft_registry: tuple[Path, ...] = ()
     vessel_registry: tuple[Path, ...] = ()
     military: tuple[Path, ...] = ()  # user military.yaml-format files, added to the packaged one
@@ -132,6 +133,11 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+    def with_sites(self, sites) -> Settings:
+        """These settings with more watched sites given whole (records.Site), as a config file that
+        writes its sites in itself has them: no file to read, later ids win."""
+        return self.replace(inline_sites=self.inline_sites + tuple(sites))
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -221,9 +227,10 @@ class Resources:
         keep = {}
         if settings.model == self.settings.model and "nlp" in self.__dict__:
             keep["nlp"] = self.nlp
-        if (settings.cache_dir, settings.gazetteer, settings.geonames_import, settings.sites) == (
-                self.settings.cache_dir, self.settings.gazetteer, self.settings.geonames_import,
-                self.settings.sites) and "gazetteer" in self.__dict__:
+        if (settings.cache_dir, settings.gazetteer, settings.geonames_import, settings.sites,
+                settings.inline_sites) == (self.settings.cache_dir, self.settings.gazetteer,
+                                           self.settings.geonames_import, self.settings.sites,
+                                           self.settings.inline_sites) and "gazetteer" in self.__dict__:
             keep["gazetteer"] = self.gazetteer
         return Resources(settings, **keep)
 
@@ -251,7 +258,7 @@ class Resources:
         def make():
             from forcewatch.gazetteer.sites import load_sites
 
-            return load_sites(*self.settings.sites)
+            return load_sites(*self.settings.sites, inline=self.settings.inline_sites)
         return self._once("sites", make)
 
     @cached_property

@@ -60,8 +60,9 @@ def fuse_stored(store, new_events: list[Event], classes: frozenset[str] = frozen
 
 @dataclass
 class FusionInputs:
-    """What fusion of ``new`` reads from the store: the stored events of their period (``stored``),
-    and every event of the happenings any of them is in (``pool``, the new ones included)."""
+    """What fusion of ``new`` reads from the store: the stored events they may corroborate
+    (``stored``), and the events they may be one happening with (``pool``: the stored ones their
+    dates overlap, every event of the happenings those are in, and the new ones)."""
 
     new: list[Event]
     stored: list[Event]
@@ -78,18 +79,26 @@ class FusionPlan:
 
 
 def fusion_inputs(store, new_events: list[Event]) -> FusionInputs:
-    """The reads of fusion (``fuse_stored``), nothing computed: stored events within FUSION_WINDOW of
-    the new ones, then the members of every stored happening one of those is in."""
-    from forcewatch.fuse.corroborate import FUSION_WINDOW
+    """The reads of fusion (``fuse_stored``), nothing computed. Corroboration compares within
+    FUSION_WINDOW, and a batch of track events only with reports (tracks never corroborate tracks:
+    fuse/corroborate.independent); happenings need dates that overlap with no slack
+    (fuse/happenings.same_act), so only stored events of the batch's own dates, and the happenings
+    they are in, are grouped again. So a live stream's batch reads what its days hold, not the period."""
+    from forcewatch.fuse.corroborate import FUSION_WINDOW, is_sensor
 
     dated = [e for e in new_events if e.time is not None]
+    new_ids = {e.id for e in new_events}
     stored: list[Event] = []
+    pool: dict[str, Event] = {}
     if dated:
-        since = min(e.time.start for e in dated) - FUSION_WINDOW
-        until = max(e.time.end for e in dated) + FUSION_WINDOW
-        new_ids = {e.id for e in dated}
-        stored = [e for e in store.events(since=since, until=until) if e.id not in new_ids]
-    pool = {e.id: e for e in stored}
+        lo, hi = min(e.time.start for e in dated), max(e.time.end for e in dated)
+        tracks_only = all(is_sensor(e) for e in dated)
+        stored = [e for e in store.events(since=lo - FUSION_WINDOW, until=hi + FUSION_WINDOW, reports_only=tracks_only)
+                  if e.id not in new_ids]
+        same_days = store.events(since=lo, until=hi) if tracks_only else \
+            [e for e in stored if e.time is not None and e.time.start <= hi and e.time.end >= lo]
+        pool = {e.id: e for e in same_days if e.id not in new_ids}
+        pool.update({e.id: e for e in stored if e.id in pool})  # the objects corroboration relinks
     pool.update({e.id: e for e in new_events})
     if new_events:
         stored_clusters = set(store.cluster_ids(pool).values())

@@ -129,6 +129,37 @@ def test_new_type_at_a_watched_site():
     assert [(a.key, a.event_ids) for a in fired] == [("hmeimim:An-124 Ruslan", ["s50"])]
 
 
+def late_fix(store: Store, at: datetime, track: str = "late") -> datetime:
+    """Sensor time moved to ``at``: a track whose last fix is then; returns sensor time before."""
+    before = store.sensor_clock()
+    store.add_tracks([Track(f"{track}-{at:%d%H}", "aircraft", track, positions=[Position(at, 35.4, 35.9)])])
+    return before
+
+
+def test_claim_without_track_support_is_judged_when_its_window_closes():
+    day = datetime(2024, 12, 14, 7, tzinfo=UTC)
+    seen = sensor_event(1, "presence", day + timedelta(hours=1), "t1")  # the sensors watched the site that day
+    claim = Event(id="c1", doc_id="report", type="MOBILIZE", subtype="withdraw", trigger="withdrew",
+                  trigger_span=(0, 8), sentence="Russia withdrew its Il-76 from Hmeimim.", span=(0, 39),
+                  equipment=[Equipment("Il-76", "aircraft", 1)],
+                  location=Place(HMEIMIM.name, HMEIMIM.lat, HMEIMIM.lon, "airfield", "site", 3.0),
+                  time=TimeSpan(day.date(), day.date()), source=Source("anonymous", anonymous=True))
+    rule = Rule.parse({"name": "unsupported", "predicate": "claim_without_track_support", "subtype": "withdraw"})
+    store = store_with([seen], {"t1": True})
+    late_fix(store, day + timedelta(hours=12))
+    store.add_document(Document("report", claim.sentence), [claim])
+    assert evaluate([rule], [claim], SITES, store) == []  # sensor time is in the claim's day: not judged yet
+    since = late_fix(store, day + timedelta(days=1, hours=16))  # the day after: still inside its window
+    assert evaluate([rule], [], SITES, store, sensor_since=since) == []
+    since = late_fix(store, day + timedelta(days=2))  # past the day after: judged now, once
+    fired = evaluate([rule], [], SITES, store, sensor_since=since)
+    assert [(a.rule, a.event_ids) for a in fired] == [("unsupported", ["c1"])]
+    assert store.add_alerts(fired) == fired
+    since = late_fix(store, day + timedelta(days=3))
+    assert evaluate([rule], [], SITES, store, sensor_since=since) == []  # judged already
+    assert store.add_alerts(evaluate([rule], [claim], SITES, store)) == []  # the report again: no new alert
+
+
 def test_claims_against_tracks():
     t = datetime(2024, 12, 14, 7, tzinfo=UTC)
     track = sensor_event(1, "presence", t, "t1")
@@ -138,6 +169,7 @@ def test_claims_against_tracks():
                   time=TimeSpan(t.date(), t.date()), source=Source("anonymous", anonymous=True))
     denial = Event(**{**claim.__dict__, "id": "c2", "modality": "negated", "contradicted_by": ["s1"]})
     store = store_with([track], {"t1": True})
+    late_fix(store, t + timedelta(days=2))  # sensor time past the claim's window: it is judged
     store.add_document(Document("report", "Two Il-76 left Hmeimim."), [claim, denial])
     rules = [Rule.parse({"name": "unsupported", "predicate": "claim_without_track_support"}),
              Rule.parse({"name": "contradicted", "predicate": "claim_contradicted_by_track"})]

@@ -65,3 +65,45 @@ rules:
         assert any(e.subtype == "depart" and "An-124" in e.sentence for e in sensor)
         assert s.get_state("stream:hmeimim-adsb")["platform"] == "aircraft"
     store.close()
+
+
+def test_an_inline_site_gets_site_events_and_its_rule_fires(tmp_path, resources):
+    """A site written in watch.yaml itself (not a sites file) is watched like any other: the stream's
+    departures are told at it and a rule naming it fires; no file is written for it."""
+    from forcewatch.gazetteer.sites import load_sites
+
+    hmeimim = next(s for s in load_sites() if s.id == "hmeimim")
+    sbs = LineServer((DEMO / "feeds" / "hmeimim-2024-12-09_14.sbs").read_text().splitlines())
+    cfg_path = tmp_path / "watch.yaml"
+    cfg_path.write_text(f"""
+streams:
+  - {{name: hmeimim-adsb, kind: sbs-tcp, host: 127.0.0.1, port: {sbs.port}}}
+aircraft_db: [{DEMO / 'feeds' / 'aircraft-registry.csv'}]
+builtin_rules: false
+sites:
+  - {{id: kilo-strip, name: Kilo strip, kind: airfield, lat: {hmeimim.lat}, lon: {hmeimim.lon}, radius_km: 3}}
+rules:
+  - {{name: left-kilo-strip, where: kilo-strip, subtype: depart, equipment: An-124, severity: high}}
+""", "utf-8")
+    cfg = WatchConfig.load(cfg_path)
+    assert cfg.site_files == () and [s.id for s in cfg.sites] == ["kilo-strip"]
+    resources = resources.with_settings(aircraft_registry=cfg.aircraft_db)
+    resources = type(resources)(resources.settings.with_sites(cfg.sites))
+    cfg.check_sites(resources.sites)
+    store = Store(tmp_path / "w.duckdb")
+    watcher = Watcher(cfg, Ingester(resources), store, sites=resources.sites, alerts_jsonl=tmp_path / "alerts.jsonl",
+                      echo=lambda line: None)
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: store.cursor().count_alerts() > 0, 60, what="the inline site's alert")
+    finally:
+        stop.set()
+        thread.join(30)
+        sbs.close()
+    alerts = [r for _, r in store.cursor().alerts(0, 100)]
+    assert {a["rule"] for a in alerts} == {"left-kilo-strip"}
+    at_strip = [e for e in store.cursor().events() if e.location and e.location.name == "Kilo strip"]
+    assert any(e.subtype == "depart" for e in at_strip)
+    store.close()

@@ -111,11 +111,15 @@ def source_key(e: Event) -> tuple:
     return (s.kind, s.name.lower())
 
 
+def is_sensor(e: Event) -> bool:
+    """A track event (a sensor's), not a report's."""
+    return e.source is not None and e.source.kind == "sensor"
+
+
 def independent(a: Event, b: Event) -> bool:
     """Different documents and sources; two track events are never independent confirmation of one
     another (different tracks are different platforms, the same track is the same sensor)."""
-    both_sensor = a.source is not None and b.source is not None and a.source.kind == b.source.kind == "sensor"
-    return a.doc_id != b.doc_id and source_key(a) != source_key(b) and not both_sensor
+    return a.doc_id != b.doc_id and source_key(a) != source_key(b) and not (is_sensor(a) and is_sensor(b))
 
 
 def same_happening(a: Event, b: Event) -> bool:
@@ -132,8 +136,11 @@ def link(events: Iterable[Event], candidates: Iterable[Event] | None = None) -> 
     pool.update({e.id: e for e in events})
     changed: dict[str, Event] = {}
     new_ids = {e.id for e in events}
+    # a track event is compared with reports only (two track events are never independent): a live
+    # batch of n track events is then n x reports, not n x n
+    reports = [b for b in pool.values() if not is_sensor(b)]
     for a in events:
-        for b in pool.values():
+        for b in (reports if is_sensor(a) else pool.values()):
             if a.id == b.id or (b.id in new_ids and b.id < a.id):
                 continue
             if a.modality in NEUTRAL or b.modality in NEUTRAL or a.background or b.background or not independent(a, b):

@@ -13,13 +13,14 @@ source), and one named predicate that decides when the picked events make an ale
   watched for a day at least (in an empty store every type would be new);
 * ``posture``: a posture flag of fuse/posture at a watched site (the built-in rules);
 * ``claim_without_track_support``: a report of a movement at a site the sensors covered then, that no
-  track event corroborates;
+  track event corroborates, judged once sensor time has passed the claim's window (its dates, a day
+  either side): not before the tracks of its days are in;
 * ``claim_contradicted_by_track``: a report that corroboration links to a track event denying it.
 
 Alert ids come from the rule and the events that fired it, so evaluating the same events again
 (after a restart) raises nothing new; a ``count`` alert's events are never counted again by the rule.
 ``history`` is the store (any object with ``events``, ``events_by_id``, ``platforms``,
-``alerted_events`` and ``last_alert_end``), so this module needs nothing above fuse.
+``alerted_events``, ``last_alert_end`` and ``sensor_clock``), so this module needs nothing above fuse.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
-from forcewatch.fuse.corroborate import names_type
+from forcewatch.fuse.corroborate import is_sensor, names_type
 from forcewatch.fuse.posture import detect as posture_flags
 from forcewatch.geo import geodesic_km
 from forcewatch.records import Alert, Event, Place, Site
@@ -216,10 +217,6 @@ def _end(e: Event) -> datetime:
     return instant(e) if t is None or t.start_time is not None else datetime.combine(t.end, time(23, 59), UTC)
 
 
-def is_sensor(e: Event) -> bool:
-    return e.source is not None and e.source.kind == "sensor"
-
-
 def is_dark(e: Event) -> bool:
     return e.trigger == "went dark" or e.subtype == "dark"
 
@@ -232,6 +229,7 @@ class Evaluation:
     history: object
     now: datetime
     watched: Sequence[Site] | None = None  # the sites a rule without ``where`` watches (default: all)
+    sensor_since: datetime | None = None  # sensor time before the batch was stored (None: it did not move)
     batch: dict[str, Event] = field(default_factory=dict)
     military: dict[str, bool | None] = field(default_factory=dict)  # track id -> military flag
     _pool: dict[tuple, list[Event]] = field(default_factory=dict)
@@ -316,12 +314,15 @@ def _alert(rule: Rule, ev: Evaluation, events: list[Event], key: str, title: str
 
 
 def evaluate(rules: Sequence[Rule], new_events: Iterable[Event], sites: Sequence[Site], history,
-             now: datetime | None = None, watched: Sequence[Site] | None = None) -> list[Alert]:
+             now: datetime | None = None, watched: Sequence[Site] | None = None,
+             sensor_since: datetime | None = None) -> list[Alert]:
     """The alerts the new events (stored already, in ``history``) raise, each once (by id).
-    ``sites``: every known site; ``watched``: those a rule without ``where`` watches (default: all)."""
-    ev = Evaluation(sites, history, now or datetime.now(UTC), watched)
+    ``sites``: every known site; ``watched``: those a rule without ``where`` watches (default: all).
+    ``sensor_since``: sensor time (``history.sensor_clock()``) before the batch was stored: the stored
+    claims whose window closed since are judged too (``claim_without_track_support``)."""
+    ev = Evaluation(sites, history, now or datetime.now(UTC), watched, sensor_since=sensor_since)
     ev.batch = {e.id: e for e in new_events}
-    if not ev.batch:
+    if not ev.batch and sensor_since is None:
         return []
     out: dict[str, Alert] = {}
     for rule in rules:
@@ -471,14 +472,39 @@ def _posture(rule: Rule, ev: Evaluation) -> list[Alert]:
     return out
 
 
+def window_closes(e: Event) -> datetime:
+    """When the window a claim is judged over (its dates, a day either side) has closed: the end of the
+    day after its last date."""
+    return datetime.combine(e.time.end + timedelta(days=2), time(0), UTC)
+
+
+def _claims_to_judge(ev: Evaluation) -> list[Event]:
+    """The claims whose window has closed on sensor time (``history.sensor_clock()``: the latest fix
+    stored, not the wall clock, nor the time a report came in, so a claim is not called unsupported
+    before the tracks of its days are in): the batch's, and the stored ones whose window closed
+    since ``ev.sensor_since``. Each is judged once: when sensor time passes its window, or, when it
+    comes in after that, then."""
+    clock = ev.history.sensor_clock()
+    if clock is None:
+        return []
+    claims = [e for e in ev.batch.values() if not is_sensor(e) and e.time is not None and window_closes(e) <= clock]
+    since = ev.sensor_since
+    if since is not None and since < clock:
+        stored = ev.history.events(since=(since - timedelta(days=2)).date(), until=(clock - timedelta(days=2)).date(),
+                                   reports_only=True)
+        claims += [e for e in stored if e.id not in ev.batch and e.time is not None
+                   and since < window_closes(e) <= clock]
+    return claims
+
+
 def _unsupported(rule: Rule, ev: Evaluation) -> list[Alert]:
     areas = ev.areas(rule)
     wanted = rule.subtypes or ("depart", "arrive", "withdraw", "deploy")
     out = []
-    for e in ev.batch.values():
-        if is_sensor(e) or e.modality not in ("asserted", "hedged") or not matches(rule, e, ev, wanted):
+    for e in _claims_to_judge(ev):
+        if e.modality not in ("asserted", "hedged") or not matches(rule, e, ev, wanted):
             continue
-        if (area := area_of(e, areas)) is None or e.time is None:
+        if (area := area_of(e, areas)) is None:
             continue
         lo = datetime.combine(e.time.start - timedelta(days=1), time(0), UTC)
         hi = datetime.combine(e.time.end + timedelta(days=1), time(23, 59), UTC)

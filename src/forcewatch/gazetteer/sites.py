@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from forcewatch.data import load_yaml, packaged_text
 from forcewatch.records import Site
 
 
-def load_sites(*extra: str | Path) -> list[Site]:
-    """Packaged sites, then the user's files in order; later ids win."""
+def load_sites(*extra: str | Path, inline: Iterable[Site] = ()) -> list[Site]:
+    """Packaged sites, then the user's files in order, then ``inline`` sites (written in a config
+    itself, checked already); later ids win."""
     texts = [packaged_text("sites.yaml")]
     paths = [Path(p) for p in extra]
     for path in paths:
@@ -29,4 +31,5 @@ def load_sites(*extra: str | Path) -> list[Site]:
             except (TypeError, ValueError, KeyError) as exc:
                 raise ValueError(f"{source}: site #{i + 1} is not valid ({exc})") from exc
             sites[site.id] = site
+    sites.update({site.id: site for site in inline})
     return list(sites.values())

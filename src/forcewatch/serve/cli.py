@@ -681,7 +681,6 @@ def watch(
     import threading
 
     from forcewatch.service import Ingester
-    from forcewatch.store import Store
     from forcewatch.watch.config import WatchConfig, WatchConfigError
     from forcewatch.watch.hub import Hub
     from forcewatch.watch.runner import Watcher
@@ -692,6 +691,7 @@ def watch(
             ctx.obj = cfg.forcewatch_config
         resources = _resources(ctx, sites=list(cfg.site_files), aircraft_registry=list(cfg.aircraft_db),
                                vessel_registry=list(cfg.vessel_db))
+        resources = Resources(resources.settings.with_sites(cfg.sites)) if cfg.sites else resources
         sites = resources.sites
         cfg.check_sites(sites)
         if cfg.streams:
@@ -701,7 +701,7 @@ def watch(
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    store = Store(db)
+    store = _watch_store(db, resources)
     hub = Hub() if serve else None
     watcher = Watcher(cfg, Ingester(resources), store, sites=sites, hub=hub, echo=_echo,
                       alerts_jsonl=cfg.alerts_jsonl or db.with_name("alerts.jsonl"), scope=_scope(all_events))
@@ -716,6 +716,17 @@ def watch(
     s = watcher.stats
     err.print(f"stopped: {s['documents']} document(s), {s['sensor_events']} sensor event(s), {s['alerts']} alert(s).",
               highlight=False)
+
+
+def _watch_store(db: Path, resources):
+    """The watcher's store, shared: the file is held only while a commit is written, so a `forcewatch serve`,
+    `ingest` or `events` in another process uses it in between (docs/watch.md, "One database, several processes")."""
+    from forcewatch.store import Store, StoreBusy
+
+    try:
+        return Store(db, shared=True, lock_wait=resources.settings.lock_wait, on_wait=_echo)
+    except StoreBusy as exc:
+        _fail(escape(str(exc)))
 
 
 def _serve_in_thread(resources, db: Path, store, hub, host: str, port: int):
@@ -744,7 +755,6 @@ def _demo_live(ctx: typer.Context, out: Path, host: str, port: int, speed: float
 
     from forcewatch.serve.replay import Replay, serve_tcp
     from forcewatch.service import Ingester
-    from forcewatch.store import Store
     from forcewatch.watch.config import WatchConfig
     from forcewatch.watch.hub import Hub
     from forcewatch.watch.runner import Watcher
@@ -796,7 +806,7 @@ rules:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     db = home / "forcewatch.duckdb"
-    store = Store(db)
+    store = _watch_store(db, resources)
     hub = Hub()
     watcher = Watcher(cfg, Ingester(resources), store, sites=resources.sites, hub=hub, echo=_echo,
                       alerts_jsonl=home / "alerts.jsonl")

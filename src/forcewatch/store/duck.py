@@ -90,6 +90,9 @@ CREATE TABLE IF NOT EXISTS watch_state (key VARCHAR PRIMARY KEY, value JSON, upd
 """
 
 
+STATE_JSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+
+
 class StoreBusy(Exception):
     """The database file cannot be opened (locked by another process, or not a database)."""
 
@@ -125,6 +128,11 @@ def connect(path: str, read_only: bool, lock_wait: float = LOCK_WAIT,
     while True:
         try:
             return duckdb.connect(path, read_only=read_only)
+        except duckdb.BinderException as exc:
+            # another thread of this process is opening or closing the file (shared stores): DuckDB
+            # refuses to attach it twice meanwhile; a moment later it is open (joined) or closed
+            if "file handle conflict" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise StoreBusy(f"{path}: cannot open database ({str(exc).splitlines()[0]})") from None
         except duckdb.IOException as exc:
             message = str(exc)
             if "conflicting lock" not in message.lower() and "could not set lock" not in message.lower():
@@ -306,7 +314,12 @@ class WatchTables:
             yield self
 
     def has_watch_tables(self) -> bool:
-        return self.con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'alerts'").fetchone() is not None
+        """Whether the watcher's tables exist (a read-only database from before them has none); once
+        they do, they stay, so the answer is kept (a catalog query costs a live commit milliseconds)."""
+        if not getattr(self, "_watch_tables", False):
+            self._watch_tables = self.con.execute(
+                "SELECT 1 FROM duckdb_tables() WHERE table_name = 'alerts'").fetchone() is not None
+        return self._watch_tables
 
     # seen items and checkpoints
     def seen(self, source: str, items: Iterable[str]) -> set[str]:
@@ -325,13 +338,30 @@ class WatchTables:
                 insert_many(self.con, "INSERT OR IGNORE INTO watch_seen (source, item)", rows)
 
     def put_state(self, key: str, value) -> None:
+        """Store a checkpoint (JSON; times as ``str`` gives them). orjson: a stream's checkpoint, every
+        open track's fixes, is written with each of its commits, several times faster than ``json``."""
         with self.transaction():
             self.con.execute("INSERT OR REPLACE INTO watch_state (key, value, updated_at) VALUES (?, ?, current_timestamp)",
-                             [key, json.dumps(value, ensure_ascii=False, default=str)])
+                             [key, orjson.dumps(value, default=str, option=STATE_JSON).decode()])
 
     def get_state(self, key: str, default=None):
         row = self.con.execute("SELECT value FROM watch_state WHERE key = ?", [key]).fetchone()
-        return json.loads(row[0]) if row else default
+        return orjson.loads(row[0]) if row else default
+
+    def put_sensor_clock(self, source: str, t: float) -> None:
+        """Record how far in time (epoch seconds) a live stream's fixes have come, open tracks included
+        (with its checkpoint): sensor time, which ``sensor_clock`` reads."""
+        self.put_state(f"clock:{source}", t if math.isfinite(t) else None)
+
+    def sensor_clock(self) -> datetime | None:
+        """Sensor time: the latest fix stored, in a closed track or a stream's recorded clock (UTC), or
+        None with none. Claims are judged against tracks once it has passed their window (fuse/rules)."""
+        end = self.con.execute("SELECT max(t_end) FROM tracks").fetchone()[0]
+        live = self.con.execute("SELECT max(TRY_CAST(value AS DOUBLE)) FROM watch_state WHERE key LIKE 'clock:%'"
+                                ).fetchone()[0] if self.has_watch_tables() else None
+        times = [t.replace(tzinfo=timezone.utc) for t in [end] if t is not None]
+        times += [datetime.fromtimestamp(live, timezone.utc)] if live is not None else []
+        return max(times, default=None)
 
     # alerts
     def add_alerts(self, alerts: Iterable[Alert]) -> list[Alert]:
@@ -358,7 +388,10 @@ class WatchTables:
         ids = sorted(set(cluster_ids))
         if not ids or not self._has_clusters():
             return []
-        return [r[0] for r in self._by_ids("SELECT event_id FROM cluster_members", ids, column="cluster_id")]
+        # through the clusters' primary key (each record lists its events): cluster_members has no
+        # index on cluster_id, and a scan of it grows with every event stored
+        rows = self._by_ids("SELECT json_extract_string(record, '$.event_ids[*]') FROM clusters", ids)
+        return [i for (members,) in rows for i in members or []]
 
     def alerted_events(self, rule: str, event_ids: Iterable[str]) -> set[str]:
         """Which of ``event_ids`` an alert of ``rule`` already holds."""
@@ -717,9 +750,14 @@ class Store(WatchTables):
         limit: int | None = None,
         offset: int = 0,
         background: bool | None = None,
+        reports_only: bool = False,
     ) -> list[Event]:
+        """Stored events matching the filters, oldest first. ``reports_only``: no sensor (track) event,
+        for fusion of a track batch, which only reports can corroborate (fuse/corroborate.independent):
+        its read then does not grow with the tracks stored."""
         where, params = self._event_filter(
-            type, subtype, near, bbox, since, until, source_kind, modality, credibility, doc_id, q, background
+            type, subtype, near, bbox, since, until, source_kind, modality, credibility, doc_id, q, background,
+            reports_only,
         )
         sql = f"SELECT record FROM events {where} ORDER BY {self._time_order[0]}"
         if limit is not None:
@@ -851,8 +889,11 @@ class Store(WatchTables):
         self,
         type=None, subtype=None, near=None, bbox=None, since=None, until=None,
         source_kind=None, modality=None, credibility=None, doc_id=None, q=None, background=None,
+        reports_only=False,
     ) -> tuple[str, list]:
         clauses, params = [], []
+        if reports_only:
+            clauses.append("source_kind IS DISTINCT FROM 'sensor'")
         if background is not None and self._has_background():  # True: only them; False: none; None: all
             clauses.append("background" if background else "NOT coalesce(background, false)")
         elif background:
@@ -969,53 +1010,53 @@ class Store(WatchTables):
     def add_tracks(self, tracks: Iterable[Track]) -> int:
         """Store tracks with their positions; a track id already stored is replaced.
 
-        Rows go in through CSV ``COPY``: ``execute``/``executemany`` manage a few hundred
-        rows a second, and a day of AIS around one port is millions of positions.
+        Positions go in through CSV ``COPY``: ``execute``/``executemany`` manage a few hundred
+        rows a second, and a day of AIS around one port is millions of positions. The tracks
+        themselves, a few per live commit, go in as rows (``insert_many``): a temporary table for
+        them cost a live commit more than its positions.
         """
         import csv
         import os
         import tempfile
 
-        ids: list[str] = []
-        files = []
+        track_rows: list[tuple] = []
+        fd, path = None, None
         try:
-            for name in ("tracks", "positions"):
-                for attempt in (0, 1):  # another process may remove the empty folder between mkdir and mkstemp
-                    self.scratch.mkdir(parents=True, exist_ok=True)
-                    try:
-                        files.append(tempfile.mkstemp(prefix=f"{name}-{os.getpid()}-", suffix=".csv", dir=self.scratch))
-                        break
-                    except FileNotFoundError:
-                        if attempt:
-                            raise
-            with open(files[0][0], "w", newline="", encoding="utf-8") as ft, \
-                    open(files[1][0], "w", newline="", encoding="utf-8") as fp:
-                track_rows, position_rows = csv.writer(ft), csv.writer(fp)
+            for attempt in (0, 1):  # another process may remove the empty folder between mkdir and mkstemp
+                self.scratch.mkdir(parents=True, exist_ok=True)
+                try:
+                    fd, path = tempfile.mkstemp(prefix=f"positions-{os.getpid()}-", suffix=".csv", dir=self.scratch)
+                    break
+                except FileNotFoundError:
+                    if attempt:
+                        raise
+            with open(fd, "w", newline="", encoding="utf-8") as fp:
+                position_rows = csv.writer(fp)
                 for track in tracks:
                     times = [p.t for p in track.positions]
-                    ids.append(track.id)
-                    track_rows.writerow(
-                        [track.id, track.platform, track.ident, track.name, track.type_code, track.registration,
-                         track.operator, track.flag, _csv_bool(track.military), track.source,
-                         _utc_naive(min(times)) if times else None, _utc_naive(max(times)) if times else None,
-                         len(times)])
+                    track_rows.append(
+                        (track.id, track.platform, track.ident, track.name, track.type_code, track.registration,
+                         track.operator, track.flag, track.military, track.source,
+                         _naive(min(times)) if times else None, _naive(max(times)) if times else None, len(times)))
                     position_rows.writerows(
                         (track.id, _utc_naive(p.t), p.lat, p.lon, p.altitude_ft, p.speed_kn, p.course_deg,
                          _csv_bool(p.on_ground), p.status)
                         for p in track.positions
                     )
-            if not ids:
+            if not track_rows:
                 return 0
-            tracks_csv, positions_csv = (path.replace("'", "''") for _, path in files)
+            ids = [r[0] for r in track_rows]
+            positions_csv = path.replace("'", "''")
             with self.transaction():
-                self.con.execute("DELETE FROM positions WHERE track_id IN (SELECT unnest(?::VARCHAR[]))", [ids])
-                self.con.execute("CREATE OR REPLACE TEMP TABLE new_tracks AS SELECT * FROM tracks LIMIT 0")
-                self.con.execute(f"COPY new_tracks FROM '{tracks_csv}' (FORMAT csv, HEADER false, NULLSTR '')")
-                self.con.execute("INSERT OR REPLACE INTO tracks SELECT * FROM new_tracks")
-                self.con.execute("DROP TABLE new_tracks")
+                # only tracks stored before have positions to replace (a live track's id is new unless a
+                # restart hands it out again): asking positions for others would scan the whole table
+                again = [r[0] for r in self._by_ids("SELECT id FROM tracks", ids)]
+                if again:
+                    self.con.execute("DELETE FROM positions WHERE track_id IN (SELECT unnest(?::VARCHAR[]))", [again])
+                self._insert_rows("INSERT OR REPLACE INTO tracks", track_rows)
                 self.con.execute(f"COPY positions FROM '{positions_csv}' (FORMAT csv, HEADER false, NULLSTR '')")
         finally:
-            for _, path in files:
+            if path is not None:
                 try:
                     os.unlink(path)
                 except OSError:
@@ -1024,7 +1065,7 @@ class Store(WatchTables):
                 self.scratch.rmdir()  # left when another writer's files are in it
             except OSError:
                 pass
-        return len(ids)
+        return len(track_rows)
 
     def platforms(self, track_ids: Iterable[str]) -> dict[str, dict]:
         """Track id -> what is known of its aircraft or vessel (platform, ident, name, registration,

@@ -65,6 +65,7 @@ class WatchConfig:
     sources: tuple[TextSource, ...] = ()
     streams: tuple[StreamSource, ...] = ()
     site_files: tuple[Path, ...] = ()
+    sites: tuple = ()  # records.Site written in watch.yaml itself (Settings.with_sites), after the files
     watched: tuple[str, ...] = ()  # site ids; empty: every known site
     rules: tuple[Rule, ...] = ()
     webhooks: tuple[Webhook, ...] = ()
@@ -182,17 +183,22 @@ class WatchConfig:
         if len({s.name for s in streams}) != len(streams):
             fail("streams", "two streams have one name")
 
+        from forcewatch.records import Site
+
         site_files: list[Path] = []
-        inline_sites = []
+        inline_sites: list[Site] = []
         for i, s in enumerate(listed("sites")):
             if isinstance(s, str):
                 site_files.append(local(s, f"sites[{i}]"))
             elif isinstance(s, dict):
-                inline_sites.append(s)
+                try:  # checked as a sites file's entry is (gazetteer/sites.load_sites)
+                    site = Site.from_dict(s)
+                    site.lat, site.lon = float(site.lat), float(site.lon)
+                except (TypeError, ValueError, KeyError) as exc:
+                    fail(f"sites[{i}]", f"not a valid site ({exc})")
+                inline_sites.append(site)
             else:
                 fail(f"sites[{i}]", "is a sites file (a path) or a site (id, name, kind, lat, lon, radius_km)")
-        if inline_sites:
-            site_files.append(_inline_sites(inline_sites, path, fail))
         watched = tuple(str(x) for x in listed("watch"))
 
         rules: dict[str, Rule] = {}
@@ -247,7 +253,8 @@ class WatchConfig:
             return tuple(local(p, f"{key}[{i}]") for i, p in enumerate(v if isinstance(v, list) else [v]))
 
         return cls(
-            path=path, sources=tuple(sources), streams=tuple(streams), site_files=tuple(site_files), watched=watched,
+            path=path, sources=tuple(sources), streams=tuple(streams), site_files=tuple(site_files), sites=tuple(inline_sites),
+            watched=watched,
             rules=tuple(rules.values()), webhooks=tuple(webhooks), rate_limits=limits,
             default_interval_s=limits.pop("default", 1.0),
             timeout_s=seconds(http.get("timeout", "20s"), "http.timeout"), max_bytes=max_bytes,
@@ -268,23 +275,3 @@ class WatchConfig:
                     raise WatchConfigError(f"{self.path}: rule {r.name}: where: no site {s!r} "
                                            f"(known: {', '.join(sorted(ids))})")
 
-
-def _inline_sites(entries: list[dict], path: Path, fail) -> Path:
-    """Sites written in watch.yaml itself, checked as a sites file would be and kept beside nothing:
-    handed to the sites loader as a file in a temporary folder."""
-    import tempfile
-
-    import yaml
-
-    from forcewatch.records import Site
-
-    for i, e in enumerate(entries):
-        try:
-            s = Site.from_dict(e)
-            float(s.lat), float(s.lon)
-        except (TypeError, ValueError, KeyError) as exc:
-            fail(f"sites[{i}]", f"not a valid site ({exc})")
-    fd, name = tempfile.mkstemp(prefix="forcewatch-watch-sites-", suffix=".yaml")
-    with open(fd, "w", encoding="utf-8") as f:
-        yaml.safe_dump(entries, f)
-    return Path(name)

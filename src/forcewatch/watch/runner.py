@@ -30,11 +30,13 @@ from forcewatch.fuse.rules import evaluate
 from forcewatch.ingest.http import FetchError, HttpClient, RetryLater
 from forcewatch.ingest.web import Item, poll_feed, poll_page, scan_folder
 from forcewatch.records import Alert, Event, Site
+from forcewatch.store import StoreBusy
 from forcewatch.watch.config import StreamSource, TextSource, WatchConfig
 from forcewatch.watch.webhooks import Deliverer
 
 STREAM_BUFFER_MAX = 200_000  # messages held for the writer per stream before its reader waits
 CHECKPOINT_S = 5.0  # a stream's tracker is checkpointed at least this often while messages flow
+STREAM_COMMIT_S = 0.1  # a stream's events wait up to this long to share one commit (and one hold of a shared file)
 REPLAY_LAG_S = 86400.0  # a stream whose fixes are older than this is a replay: tracks close on data time
 
 
@@ -56,7 +58,9 @@ class _Stream:
         self.stats: Counter = Counter()
         self.last_checkpoint = 0.0
         self.dirty = False
-        self.received_at: dict[int, float] = {}
+        self.events: dict[str, Event] = {}  # handed out by the tracker, not committed yet (last version by id)
+        self.tracks: list = []  # closed, not committed yet
+        self.waiting_since: float | None = None  # when the oldest of them was handed out (monotonic)
 
 
 class Watcher:
@@ -211,11 +215,13 @@ class Watcher:
             return
         self._published(new_events, alerts)
 
-    def _rules(self, new_events: list[Event]) -> list[Alert]:
-        if not new_events or not self.config.rules:
+    def _rules(self, new_events: list[Event], sensor_since: datetime | None = None) -> list[Alert]:
+        """The alerts of the new events, and of the claims whose window sensor time has passed since
+        ``sensor_since`` (a stream commit reads it before storing), stored; those new are returned."""
+        if not self.config.rules:
             return []
         found = evaluate(self.config.rules, new_events, self.sites, self.store,
-                         datetime.fromtimestamp(self.clock(), UTC), self.watched)
+                         datetime.fromtimestamp(self.clock(), UTC), self.watched, sensor_since)
         return self.store.add_alerts(found)
 
     def _published(self, events: list[Event], alerts: list[Alert]) -> None:
@@ -244,6 +250,8 @@ class Watcher:
         cursor = self.store.cursor()
         try:
             cursor.mark_delivered(alert_id, target, attempts)
+        except StoreBusy as exc:  # not recorded: sent again after a restart (receivers drop repeats by id)
+            self.echo(f"error: alert {alert_id} delivered to {target} but not recorded ({exc})")
         finally:
             cursor.close()
 
@@ -302,6 +310,9 @@ class Watcher:
             self.echo(f"error: stream {spec.name}: stopped ({type(exc).__name__}: {exc})")
 
     def _drain_streams(self, final: bool = False) -> None:
+        """Feed each stream's new messages to its tracker; commit what it handed out once the oldest
+        of it has waited STREAM_COMMIT_S (a busy stream: one commit, and one hold of the file, per
+        tenth of a second rather than per drain), at the end, or with a due checkpoint."""
         wall = self.clock()
         for stream in self.streams.values():
             with stream.lock:
@@ -319,23 +330,42 @@ class Watcher:
                 events += more
             if messages:
                 stream.dirty = True
-            if not (events or tracks) and not (stream.dirty and (due or final)):
+            if events or tracks:
+                stream.events.update((e.id, e) for e in events)
+                stream.tracks += tracks
+                if stream.waiting_since is None:
+                    stream.waiting_since = time.monotonic()
+            waiting = stream.waiting_since is not None
+            if not (waiting and (final or due or time.monotonic() - stream.waiting_since >= STREAM_COMMIT_S)
+                    or stream.dirty and (final or due)):
                 continue
             t0 = time.perf_counter()
-            self._commit_stream(stream, events, tracks, wall)
+            self._commit_stream(stream, wall)
             self.stats["ms:commit"] += round((time.perf_counter() - t0) * 1000)
             self.stats["commits"] += 1
         self.stats["drains"] += 1
 
-    def _commit_stream(self, stream: _Stream, events: list[Event], tracks: list, wall: float) -> None:
+    def _commit_stream(self, stream: _Stream, wall: float) -> None:
+        """A stream's waiting events and closed tracks, its tracker checkpoint and the alerts they raise,
+        in one transaction. When another process held the file too long they wait for the next commit;
+        on any other failure they are said and dropped (a live stream cannot be read again)."""
         tracker = stream.tracker
-        events = list({e.id: e for e in events}.values())
+        events, tracks = list(stream.events.values()), stream.tracks
+        stream.events, stream.tracks, stream.waiting_since = {}, [], None
         alerts: list[Alert] = []
         try:
             with self.store.batch():
+                before = self.store.sensor_clock() or datetime.fromtimestamp(0, UTC)  # none yet: from the start
                 self.ingester.sensor_events(self.store, [tracker.document_for(e) for e in events], tracks, events)
                 self.store.put_state(stream.source.key, tracker.state())
-                alerts = self._rules(events)
+                self.store.put_sensor_clock(stream.source.key, tracker.clock)
+                alerts = self._rules(events, before)
+        except StoreBusy as exc:  # another process held the file past lock_wait: nothing went in, try again
+            self.echo(f"error: stream {stream.source.name}: {exc}; {len(events)} event(s) kept for the next commit")
+            stream.events = {**{e.id: e for e in events}, **stream.events}
+            stream.tracks = tracks + stream.tracks
+            stream.waiting_since = time.monotonic()
+            return
         except Exception as exc:  # noqa: BLE001
             self.echo(f"error: stream {stream.source.name}: {len(events)} event(s) not stored "
                       f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})")
