@@ -334,11 +334,12 @@ class Ingester:
         """Store what a live stream gave since the last call (ingest/streams.py -> sensors/live.py): the
         hourly documents its events cite (each once), the tracks that closed, the events (same id
         replaces: a live event is handed out again when its track settles it), then corroborate; returns
-        the stored events whose links changed."""
+        the stored events whose links changed. The caller holds one transaction over all of it, so the
+        documents are stored fused: a later ``fuse_pending`` does not fuse their events again."""
         with self._lock:
             for doc in {d.id: d for d in documents if d is not None}.values():
                 if not store.has_document(doc.id):
-                    store.add_document(doc, [])
+                    store.add_document(doc, [], fused=True)
             if tracks:
                 store.add_tracks(tracks)
             if not events:

@@ -64,6 +64,7 @@ rules:
         sensor = [e for e in s.events() if e.source and e.source.kind == "sensor"]
         assert any(e.subtype == "depart" and "An-124" in e.sentence for e in sensor)
         assert s.get_state("stream:hmeimim-adsb")["platform"] == "aircraft"
+        assert s.unfused_documents() == []  # fused as they were stored: a report's ingest does not redo them
     store.close()
 
 
