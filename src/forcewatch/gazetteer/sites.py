@@ -9,6 +9,13 @@ from forcewatch.data import load_yaml, packaged_text
 from forcewatch.records import Site
 
 
+def parse_site(entry: dict) -> Site:
+    """One site of a sites file (or written in a watch.yaml); TypeError, ValueError or KeyError if not one."""
+    site = Site.from_dict(entry)
+    site.lat, site.lon = float(site.lat), float(site.lon)
+    return site
+
+
 def load_sites(*extra: str | Path, inline: Iterable[Site] = ()) -> list[Site]:
     """Packaged sites, then the user's files in order, then ``inline`` sites (written in a config
     itself, checked already); later ids win."""
@@ -26,8 +33,7 @@ def load_sites(*extra: str | Path, inline: Iterable[Site] = ()) -> list[Site]:
             raise ValueError(f"{source}: a sites file is a list of sites")
         for i, entry in enumerate(entries):
             try:
-                site = Site.from_dict(entry)
-                site.lat, site.lon = float(site.lat), float(site.lon)
+                site = parse_site(entry)
             except (TypeError, ValueError, KeyError) as exc:
                 raise ValueError(f"{source}: site #{i + 1} is not valid ({exc})") from exc
             sites[site.id] = site

@@ -183,20 +183,18 @@ class WatchConfig:
         if len({s.name for s in streams}) != len(streams):
             fail("streams", "two streams have one name")
 
-        from forcewatch.records import Site
+        from forcewatch.gazetteer.sites import parse_site
 
         site_files: list[Path] = []
-        inline_sites: list[Site] = []
+        inline_sites = []
         for i, s in enumerate(listed("sites")):
             if isinstance(s, str):
                 site_files.append(local(s, f"sites[{i}]"))
             elif isinstance(s, dict):
-                try:  # checked as a sites file's entry is (gazetteer/sites.load_sites)
-                    site = Site.from_dict(s)
-                    site.lat, site.lon = float(site.lat), float(site.lon)
+                try:  # checked as a sites file's entry is
+                    inline_sites.append(parse_site(s))
                 except (TypeError, ValueError, KeyError) as exc:
                     fail(f"sites[{i}]", f"not a valid site ({exc})")
-                inline_sites.append(site)
             else:
                 fail(f"sites[{i}]", "is a sites file (a path) or a site (id, name, kind, lat, lon, radius_km)")
         watched = tuple(str(x) for x in listed("watch"))
