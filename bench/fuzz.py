@@ -20,7 +20,8 @@ line of a partly bad JSON lines file) was stored. Same seed, same inputs.
 Last full run, 2026-12-03 (main at 74e4322, 2 shared cores busy with other work, 3,390 s): 10,000
 inputs, 4,144 clean errors, 5,856 accepted, 0 unclear errors, 0 crashes, 0 hangs, 0 memory kills,
 peak 1,985 MB; good files 448/448 and good lines 1,312/1,312 stored; the CLI sample 17/17 good
-files, no traceback. (2026-12-02 on c64fd84: the same counts but 3,264 clean errors, peak 1,531 MB.)
+files, no traceback. (2026-12-02 on c64fd84, before the feed readers' depth limit: 3,264 clean
+errors and 6,736 accepted, otherwise the same; peak 1,531 MB.)
 """
 
 from __future__ import annotations
