@@ -12,15 +12,11 @@ from pathlib import Path
 
 import httpx
 
+import forcewatch_test_stores as stores  # registered by tests/conftest.py
+
 from .conftest import DEMO, wait_for
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _forcewatch(*args: str, log: Path) -> subprocess.Popen:
@@ -64,7 +60,7 @@ streams:
 aircraft_db: [{DEMO / 'feeds' / 'aircraft-registry.csv'}]
 builtin_rules: false
 """, "utf-8")
-    db, port = tmp_path / "w.duckdb", _free_port()
+    db, port = tmp_path / "w.duckdb", stores.free_port()
     watch = _forcewatch("watch", str(cfg), "--db", str(db), log=tmp_path / "watch.log")
     serve = None
     try:
