@@ -106,6 +106,7 @@ def test_a_database_with_grades_as_codes_is_migrated_and_its_records_still_read(
         s.con.execute("UPDATE events SET credibility = reliability || information")
         s.con.execute("ALTER TABLE events DROP COLUMN reliability")
         s.con.execute("ALTER TABLE events DROP COLUMN information")
+        s.con.execute("DROP TABLE schema_version")  # files from before the version row
     with Store(path, read_only=True) as s:
         assert_grade_filters(s, events)
     with Store(path) as s:
@@ -182,6 +183,7 @@ def test_pages_carry_the_document_reference_also_in_databases_from_before_it(tmp
         _, page = s.event_dicts_page(10)
         assert page[0]["doc"] == {"id": d.id, "path": "x.txt", "url": None, "title": None, "published": "2024-12-14"}
         s.con.execute("ALTER TABLE events DROP COLUMN doc_ref")  # as written by an earlier forcewatch
+        s.con.execute("DROP TABLE schema_version")  # files from before the version row
     with Store(path, read_only=True) as s:
         _, page = s.event_dicts_page(10)
         assert "doc" not in page[0] and page[0]["doc_id"] == d.id
@@ -205,6 +207,7 @@ def test_search_column_of_an_older_database_is_filled_like_new_rows(tmp_path):
     with Store(path) as s:
         s.add_document(d, [e])
         s.con.execute("UPDATE events SET search = NULL")  # as left by an earlier forcewatch
+        s.con.execute("DROP TABLE schema_version")  # files from before the version row
     with Store(path) as s:
         stored = s.con.execute("SELECT search FROM events").fetchone()[0]
         assert stored == search_text(e)
@@ -219,6 +222,7 @@ def test_the_scope_a_document_was_coded_with_is_kept_and_widened(tmp_path):
     with Store(path) as s:
         s.add_document(old)
         s.con.execute("ALTER TABLE documents DROP COLUMN scope")  # as written by an earlier forcewatch
+        s.con.execute("DROP TABLE schema_version")  # files from before the version row
     with Store(path) as s:
         assert s.coded_scope(old.id) == "all" and s.coded_scope(off_topic.id) is None
         s.add_document(off_topic, [], scope="force")
@@ -276,6 +280,7 @@ def test_same_day_events_are_listed_in_time_of_day_everywhere(tmp_path):
         assert [c["id"] for c in s.cluster_page(10)[1]] == [f"c-{i}" for i in (dated.id, early.id, late.id)]
         s.con.execute("UPDATE events SET t_at = NULL")  # as left by an earlier forcewatch
         s.con.execute("UPDATE clusters SET t_at = NULL")
+        s.con.execute("DROP TABLE schema_version")  # files from before the version row
     with Store(path) as s:
         assert [e.id for e in s.events()] == want
         assert [c["id"] for c in s.cluster_page(10)[1]] == [f"c-{i}" for i in (dated.id, early.id, late.id)]

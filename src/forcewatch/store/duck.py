@@ -90,6 +90,9 @@ CREATE TABLE IF NOT EXISTS watch_state (key VARCHAR PRIMARY KEY, value JSON, upd
 """
 
 
+# The schema's version, kept in a one-row table: bump it with each migration step added to _migrate.
+SCHEMA_VERSION = 1
+
 STATE_JSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
 
@@ -196,6 +199,15 @@ EVENT_COLUMNS = (
     "source_kind", "modality", "reliability", "information", "actor_country", "sentence", "track_id", "record",
     "search", "doc_ref", "background", "t_at",
 )
+
+CLUSTER_COLUMNS = ("id", "t_start", "t_end", "lat", "lon", "type", "subtype", "n_events", "n_sources", "record",
+                   "t_at")
+TRACK_COLUMNS = ("id", "platform", "ident", "name", "type_code", "registration", "operator", "flag", "military",
+                 "source", "t_start", "t_end", "n_positions")
+# The key of each table rows are replaced by (or left out when stored).
+KEYS = {"events": ("id",), "clusters": ("id",), "cluster_members": ("event_id",), "tracks": ("id",),
+        "sites": ("id",), "watch_seen": ("source", "item"), "watch_state": ("key",),
+        "alert_events": ("alert_id", "event_id"), "alert_deliveries": ("alert_id", "target"), "alerts": ("id",)}
 
 # Text search (the q filter) looks in one lower-cased column: the sentence, the place, who says
 # so, the actor and the equipment. A plain substring test on it is several times faster than
@@ -317,8 +329,7 @@ class WatchTables:
         """Whether the watcher's tables exist (a read-only database from before them has none); once
         they do, they stay, so the answer is kept (a catalog query costs a live commit milliseconds)."""
         if not getattr(self, "_watch_tables", False):
-            self._watch_tables = self.con.execute(
-                "SELECT 1 FROM duckdb_tables() WHERE table_name = 'alerts'").fetchone() is not None
+            self._watch_tables = self._has_table("alerts")
         return self._watch_tables
 
     # seen items and checkpoints
@@ -335,14 +346,14 @@ class WatchTables:
         rows = [(source, i) for i in dict.fromkeys(items)]
         if rows:
             with self.transaction():
-                insert_many(self.con, "INSERT OR IGNORE INTO watch_seen (source, item)", rows)
+                self._put("watch_seen", ("source", "item"), rows, replace=False)
 
     def put_state(self, key: str, value) -> None:
         """Store a checkpoint (JSON; times as ``str`` gives them). orjson: a stream's checkpoint, every
         open track's fixes, is written with each of its commits, several times faster than ``json``."""
         with self.transaction():
-            self.con.execute("INSERT OR REPLACE INTO watch_state (key, value, updated_at) VALUES (?, ?, current_timestamp)",
-                             [key, orjson.dumps(value, default=str, option=STATE_JSON).decode()])
+            self._put("watch_state", ("key", "value", "updated_at"),
+                      [(key, orjson.dumps(value, default=str, option=STATE_JSON).decode(), _now())])
 
     def get_state(self, key: str, default=None):
         row = self.con.execute("SELECT value FROM watch_state WHERE key = ?", [key]).fetchone()
@@ -357,7 +368,7 @@ class WatchTables:
         """Sensor time: the latest fix stored, in a closed track or a stream's recorded clock (UTC), or
         None with none. Claims are judged against tracks once it has passed their window (fuse/rules)."""
         end = self.con.execute("SELECT max(t_end) FROM tracks").fetchone()[0]
-        live = self.con.execute("SELECT max(TRY_CAST(value AS DOUBLE)) FROM watch_state WHERE key LIKE 'clock:%'"
+        live = self.con.execute(f"SELECT max({self._number('value')}) FROM watch_state WHERE key LIKE 'clock:%'"
                                 ).fetchone()[0] if self.has_watch_tables() else None
         times = [t.replace(tzinfo=timezone.utc) for t in [end] if t is not None]
         times += [datetime.fromtimestamp(live, timezone.utc)] if live is not None else []
@@ -374,12 +385,11 @@ class WatchTables:
         new = [a for a in alerts if a.id not in stored]
         if new:
             with self.transaction():
-                insert_many(
-                    self.con, "INSERT INTO alerts (id, rule, severity, key, raised_at, t_start, t_end, record)",
-                    [(a.id, a.rule, a.severity, a.key, _naive(a.raised_at), _naive(a.start), _naive(a.end),
-                      json.dumps(a.to_dict(), ensure_ascii=False)) for a in new])
-                insert_many(self.con, "INSERT OR IGNORE INTO alert_events",
-                            [(a.id, e, a.rule) for a in new for e in dict.fromkeys(a.event_ids)])
+                self._put("alerts", ("id", "rule", "severity", "key", "raised_at", "t_start", "t_end", "record"),
+                          [(a.id, a.rule, a.severity, a.key, _naive(a.raised_at), _naive(a.start), _naive(a.end),
+                            json.dumps(a.to_dict(), ensure_ascii=False)) for a in new], replace=None)
+                self._put("alert_events", ("alert_id", "event_id", "rule"),
+                          [(a.id, e, a.rule) for a in new for e in dict.fromkeys(a.event_ids)], replace=False)
         return new
 
     def cluster_members(self, cluster_ids: Iterable[str]) -> list[str]:
@@ -390,7 +400,7 @@ class WatchTables:
             return []
         # through the clusters' primary key (each record lists its events): cluster_members has no
         # index on cluster_id, and a scan of it grows with every event stored
-        rows = self._by_ids("SELECT json_extract_string(record, '$.event_ids[*]') FROM clusters", ids)
+        rows = self._by_ids(f"SELECT {self._json_list('record', 'event_ids')} FROM clusters", ids)
         return [i for (members,) in rows for i in members or []]
 
     def alerted_events(self, rule: str, event_ids: Iterable[str]) -> set[str]:
@@ -432,11 +442,11 @@ class WatchTables:
 
     def mark_delivered(self, alert_id: str, target: str, attempts: int) -> None:
         with self.transaction():
-            self.con.execute("INSERT OR REPLACE INTO alert_deliveries VALUES (?, ?, current_timestamp, ?)",
-                             [alert_id, target, attempts])
+            self._put("alert_deliveries", ("alert_id", "target", "delivered_at", "attempts"),
+                      [(alert_id, target, _now(), attempts)])
 
 
-def insert_many(con, head: str, rows: Sequence[tuple], chunk: int = 200) -> None:
+def insert_many(con, head: str, rows: Sequence[tuple], chunk: int = 200, tail: str = "") -> None:
     """``head VALUES (...), (...)`` in chunks: DuckDB's ``executemany`` runs one statement a row
     (milliseconds each), which a live stream's events and alerts cannot wait for."""
     rows = list(rows)
@@ -446,7 +456,11 @@ def insert_many(con, head: str, rows: Sequence[tuple], chunk: int = 200) -> None
     for k in range(0, len(rows), chunk):
         part = rows[k:k + chunk]
         marks = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(part))
-        con.execute(f"{head} VALUES {marks}", [v for row in part for v in row])
+        con.execute(f"{head} VALUES {marks}{tail}", [v for row in part for v in row])
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _naive(t: datetime | None) -> datetime | None:
@@ -478,9 +492,7 @@ class Store(WatchTables):
             sweep_scratch(self.scratch)
         con = connect(self.path, read_only, lock_wait, on_wait)
         try:
-            if not read_only:
-                self._migrate(con)
-            self._read_columns(con)
+            self._read_columns(con, current=not read_only and self._migrate(con))
         except BaseException:
             con.close()
             raise
@@ -502,15 +514,19 @@ class Store(WatchTables):
         return Path(self.path + ".scratch")
 
     @staticmethod
-    def _migrate(con) -> None:
-        """The schema, made whole: a new file gets every column from SCHEMA; one written by an
-        earlier forcewatch is altered. Then a checkpoint, so no schema change waits in the
-        write-ahead log: DuckDB 1.4 cannot replay an ALTER of a table with a DEFAULT column
-        (documents.ingested_at), and a file killed before its first checkpoint would never open."""
+    def _migrate(con) -> bool:
+        """The schema, made whole; returns whether it is this version's (else the file is older and
+        read-only). A file at SCHEMA_VERSION is left alone: one look at its version row. A new file gets
+        every column from SCHEMA; one written by an earlier forcewatch is altered step by step. Then a
+        checkpoint, so no schema change waits in the write-ahead log: DuckDB 1.4 cannot replay an ALTER
+        of a table with a DEFAULT column (documents.ingested_at), and a file killed before its first
+        checkpoint would never open."""
+        if _schema_version(con) == SCHEMA_VERSION:
+            return True
         new = con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'documents'").fetchone() is None
         con.execute(SCHEMA)
         con.execute(WATCH_SCHEMA)
-        if not new:
+        if not new:  # version 1: the files from before the version row
             con.execute(SEARCH_MIGRATION)
             con.execute(DOC_REF_MIGRATION)
             con.execute(SCOPE_MIGRATION)
@@ -519,24 +535,34 @@ class Store(WatchTables):
             con.execute(INSTANT_MIGRATION)
             if "credibility" in _event_columns(con):
                 con.execute(GRADE_MIGRATION)
+        con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        con.execute("DELETE FROM schema_version")
+        con.execute("INSERT INTO schema_version VALUES (?)", [SCHEMA_VERSION])
         try:
             con.execute("CHECKPOINT")
         except duckdb.Error:  # another connection of this process is writing: it checkpoints in its turn
             pass
+        return True
 
-    def _read_columns(self, con) -> None:
-        columns = _event_columns(con)
+    def _read_columns(self, con, current: bool = False) -> None:
+        """Which columns and tables a file has: all of them at this version; an older file opened
+        read-only (not migrated) is asked."""
+        if current or _schema_version(con) == SCHEMA_VERSION:
+            columns = set(EVENT_COLUMNS)
+            self._counters = self._fused_column = True
+        else:
+            columns = _event_columns(con)
+            self._counters = con.execute(
+                "SELECT 1 FROM duckdb_tables() WHERE table_name = 'counters'").fetchone() is not None
+            self._fused_column = con.execute(
+                "SELECT 1 FROM duckdb_columns() WHERE table_name = 'documents' AND column_name = 'fused'"
+            ).fetchone() is not None
         self._search_column = "search" in columns
         self._doc_ref_column = "doc_ref" in columns
         self._background_column = "background" in columns
         self._time_order = (TIME_ORDER, TIME_ORDER_DESC) if "t_at" in columns else (
             TIME_ORDER.replace(" t_at NULLS FIRST,", ""), TIME_ORDER_DESC.replace(" t_at DESC NULLS LAST,", ""))
         self._grade_columns = GRADE_COLUMNS if "reliability" in columns else OLD_GRADE_COLUMNS
-        self._counters = con.execute(
-            "SELECT 1 FROM duckdb_tables() WHERE table_name = 'counters'").fetchone() is not None
-        self._fused_column = con.execute(
-            "SELECT 1 FROM duckdb_columns() WHERE table_name = 'documents' AND column_name = 'fused'"
-        ).fetchone() is not None
 
     def _event_columns(self) -> set[str]:
         return _event_columns(self.con)
@@ -717,13 +743,60 @@ class Store(WatchTables):
         if docs is None:
             docs = self.documents_by_id((e.doc_id for e in events), text=False)
         rows = [_event_row(e, docs.get(e.doc_id)) for e in events]
-        self._insert_rows(f"INSERT OR REPLACE INTO events ({', '.join(EVENT_COLUMNS)})", rows)
+        self._put("events", EVENT_COLUMNS, rows)
 
-    def _insert_rows(self, head: str, rows: Sequence[tuple], chunk: int = 250) -> None:
-        """``head VALUES (...), (...)`` for many rows, a few hundred per statement, the last row of
-        each key (first column) winning: ``executemany`` runs one statement per row, and its
-        few hundred rows a second would hold a shared store's file for seconds."""
-        insert_many(self.con, head, list({r[0]: r for r in rows}.values()), chunk)
+    def _put(self, table: str, columns: Sequence[str], rows: Sequence[tuple], replace: bool | None = True,
+             chunk: int = 250) -> None:
+        """Insert rows, a few hundred per statement: ``executemany`` runs one statement per row, and its
+        few hundred rows a second would hold a shared store's file for seconds. ``replace``: a row whose
+        key (KEYS) is stored replaces it (True; the last of a batch wins) or is left out (False); None:
+        plain inserts."""
+        rows = list(rows)
+        if not rows:
+            return
+        if replace is not None:
+            width = len(KEYS[table])
+            rows = list({r[:width]: r for r in rows}.values())
+        head, tail = self._insert_sql(table, columns, replace)
+        insert_many(self.con, head, rows, chunk, tail)
+
+    @staticmethod
+    def _insert_sql(table: str, columns: Sequence[str], replace: bool | None) -> tuple[str, str]:
+        """(the statement before VALUES, the one after) of an insert in DuckDB's dialect."""
+        verb = {True: "INSERT OR REPLACE", False: "INSERT OR IGNORE", None: "INSERT"}[replace]
+        return f"{verb} INTO {table} ({', '.join(columns)})", ""
+
+    # -- where the SQL of DuckDB and of PostgreSQL part (postgres.py gives the other side) ----
+    def _has_table(self, name: str) -> bool:
+        return self.con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone() is not None
+
+    @staticmethod
+    def _number(column: str) -> str:
+        """A JSON column's value as a number, NULL when it is not one."""
+        return f"TRY_CAST({column} AS DOUBLE)"
+
+    @staticmethod
+    def _json_list(column: str, key: str) -> str:
+        """The strings of a JSON column's list under ``key``, as a list."""
+        return f"json_extract_string({column}, '$.{key}[*]')"
+
+    LIST = "list"  # the aggregate that collects a column into a list
+
+    @staticmethod
+    def _text_clause(q: str) -> tuple[str, list]:
+        """The text search (the q filter): a substring of the lower-cased search column."""
+        return "contains(search, ?)", [q.lower()]
+
+    @staticmethod
+    def _near_clause(lat: float, lon: float, km: float) -> tuple[str, list]:
+        """Within ``km`` of a point on the sphere (mean radius, as geo.py), after a box that an index or a
+        zone map can use."""
+        dlat = km / 111.0
+        dlon = km / max(1e-6, 111.0 * math.cos(math.radians(lat)))
+        return ("lat BETWEEN ? AND ? AND lon BETWEEN ? AND ? AND"
+                " 2 * 6371.0088 * asin(sqrt(pow(sin(radians(lat - ?) / 2), 2) + cos(radians(?)) *"
+                " cos(radians(lat)) * pow(sin(radians(lon - ?) / 2), 2))) <= ?",
+                [lat - dlat, lat + dlat, lon - dlon, lon + dlon, lat, lat, lon, km])
 
     def add_events(self, events: Iterable[Event]) -> None:
         """Store events not tied to a stored document (sensor events); same id replaces."""
@@ -793,7 +866,7 @@ class Store(WatchTables):
             total, ids = self.con.execute(
                 f"WITH m AS MATERIALIZED (SELECT {keys} FROM events {where}),"
                 f" page AS (SELECT {keys} FROM m {order} LIMIT ? OFFSET ?)"
-                f" SELECT (SELECT count(*) FROM m), (SELECT list(id {order}) FROM page)",
+                f" SELECT (SELECT count(*) FROM m), (SELECT {self.LIST}(id {order}) FROM page)",
                 [*params, limit, offset],
             ).fetchone()
             ids = ids or []
@@ -924,20 +997,13 @@ class Store(WatchTables):
             clauses.append("lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?")
             params += [south, north, west, east]
         if near is not None:
-            lat, lon, km = near
-            # Prefilter on a box, then the exact great-circle distance.
-            dlat = km / 111.0
-            dlon = km / max(1e-6, 111.0 * math.cos(math.radians(lat)))
-            clauses.append("lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?")
-            params += [lat - dlat, lat + dlat, lon - dlon, lon + dlon]
-            clauses.append(
-                "2 * 6371.0088 * asin(sqrt(pow(sin(radians(lat - ?) / 2), 2) + cos(radians(?)) *"
-                " cos(radians(lat)) * pow(sin(radians(lon - ?) / 2), 2))) <= ?"
-            )
-            params += [lat, lat, lon, km]
+            clause, values = self._near_clause(*near)
+            clauses.append(clause)
+            params += values
         if q and getattr(self, "_search_column", False):
-            clauses.append("contains(search, ?)")
-            params.append(q.lower())
+            clause, values = self._text_clause(q)
+            clauses.append(clause)
+            params += values
         elif q:  # a read-only database from before the search column
             clauses.append("(sentence ILIKE ? OR place ILIKE ?)")
             params += [f"%{q}%", f"%{q}%"]
@@ -946,8 +1012,7 @@ class Store(WatchTables):
     # -- clusters (happenings: fuse/happenings.py) --------------------------
     def _has_clusters(self) -> bool:
         """False on a read-only database from before clusters (no table to read)."""
-        return self.con.execute(
-            "SELECT 1 FROM duckdb_tables() WHERE table_name = 'cluster_members'").fetchone() is not None
+        return self._has_table("cluster_members")
 
     def cluster_ids(self, event_ids: Iterable[str]) -> dict[str, str]:
         """Event id -> the id of its cluster, for the events among ``event_ids`` in one."""
@@ -972,15 +1037,13 @@ class Store(WatchTables):
                 self.con.execute("DELETE FROM cluster_members WHERE cluster_id IN (SELECT unnest(?::VARCHAR[]))",
                                  [sorted(old)])
             if clusters:
-                self._insert_rows(
-                    "INSERT OR REPLACE INTO clusters (id, t_start, t_end, lat, lon, type, subtype, n_events,"
-                    " n_sources, record, t_at)", [
+                self._put("clusters", CLUSTER_COLUMNS, [
                         (c.id, c.time.start if c.time else None, c.time.end if c.time else None,
                          c.place.lat if c.place else None, c.place.lon if c.place else None, c.type, c.subtype,
                          len(c.event_ids), c.n_sources, json.dumps(c.to_dict(), ensure_ascii=False),
                          _instant(c.time))
                         for c in clusters])
-                self._insert_rows("INSERT OR REPLACE INTO cluster_members", members)
+                self._put("cluster_members", ("event_id", "cluster_id"), members)
 
     def cluster(self, cluster_id: str) -> Cluster | None:
         if not self._has_clusters():
@@ -1001,7 +1064,7 @@ class Store(WatchTables):
             f" page AS (SELECT c.id, c.t_start, {at} AS t_at, c.record FROM clusters c JOIN m USING (id)"
             f"   ORDER BY c.t_start NULLS LAST, t_at NULLS FIRST, c.id LIMIT ? OFFSET ?)"
             f" SELECT (SELECT count(*) FROM m),"
-            f" (SELECT list(record ORDER BY t_start NULLS LAST, t_at NULLS FIRST, id) FROM page)",
+            f" (SELECT {self.LIST}(record ORDER BY t_start NULLS LAST, t_at NULLS FIRST, id) FROM page)",
             [*params, limit, offset],
         ).fetchone()
         return total, [orjson.loads(r) for r in records or []]
@@ -1053,7 +1116,7 @@ class Store(WatchTables):
                 again = [r[0] for r in self._by_ids("SELECT id FROM tracks", ids)]
                 if again:
                     self.con.execute("DELETE FROM positions WHERE track_id IN (SELECT unnest(?::VARCHAR[]))", [again])
-                self._insert_rows("INSERT OR REPLACE INTO tracks", track_rows)
+                self._put("tracks", TRACK_COLUMNS, track_rows)
                 self.con.execute(f"COPY positions FROM '{positions_csv}' (FORMAT csv, HEADER false, NULLSTR '')")
         finally:
             if path is not None:
@@ -1077,11 +1140,9 @@ class Store(WatchTables):
 
     def add_sites(self, sites: Iterable[Site]) -> None:
         with self.transaction():
-            self.con.executemany(
-                "INSERT OR REPLACE INTO sites VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(s.id, s.name, s.kind, s.lat, s.lon, s.radius_km, s.country,
-                  json.dumps(s.to_dict(), ensure_ascii=False)) for s in sites],
-            )
+            self._put("sites", ("id", "name", "kind", "lat", "lon", "radius_km", "country", "record"),
+                      [(s.id, s.name, s.kind, s.lat, s.lon, s.radius_km, s.country,
+                        json.dumps(s.to_dict(), ensure_ascii=False)) for s in sites])
 
     def sites(self) -> list[Site]:
         rows = self.con.execute("SELECT record FROM sites ORDER BY name").fetchall()
@@ -1138,6 +1199,15 @@ class _Borrowed:
 
     def close(self) -> None:
         pass
+
+
+def _schema_version(con) -> int | None:
+    """The version row of a store's schema; None for a new file or one from before the row."""
+    try:
+        row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
 
 
 def _event_columns(con) -> set[str]:
