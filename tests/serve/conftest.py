@@ -25,7 +25,7 @@ import pytest
 from forcewatch.records import (
     Actor, Credibility, Document, Equipment, Event, Place, Source, TimeSpan,
 )
-from forcewatch.store import Store
+from forcewatch.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -204,11 +204,11 @@ def sample_records() -> list[tuple[Document, list[Event]]]:
     return out
 
 
-def build_sample_db(path: Path) -> Path:
+def build_sample_db(path):
     """The sample stored as ingest stores it: documents, events, and their happenings."""
     from forcewatch.fuse.happenings import cluster
 
-    with Store(path) as store:
+    with open_store(path) as store:
         records = sample_records()
         for doc, events in records:
             store.add_document(doc, events)
@@ -219,6 +219,14 @@ def build_sample_db(path: Path) -> Path:
 @pytest.fixture(scope="session")
 def sample_db(tmp_path_factory) -> Path:
     return build_sample_db(tmp_path_factory.mktemp("fw") / "sample.duckdb")
+
+
+@pytest.fixture(scope="session", params=["duckdb", "postgresql"])
+def sample_store(request, sample_db) -> str:
+    """The sample on each backend: the DuckDB file, or a PostgreSQL database's URL."""
+    if request.param == "duckdb":
+        return str(sample_db)
+    return build_sample_db(request.getfixturevalue("postgres_databases")())
 
 
 _DEMO: dict[str, str] = {}

@@ -21,8 +21,8 @@ TOKEN = "s3cret-token"
 
 
 @pytest.fixture(scope="module")
-def client(sample_db):
-    return TestClient(create_app(sample_db))
+def client(sample_store):
+    return TestClient(create_app(sample_store))
 
 
 def items(client, **params):
@@ -57,12 +57,12 @@ def test_list_events_is_a_page_with_total(client):
     assert grades["nose doors open"] == {"reliability": "B", "information": 2, "code": "B2", "basis": None}
 
 
-def test_list_items_are_the_documented_event_record(client, sample_db):
+def test_list_items_are_the_documented_event_record(client, sample_store):
     from forcewatch.serve.output import event_record
-    from forcewatch.store import Store
+    from forcewatch.store import open_store
 
     listed = items(client)["items"]
-    with Store(sample_db, read_only=True) as store:
+    with open_store(sample_store, read_only=True) as store:
         clusters = store.cluster_ids(item["id"] for item in listed)
         for item in listed:
             event = store.event(item["id"])
@@ -173,8 +173,8 @@ def test_one_event_with_its_evidence(client):
     assert [h["start"] for h in ev["highlights"]] == sorted(h["start"] for h in ev["highlights"])
 
 
-def test_event_without_a_stored_document_shows_its_sentence(tmp_path):
-    from forcewatch.store import Store
+def test_event_without_a_stored_document_shows_its_sentence(backend_db):
+    from forcewatch.store import open_store
 
     sentence = "Track RFF7078 (An-124) landed at Hmeimim at 14:02 UTC."
     event = Event(
@@ -184,8 +184,8 @@ def test_event_without_a_stored_document_shows_its_sentence(tmp_path):
         time=TimeSpan(start=date(2024, 12, 13), end=date(2024, 12, 13)),
         source=Source(kind="sensor", name="ADS-B"), credibility=Credibility("A", 1), track_id="t1",
     )
-    db = tmp_path / "sensor.duckdb"
-    with Store(db) as store:
+    db = backend_db
+    with open_store(db) as store:
         store.add_events([event])
     c = TestClient(create_app(db))
     body = c.get("/api/events/sensor-1").json()
@@ -349,9 +349,9 @@ class FakePipeline:
 
 
 @pytest.fixture()
-def writable(tmp_path):
+def writable(backend_db):
     pipeline = FakePipeline()
-    app = create_app(tmp_path / "w.duckdb", token=TOKEN, pipeline=pipeline)
+    app = create_app(backend_db, token=TOKEN, pipeline=pipeline)
     return TestClient(app), pipeline
 
 
@@ -494,7 +494,7 @@ def _with_a_second_outlet(path):
     """The sample plus a second outlet's report of the ships anchored off Tartus: one happening."""
     from forcewatch.fuse.happenings import cluster
     from forcewatch.records import Document
-    from forcewatch.store import Store
+    from forcewatch.store import open_store
 
     from .conftest import TARTUS_ANCHORAGE, sample_records
 
@@ -509,15 +509,15 @@ def _with_a_second_outlet(path):
         time=TimeSpan(date(2024, 12, 9), date(2024, 12, 9), text="December 9"),
         source=Source("journalist", "AFP"), credibility=Credibility.parse("B2"))
     records.append((doc, [anchor]))
-    with Store(path) as store:
+    with open_store(path) as store:
         for d, events in records:
             store.add_document(d, events)
         store.replace_clusters(cluster(e for _, events in records for e in events))
     return path, anchor
 
 
-def test_clusters_are_happenings_with_their_claims(tmp_path):
-    db, afp = _with_a_second_outlet(tmp_path / "two.duckdb")
+def test_clusters_are_happenings_with_their_claims(backend_db):
+    db, afp = _with_a_second_outlet(backend_db)
     client = TestClient(create_app(db))
     events = items(client, limit=1000)["items"]
     page = client.get("/api/clusters", params={"limit": 1000}).json()
@@ -544,11 +544,11 @@ def test_clusters_are_happenings_with_their_claims(tmp_path):
     error(client.get("/api/clusters", params={"limit": 0}), 422)
 
 
-def test_sensor_events_name_their_platform(tmp_path):
+def test_sensor_events_name_their_platform(backend_db):
     from datetime import datetime, timezone
 
     from forcewatch.records import Document, Position, Track
-    from forcewatch.store import Store
+    from forcewatch.store import open_store
 
     track = Track(id="adsb:4b1805", platform="aircraft", ident="4b1805", name="RFF7015", type_code="IL76",
                   registration="RA-78830", operator="Russian Air Force", flag="RU", military=True,
@@ -558,10 +558,10 @@ def test_sensor_events_name_their_platform(tmp_path):
     event = Event(id="e1", doc_id="feed", type="MOBILIZE", subtype="depart", trigger="took off", trigger_span=(0, 4),
                   sentence="Aircraft 4b1805 took off", span=(0, 4), track_id=track.id,
                   time=TimeSpan(t.date(), t.date(), start_time=t, end_time=t), source=Source("sensor", "ADS-B"))
-    with Store(tmp_path / "s.duckdb") as store:
+    with open_store(backend_db) as store:
         store.add_tracks([track])
         store.add_document(doc, [event])
-    [rec] = items(TestClient(create_app(tmp_path / "s.duckdb")))["items"]
+    [rec] = items(TestClient(create_app(backend_db)))["items"]
     assert rec["platform"] == {"platform": "aircraft", "ident": "4b1805", "name": "RFF7015", "registration": "RA-78830",
                                "type_code": "IL76", "operator": "Russian Air Force", "flag": "RU", "military": True}
     assert rec["cluster_id"] is None  # stored without the fusion step

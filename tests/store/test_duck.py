@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 
 from forcewatch.records import Credibility, Document, Event, Place, Site, Source, TimeSpan
-from forcewatch.store import Store
+from forcewatch.store import Store, open_store
 
 
 def doc(text: str) -> Document:
@@ -24,8 +24,9 @@ def event(d: Document, start: int, type_="MOBILIZE", subtype="anchor", lat=34.97
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "fw.duckdb") as s:
+def store(backend_db):
+    """A new store on each backend (DuckDB file, PostgreSQL database)."""
+    with open_store(backend_db) as s:
         yield s
 
 

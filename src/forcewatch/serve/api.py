@@ -52,7 +52,7 @@ from forcewatch.serve.filters import HELP, MAX_QUERY_CHARS, FilterError, event_f
 from forcewatch.serve.export import feature_collection
 from forcewatch.serve.output import event_record, stored_record as _record
 from forcewatch.service import Ingester
-from forcewatch.store import Store
+from forcewatch.store import Store, is_url, open_store
 
 WEB = Path(__file__).with_name("web")
 # Swagger UI and Redoc, as the fastapi-offline package ships them (their licences travel with it).
@@ -326,7 +326,7 @@ def create_app(
     hosts: Sequence[str] | None = None,
     max_body: int | None = None,
 ) -> FastAPI:
-    """The API and dashboard over the DuckDB file ``db_path``.
+    """The API and dashboard over the store ``db_path`` (a DuckDB file, or a ``postgresql://`` URL).
 
     ``token``: bearer token that ``POST /documents`` requires (no token: ingest refused and
     the database opened read-only). ``resources``: the configuration the entry point built
@@ -345,10 +345,10 @@ def create_app(
     limits = resources.settings.limits
     given_store = store
     if given_store is None:
-        if db_path != ":memory:" and not Path(db_path).exists():
-            Store(db_path, shared=True, lock_wait=limits.lock_wait)  # an empty database with the schema
+        if is_url(db_path) or (db_path != ":memory:" and not Path(db_path).exists()):
+            open_store(db_path, shared=True, lock_wait=limits.lock_wait).close()  # the schema, made if missing
         read_only = token is None and db_path != ":memory:"
-        store = Store(db_path, read_only=read_only, shared=True, lock_wait=limits.lock_wait)
+        store = open_store(db_path, read_only=read_only, shared=True, lock_wait=limits.lock_wait)
     else:
         read_only = False
     ingester = Ingester(resources, pipeline)

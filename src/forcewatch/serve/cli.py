@@ -95,6 +95,7 @@ console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)  # errors stay on one line, whatever the width
 
 DEFAULT_DB = os.environ.get("FORCEWATCH_DB", "forcewatch.duckdb")
+DB_HELP = "DuckDB file, or a PostgreSQL database as postgresql://user@host/dbname"
 
 
 @app.callback()
@@ -284,7 +285,7 @@ def extract(
 def ingest(
     ctx: typer.Context,
     paths: list[Path] = typer.Argument(..., help="Report files, sensor feeds (ADS-B, AIS) or directories."),
-    db: Path = typer.Option(DEFAULT_DB, help="DuckDB file (created if missing)."),
+    db: str = typer.Option(DEFAULT_DB, help=f"{DB_HELP} (created if missing)."),
     published: str | None = typer.Option(None, help="Publication date YYYY-MM-DD for all files."),
     feed_format: str | None = typer.Option(
         None, "--format", help="Treat the paths as sensor feeds of this format: sbs, aircraft-json, readsb-trace, "
@@ -314,7 +315,7 @@ def ingest(
     resources = _resources(ctx, sites=sites, aircraft_registry=aircraft_db, vessel_registry=vessel_db)
     ingester = Ingester(resources)
     # shared: the file is held only while a batch is written, so `serve` and `watch` keep working
-    with Store(db, shared=True, lock_wait=resources.settings.lock_wait, on_wait=_echo) as store, \
+    with _writable_store(db, resources) as store, \
             _progress() as progress:
         task = progress.add_task("analysing", total=None)
         batch = ingest_paths(ingester, store, paths, fmt=feed_format, published=_published(published),
@@ -330,7 +331,7 @@ def ingest(
             f"{result.added} document(s) stored"
             f"{f', {result.recoded} coded again for every event' if result.recoded else ''} with {result.events} "
             f"event(s); {result.skipped} already stored; "
-            f"{len(batch.failures)} failed; {linked}. Database: {db}",
+            f"{len(batch.failures)} failed; {linked}. Database: {_shown(db)}",
             highlight=False,
         )
     raise typer.Exit(1 if batch.failures else 0)
@@ -349,18 +350,50 @@ def _ingest_feeds(ingester, store, feeds) -> int:
     return r.failed
 
 
-def _open_store(db: Path):
-    from forcewatch.store import Store
+def _shown(db: str) -> str:
+    """The database as messages name it (a URL without its password)."""
+    from forcewatch.store import is_url
 
-    if not db.exists():
+    if is_url(db):
+        from forcewatch.store.postgres import redact
+
+        return redact(db)
+    return db
+
+
+def _exists(db: str) -> bool:
+    from forcewatch.store import is_url
+
+    return is_url(db) or Path(db).exists()
+
+
+def _open_store(db: str):
+    from forcewatch.store import StoreBusy, open_store
+
+    if not _exists(db):
         _fail(f"{db}: no such database (run `forcewatch ingest` first)")
-    return Store(db, read_only=True)
+    try:
+        return open_store(db, read_only=True)
+    except StoreBusy as exc:
+        _fail(escape(str(exc)))
+
+
+def _writable_store(db: str, resources):
+    """The store shared with other processes: a file held only while a batch or commit is written, so a
+    `forcewatch serve`, `ingest` or `events` in another process uses it in between (docs/watch.md, "One
+    database, several processes"), or a PostgreSQL server."""
+    from forcewatch.store import StoreBusy, open_store
+
+    try:
+        return open_store(db, shared=True, lock_wait=resources.settings.lock_wait, on_wait=_echo)
+    except StoreBusy as exc:
+        _fail(escape(str(exc)))
 
 
 @app.command(cls=Command)
 @with_filters
 def events(
-    db: Path = typer.Option(DEFAULT_DB, help="DuckDB file."),
+    db: str = typer.Option(DEFAULT_DB, help=f"{DB_HELP}."),
     limit: int | None = typer.Option(None, help="At most this many events (default: all)."),
     format: Format = typer.Option(Format.table, "--format", "-f"),
     full: bool = FULL,
@@ -385,7 +418,7 @@ class ExportFormat(str, Enum):
 @app.command(cls=Command)
 @with_filters
 def export(
-    db: Path = typer.Option(DEFAULT_DB, help="DuckDB file."),
+    db: str = typer.Option(DEFAULT_DB, help=f"{DB_HELP}."),
     format: ExportFormat = typer.Option(..., "--format", "-f", help="csv (ACLED-style), geojson (RFC 7946), "
                                         "kml (Google Earth, QGIS) or stix (a STIX 2.1 bundle)."),
     out: Path | None = typer.Option(None, "--out", "-o", help="File to write (default: standard output)."),
@@ -414,7 +447,7 @@ def export(
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def _run_server(resources: Resources, db: Path, host: str, port: int, token: str | None, tiles: str | None = None,
+def _run_server(resources: Resources, db: str, host: str, port: int, token: str | None, tiles: str | None = None,
                 allow_hosts: list[str] | None = None) -> None:
     """Serve the API and dashboard on DB until Ctrl+C, answering only to the Host names of the address
     served on and ``allow_hosts`` (serve.api.Guard: DNS rebinding)."""
@@ -444,7 +477,7 @@ def _run_server(resources: Resources, db: Path, host: str, port: int, token: str
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
     url = f"http://{shown}:{port}/"
     err.print(
-        f"forcewatch dashboard: {url}\nAPI docs:  {url}docs   Database: {db}\n"
+        f"forcewatch dashboard: {url}\nAPI docs:  {url}docs   Database: {_shown(db)}\n"
         f"Ingest over the API: {'enabled (bearer token)' if token else 'disabled (no --token)'}. Ctrl+C to stop.",
         highlight=False,
     )
@@ -456,7 +489,7 @@ def _run_server(resources: Resources, db: Path, host: str, port: int, token: str
 @app.command(cls=Command)
 def serve(
     ctx: typer.Context,
-    db: Path = typer.Option(DEFAULT_DB, help="DuckDB file."),
+    db: str = typer.Option(DEFAULT_DB, help=f"{DB_HELP}."),
     host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default)."),
     port: int = typer.Option(8000, help="Port to listen on."),
     token: str | None = typer.Option(
@@ -472,7 +505,7 @@ def serve(
         "more), e.g. behind a reverse proxy. By default only the address served on and localhost are answered."),
 ):
     """Serve the web dashboard and the REST API (OpenAPI docs at /docs)."""
-    if not db.exists() and not token:
+    if not _exists(db) and not token:
         err.print(f"[red]error:[/red] {db}: no such database (run `forcewatch ingest` or `forcewatch demo` first)",
                   highlight=False, soft_wrap=True)
         raise typer.Exit(2)
@@ -543,7 +576,7 @@ def demo(
 @app.command(cls=Command)
 def posture(
     ctx: typer.Context,
-    db: Path = typer.Option(DEFAULT_DB, help="DuckDB file."),
+    db: str = typer.Option(DEFAULT_DB, help=f"{DB_HELP}."),
     window: int = typer.Option(7, help="Days per window."),
     until: str | None = typer.Option(None, help="Last day of the window (default: the latest event)."),
     format: Format = typer.Option(Format.table, "--format", "-f", help="table, jsonl, or geojson (a point per "
@@ -667,7 +700,8 @@ def gazetteer_info(ctx: typer.Context):
 def watch(
     ctx: typer.Context,
     config_file: Path = typer.Argument(..., metavar="WATCH.YAML", help="The watch config: sources, streams, sites, rules, webhooks (docs/watch.md)."),
-    db: Path = typer.Option(DEFAULT_DB, help="DuckDB file (created if missing); alerts.jsonl goes beside it."),
+    db: str = typer.Option(DEFAULT_DB, help=f"{DB_HELP} (created if missing); alerts.jsonl goes beside a file "
+                            "(in the current folder for a server) unless the config says where."),
     serve: bool = typer.Option(False, "--serve", help="Also serve the dashboard, alerts arriving live."),
     host: str = typer.Option("127.0.0.1", help="With --serve: address to listen on."),
     port: int = typer.Option(8000, help="With --serve: port to listen on."),
@@ -701,12 +735,15 @@ def watch(
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    store = _watch_store(db, resources)
+    store = _writable_store(db, resources)
     hub = Hub() if serve else None
+    from forcewatch.store import is_url
+
+    beside = Path("alerts.jsonl") if is_url(db) else Path(db).with_name("alerts.jsonl")
     watcher = Watcher(cfg, Ingester(resources), store, sites=sites, hub=hub, echo=_echo,
-                      alerts_jsonl=cfg.alerts_jsonl or db.with_name("alerts.jsonl"), scope=_scope(all_events))
+                      alerts_jsonl=cfg.alerts_jsonl or beside, scope=_scope(all_events))
     server = _serve_in_thread(resources, db, store, hub, host, port) if serve else None
-    err.print(f"forcewatch watch: {config_file} -> {db}; Ctrl+C to stop.", highlight=False)
+    err.print(f"forcewatch watch: {config_file} -> {_shown(db)}; Ctrl+C to stop.", highlight=False)
     try:
         watcher.run(stop)
     finally:
@@ -718,18 +755,7 @@ def watch(
               highlight=False)
 
 
-def _watch_store(db: Path, resources):
-    """The watcher's store, shared: the file is held only while a commit is written, so a `forcewatch serve`,
-    `ingest` or `events` in another process uses it in between (docs/watch.md, "One database, several processes")."""
-    from forcewatch.store import Store, StoreBusy
-
-    try:
-        return Store(db, shared=True, lock_wait=resources.settings.lock_wait, on_wait=_echo)
-    except StoreBusy as exc:
-        _fail(escape(str(exc)))
-
-
-def _serve_in_thread(resources, db: Path, store, hub, host: str, port: int):
+def _serve_in_thread(resources, db: str, store, hub, host: str, port: int):
     """The dashboard and API on the watcher's own store (one process writes it), in a thread."""
     import threading
 
@@ -806,7 +832,7 @@ rules:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     db = home / "forcewatch.duckdb"
-    store = _watch_store(db, resources)
+    store = _writable_store(db, resources)
     hub = Hub()
     watcher = Watcher(cfg, Ingester(resources), store, sites=resources.sites, hub=hub, echo=_echo,
                       alerts_jsonl=home / "alerts.jsonl")

@@ -634,7 +634,7 @@ class Store(WatchTables):
                 finally:
                     local.depth = depth
                 return
-            self.con.execute("BEGIN TRANSACTION")
+            self._begin()
             local.depth = 1
             try:
                 yield self
@@ -644,6 +644,9 @@ class Store(WatchTables):
                 raise
             local.depth = 0
             self.con.execute("COMMIT")
+
+    def _begin(self) -> None:
+        self.con.execute("BEGIN TRANSACTION")
 
     # -- documents -------------------------------------------------------
     def has_document(self, doc_id: str) -> bool:
