@@ -61,22 +61,39 @@ def ingest(db: Path, inputs: list[str], timeout: float = 300) -> subprocess.Comp
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-def dump(db: Path) -> dict[str, list]:
-    """Everything a store holds, in a canonical order, without the times rows were stored: documents,
-    events (their records: corroboration links and grades), tracks with positions, happenings."""
-    con = duckdb.connect(str(db), read_only=True)
+def _connect(db):
+    """A read-only connection to a store of either backend (SQL common to both is asked of it)."""
+    if str(db).startswith("postgresql://"):
+        import psycopg
+
+        con = psycopg.connect(str(db), autocommit=True)
+        con.execute("SET default_transaction_read_only = on")
+        return con
+    return duckdb.connect(str(db), read_only=True)
+
+
+def dump(db) -> dict[str, list]:
+    """Everything a store holds (a DuckDB file or a PostgreSQL URL), in a canonical order, without the
+    times rows were stored: documents, events (their records: corroboration links and grades), tracks
+    with positions, happenings."""
+    con = _connect(db)
     try:
         def rows(sql: str) -> list:
             return [list(r) for r in con.execute(sql).fetchall()]
 
+        def records(value) -> object:
+            return json.loads(value) if isinstance(value, str) else value
+
         return {
-            "documents": rows("SELECT id, path, url, title, published::VARCHAR, outlet, media_type, md5(text), scope,"
-                              " coalesce(fused, true) FROM documents ORDER BY id"),
-            "events": [[i, d, json.loads(r)] for i, d, r in rows("SELECT id, doc_id, record FROM events ORDER BY id")],
-            "tracks": rows("SELECT * EXCLUDE (t_start, t_end), t_start::VARCHAR, t_end::VARCHAR FROM tracks ORDER BY id"),
-            "positions": rows("SELECT track_id, count(*), sum(lat), sum(lon), min(t)::VARCHAR, max(t)::VARCHAR"
+            "documents": rows("SELECT id, path, url, title, CAST(published AS VARCHAR), outlet, media_type, md5(text),"
+                              " scope, coalesce(fused, true) FROM documents ORDER BY id"),
+            "events": [[i, d, records(r)] for i, d, r in rows("SELECT id, doc_id, record FROM events ORDER BY id")],
+            "tracks": rows("SELECT id, platform, ident, name, type_code, registration, operator, flag, military, source,"
+                           " n_positions, CAST(t_start AS VARCHAR), CAST(t_end AS VARCHAR) FROM tracks ORDER BY id"),
+            "positions": rows("SELECT track_id, count(*), CAST(round(sum(lat) * 1e6) AS BIGINT),"
+                              " CAST(round(sum(lon) * 1e6) AS BIGINT), CAST(min(t) AS VARCHAR), CAST(max(t) AS VARCHAR)"
                               " FROM positions GROUP BY 1 ORDER BY 1"),
-            "clusters": [[i, json.loads(r)] for i, r in rows("SELECT id, record FROM clusters ORDER BY id")],
+            "clusters": [[i, records(r)] for i, r in rows("SELECT id, record FROM clusters ORDER BY id")],
             "members": rows("SELECT event_id, cluster_id FROM cluster_members ORDER BY 1"),
         }
     finally:
@@ -121,7 +138,10 @@ class Serving:
         import time
 
         self.port = free_port()
-        self.log = db.with_suffix(f".serve-{self.port}.log")
+        import tempfile
+
+        folder = Path(tempfile.gettempdir()) if str(db).startswith("postgresql://") else Path(db).parent
+        self.log = folder / f"serve-{self.port}.log"
         pre = ["--config", str(config)] if config else []
         with open(self.log, "w") as out:
             self.proc = subprocess.Popen(

@@ -26,14 +26,14 @@ def batch(tmp_path_factory):
 
 
 @pytest.mark.parametrize("token", [None, "t0ken"], ids=["read-only", "with-token"])
-def test_serve_answers_while_ingest_writes_and_then_shows_the_new_events(batch, tmp_path, token):
+def test_serve_answers_while_ingest_writes_and_then_shows_the_new_events(batch, backend_db, token):
     """With a token the server opens the file read-write for its requests, without one read-only:
-    either way it holds it only while a request reads."""
+    either way it holds it only while a request reads. On PostgreSQL, readers never wait."""
     folder, inputs, clean = batch
-    db = tmp_path / "fw.duckdb"
-    from forcewatch.store import Store
+    db = backend_db
+    from forcewatch.store import open_store
 
-    Store(db).close()
+    open_store(db).close()
     server = stores.Serving(db, *(["--token", token] if token else []))
     try:
         proc = stores.forcewatch("ingest", "--db", str(db), *inputs)
@@ -59,9 +59,11 @@ def test_serve_answers_while_ingest_writes_and_then_shows_the_new_events(batch, 
     assert stores.dump(db) == clean
 
 
-def test_two_ingests_at_once_both_succeed_and_store_nothing_twice(batch, tmp_path):
+def test_two_ingests_at_once_both_succeed_and_store_nothing_twice(batch, backend_db):
+    """On a shared file and on a PostgreSQL server: what two ingests of the same inputs at once store
+    is what one stores (into a DuckDB file: the comparison also checks the backends agree)."""
     folder, inputs, clean = batch
-    db = tmp_path / "fw.duckdb"
+    db = backend_db
     procs = [stores.forcewatch("ingest", "--db", str(db), *inputs) for _ in range(2)]
     results = [p.communicate(timeout=300) + (p.returncode,) for p in procs]
     assert [rc for _, _, rc in results] == [0, 0], [err for _, err, _ in results]
