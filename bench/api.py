@@ -26,6 +26,7 @@ from pathlib import Path
 import httpx
 
 from forcewatch.store import Store
+from forcewatch.store.duck import DOC_REF_MIGRATION
 
 # Places events are generated around: (name, lat, lon, country, spread in degrees).
 PLACES = [
@@ -137,11 +138,11 @@ def build(db: Path, n: int) -> None:
                  'track_id', NULL)
         FROM e4;
     """)
+    con.execute(DOC_REF_MIGRATION)  # the document reference each event row carries, as the store writes it
     con.execute("CHECKPOINT")
     n_events = con.execute("SELECT count(*) FROM events").fetchone()[0]
     n_docs = con.execute("SELECT count(*) FROM documents").fetchone()[0]
     con.close()
-    Store(db).close()  # as forcewatch would: the store's own migrations fill derived columns
     print(f"built {db}: {n_events:,} events, {n_docs:,} documents in {time.perf_counter() - t0:.1f} s "
           f"({db.stat().st_size / 1e6:.0f} MB)")
 
