@@ -344,3 +344,36 @@ def test_a_new_store_killed_at_once_opens_again(tmp_path):
     assert done.returncode == -signal.SIGKILL
     with Store(path) as s:
         assert s.count("documents") == 0 and s.unfused_documents() == []
+
+
+def test_fusion_reads_only_the_periods_a_batch_is_dated_in(store):
+    """``events_meeting``: the stored events whose dates meet one of the spans (overlapping spans
+    merged), never background, by subtype and modality when asked; a batch dated today and in 1971
+    reads those two periods, not the decades between."""
+    from dataclasses import replace
+
+    d = doc("Ships came and went at Tartus over the years, and a lease was signed in 1971.")
+
+    def on(day: date, start: int, **kw) -> Event:
+        e = event(d, start, **{k: v for k, v in kw.items() if k in ("subtype", "type_")})
+        e = replace(e, id=f"{day}-{start}", time=TimeSpan(day, day), modality=kw.get("modality", "asserted"))
+        e.background = kw.get("background", False)
+        return e
+
+    lease, between, today, later = on(date(1971, 5, 1), 0), on(date(1990, 1, 1), 5), on(date(2024, 12, 9), 10), \
+        on(date(2024, 12, 12), 15, subtype="depart")
+    recalled = on(date(2024, 12, 9), 20, background=True)
+    silent = on(date(2024, 12, 9), 25, modality="no_comment")
+    store.add_document(d, [lease, between, today, later, recalled, silent])
+
+    def ids(spans, **kw):
+        return [e.id for e in store.events_meeting(spans, **kw)]
+
+    spans = [(date(1971, 4, 28), date(1971, 5, 4)), (date(2024, 12, 8), date(2024, 12, 10))]
+    assert ids(spans) == [lease.id, today.id, silent.id]
+    assert ids([(date(2024, 12, 8), date(2024, 12, 10)), (date(2024, 12, 10), date(2024, 12, 12))]) == \
+        [today.id, silent.id, later.id]  # merged into one span
+    assert ids(spans, skip_modalities={"no_comment"}) == [lease.id, today.id]
+    assert ids([(date(2024, 12, 1), date(2024, 12, 31))], subtypes={"depart", "transit"}) == [later.id]
+    assert ids([(date(2024, 12, 1), date(2024, 12, 31))], subtypes={None}) == []
+    assert ids([]) == []

@@ -41,6 +41,15 @@ NEUTRAL = {"no_comment", "unconfirmed"}
 FUSION_WINDOW = 2 * INFERRED_SLACK
 
 
+def candidate_subtypes(events: Iterable[Event]) -> set[str | None]:
+    """The subtypes a stored event can have to match one of ``events`` (``_kinds_fit``; None: no
+    subtype), so the store is asked for those only."""
+    out: set[str | None] = set()
+    for e in events:
+        out |= COMPATIBLE.get(e.subtype, {e.subtype}) if e.subtype else {None}
+    return out
+
+
 def _kinds_fit(a: Event, b: Event) -> bool:
     if a.subtype and b.subtype:
         return b.subtype in COMPATIBLE.get(a.subtype, {a.subtype})

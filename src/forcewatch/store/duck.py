@@ -699,6 +699,41 @@ class Store(WatchTables):
             self.con.execute("INSERT INTO counters VALUES ('fusion', 1) "
                              "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1")
 
+    def events_meeting(self, spans: Iterable[tuple[date, date]], *, reports_only: bool = False,
+                       subtypes: Iterable[str | None] | None = None, skip_modalities: Iterable[str] = ()) -> list[Event]:
+        """Stored events, not background, whose dates meet one of ``spans`` (first, last day), oldest
+        first: what fusion reads. Spans that overlap are merged, so a batch dated today and in 1971 reads
+        those two periods, not the decades between. ``subtypes``: only these (None among them: events
+        without one); ``skip_modalities``: not these; ``reports_only``: no track event."""
+        merged: list[list[date]] = []
+        for lo, hi in sorted(spans):
+            if merged and lo <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        if not merged:
+            return []
+        clauses = ["(" + " OR ".join(["(t_end >= ? AND t_start <= ?)"] * len(merged)) + ")"]
+        params: list = [d for span in merged for d in span]
+        if self._background_column:
+            clauses.append("NOT coalesce(background, false)")
+        if reports_only:
+            clauses.append("source_kind IS DISTINCT FROM 'sensor'")
+        if subtypes is not None:
+            wanted = set(subtypes)
+            named = sorted(s for s in wanted if s is not None)
+            either = ([f"subtype IN ({', '.join('?' * len(named))})"] if named else []) + \
+                (["subtype IS NULL"] if None in wanted else [])
+            clauses.append("(" + " OR ".join(either or ["false"]) + ")")
+            params += named
+        skip = sorted(set(skip_modalities))
+        if skip:
+            clauses.append(f"(modality IS NULL OR modality NOT IN ({', '.join('?' * len(skip))}))")
+            params += skip
+        rows = self.con.execute(f"SELECT record FROM events WHERE {' AND '.join(clauses)} ORDER BY {self._time_order[0]}",
+                                params).fetchall()
+        return [Event.from_dict(json.loads(r[0])) for r in rows]
+
     def events_of_documents(self, doc_ids: Iterable[str]) -> list[Event]:
         """The stored events of these documents, by id."""
         ids = sorted(set(doc_ids))
