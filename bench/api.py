@@ -3,6 +3,7 @@
     python bench/api.py                      # 1,000,000 events in /tmp/forcewatch-bench.duckdb
     python bench/api.py --events 200000 --requests 30
     python bench/api.py --db FILE --reuse    # keep and reuse a database built before
+    python bench/api.py --db FILE --reuse --postgres postgresql://user@host/empty_db   # the same on PostgreSQL
 
 Builds a DuckDB file with N generated events (DuckDB generates the rows and their JSON
 records in SQL: `INSERT ... SELECT ... FROM range(N)`), starts `forcewatch serve` (uvicorn)
@@ -26,7 +27,7 @@ from pathlib import Path
 import httpx
 
 from forcewatch.store import Store
-from forcewatch.store.duck import DOC_REF_MIGRATION
+from forcewatch.store.duck import DOC_REF_MIGRATION, REACH_MIGRATION
 
 # Places events are generated around: (name, lat, lon, country, spread in degrees).
 PLACES = [
@@ -139,6 +140,7 @@ def build(db: Path, n: int) -> None:
         FROM e4;
     """)
     con.execute(DOC_REF_MIGRATION)  # the document reference each event row carries, as the store writes it
+    con.execute(REACH_MIGRATION)  # where its points lie, which fusion selects by
     con.execute("CHECKPOINT")
     n_events = con.execute("SELECT count(*) FROM events").fetchone()[0]
     n_docs = con.execute("SELECT count(*) FROM documents").fetchone()[0]
@@ -147,7 +149,37 @@ def build(db: Path, n: int) -> None:
           f"({db.stat().st_size / 1e6:.0f} MB)")
 
 
-def serve(db: Path) -> tuple[str, subprocess.Popen]:
+def load_postgres(db: Path, url: str) -> None:
+    """The built DuckDB file's documents and events into an empty PostgreSQL database (the store makes
+    its schema; COPY in CSV, the PostGIS and trigram columns and indexes filled by the server)."""
+    import duckdb
+    import tempfile
+
+    from forcewatch.store.postgres import PostgresStore
+
+    t0 = time.perf_counter()
+    PostgresStore(url).close()
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as pg:
+        if pg.execute("SELECT count(*) FROM events").fetchone()[0]:
+            raise SystemExit(f"{url}: not empty (give an empty database)")
+        src = duckdb.connect(str(db), read_only=True)
+        for table in ("documents", "events"):
+            columns = [r[0] for r in src.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index", [table]).fetchall()]
+            with tempfile.NamedTemporaryFile(suffix=".csv") as tmp:
+                src.execute(f"COPY (SELECT {', '.join(columns)} FROM {table}) TO '{tmp.name}' (FORMAT csv, HEADER false)")
+                with pg.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)") as copy, \
+                        open(tmp.name, "rb") as fp:
+                    while block := fp.read(1 << 20):
+                        copy.write(block)
+        src.close()
+        pg.execute("VACUUM ANALYZE")
+    print(f"loaded into {url}: {time.perf_counter() - t0:.1f} s")
+
+
+def serve(db) -> tuple[str, subprocess.Popen]:
     """`forcewatch serve` in its own process (as users run it), on a free loopback port."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -227,6 +259,8 @@ def main(argv=None) -> int:
     ap.add_argument("--reuse", action="store_true", help="use --db as it is if it exists")
     ap.add_argument("--check", action="store_true", help="exit 1 when a p95 is over 100 ms")
     ap.add_argument("--keep", action="store_true", help="keep the database file afterwards")
+    ap.add_argument("--postgres", metavar="URL", help="load the events into this empty PostgreSQL database "
+                    "(postgresql://user@host/db) and time the API over it instead")
     args = ap.parse_args(argv)
 
     if not (args.reuse and args.db.exists()):
@@ -235,7 +269,9 @@ def main(argv=None) -> int:
         n_events = store.count("events")
     if not n_events:
         raise SystemExit(f"{args.db}: no events (run without --reuse to build the database)")
-    base, server = serve(args.db)
+    if args.postgres:
+        load_postgres(args.db, args.postgres)
+    base, server = serve(args.postgres or args.db)
     rng = random.Random(7)
     rows = []
     try:
@@ -245,7 +281,7 @@ def main(argv=None) -> int:
         server.wait(10)
 
     load = os.getloadavg()[0]
-    print(f"\nforcewatch API latency: {n_events:,} events, {args.requests} requests per query, one at a time, "
+    print(f"\nforcewatch API latency ({'PostgreSQL' if args.postgres else 'DuckDB'}): {n_events:,} events, {args.requests} requests per query, one at a time, "
           f"`forcewatch serve` on loopback, {os.cpu_count()} cores, load average {load:.1f} at the end\n")
     print(f"| {'query':42s} | {'p50 ms':>7s} | {'p95 ms':>7s} | {'matches':>9s} | {'bytes':>9s} |")
     print(f"|{'-' * 44}|{'-' * 9}:|{'-' * 9}:|{'-' * 10}:|{'-' * 10}:|")

@@ -80,14 +80,15 @@ class FusionPlan:
 
 def fusion_inputs(store, new_events: list[Event]) -> FusionInputs:
     """The reads of fusion (``fuse_stored``), nothing computed, chosen in the store's query so they grow
-    with what the batch's own dates hold, not with the store. Corroboration compares an event with stored
-    ones within FUSION_WINDOW of its dates, of a subtype it can match (fuse/corroborate.COMPATIBLE), never
-    background or neutral, and a batch of track events only with reports (tracks never corroborate tracks:
+    with what the batch's own dates and places hold, not with the store. Corroboration compares an event
+    with stored ones within FUSION_WINDOW of its dates whose points can overlap its own
+    (corroborate.search_box), of a subtype it can match (corroborate.COMPATIBLE), never background or
+    neutral, and a batch of track events only with reports (tracks never corroborate tracks:
     fuse/corroborate.independent); happenings need dates that overlap with no slack
-    (fuse/happenings.same_act), so only stored events of the batch's own dates, and the happenings they
-    are in, are grouped again. Background events (history a report recalls: "a 1971 lease") take part
+    (fuse/happenings.same_act) and places that overlap, so only stored events of the batch's own dates
+    and places, and the happenings they are in, are grouped again. Background events (history a report recalls: "a 1971 lease") take part
     in neither, so their dates read nothing."""
-    from forcewatch.fuse.corroborate import FUSION_WINDOW, NEUTRAL, candidate_subtypes, is_sensor
+    from forcewatch.fuse.corroborate import FUSION_WINDOW, NEUTRAL, candidate_subtypes, is_sensor, search_box
 
     acts = [e for e in new_events if e.time is not None and not e.background]
     new_ids = {e.id for e in new_events}
@@ -96,10 +97,12 @@ def fusion_inputs(store, new_events: list[Event]) -> FusionInputs:
     if acts:
         tracks_only = all(is_sensor(e) for e in acts)
         linkable = [e for e in acts if e.modality not in NEUTRAL]
+        boxes = {e.id: search_box(e) for e in acts}
         stored = [e for e in store.events_meeting(
-            [(e.time.start - FUSION_WINDOW, e.time.end + FUSION_WINDOW) for e in linkable], reports_only=tracks_only,
-            subtypes=candidate_subtypes(linkable), skip_modalities=NEUTRAL) if e.id not in new_ids]
-        same_days = store.events_meeting([(e.time.start, e.time.end) for e in acts])
+            [(e.time.start - FUSION_WINDOW, e.time.end + FUSION_WINDOW) for e in linkable],
+            boxes=[boxes[e.id] for e in linkable], reports_only=tracks_only, subtypes=candidate_subtypes(linkable),
+            skip_modalities=NEUTRAL) if e.id not in new_ids]
+        same_days = store.events_meeting([(e.time.start, e.time.end) for e in acts], boxes=[boxes[e.id] for e in acts])
         pool = {e.id: e for e in same_days if e.id not in new_ids}
         pool.update({e.id: e for e in stored if e.id in pool})  # the objects corroboration relinks
     pool.update({e.id: e for e in new_events})

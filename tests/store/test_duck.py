@@ -377,3 +377,25 @@ def test_fusion_reads_only_the_periods_a_batch_is_dated_in(store):
     assert ids([(date(2024, 12, 1), date(2024, 12, 31))], subtypes={"depart", "transit"}) == [later.id]
     assert ids([(date(2024, 12, 1), date(2024, 12, 31))], subtypes={None}) == []
     assert ids([]) == []
+
+
+def test_a_version_1_file_gets_the_reach_of_its_events(tmp_path):
+    """Files from before the reach columns are filled from their records, as new rows are written."""
+    from forcewatch.fuse.corroborate import reach
+
+    path = tmp_path / "v1.duckdb"
+    d = doc("Two frigates sailed from Tartus to Tobruk; a convoy was seen countrywide.")
+    sailed, nowhere = event(d, 0), event(d, 10, subtype="presence")
+    sailed.origin = Place("Tartus", 34.89, 35.87, "port", "site", 2.0)
+    sailed.destination = Place("Tobruk", 32.08, 23.96, "port", "site", 2.0)
+    nowhere.location = Place("Syria", 35.0, 38.5, "country", "country", 300.0)  # too wide to match anything
+    with Store(path) as s:
+        s.add_document(d, [sailed, nowhere])
+        for side in ("south", "west", "north", "east"):
+            s.con.execute(f"ALTER TABLE events DROP COLUMN reach_{side}")
+        s.con.execute("UPDATE schema_version SET version = 1")
+    with Store(path) as s:
+        rows = dict((i, tuple(r)) for i, *r in s.con.execute(
+            "SELECT id, reach_south, reach_west, reach_north, reach_east FROM events").fetchall())
+    assert rows[sailed.id] == pytest.approx(reach(sailed)) and reach(sailed) == (32.08, 23.96, 34.97, 35.87)
+    assert rows[nowhere.id] == (None,) * 4 and reach(nowhere) is None

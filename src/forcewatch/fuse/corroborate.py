@@ -13,6 +13,7 @@ asserted one contradicts it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -87,6 +88,37 @@ def equipment_fits(a: Event, b: Event) -> bool:
 def _points(e: Event) -> list[Place]:
     return [p for p in (e.location, e.origin, e.destination)
             if p is not None and p.lat is not None and (p.radius_km or 0) <= MAX_RADIUS_KM]
+
+
+def reach(e: Event) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) of the points an event can be matched by (``_points``), None with none:
+    the store keeps it in columns, so that fusion asks only for events whose points can overlap."""
+    points = _points(e)
+    if not points:
+        return None
+    lats, lons = [p.lat for p in points], [p.lon for p in points]
+    return min(lats), min(lons), max(lats), max(lons)
+
+
+def search_box(e: Event) -> tuple[float, float, float, float] | None:
+    """The box a stored event's points must meet to overlap one of ``e``'s (``places_overlap``): ``e``'s
+    points widened by the farthest a match can lie (its radius, the other's at most MAX_RADIUS_KM, the
+    slack). Conservative: near a pole or across the antimeridian, every longitude."""
+    points = _points(e)
+    if not points:
+        return None
+    far = max(p.radius_km or 0 for p in points) + MAX_RADIUS_KM + PLACE_SLACK_KM + 1.0
+    dlat = far / 110.574
+    south = min(p.lat for p in points) - dlat
+    north = max(p.lat for p in points) + dlat
+    widest = max(abs(south), abs(north))
+    if widest >= 89.0:
+        return max(south, -90.0), -180.0, min(north, 90.0), 180.0
+    dlon = far / (111.320 * math.cos(math.radians(widest)))
+    west, east = min(p.lon for p in points) - dlon, max(p.lon for p in points) + dlon
+    if west < -180.0 or east > 180.0:
+        west, east = -180.0, 180.0
+    return south, west, north, east
 
 
 def places_overlap(a: Event, b: Event) -> bool:

@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 import orjson
 
+from forcewatch.fuse.corroborate import reach
 from forcewatch.records import Alert, Cluster, Credibility, Document, Event, Site, Track, doc_ref
 
 SCHEMA = """
@@ -47,7 +48,8 @@ CREATE TABLE IF NOT EXISTS events (
     actor_country VARCHAR, sentence VARCHAR,
     track_id VARCHAR,
     record JSON NOT NULL,
-    search VARCHAR, doc_ref VARCHAR, background BOOLEAN, t_at TIMESTAMP
+    search VARCHAR, doc_ref VARCHAR, background BOOLEAN, t_at TIMESTAMP,
+    reach_south DOUBLE, reach_west DOUBLE, reach_north DOUBLE, reach_east DOUBLE
 );
 CREATE TABLE IF NOT EXISTS tracks (
     id VARCHAR PRIMARY KEY,
@@ -91,7 +93,7 @@ CREATE TABLE IF NOT EXISTS watch_state (key VARCHAR PRIMARY KEY, value JSON, upd
 
 
 # The schema's version, kept in a one-row table: bump it with each migration step added to _migrate.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 STATE_JSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
@@ -197,7 +199,7 @@ def _sessioned(cls):
 EVENT_COLUMNS = (
     "id", "doc_id", "type", "subtype", "lat", "lon", "place", "t_start", "t_end",
     "source_kind", "modality", "reliability", "information", "actor_country", "sentence", "track_id", "record",
-    "search", "doc_ref", "background", "t_at",
+    "search", "doc_ref", "background", "t_at", "reach_south", "reach_west", "reach_north", "reach_east",
 )
 
 CLUSTER_COLUMNS = ("id", "t_start", "t_end", "lat", "lon", "type", "subtype", "n_events", "n_sources", "record",
@@ -264,6 +266,19 @@ TIME_ORDER = "t_start NULLS LAST, t_at NULLS FIRST, doc_id, id"
 TIME_ORDER_DESC = "t_start DESC NULLS LAST, t_at DESC NULLS LAST, doc_id DESC, id DESC"
 
 
+# Version 2: where an event's matchable points lie (fuse/corroborate.reach: location, origin and
+# destination pinned within MAX_RADIUS_KM), so fusion selects by place in SQL; filled from the records.
+_POINTS = ("location", "origin", "destination")
+_POINT_OK = "(json_extract(record, '$.{p}.lat') IS NOT NULL AND coalesce(TRY_CAST(json_extract(record, '$.{p}.radius_km') AS DOUBLE), 0) <= 50)"
+_COORD = "CASE WHEN {ok} THEN TRY_CAST(json_extract(record, '$.{p}.{c}') AS DOUBLE) END"
+REACH_MIGRATION = "".join(
+    f"ALTER TABLE events ADD COLUMN IF NOT EXISTS reach_{side} DOUBLE;\n" for side in ("south", "west", "north", "east")
+) + "UPDATE events SET " + ", ".join(
+    f"reach_{side} = {fn}(" + ", ".join(_COORD.format(ok=_POINT_OK.format(p=p), p=p, c=c) for p in _POINTS) + ")"
+    for side, fn, c in (("south", "least", "lat"), ("west", "least", "lon"), ("north", "greatest", "lat"),
+                        ("east", "greatest", "lon"))
+) + ";\n"
+
 # The Admiralty grade is two columns, reliability (A-F) and information (1-6), as in the record.
 # Databases from before kept the code ("B2") in a credibility column; these expressions read it
 # the way Credibility.parse does, to migrate it, and to query a read-only database not migrated.
@@ -311,7 +326,7 @@ def _event_row(event: Event, doc: Document | None = None) -> tuple:
         event.actor.country if event.actor else None, event.sentence, event.track_id,
         json.dumps(event.to_dict(), ensure_ascii=False), search_text(event),
         json.dumps(doc_ref(doc, event.doc_id), ensure_ascii=False) if doc is not None else None,
-        event.background, _instant(event.time),
+        event.background, _instant(event.time), *(reach(event) or (None,) * 4),
     )
 
 
@@ -535,6 +550,8 @@ class Store(WatchTables):
             con.execute(INSTANT_MIGRATION)
             if "credibility" in _event_columns(con):
                 con.execute(GRADE_MIGRATION)
+        if not new and (_schema_version(con) or 1) < 2:
+            con.execute(REACH_MIGRATION)
         con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         con.execute("DELETE FROM schema_version")
         con.execute("INSERT INTO schema_version VALUES (?)", [SCHEMA_VERSION])
@@ -560,6 +577,7 @@ class Store(WatchTables):
         self._search_column = "search" in columns
         self._doc_ref_column = "doc_ref" in columns
         self._background_column = "background" in columns
+        self._reach_columns = "reach_south" in columns
         self._time_order = (TIME_ORDER, TIME_ORDER_DESC) if "t_at" in columns else (
             TIME_ORDER.replace(" t_at NULLS FIRST,", ""), TIME_ORDER_DESC.replace(" t_at DESC NULLS LAST,", ""))
         self._grade_columns = GRADE_COLUMNS if "reliability" in columns else OLD_GRADE_COLUMNS
@@ -699,12 +717,19 @@ class Store(WatchTables):
             self.con.execute("INSERT INTO counters VALUES ('fusion', 1) "
                              "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1")
 
-    def events_meeting(self, spans: Iterable[tuple[date, date]], *, reports_only: bool = False,
-                       subtypes: Iterable[str | None] | None = None, skip_modalities: Iterable[str] = ()) -> list[Event]:
+    def events_meeting(self, spans: Sequence[tuple[date, date]], *, boxes: Sequence | None = None,
+                       reports_only: bool = False, subtypes: Iterable[str | None] | None = None,
+                       skip_modalities: Iterable[str] = ()) -> list[Event]:
         """Stored events, not background, whose dates meet one of ``spans`` (first, last day), oldest
         first: what fusion reads. Spans that overlap are merged, so a batch dated today and in 1971 reads
-        those two periods, not the decades between. ``subtypes``: only these (None among them: events
-        without one); ``skip_modalities``: not these; ``reports_only``: no track event."""
+        those two periods, not the decades between. ``boxes``: one (south, west, north, east) or None per
+        span, which the event's matchable points (``reach_*`` columns) must meet in that span (None: no
+        place, nothing meets it); ``subtypes``: only these (None among them: events without one);
+        ``skip_modalities``: not these; ``reports_only``: no track event."""
+        spans = list(spans)
+        if boxes is not None:
+            pairs = [(span, box) for span, box in zip(spans, boxes) if box is not None]
+            spans = [span for span, _ in pairs]
         merged: list[list[date]] = []
         for lo, hi in sorted(spans):
             if merged and lo <= merged[-1][1]:
@@ -715,6 +740,10 @@ class Store(WatchTables):
             return []
         clauses = ["(" + " OR ".join(["(t_end >= ? AND t_start <= ?)"] * len(merged)) + ")"]
         params: list = [d for span in merged for d in span]
+        if boxes is not None and self._reach_columns:  # each span with its box (the merged spans: a first cut)
+            clauses.append("(" + " OR ".join(["(t_end >= ? AND t_start <= ? AND reach_north >= ? AND reach_south <= ?"
+                                              " AND reach_east >= ? AND reach_west <= ?)"] * len(pairs)) + ")")
+            params += [v for (lo, hi), (south, west, north, east) in pairs for v in (lo, hi, south, north, west, east)]
         if self._background_column:
             clauses.append("NOT coalesce(background, false)")
         if reports_only:

@@ -48,6 +48,8 @@ CREATE TABLE events (
     track_id VARCHAR,
     record JSON NOT NULL,
     search VARCHAR, doc_ref VARCHAR, background BOOLEAN, t_at TIMESTAMP,
+    reach_south DOUBLE PRECISION, reach_west DOUBLE PRECISION, reach_north DOUBLE PRECISION,
+    reach_east DOUBLE PRECISION,
     geog geography(Point, 4326) GENERATED ALWAYS AS (
         CASE WHEN lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180
              THEN ST_SetSRID(ST_MakePoint(lon, lat), 4326)::geography END) STORED
