@@ -738,8 +738,9 @@ class Store(WatchTables):
                 merged.append([lo, hi])
         if not merged:
             return []
-        clauses = ["(" + " OR ".join(["(t_end >= ? AND t_start <= ?)"] * len(merged)) + ")"]
-        params: list = [d for span in merged for d in span]
+        parts = [self._dates_clause(lo, hi) for lo, hi in merged]
+        clauses = ["(" + " OR ".join(f"({c})" for c, _ in parts) + ")"]
+        params: list = [v for _, values in parts for v in values]
         if boxes is not None and self._reach_columns:  # each span with its box (the merged spans: a first cut)
             clauses.append("(" + " OR ".join(["(t_end >= ? AND t_start <= ? AND reach_north >= ? AND reach_south <= ?"
                                               " AND reach_east >= ? AND reach_west <= ?)"] * len(pairs)) + ")")
@@ -856,6 +857,12 @@ class Store(WatchTables):
     def _text_clause(q: str) -> tuple[str, list]:
         """The text search (the q filter): a substring of the lower-cased search column."""
         return "contains(search, ?)", [q.lower()]
+
+    @staticmethod
+    def _dates_clause(since: date | None, until: date | None) -> tuple[str, list]:
+        """Events whose dates meet [since, until] (either end open when None)."""
+        clauses = (["t_end >= ?"] if since is not None else []) + (["t_start <= ?"] if until is not None else [])
+        return " AND ".join(clauses), [d for d in (since, until) if d is not None]
 
     @staticmethod
     def _near_clause(lat: float, lon: float, km: float) -> tuple[str, list]:
@@ -1056,12 +1063,10 @@ class Store(WatchTables):
             if digit is not None:
                 clauses.append(f"{information} = ?")
                 params.append(digit)
-        if since is not None:
-            clauses.append("t_end >= ?")
-            params.append(since)
-        if until is not None:
-            clauses.append("t_start <= ?")
-            params.append(until)
+        if since is not None or until is not None:
+            clause, values = self._dates_clause(since, until)
+            clauses.append(clause)
+            params += values
         if bbox is not None:
             south, west, north, east = bbox
             clauses.append("lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?")
