@@ -103,7 +103,7 @@ def dump(db) -> dict[str, list]:
 def consistent(db: Path) -> list[str]:
     """What is wrong in a store left by a killed process: tracks of a feed whose document is not
     stored, positions without their track, events without their document."""
-    con = duckdb.connect(str(db), read_only=True)
+    con = _connect(db)
     try:
         problems = []
         for what, sql in (

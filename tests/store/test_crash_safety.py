@@ -38,21 +38,22 @@ def clean(tmp_path_factory):
     return folder, inputs, expected, appeared or 0.0, took
 
 
-def kill_and_rerun(clean, kills: int, seed: int) -> list[str]:
+def kill_and_rerun(clean, kills: int, seed: int, new_database=None) -> list[str]:
     """Kill an ingest ``kills`` times, at a random moment (seeded) in each of ``kills`` equal stretches
     of the clean run from the store's creation to its end, rerun each, and return what differed
-    (empty: every store equalled the clean one)."""
+    (empty: every store equalled the clean one). ``new_database``: makes each killed run's store (a
+    PostgreSQL database's URL) instead of a DuckDB file; it is compared with the clean DuckDB run."""
     folder, inputs, expected, appeared, took = clean
     rng = random.Random(seed)
     moments = [appeared + (k + rng.random()) / kills * (took - appeared) for k in range(kills)]
     differences = []
     for k, moment in enumerate(moments):
-        db = folder / f"killed-{seed}-{k}.duckdb"
+        db = new_database() if new_database else folder / f"killed-{seed}-{k}.duckdb"
         proc = forcewatch("ingest", "--db", str(db), *inputs)
         time.sleep(moment)
         proc.send_signal(signal.SIGKILL)
         proc.communicate()
-        if db.exists():
+        if new_database or db.exists():
             differences += [f"kill {k} at {moment:.2f} s: {p}" for p in consistent(db)]
         again = ingest(db, inputs)
         assert again.returncode == 0, again.stderr
@@ -66,6 +67,12 @@ def kill_and_rerun(clean, kills: int, seed: int) -> list[str]:
 
 def test_three_kills_then_reruns_equal_a_clean_run(clean):
     assert kill_and_rerun(clean, 3, seed=14) == []
+
+
+def test_kills_into_postgresql_then_reruns_equal_a_clean_run(clean, postgres_databases):
+    """The same on a PostgreSQL store: what a killed ingest left and its rerun finished is what a
+    clean ingest into a DuckDB file holds."""
+    assert kill_and_rerun(clean, 3, seed=21, new_database=postgres_databases) == []
 
 
 @pytest.mark.slow
