@@ -54,25 +54,27 @@ def read_warc(path: str | Path, published: date | None = None, errors: list[str]
         raise InputError(f"{where}: cannot read ({exc.strerror or exc})") from exc
     with fh:
         number = 0
-        records = iter(ArchiveIterator(fh))
+        # digests checked where the archive has them (crawlers write them): a cut-off download is found
+        records = iter(ArchiveIterator(fh, check_digests="raise"))
         while True:
+            number += 1
             try:
                 record = next(records, None)
                 if record is None:
+                    number -= 1
                     break
-                number += 1
                 html = _page(record, limits.report_bytes)
-            except ArchiveLoadFailed as exc:
-                problem(f"{where}: record {number + 1}: not a readable WARC record ({_one_line(exc)}); "
-                        "the records after it are not read")
-                break
-            except (OSError, EOFError, ValueError) as exc:  # truncated gzip, a bad chunked body
-                problem(f"{where}: record {number}: cannot be read ({type(exc).__name__}: {_one_line(exc)}); "
-                        "the records after it are not read")
-                break
             except InputError as exc:
                 problem(f"{where}: record {number}: {exc}")
                 continue
+            except ArchiveLoadFailed as exc:
+                problem(f"{where}: record {number}: not a readable WARC record ({_one_line(exc)}); "
+                        "the records after it are not read")
+                break
+            except Exception as exc:  # noqa: BLE001  (truncated gzip, a bad chunked body, headers warcio trips on)
+                problem(f"{where}: record {number}: cannot be read ({type(exc).__name__}: {_one_line(exc)}); "
+                        "the records after it are not read")
+                break
             if html is None:
                 continue
             from forcewatch.ingest.reports import html_document, mend
@@ -105,6 +107,8 @@ def _page(record, max_bytes: int) -> str | None:
     raw = record.content_stream().read(max_bytes + 1)
     if len(raw) > max_bytes:
         raise InputError(f"page over {max_bytes >> 20} MB, too large for a report")
+    if getattr(record.raw_stream, "limit", 0) > 0:  # the file ended before the record's Content-Length
+        raise EOFError(f"the archive ends {record.raw_stream.limit} byte(s) before the record does (cut off?)")
     charset = _CHARSET.search(kind)
     if charset and _known(charset.group(1)):
         return raw.decode(charset.group(1), errors="replace")
