@@ -37,6 +37,15 @@ class RayMissing(RuntimeError):
     """Ray (with Ray Data) is not installed; the message says how to install it."""
 
 
+class Unreachable(ConnectionError):
+    """Nothing listens at the cluster address given."""
+
+
+class SetupError(RuntimeError):
+    """The text pipeline cannot be built from the settings (a model not installed, a bad lexicon or
+    plugin): found on the driver, in one line, before any worker would fail on it."""
+
+
 def require_ray():
     """The ray module, with Ray Data; RayMissing, one line, when the extra is not installed."""
     try:
@@ -51,6 +60,10 @@ def cluster_errors() -> tuple[type[BaseException], ...]:
     """What Ray raises when a cluster cannot be reached or its workers fail (not a fault of a document)."""
     ray = require_ray()
     return (ray.exceptions.RayError, ConnectionError, TimeoutError)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
 def one_line(exc: BaseException) -> str:
@@ -73,14 +86,30 @@ def ray_cluster(address: str | None = None, workers: int | None = None) -> Itera
         return
     quiet = dict(log_to_driver=False, logging_level="ERROR", configure_logging=True)
     if address:
+        _answers(address)
         ray.init(address=address, **quiet)
     else:
-        ray.init(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False,
+        # "local": a new instance always, never one another user started on this machine (ray_current_cluster)
+        ray.init(address="local", num_cpus=workers or os.cpu_count() or 1, include_dashboard=False,
                  _node_ip_address="127.0.0.1", **quiet)
     try:
         yield workers or _cluster_cpus(ray)
     finally:
         ray.shutdown()
+
+
+def _answers(address: str, timeout: float = 10.0) -> None:
+    """ConnectionError, at once, when nothing listens at a cluster's host:port (Ray itself retries for
+    minutes before it gives up)."""
+    import socket
+
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # "auto", or a form Ray resolves itself
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise Unreachable(f"no Ray cluster answers at {address} ({exc.strerror or exc})") from None
 
 
 def _cluster_cpus(ray) -> int:
@@ -93,7 +122,7 @@ def _quiet_ray_data() -> None:
 
     from ray.data import DataContext
 
-    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    logging.getLogger("ray.data").setLevel(logging.CRITICAL)  # its failures reach the caller as exceptions
     context = DataContext.get_current()
     context.enable_progress_bars = False
     context.enable_operator_progress_bars = False
@@ -223,6 +252,7 @@ class ScaleResult:
     linked: int = 0
     workers: int = 0  # Ray actors that coded (0: nothing to code, Ray not started)
     seconds: float = 0.0  # coding and storing, from the workers' start to the last document back
+    writing: float = 0.0  # of which the driver spent storing and fusing (the workers go on meanwhile)
     feeds: FeedsResult | None = None
     failures: list[str] = field(default_factory=list)
 
@@ -261,6 +291,7 @@ def run(resources: Resources, store, corpus: Corpus, *, address: str | None = No
     pending: list[Document] = []
 
     def write() -> None:
+        began = time.perf_counter()
         with store.session():  # the file held while the batch is written, not while it is coded
             done = ingester.documents(store, pending, scope, fuse=False)
         result.added += done.added
@@ -276,7 +307,14 @@ def run(resources: Resources, store, corpus: Corpus, *, address: str | None = No
             echo(f"error: {error}")
             result.failures.append(error)
         pending.clear()
+        result.writing += time.perf_counter() - began
 
+    if todo:
+        try:  # what every worker builds, built here once: a bad setting is one line, not a worker's traceback
+            Ingester(resources).pipeline(scope)
+            resources.nlp  # noqa: B018
+        except Exception as exc:  # noqa: BLE001  (whatever the settings name that cannot be loaded)
+            raise SetupError(f"the text pipeline cannot be built: {type(exc).__name__}: {_one_line(exc)}") from exc
     try:
         if todo:
             with ray_cluster(address, workers) as result.workers:

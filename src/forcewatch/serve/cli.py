@@ -353,8 +353,9 @@ def batch(
                                         "web archives (.warc, .warc.gz) and sensor feeds."),
     db: str = typer.Option(DEFAULT_DB, help="DuckDB file (created if missing) or postgresql:// URL."),
     ray_address: str | None = typer.Option(
-        None, "--ray", metavar="ADDRESS", show_default=False,
-        help="A running Ray cluster's address (host:port, or ray://host:10001); default: a local Ray on this machine."),
+        None, "--ray", metavar="ADDRESS", show_default=False, envvar="RAY_ADDRESS",
+        help="A running Ray cluster's address (host:port, or ray://host:10001; default: $RAY_ADDRESS, else a local "
+        "Ray on this machine, bound to 127.0.0.1)."),
     workers: int | None = typer.Option(
         None, "--workers", min=1, show_default=False,
         help="Workers coding documents, each with its own pipeline (default: every core, or the cluster's CPUs)."),
@@ -396,9 +397,16 @@ def batch(
                     resources, store, corpus_read, address=ray_address, workers=workers, scope=scope, echo=_echo,
                     on_start=start,
                     on_document=lambda _: progress.advance(task))
+        except scale.SetupError as exc:
+            _fail(escape(str(exc)))
         except scale.cluster_errors() as exc:  # a cluster not reachable, workers lost or failing to start
-            _fail(escape(f"Ray: {scale.one_line(exc)}; what came back is stored: the same command again does the rest"),
-                  1 if started else 2)
+            if started:
+                _fail(escape(f"Ray: {scale.one_line(exc)}; what came back is stored: the same command again does the rest"), 1)
+            # Ray turns token authentication on by itself only for a cluster it finds, never for an address given
+            hint = " (Ray's token authentication: set RAY_AUTH_MODE=token, see docs/scale.md)" \
+                if ray_address and isinstance(exc, ConnectionError) and not isinstance(exc, scale.Unreachable) \
+                and "RAY_AUTH_MODE" not in os.environ else ""
+            _fail(escape(f"Ray: {scale.one_line(exc)}{hint}"))
     if result.feeds is not None:
         r = result.feeds
         err.print(f"{r.stored} sensor feed(s) stored with {r.events} event(s); {r.skipped} already stored; "
