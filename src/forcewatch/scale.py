@@ -75,10 +75,12 @@ def one_line(exc: BaseException) -> str:
 @contextmanager
 def ray_cluster(address: str | None = None, workers: int | None = None) -> Iterator[int]:
     """Ray for the block, yielding how many workers it can run. ``address``: a running cluster's (its
-    head's host:port, or ray://host:port), joined and left running; else a local Ray started with
-    ``workers`` CPUs (default: every core), bound to 127.0.0.1 only and shut down after. A Ray this
-    process started already (a test session's) is used as it is. Ray's logs and sockets stay in its
-    temporary folder (/tmp/ray), its workers' output and the dashboard off."""
+    head's host:port, or ray://host:port), joined and left running; else a new local Ray with
+    ``workers`` CPUs (default: every core), shut down after. A Ray this process started already (a
+    test session's) is used as it is. No dashboard; the workers' output is not relayed; Ray's logs and
+    sockets stay in its temporary folder (/tmp/ray). The node is asked for 127.0.0.1, but Ray 2.60 makes
+    that the machine's address (services.resolve_ip_for_localhost) and its servers listen on every
+    interface; what guards them is Ray's token authentication, on by default for a local Ray."""
     ray = require_ray()
     _quiet_ray_data()
     if ray.is_initialized():

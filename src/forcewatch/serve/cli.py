@@ -354,8 +354,8 @@ def batch(
     db: str = typer.Option(DEFAULT_DB, help="DuckDB file (created if missing) or postgresql:// URL."),
     ray_address: str | None = typer.Option(
         None, "--ray", metavar="ADDRESS", show_default=False, envvar="RAY_ADDRESS",
-        help="A running Ray cluster's address (host:port, or ray://host:10001; default: $RAY_ADDRESS, else a local "
-        "Ray on this machine, bound to 127.0.0.1)."),
+        help="A running Ray cluster's address (host:port, or ray://host:10001; default: $RAY_ADDRESS, else a new "
+        "local Ray on this machine)."),
     workers: int | None = typer.Option(
         None, "--workers", min=1, show_default=False,
         help="Workers coding documents, each with its own pipeline (default: every core, or the cluster's CPUs)."),
