@@ -149,7 +149,7 @@ class Coder:
     A document the pipeline fails on comes back as the one-line error ``forcewatch ingest`` would
     print for it (Ingester.analyses), the others of its batch coded all the same."""
 
-    settings: Settings = Settings()
+    settings: Settings | None = None  # set on a subclass made for the run (see ``code``)
     scope: str = "force"
 
     def __init__(self):
@@ -199,7 +199,8 @@ class Corpus:
     documents: list[Document] = field(default_factory=list)
     feeds: list[tuple[Path, str | None]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
-    skipped: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)  # files a folder walk left out: reason -> count
+    repeated: int = 0  # documents whose text came before in the corpus (counted as stored already)
 
 
 def read_corpus(paths: Sequence[Path], published: date | None = None, follow_symlinks: bool = False,
@@ -234,7 +235,10 @@ def read_corpus(paths: Sequence[Path], published: date | None = None, follow_sym
         for line in notes:
             echo(line)
         corpus.failures += errors
-    corpus.documents = list({doc.id: doc for doc in reversed(docs)}.values())[::-1]  # the first of each text
+    first: dict[str, Document] = {}
+    for doc in docs:  # the same text twice is one document, as for ingest: the first is kept, the others counted
+        first.setdefault(doc.id, doc)
+    corpus.documents, corpus.repeated = list(first.values()), len(docs) - len(first)
     corpus.feeds = found.feeds
     return corpus
 
@@ -245,7 +249,7 @@ def read_corpus(paths: Sequence[Path], published: date | None = None, follow_sym
 class ScaleResult:
     """What one batch run did."""
 
-    documents: int = 0  # distinct documents in the corpus
+    documents: int = 0  # distinct documents in the corpus (a text repeated is one)
     sent: int = 0  # sent to the workers: not stored yet (or to be coded again for every event)
     added: int = 0
     recoded: int = 0
@@ -288,7 +292,7 @@ def run(resources: Resources, store, corpus: Corpus, *, address: str | None = No
         result.feeds = ingester.feeds(store, corpus.feeds, echo=echo, fuse=False)
         result.failures += result.feeds.errors
     todo = to_code(store, corpus.documents, scope)
-    result.sent, result.skipped = len(todo), len(corpus.documents) - len(todo)
+    result.sent, result.skipped = len(todo), len(corpus.documents) - len(todo) + corpus.repeated
     ingester.equipment_classes  # noqa: B018  (loaded before the first write, not while the file is held)
     pending: list[Document] = []
 

@@ -46,7 +46,7 @@ def write_warc(path: Path, pages: list[tuple[str, str, str, bytes]]) -> None:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    """The demo's two text reports and a variant of each from another outlet, two JSON-line articles
+    """The demo's two text reports, a variant of each from another outlet and a copy of one, two JSON-line articles
     (and a line that is not JSON), the demo's HTML page in a WARC (with an image and a 404 beside it),
     and an empty file; ``html`` is the same page as a file, for `forcewatch ingest`."""
     root = tmp_path_factory.mktemp("corpus")
@@ -61,6 +61,7 @@ def corpus(tmp_path_factory):
         (reports / f"{txt.stem}-reuters.meta.json").write_text(json.dumps({**meta, "source": "Reuters"}))
         lines.append(json.dumps({"text": f"{txt.read_text()}\n\nAssociated Press contributed to this report.",
                                  "title": meta["title"], "published": meta["published"], "outlet": "Associated Press"}))
+    shutil.copy(DEMO / "black-sea-fleet.txt", reports / "zz-copy.txt")  # the same text again: one document
     articles = root / "corpus" / "articles.jsonl"
     articles.write_text(f"{lines[0]}\n{{not json\n{lines[1]}\n")
     page = (DEMO / "libya-airbridge.html").read_bytes()
@@ -88,11 +89,12 @@ def test_batch_stores_what_ingest_stores_and_a_rerun_stores_nothing(local_ray, c
     assert done.exit_code == 1, done.stderr  # the bad line and the empty file
     assert f"{corpus / 'corpus' / 'articles.jsonl'}:2: not valid JSON" in done.stderr
     assert f"{corpus / 'corpus' / 'empty.txt'}: file is empty" in done.stderr
-    assert "7 document(s) stored" in done.stderr and "over 2 workers" in done.stderr, done.stderr
+    assert "7 document(s) stored" in done.stderr and "over 2 workers); 1 already stored" in done.stderr, done.stderr
     reports = corpus / "corpus"
     ingested = runner.invoke(app, ["ingest", str(reports / "reports"), str(reports / "articles.jsonl"),
                                    str(reports / "empty.txt"), str(corpus / "pages"), "--db", str(ingest_db)])
     assert ingested.exit_code == 1 and "7 document(s) stored" in ingested.stderr, ingested.stderr
+    assert "1 already stored" in ingested.stderr, ingested.stderr
     stored = dump(batch_db)
     assert comparable(stored) == comparable(dump(ingest_db))
     page = next(row for row in stored["documents"] if row[6] == "html")
@@ -100,7 +102,7 @@ def test_batch_stores_what_ingest_stores_and_a_rerun_stores_nothing(local_ray, c
     assert len(stored["events"]) > 20 and stored["clusters"]
 
     again = runner.invoke(app, ["batch", str(reports), "--db", str(batch_db), "--workers", "2"])
-    assert "0 document(s) stored with 0 event(s); 7 already stored" in again.stderr, again.stderr
+    assert "0 document(s) stored with 0 event(s); 8 already stored" in again.stderr, again.stderr
     assert dump(batch_db) == stored
 
 
@@ -116,9 +118,9 @@ def test_a_rerun_sends_only_what_is_not_stored_and_ends_where_one_run_ends(local
     db = tmp_path / "resumed.duckdb"
     with open_store(db, shared=True) as store:
         first = run(resources, store, part, workers=2, write_batch=3, echo=lambda _: None)
-        assert (first.sent, first.added, first.failures) == (4, 4, [])
+        assert (first.sent, first.added, first.skipped, first.failures) == (4, 4, 1, [])
         rest = run(resources, store, whole, workers=2, write_batch=2, echo=lambda _: None)
-    assert (rest.sent, rest.added, rest.skipped) == (3, 3, 4)
+    assert (rest.sent, rest.added, rest.skipped) == (3, 3, 5)  # the copy counted too
     assert len(rest.failures) == 2  # the bad line and the empty file, named again
     once = tmp_path / "once.duckdb"
     with open_store(once, shared=True) as store:

@@ -342,8 +342,10 @@ class _Rate(ProgressColumn):
     """Documents per second so far, for the batch's bar."""
 
     def render(self, task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:.1f} docs/s" if speed else "… docs/s", style="progress.data.speed")
+        """Since the workers started, as the closing line counts it (rich's own speed, over the last
+        seconds, leaps when a batch comes back at once)."""
+        rate = task.completed / task.elapsed if task.completed and task.elapsed else None
+        return Text(f"{rate:.1f} docs/s" if rate else "… docs/s", style="progress.data.speed")
 
 
 @app.command(cls=Command)
@@ -383,12 +385,12 @@ def batch(
     corpus_read = scale.read_corpus(corpus, when, follow_symlinks, resources.settings, echo=_echo)
     progress = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         _Rate(), TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
-    task = progress.add_task("coding", total=None)
+    task = progress.add_task("starting the workers", total=None)
     started = []
 
     def start(documents: int, workers: int) -> None:
         started.append(workers)
-        progress.update(task, total=documents, description=f"coding ({workers} workers)")
+        progress.reset(task, total=documents, description=f"coding ({workers} workers)")  # the clock from now
 
     with open_store(db, shared=True, lock_wait=resources.settings.lock_wait, on_wait=_echo) as store:
         try:
