@@ -1,7 +1,7 @@
 """forcewatch batch on a local Ray with two workers: what it stores is what `forcewatch ingest` stores.
 
-One local Ray for the session (started by the first test that needs it, bound to 127.0.0.1); each
-run starts its own two actors, so each costs some seconds. Skipped when Ray is not installed
+One local Ray for the module (started by the first test that needs it); each run starts its own two
+actors, so each costs some seconds. Skipped when Ray is not installed
 (pip install -e '.[scale]')."""
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from forcewatch_test_stores import dump, env
 DEMO = Path(__file__).resolve().parents[2] / "src" / "forcewatch" / "data" / "demo"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def local_ray():
+    """One local Ray for the Ray tests (all in this module), shut down after them, so the rest of the
+    suite does not run beside its idle processes."""
     pytest.importorskip("ray.data", reason="Ray is not installed (pip install -e '.[scale]')")
     from forcewatch.scale import ray_cluster
 
