@@ -369,7 +369,7 @@ def batch(
     """Store a large corpus as `ingest` does, its documents coded in parallel by Ray workers (docs/scale.md).
 
     Documents already stored are not sent again, so after a kill the same command finishes what was
-    left. Needs the scale extra: pip install -e '.[scale]'.
+    left. Needs Ray, the scale extra (docs/scale.md).
 
     Exit code 0: every input stored or already stored; 1: some inputs failed (each named); 2: nothing
     could run (Ray missing, a bad option, configuration or database)."""
