@@ -14,6 +14,7 @@ Ray is an optional extra (pip install -e '.[scale]'): it is imported only when a
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -21,8 +22,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-
-import orjson
 
 from forcewatch.config import Resources, Settings
 from forcewatch.records import Analysis, Document, Event
@@ -133,14 +132,15 @@ def _quiet_ray_data() -> None:
     context.verbose_stats_logs = False
 
 
-# -- what goes to the workers and back: JSON strings, so Arrow blocks carry them as text -----------
+# -- what goes to the workers and back: JSON strings, so Arrow blocks carry them as text; the standard
+# library's JSON, as the store writes records, so a record comes back as the store would give it ------
 
-def _encoded(doc: Document) -> str:
-    return orjson.dumps(doc.to_dict()).decode()
+def _encoded(record) -> str:
+    return json.dumps(record)  # ASCII: whatever the text holds, Arrow takes it
 
 
 def _decoded(text: str) -> Document:
-    return Document.from_dict(orjson.loads(text))
+    return Document.from_dict(json.loads(text))
 
 
 class Coder:
@@ -168,9 +168,9 @@ class Coder:
         out = []
         for doc in docs:
             if doc.id in coded:
-                out.append(orjson.dumps({"events": [e.to_dict() for e in coded[doc.id]]}).decode())
+                out.append(_encoded({"events": [e.to_dict() for e in coded[doc.id]]}))
             else:
-                out.append(orjson.dumps({"error": errors.get(doc.id) or f"document {doc.id[:12]} was not coded"}).decode())
+                out.append(_encoded({"error": errors.get(doc.id) or f"document {doc.id[:12]} was not coded"}))
         return {"id": np.array([d.id for d in docs], dtype=object), "coded": np.array(out, dtype=object)}
 
 
@@ -353,10 +353,10 @@ def code(documents: Sequence[Document], settings: Settings, scope: str, workers:
     by_id = {doc.id: doc for doc in documents}
     # the settings travel in the class (pickled by value), not as actor arguments
     coder = type("Coder", (Coder,), {"settings": settings, "scope": scope})
-    dataset = ray.data.from_items([{"doc": _encoded(doc)} for doc in by_id.values()]).map_batches(
+    dataset = ray.data.from_items([{"doc": _encoded(doc.to_dict())} for doc in by_id.values()]).map_batches(
         coder, batch_size=docs_per_task, compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1,
         batch_format="numpy")
     for row in dataset.iter_rows():
-        coded = orjson.loads(row["coded"])
+        coded = json.loads(row["coded"])
         events = coded.get("events")
         yield by_id[row["id"]], [Event.from_dict(e) for e in events] if events is not None else coded["error"]
