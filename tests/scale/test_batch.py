@@ -79,19 +79,26 @@ def corpus(tmp_path_factory):
     return root
 
 
+@pytest.fixture(scope="module")
+def batched(local_ray, corpus):
+    """The corpus through `forcewatch batch` into a DuckDB store, once for the module: (store, stderr)."""
+    db = corpus / "batch.duckdb"
+    done = CliRunner().invoke(app, ["batch", str(corpus / "corpus"), "--db", str(db), "--workers", "2"])
+    assert done.exit_code == 1, done.stderr  # the bad line and the empty file
+    return db, done.stderr
+
+
 def comparable(store: dict) -> dict:
     """A store's dump without where the documents were read from (a WARC record, an HTML file)."""
     return {**store, "documents": [row[:1] + row[3:] for row in store["documents"]]}
 
 
-def test_batch_stores_what_ingest_stores_and_a_rerun_stores_nothing(local_ray, corpus, tmp_path):
+def test_batch_stores_what_ingest_stores_and_a_rerun_stores_nothing(batched, corpus, tmp_path):
     runner = CliRunner()
-    batch_db, ingest_db = tmp_path / "batch.duckdb", tmp_path / "ingest.duckdb"
-    done = runner.invoke(app, ["batch", str(corpus / "corpus"), "--db", str(batch_db), "--workers", "2"])
-    assert done.exit_code == 1, done.stderr  # the bad line and the empty file
-    assert f"{corpus / 'corpus' / 'articles.jsonl'}:2: not valid JSON" in done.stderr
-    assert f"{corpus / 'corpus' / 'empty.txt'}: file is empty" in done.stderr
-    assert "7 document(s) stored" in done.stderr and "over 2 workers); 1 already stored" in done.stderr, done.stderr
+    (batch_db, said), ingest_db = batched, tmp_path / "ingest.duckdb"
+    assert f"{corpus / 'corpus' / 'articles.jsonl'}:2: not valid JSON" in said
+    assert f"{corpus / 'corpus' / 'empty.txt'}: file is empty" in said
+    assert "7 document(s) stored" in said and "over 2 workers); 1 already stored" in said, said
     reports = corpus / "corpus"
     ingested = runner.invoke(app, ["ingest", str(reports / "reports"), str(reports / "articles.jsonl"),
                                    str(reports / "empty.txt"), str(corpus / "pages"), "--db", str(ingest_db)])
@@ -140,3 +147,10 @@ def test_without_ray_batch_says_how_to_install_it(tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip().splitlines() == ["error: Ray is not installed (ray missing): pip install -e '.[scale]'"]
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_batch_into_postgresql_stores_what_it_stores_into_duckdb(batched, corpus, postgres_url):
+    """--db a postgresql:// URL: the same documents, events and happenings (the store is the driver's alone)."""
+    done = CliRunner().invoke(app, ["batch", str(corpus / "corpus"), "--db", postgres_url, "--workers", "2"])
+    assert done.exit_code == 1 and "7 document(s) stored" in done.stderr, done.stderr
+    assert dump(postgres_url) == dump(batched[0])
