@@ -14,8 +14,9 @@ the actors' pipelines load first), the steady rate between the first and the las
 and the seconds the driver spent storing and fusing; first, for scale, `forcewatch ingest`'s way in
 one process (Ingester.documents: one pipeline, one fusion at the end). Nothing here is a test: it prints and exits 0.
 
-The last run (2 cores shared with other jobs, load average 4; docs/scale.md has all three): ingest
-3.7 docs/s; 1 worker 8.9 overall, 13.4 steady; 2 workers 10.2 and 16.1; ratio 1.15 and 1.21.
+The last run (2 cores shared with other jobs, load average 4; docs/scale.md has all five, whose ratio
+went from 0.84 to 1.48): ingest 4.0 docs/s; 1 worker 7.2 overall, 10.7 steady; 2 workers 7.1 and
+10.5; ratio 0.98 and 0.98.
 """
 
 from __future__ import annotations
