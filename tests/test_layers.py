@@ -23,6 +23,7 @@ LAYERS = [
     {"config"},  # Settings -> Resources
     {"pipeline"},  # the text components, in order
     {"service"},  # read -> code -> store -> fuse
+    {"scale"},  # forcewatch batch: the service with the coding on Ray workers
     {"watch"},  # forcewatch watch: sources, streams, rules, alerts, around the service
     {"serve"},  # CLI, API, web
 ]

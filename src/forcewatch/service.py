@@ -185,7 +185,7 @@ class Ingester:
                         result.skipped += 1
                         result.outcome.setdefault(doc.id, "skipped")
             fresh_events: dict[str, list[Event]] = {}
-            for analysis in self._analyses(pipeline, list(fresh.values()), result):
+            for analysis in self.analyses(pipeline, list(fresh.values()), result):
                 doc = analysis.document
                 try:
                     if doc.id in recode:
@@ -267,7 +267,7 @@ class Ingester:
         result.errors.append(failure(where, exc).replace("could not be read", f"document {doc.id[:12]} could not be coded"))
         result.outcome[doc.id] = "failed"
 
-    def _analyses(self, pipeline, docs: list[Document], result: IngestResult):
+    def analyses(self, pipeline, docs: list[Document], result: IngestResult):
         """``pipeline.analyze(docs)``, except that a document the pipeline fails on is reported (in
         ``result``) and the others still come: after a failure, the batch it was in goes one by one."""
         start, batch = 0, getattr(pipeline, "batch_docs", 1)

@@ -14,7 +14,7 @@ import os
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -279,6 +279,7 @@ class Inputs:
     reports: list[Path]
     errors: list[str]
     skipped: Counter
+    archives: list[Path] = field(default_factory=list)  # web archives, when gather was asked to tell them apart
 
     def skip_line(self) -> str | None:
         from forcewatch.ingest.files import Walk
@@ -287,17 +288,22 @@ class Inputs:
 
 
 def gather(paths: Sequence[Path], fmt: str | None = None, report_suffixes: frozenset[str] | set[str] = frozenset(),
-           follow_symlinks: bool = False) -> Inputs:
+           follow_symlinks: bool = False, archive: Callable[[Path], bool] | None = None) -> Inputs:
     """Sensor feeds (by --format or by content) apart from report files; folders walked (ingest.files.walk).
 
     A file named is a feed or else a report; a file found in a folder is a feed when its content says
-    so, a report when its suffix is a reader's, and otherwise skipped and counted."""
+    so, a report when its suffix is a reader's, and otherwise skipped and counted. With ``archive``
+    (ingest.warc.is_warc), the files it claims, named or found, are web archives, neither."""
     from forcewatch.ingest.files import walk
 
     w = walk(paths, follow_symlinks)
     feeds: list[tuple[Path, str | None]] = []
     reports: list[Path] = []
+    archives: list[Path] = []
     for f, named in w.files:
+        if archive is not None and archive(f):
+            archives.append(f)
+            continue
         if named:
             found = fmt or sniff(f)
             (feeds.append((f, found)) if found else reports.append(f))
@@ -309,7 +315,7 @@ def gather(paths: Sequence[Path], fmt: str | None = None, report_suffixes: froze
             reports.append(f)
         else:
             w.skipped["not a recognised feed" if f.suffix.lower() in FEED_SUFFIXES else "not a report or feed"] += 1
-    return Inputs(feeds, reports, w.errors, w.skipped)
+    return Inputs(feeds, reports, w.errors, w.skipped, archives)
 
 
 def split_paths(paths: Sequence[Path], fmt: str | None = None,

@@ -160,10 +160,7 @@ def read_reports(path: str | Path, published: date | None = None,
         docs.append(item)
     if not docs and errors:
         raise InputError(errors.pop())
-    for doc in docs:
-        for name in ("title", "url", "outlet"):  # entities (&#xD800;) can decode to lone surrogates
-            if isinstance(value := getattr(doc, name), str) and _SURROGATE.search(value):
-                setattr(doc, name, _SURROGATE.sub("\ufffd", value))
+    for doc in map(mend, docs):
         if published is not None:
             doc.published = published
         elif meta.get("published"):
@@ -173,6 +170,15 @@ def read_reports(path: str | Path, published: date | None = None,
         doc.title = meta.get("title") or doc.title
         doc.url = meta.get("url") or doc.url
     return docs
+
+
+def mend(doc: Document) -> Document:
+    """The document with lone surrogates in its title, address and outlet (entities such as &#xD800;
+    decode to them) replaced, so it can be stored as text."""
+    for name in ("title", "url", "outlet"):
+        if isinstance(value := getattr(doc, name), str) and _SURROGATE.search(value):
+            setattr(doc, name, _SURROGATE.sub("\ufffd", value))
+    return doc
 
 
 @reader("text", suffixes=(".txt", ".text", ".md"), fallback=True)

@@ -17,7 +17,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from forcewatch.config import ConfigError, Resources, Settings
 from forcewatch.ingest import InputError
@@ -335,6 +336,89 @@ def ingest(
             highlight=False,
         )
     raise typer.Exit(1 if batch.failures else 0)
+
+
+class _Rate(ProgressColumn):
+    """Documents per second so far, for the batch's bar."""
+
+    def render(self, task) -> Text:
+        """Since the workers started, as the closing line counts it (rich's own speed, over the last
+        seconds, leaps when a batch comes back at once)."""
+        rate = task.completed / task.elapsed if task.completed and task.elapsed else None
+        return Text(f"{rate:.1f} docs/s" if rate else "… docs/s", style="progress.data.speed")
+
+
+@app.command(cls=Command)
+def batch(
+    ctx: typer.Context,
+    corpus: list[Path] = typer.Argument(..., help="Folders and files of reports (text, HTML, RSS, JSONL), "
+                                        "web archives (.warc, .warc.gz) and sensor feeds."),
+    db: str = typer.Option(DEFAULT_DB, help="DuckDB file (created if missing) or postgresql:// URL."),
+    ray_address: str | None = typer.Option(
+        None, "--ray", metavar="ADDRESS", show_default=False, envvar="RAY_ADDRESS",
+        help="A running Ray cluster's address (host:port, or ray://host:10001; default: $RAY_ADDRESS, else a new "
+        "local Ray on this machine)."),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, show_default=False,
+        help="Workers coding documents, each with its own pipeline (default: every core, or the cluster's CPUs)."),
+    published: str | None = typer.Option(None, help="Publication date YYYY-MM-DD for all documents."),
+    all_events: bool = ALL_EVENTS,
+    follow_symlinks: bool = typer.Option(
+        False, "--follow-symlinks", help="Follow symlinks in folders that lead out of them (by default they are skipped)."),
+):
+    """Store a large corpus as `ingest` does, its documents coded in parallel by Ray workers (docs/scale.md).
+
+    Documents already stored are not sent again, so after a kill the same command finishes what was
+    left. Needs Ray, the scale extra (docs/scale.md).
+
+    Exit code 0: every input stored or already stored; 1: some inputs failed (each named); 2: nothing
+    could run (Ray missing, a bad option, configuration or database)."""
+    from forcewatch import scale
+    from forcewatch.store import open_store
+
+    try:
+        scale.require_ray()
+    except scale.RayMissing as exc:
+        _fail(escape(str(exc)))
+    when, scope = _published(published), _scope(all_events)
+    resources = _resources(ctx)
+    corpus_read = scale.read_corpus(corpus, when, follow_symlinks, resources.settings, echo=_echo)
+    progress = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        _Rate(), TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
+    task = progress.add_task("starting the workers", total=None)
+    started = []
+
+    def start(documents: int, workers: int) -> None:
+        started.append(workers)
+        progress.reset(task, total=documents, description=f"coding ({workers} workers)")  # the clock from now
+
+    with open_store(db, shared=True, lock_wait=resources.settings.lock_wait, on_wait=_echo) as store:
+        try:
+            with progress:
+                result = scale.run(
+                    resources, store, corpus_read, address=ray_address, workers=workers, scope=scope, echo=_echo,
+                    on_start=start,
+                    on_document=lambda _: progress.advance(task))
+        except scale.SetupError as exc:
+            _fail(escape(str(exc)))
+        except scale.cluster_errors() as exc:  # a cluster not reachable, workers lost or failing to start
+            if started:
+                _fail(escape(f"Ray: {scale.one_line(exc)}; what came back is stored: the same command again does the rest"), 1)
+            # Ray turns token authentication on by itself only for a cluster it finds, never for an address given
+            hint = " (Ray's token authentication: set RAY_AUTH_MODE=token, see docs/scale.md)" \
+                if ray_address and isinstance(exc, ConnectionError) and not isinstance(exc, scale.Unreachable) \
+                and "RAY_AUTH_MODE" not in os.environ else ""
+            _fail(escape(f"Ray: {scale.one_line(exc)}{hint}"))
+    if result.feeds is not None:
+        r = result.feeds
+        err.print(f"{r.stored} sensor feed(s) stored with {r.events} event(s); {r.skipped} already stored; "
+                  f"{r.failed} failed.", highlight=False)
+    speed = f" ({result.rate:.1f} documents/s over {result.workers} workers)" if result.workers else ""
+    err.print(
+        f"{result.added} document(s) stored{f', {result.recoded} coded again for every event' if result.recoded else ''} "
+        f"with {result.events} event(s){speed}; {result.skipped} already stored; {len(result.failures)} failed; "
+        f"{result.linked} event(s) newly corroborated or contradicted. Database: {db}", highlight=False, markup=False)
+    raise typer.Exit(1 if result.failures else 0)
 
 
 def _ingest_feeds(ingester, store, feeds) -> int:
