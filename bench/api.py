@@ -165,11 +165,16 @@ def load_postgres(db: Path, url: str) -> None:
         if pg.execute("SELECT count(*) FROM events").fetchone()[0]:
             raise SystemExit(f"{url}: not empty (give an empty database)")
         src = duckdb.connect(str(db), read_only=True)
-        for table in ("documents", "events"):
-            columns = [r[0] for r in src.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index", [table]).fetchall()]
+        tables = [("documents", "documents"), ("events", "events")] + \
+            [("event_records", "events")] * bool(pg.execute("SELECT to_regclass('event_records')").fetchone()[0])
+        for table, source in tables:  # the columns both sides have (PostgreSQL keeps records apart)
+            theirs = {r[0] for r in src.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [source]).fetchall()}
+            columns = [r[0] for r in pg.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND is_generated = 'NEVER'"
+                " ORDER BY ordinal_position", [table]).fetchall() if r[0] in theirs]
             with tempfile.NamedTemporaryFile(suffix=".csv") as tmp:
-                src.execute(f"COPY (SELECT {', '.join(columns)} FROM {table}) TO '{tmp.name}' (FORMAT csv, HEADER false)")
+                src.execute(f"COPY (SELECT {', '.join(columns)} FROM {source}) TO '{tmp.name}' (FORMAT csv, HEADER false)")
                 with pg.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)") as copy, \
                         open(tmp.name, "rb") as fp:
                     while block := fp.read(1 << 20):

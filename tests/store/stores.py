@@ -87,7 +87,9 @@ def dump(db) -> dict[str, list]:
         return {
             "documents": rows("SELECT id, path, url, title, CAST(published AS VARCHAR), outlet, media_type, md5(text),"
                               " scope, coalesce(fused, true) FROM documents ORDER BY id"),
-            "events": [[i, d, records(r)] for i, d, r in rows("SELECT id, doc_id, record FROM events ORDER BY id")],
+            "events": [[i, d, records(r)] for i, d, r in rows(
+                f"SELECT id, doc_id, record FROM {'events_full' if str(db).startswith('postgresql') else 'events'}"
+                " ORDER BY id")],
             "tracks": rows("SELECT id, platform, ident, name, type_code, registration, operator, flag, military, source,"
                            " n_positions, CAST(t_start AS VARCHAR), CAST(t_end AS VARCHAR) FROM tracks ORDER BY id"),
             "positions": rows("SELECT track_id, count(*), CAST(round(sum(lat) * 1e6) AS BIGINT),"

@@ -207,7 +207,7 @@ CLUSTER_COLUMNS = ("id", "t_start", "t_end", "lat", "lon", "type", "subtype", "n
 TRACK_COLUMNS = ("id", "platform", "ident", "name", "type_code", "registration", "operator", "flag", "military",
                  "source", "t_start", "t_end", "n_positions")
 # The key of each table rows are replaced by (or left out when stored).
-KEYS = {"events": ("id",), "clusters": ("id",), "cluster_members": ("event_id",), "tracks": ("id",),
+KEYS = {"events": ("id",), "event_records": ("id",), "clusters": ("id",), "cluster_members": ("event_id",), "tracks": ("id",),
         "sites": ("id",), "watch_seen": ("source", "item"), "watch_state": ("key",),
         "alert_events": ("alert_id", "event_id"), "alert_deliveries": ("alert_id", "target"), "alerts": ("id",)}
 
@@ -764,7 +764,7 @@ class Store(WatchTables):
         # while filtering a large table costs seconds
         ids = [r[0] for r in self.con.execute(
             f"SELECT id FROM events WHERE {' AND '.join(clauses)} ORDER BY {self._time_order[0]}", params).fetchall()]
-        records = dict(self._by_ids("SELECT id, record FROM events", ids)) if ids else {}
+        records = dict(self._by_ids(f"SELECT id, record FROM {self.RECORDS}", ids)) if ids else {}
         return [Event.from_dict(json.loads(records[i])) for i in ids if i in records]
 
     def events_of_documents(self, doc_ids: Iterable[str]) -> list[Event]:
@@ -772,7 +772,7 @@ class Store(WatchTables):
         ids = sorted(set(doc_ids))
         if not ids:
             return []
-        rows = self._by_ids("SELECT id, record FROM events", ids, column="doc_id")
+        rows = self._by_ids(f"SELECT id, record FROM {self.RECORDS}", ids, column="doc_id")
         return [Event.from_dict(json.loads(r)) for _, r in sorted(rows)]
 
     def coded_scope(self, doc_id: str) -> str | None:
@@ -852,6 +852,7 @@ class Store(WatchTables):
         return f"json_extract_string({column}, '$.{key}[*]')"
 
     LIST = "list"  # the aggregate that collects a column into a list
+    RECORDS = "events"  # where events' records (and document references) are read from
 
     @staticmethod
     def _text_clause(q: str) -> tuple[str, list]:
@@ -881,7 +882,7 @@ class Store(WatchTables):
             self._insert_events(events)
 
     def event(self, event_id: str) -> Event | None:
-        row = self.con.execute("SELECT record FROM events WHERE id = ?", [event_id]).fetchone()
+        row = self.con.execute(f"SELECT record FROM {self.RECORDS} WHERE id = ?", [event_id]).fetchone()
         return Event.from_dict(json.loads(row[0])) if row else None
 
     def events(
@@ -909,7 +910,7 @@ class Store(WatchTables):
             type, subtype, near, bbox, since, until, source_kind, modality, credibility, doc_id, q, background,
             reports_only,
         )
-        sql = f"SELECT record FROM events {where} ORDER BY {self._time_order[0]}"
+        sql = f"SELECT record FROM {self.RECORDS} {where} ORDER BY {self._time_order[0]}"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
@@ -950,9 +951,9 @@ class Store(WatchTables):
         if not ids:
             return total, []
         if self._doc_ref_column:
-            by_id = {r[0]: r[1:] for r in self._by_ids("SELECT id, record, doc_ref FROM events", ids)}
+            by_id = {r[0]: r[1:] for r in self._by_ids(f"SELECT id, record, doc_ref FROM {self.RECORDS}", ids)}
         else:  # a read-only database from before the doc_ref column
-            by_id = {r[0]: (r[1], None) for r in self._by_ids("SELECT id, record FROM events", ids)}
+            by_id = {r[0]: (r[1], None) for r in self._by_ids(f"SELECT id, record FROM {self.RECORDS}", ids)}
         out = []
         for i in ids:
             if i in by_id:
@@ -1099,7 +1100,7 @@ class Store(WatchTables):
 
     def events_by_id(self, event_ids: Iterable[str]) -> list[Event]:
         ids = list(dict.fromkeys(event_ids))
-        return [Event.from_dict(json.loads(r[0])) for r in self._by_ids("SELECT record FROM events", ids)] if ids else []
+        return [Event.from_dict(json.loads(r[0])) for r in self._by_ids(f"SELECT record FROM {self.RECORDS}", ids)] if ids else []
 
     def replace_clusters(self, clusters: Sequence[Cluster]) -> None:
         """Store clusters in place of every stored cluster that holds one of their events."""

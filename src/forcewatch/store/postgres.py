@@ -46,8 +46,7 @@ CREATE TABLE events (
     source_kind VARCHAR, modality VARCHAR, reliability VARCHAR, information INTEGER,
     actor_country VARCHAR, sentence VARCHAR,
     track_id VARCHAR,
-    record JSON NOT NULL,
-    search VARCHAR, doc_ref VARCHAR, background BOOLEAN, t_at TIMESTAMP,
+    search VARCHAR, background BOOLEAN, t_at TIMESTAMP,
     reach_south DOUBLE PRECISION, reach_west DOUBLE PRECISION, reach_north DOUBLE PRECISION,
     reach_east DOUBLE PRECISION,
     geog geography(Point, 4326) GENERATED ALWAYS AS (
@@ -55,8 +54,10 @@ CREATE TABLE events (
              THEN ST_SetSRID(ST_MakePoint(lon, lat), 4326)::geography END) STORED
 );
 CREATE INDEX events_doc ON events (doc_id);
--- the records, sentences and search text go out of line (TOAST), so filters scan a narrow heap
-ALTER TABLE events SET (toast_tuple_target = 128);
+-- the records (1-2 KB of JSON each) in a table of their own, read by key for a page's events only:
+-- inline, every filter that no index answers would scan them too (four times the bytes)
+CREATE TABLE event_records (id VARCHAR PRIMARY KEY, record JSON NOT NULL, doc_ref VARCHAR);
+CREATE VIEW events_full AS SELECT * FROM events JOIN event_records USING (id);
 CREATE INDEX events_time ON events (t_start NULLS LAST, t_at NULLS FIRST, doc_id, id);
 CREATE INDEX events_dates ON events USING GIST (daterange(least(t_start, t_end), greatest(t_start, t_end), '[]'));
 CREATE INDEX events_type ON events (type, subtype);
@@ -102,6 +103,7 @@ CREATE TABLE watch_state (key VARCHAR PRIMARY KEY, value JSON,
     updated_at TIMESTAMP DEFAULT (now() AT TIME ZONE 'UTC'));
 """)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+RECORD_COLUMNS = ("record", "doc_ref")  # the events' columns kept in event_records
 
 # Advisory lock keys (one namespace per database): writers take WRITE_LOCK for each transaction,
 # migrations MIGRATE_LOCK.
@@ -152,6 +154,7 @@ class PostgresStore(Store):
     writer (StoreBusy after that), as on a shared DuckDB file."""
 
     LIST = "array_agg"
+    RECORDS = "events_full"
 
     def __init__(self, url: str, read_only: bool = False, *, shared: bool = True, lock_wait: float = LOCK_WAIT,
                  on_wait: Callable[[str], None] | None = None):
@@ -262,6 +265,18 @@ class PostgresStore(Store):
             hint = " (PostGIS must be installed on the server, and the role allowed to CREATE EXTENSION postgis)" \
                 if "postgis" in str(exc).lower() else ""
             raise StoreBusy(f"{self.path}: cannot create the schema: {str(exc).strip().splitlines()[0]}{hint}") from None
+
+    def _put(self, table: str, columns: Sequence[str], rows: Sequence[tuple], replace: bool | None = True,
+             chunk: int = 250) -> None:
+        """As the DuckDB store's, but an event's record and document reference go to event_records."""
+        if table != "events":
+            return super()._put(table, columns, rows, replace, chunk)
+        rows = list({r[0]: r for r in rows}.values())
+        apart = [i for i, c in enumerate(columns) if c in RECORD_COLUMNS]
+        kept = [i for i in range(len(columns)) if i not in apart]
+        super()._put("events", [columns[i] for i in kept], [tuple(r[i] for i in kept) for r in rows], replace, chunk)
+        super()._put("event_records", ["id", *(columns[i] for i in apart)],
+                     [(r[0], *(r[i] for i in apart)) for r in rows], replace, chunk)
 
     # -- dialect ---------------------------------------------------------
     @staticmethod
