@@ -28,7 +28,9 @@ import duckdb
 import orjson
 
 from forcewatch.fuse.corroborate import reach
-from forcewatch.records import Alert, Cluster, Credibility, Document, Event, Site, Track, doc_ref
+from forcewatch.records import Alert, Cluster, Credibility, Document, Event, Position, Site, Track, doc_ref
+from forcewatch.store import fixes as fix_archive
+from forcewatch.store.fixes import FIX_FILES_SCHEMA, FixArchive
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -56,10 +58,6 @@ CREATE TABLE IF NOT EXISTS tracks (
     platform VARCHAR, ident VARCHAR, name VARCHAR, type_code VARCHAR,
     registration VARCHAR, operator VARCHAR, flag VARCHAR, military BOOLEAN, source VARCHAR,
     t_start TIMESTAMP, t_end TIMESTAMP, n_positions INTEGER
-);
-CREATE TABLE IF NOT EXISTS positions (
-    track_id VARCHAR, t TIMESTAMP, lat DOUBLE, lon DOUBLE, altitude_ft DOUBLE,
-    speed_kn DOUBLE, course_deg DOUBLE, on_ground BOOLEAN, status VARCHAR
 );
 CREATE TABLE IF NOT EXISTS clusters (
     id VARCHAR PRIMARY KEY, t_start DATE, t_end DATE, lat DOUBLE, lon DOUBLE,
@@ -93,7 +91,7 @@ CREATE TABLE IF NOT EXISTS watch_state (key VARCHAR PRIMARY KEY, value JSON, upd
 
 
 # The schema's version, kept in a one-row table: bump it with each migration step added to _migrate.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 2: the reach columns; 3: fix_files (the fix archive's listing), no positions table
 
 STATE_JSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
@@ -494,8 +492,16 @@ class Store(WatchTables):
     ``lock_wait``: seconds to wait for a process that holds the file; ``on_wait``: told who it is."""
 
     def __init__(self, path: str | Path = "forcewatch.duckdb", read_only: bool = False, *, shared: bool = False,
-                 lock_wait: float = LOCK_WAIT, on_wait: Callable[[str], None] | None = None):
+                 lock_wait: float = LOCK_WAIT, on_wait: Callable[[str], None] | None = None,
+                 fixes: str | Path | FixArchive | None = None):
         self.path = str(path)
+        # the tracks' fixes, as Parquet (store/fixes.py): beside the file unless ``fixes`` names a folder
+        if isinstance(fixes, FixArchive):
+            self.fixes = fixes
+        elif fixes is not None:
+            self.fixes = FixArchive(fixes)
+        else:
+            self.fixes = FixArchive.temporary() if self.path == ":memory:" else FixArchive(self.path + ".fixes")
         self.read_only, self.lock_wait = read_only, lock_wait
         self.on_wait = _once_per_message(on_wait) if on_wait is not None else None
         self.shared = shared and self.path != ":memory:"
@@ -507,7 +513,12 @@ class Store(WatchTables):
             sweep_scratch(self.scratch)
         con = connect(self.path, read_only, lock_wait, on_wait)
         try:
-            self._read_columns(con, current=not read_only and self._migrate(con))
+            current = False
+            if not read_only:
+                current = self._migrate(con)
+                self.fixes.sweep(lambda: fix_archive.listed_paths(con))  # what writers killed before a commit left
+                fix_archive.migrate_positions(con, self.fixes)  # a store from before the archive
+            self._read_columns(con, current=current)
         except BaseException:
             con.close()
             raise
@@ -536,12 +547,14 @@ class Store(WatchTables):
         checkpoint, so no schema change waits in the write-ahead log: DuckDB 1.4 cannot replay an ALTER
         of a table with a DEFAULT column (documents.ingested_at), and a file killed before its first
         checkpoint would never open."""
-        if _schema_version(con) == SCHEMA_VERSION:
+        version = _schema_version(con)
+        if version == SCHEMA_VERSION:
             return True
         new = con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'documents'").fetchone() is None
         con.execute(SCHEMA)
         con.execute(WATCH_SCHEMA)
-        if not new:  # version 1: the files from before the version row
+        con.execute(FIX_FILES_SCHEMA)  # version 3: the fix archive's listing (its positions move in __init__)
+        if not new and version is None:  # version 1: the files from before the version row
             con.execute(SEARCH_MIGRATION)
             con.execute(DOC_REF_MIGRATION)
             con.execute(SCOPE_MIGRATION)
@@ -581,6 +594,11 @@ class Store(WatchTables):
         self._time_order = (TIME_ORDER, TIME_ORDER_DESC) if "t_at" in columns else (
             TIME_ORDER.replace(" t_at NULLS FIRST,", ""), TIME_ORDER_DESC.replace(" t_at DESC NULLS LAST,", ""))
         self._grade_columns = GRADE_COLUMNS if "reliability" in columns else OLD_GRADE_COLUMNS
+        if current or _schema_version(con) == SCHEMA_VERSION:
+            self._fix_files, self._positions_table = True, False
+        else:
+            tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+            self._fix_files, self._positions_table = "fix_files" in tables, "positions" in tables
 
     def _event_columns(self) -> set[str]:
         return _event_columns(self.con)
@@ -653,15 +671,36 @@ class Store(WatchTables):
                     local.depth = depth
                 return
             self._begin()
-            local.depth = 1
+            local.depth, local.after = 1, []
             try:
                 yield self
             except BaseException:
                 local.depth = 0
-                self.con.execute("ROLLBACK")
+                try:
+                    self.con.execute("ROLLBACK")
+                finally:
+                    self._transaction_ended(False)
                 raise
             local.depth = 0
-            self.con.execute("COMMIT")
+            committed = False
+            try:
+                self.con.execute("COMMIT")
+                committed = True
+            finally:
+                self._transaction_ended(committed)
+
+    def _after_transaction(self, on_commit: Callable[[], None] | None = None,
+                           on_rollback: Callable[[], None] | None = None) -> None:
+        """Run ``on_commit`` once the calling thread's outermost transaction commits, ``on_rollback`` if it
+        does not (files written for it: the fix archive's, removed or kept by what the database says)."""
+        self._local.after.append((on_commit, on_rollback))
+
+    def _transaction_ended(self, committed: bool) -> None:
+        after, self._local.after = getattr(self._local, "after", []), []
+        for on_commit, on_rollback in after:
+            then = on_commit if committed else on_rollback
+            if then is not None:
+                then()
 
     def _begin(self) -> None:
         self.con.execute("BEGIN TRANSACTION")
@@ -804,8 +843,13 @@ class Store(WatchTables):
         return [_document(r) for r in rows]
 
     def count(self, table: str) -> int:
-        if table not in ("documents", "events", "tracks", "positions", "sites", "clusters"):
+        """Rows of a table; ``positions`` (or ``fixes``): the tracks' fixes, counted from the archive's listing."""
+        if table not in ("documents", "events", "tracks", "positions", "fixes", "sites", "clusters"):
             raise ValueError(f"unknown table {table!r}")
+        if table in ("positions", "fixes"):
+            if not self._fix_files:  # a read-only database from before the archive
+                return self.con.execute("SELECT count(*) FROM positions").fetchone()[0] if self._positions_table else 0
+            return self.con.execute("SELECT coalesce(sum(n), 0)::BIGINT FROM fix_files").fetchone()[0]
         return self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
     # -- events ----------------------------------------------------------
@@ -1147,64 +1191,72 @@ class Store(WatchTables):
 
     # -- tracks and sites ------------------------------------------------
     def add_tracks(self, tracks: Iterable[Track]) -> int:
-        """Store tracks with their positions; a track id already stored is replaced.
-
-        Positions go in through CSV ``COPY``: ``execute``/``executemany`` manage a few hundred
-        rows a second, and a day of AIS around one port is millions of positions. The tracks
-        themselves, a few per live commit, go in as rows (``insert_many``): a temporary table for
-        them cost a live commit more than its positions.
-        """
-        import csv
-        import os
-        import tempfile
-
-        track_rows: list[tuple] = []
-        fd, path = None, None
+        """Store tracks; a track id already stored is replaced. Their fixes go to the fix archive
+        (store/fixes.py), written before the transaction and listed in it (``fix_files``), so the
+        file is held only for a few rows: a day of AIS around one port is millions of fixes. The
+        tracks themselves, a few per live commit, go in as rows (``insert_many``)."""
+        batch = self.fixes.stage(tracks, self.scratch)
+        if not batch.tracks:
+            return 0
+        track_rows = []
+        for track in batch.tracks:
+            times = [p.t for p in track.positions]
+            track_rows.append(
+                (track.id, track.platform, track.ident, track.name, track.type_code, track.registration,
+                 track.operator, track.flag, track.military, track.source,
+                 _naive(min(times)) if times else None, _naive(max(times)) if times else None, len(times)))
         try:
-            for attempt in (0, 1):  # another process may remove the empty folder between mkdir and mkstemp
-                self.scratch.mkdir(parents=True, exist_ok=True)
-                try:
-                    fd, path = tempfile.mkstemp(prefix=f"positions-{os.getpid()}-", suffix=".csv", dir=self.scratch)
-                    break
-                except FileNotFoundError:
-                    if attempt:
-                        raise
-            with open(fd, "w", newline="", encoding="utf-8") as fp:
-                position_rows = csv.writer(fp)
-                for track in tracks:
-                    times = [p.t for p in track.positions]
-                    track_rows.append(
-                        (track.id, track.platform, track.ident, track.name, track.type_code, track.registration,
-                         track.operator, track.flag, track.military, track.source,
-                         _naive(min(times)) if times else None, _naive(max(times)) if times else None, len(times)))
-                    position_rows.writerows(
-                        (track.id, _utc_naive(p.t), p.lat, p.lon, p.altitude_ft, p.speed_kn, p.course_deg,
-                         _csv_bool(p.on_ground), p.status)
-                        for p in track.positions
-                    )
-            if not track_rows:
-                return 0
-            ids = [r[0] for r in track_rows]
-            positions_csv = path.replace("'", "''")
             with self.transaction():
-                # only tracks stored before have positions to replace (a live track's id is new unless a
-                # restart hands it out again): asking positions for others would scan the whole table
-                again = [r[0] for r in self._by_ids("SELECT id FROM tracks", ids)]
-                if again:
-                    self.con.execute("DELETE FROM positions WHERE track_id IN (SELECT unnest(?::VARCHAR[]))", [again])
+                self._after_transaction(on_rollback=batch.discard)
+                # only tracks stored before have fixes to replace (a live track's id is new unless a
+                # restart hands it out again)
+                again = [r[0] for r in self._by_ids("SELECT id FROM tracks", [r[0] for r in track_rows])]
+                obsolete = fix_archive.list_batch(self.con, batch, again)
                 self._put("tracks", TRACK_COLUMNS, track_rows)
-                self.con.execute(f"COPY positions FROM '{positions_csv}' (FORMAT csv, HEADER false, NULLSTR '')")
-        finally:
-            if path is not None:
-                try:
-                    os.unlink(path)
-                except OSError:
-                    pass
-            try:
-                self.scratch.rmdir()  # left when another writer's files are in it
-            except OSError:
-                pass
+                self._after_transaction(on_commit=lambda: self.fixes.remove(obsolete))
+        except BaseException:
+            batch.discard()  # failed before the transaction took it (opening, BEGIN): nothing lists them
+            raise
         return len(track_rows)
+
+    def track(self, track_id: str) -> dict | None:
+        """What ``tracks`` holds of one track (its platform, when and how many fixes), without the fixes."""
+        columns = ("id", "platform", "ident", "name", "type_code", "registration", "operator", "flag", "military",
+                   "source", "t_start", "t_end", "n_positions")
+        rows = self._by_ids(f"SELECT {', '.join(columns)} FROM tracks", [track_id])
+        if not rows:
+            return None
+        out = dict(zip(columns, rows[0]))
+        for key in ("t_start", "t_end"):
+            out[key] = out[key].replace(tzinfo=timezone.utc) if out[key] is not None else None
+        return out
+
+    def track_fixes(self, track_id: str, since: datetime | None = None, until: datetime | None = None,
+                    limit: int | None = None) -> list[Position]:
+        """A track's fixes in time order (UTC), within [since, until] when given: read from the
+        archive's files that ``fix_files`` lists for it (or an old read-only database's positions)."""
+        if not self._fix_files:
+            return self._old_positions(track_id, since, until, limit)
+        for attempt in (0, 1):
+            paths = fix_archive.paths_of(self.con, track_id)
+            try:
+                return self.fixes.read(paths, track_id, since, until, limit)
+            except duckdb.IOException:  # a file replaced meanwhile (the track stored again): list again
+                if attempt:
+                    raise
+        return []
+
+    def _old_positions(self, track_id, since, until, limit) -> list[Position]:
+        if not self._positions_table:
+            return []
+        clauses, params = ["track_id = ?"], [track_id]
+        for op, at in ((">=", since), ("<=", until)):
+            if at is not None:
+                clauses.append(f"t {op} ?")
+                params.append(_naive(at))
+        sql = (f"SELECT t, lat, lon, altitude_ft, speed_kn, course_deg, on_ground, status FROM positions"
+               f" WHERE {' AND '.join(clauses)} ORDER BY t" + (f" LIMIT {int(limit)}" if limit is not None else ""))
+        return [Position(t.replace(tzinfo=timezone.utc), *rest) for t, *rest in self.con.execute(sql, params).fetchall()]
 
     def platforms(self, track_ids: Iterable[str]) -> dict[str, dict]:
         """Track id -> what is known of its aircraft or vessel (platform, ident, name, registration,
@@ -1296,7 +1348,7 @@ def _csv_bool(value: bool | None) -> str | None:
 
 
 def _utc_naive(t: datetime) -> str:
-    """A position time for the TIMESTAMP column: UTC, without offset."""
+    """A position time for a TIMESTAMP column: UTC, without offset."""
     if t.tzinfo is not None:
         t = t.astimezone(timezone.utc).replace(tzinfo=None)
     return t.isoformat(sep=" ")
