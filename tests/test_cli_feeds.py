@@ -45,7 +45,8 @@ def test_feed_detected_stored_once_with_its_document(runner, tmp_path):
     with Store(db, read_only=True) as store:
         events = store.events(source_kind="sensor")
         n_tracks, n_pos = store.count("tracks"), store.count("positions")
-        first = store.con.execute("SELECT t, lat, lon, speed_kn, status FROM positions ORDER BY t LIMIT 1").fetchone()
+        (track_id,) = store.con.execute("SELECT id FROM tracks").fetchone()
+        first = store.track_fixes(track_id, limit=1)[0]
         track_row = store.con.execute("SELECT name, type_code, flag, military, n_positions FROM tracks").fetchone()
         (anchor,) = [e for e in events if e.subtype == "anchor"]
         doc = store.document(anchor.doc_id)
@@ -54,7 +55,8 @@ def test_feed_detected_stored_once_with_its_document(runner, tmp_path):
     assert doc.text[slice(*anchor.span)] == doc.text
     assert anchor.time.start_time.isoformat() == "2024-12-09T00:00:00+00:00"
     assert n_tracks == 1 and n_pos == 101
-    assert first == (datetime(2024, 12, 9, 0, 0), 34.9745, 35.7733, 0.0, "at_anchor")  # UTC, as sent
+    assert (first.t, first.lat, first.lon, first.speed_kn, first.status) == (
+        datetime(2024, 12, 9, 0, 0, tzinfo=timezone.utc), 34.9745, 35.7733, 0.0, "at_anchor")  # UTC, as sent
     assert track_row == ("ADMIRAL GRIGOROVICH", "frigate", "RU", True, 101)
     # Same file again: nothing new.
     res = runner.invoke(app, ["ingest", str(feed), "--db", str(db)])

@@ -162,13 +162,13 @@ def test_a_feed_line_nested_too_deep_is_one_file_line_error_and_the_rest_goes_in
     ingester, said = Ingester(resources), []
     with Store(tmp_path / "fw.duckdb") as store:
         batch = ingest_paths(ingester, store, [hostile], echo=said.append)
-        stored = store.con.execute("SELECT count(*) FROM positions").fetchone()[0]
+        stored = store.count("positions")
         assert store.has_document(decode_feed(hostile).doc_id)
     assert batch.failures == [f"{hostile}:3: JSON nested too deeply, line skipped"]
     assert f"error: {hostile}:3: JSON nested too deeply, line skipped" in said
     with Store(tmp_path / "clean.duckdb") as store:
         assert ingest_paths(ingester, store, [clean], echo=said.append).failures == []
-        assert store.con.execute("SELECT count(*) FROM positions").fetchone()[0] == stored > 0
+        assert store.count("positions") == stored > 0
 
 
 def test_every_json_feed_reader_takes_the_depth_limit(tmp_path):

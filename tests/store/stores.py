@@ -1,6 +1,6 @@
 """Helpers for the tests that run real `forcewatch` processes on one store: a mixed batch of inputs
 (the demo's reports, variants of them from other outlets, and its ADS-B and AIS feeds), the command
-that ingests it, and a canonical dump of a store to compare two stores by."""
+that ingests it, and a canonical dump of a store (its fix archive included) to compare two stores by."""
 
 from __future__ import annotations
 
@@ -72,10 +72,63 @@ def _connect(db):
     return duckdb.connect(str(db), read_only=True)
 
 
+FIX_SUMS = ("count(*), CAST(round(sum(lat) * 1e6) AS BIGINT), CAST(round(sum(lon) * 1e6) AS BIGINT),"
+            " CAST({first} AS VARCHAR), CAST({last} AS VARCHAR)")
+
+
+UTC = "timezone('UTC', {})"  # a TIMESTAMPTZ as the UTC wall clock
+
+
+def _fixes(con, db) -> list:
+    """Per track, the count, sums of lat and lon and first and last time of its fixes: on PostgreSQL from
+    its positions table, on a DuckDB file from the fix archive (store/fixes.py), reading only what
+    fix_files lists for each track (times as the UTC wall clock, as PostgreSQL gives them)."""
+    if str(db).startswith("postgresql://"):
+        return [list(r) for r in con.execute(
+            f"SELECT track_id, {FIX_SUMS.format(first='min(t)', last='max(t)')} FROM positions GROUP BY 1 ORDER BY 1").fetchall()]
+    root = Path(str(db) + ".fixes")
+    paths = sorted({r[0] for r in con.execute("SELECT path FROM fix_files").fetchall()})
+    if not paths:
+        return []
+    files = ", ".join("'" + str(root / p).replace("'", "''") + "'" for p in paths)
+    prefix = str(root).replace("'", "''") + "/"
+    return [list(r) for r in con.execute(
+        f"SELECT f.track_id, {FIX_SUMS.format(first=UTC.format('min(t)'), last=UTC.format('max(t)'))}"
+        f" FROM read_parquet([{files}], filename = true) f JOIN fix_files l"
+        f" ON l.track_id = f.track_id AND f.filename = '{prefix}' || l.path GROUP BY 1 ORDER BY 1").fetchall()]
+
+
+def archive_problems(db: Path) -> list[str]:
+    """What is wrong in a DuckDB store's fix archive after a run: files listed but missing, rows whose
+    count is not their file's, and Parquet files no row lists (a killed writer's, left unswept)."""
+    root = Path(str(db) + ".fixes")
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        listed = con.execute("SELECT track_id, path, n FROM fix_files").fetchall()
+    finally:
+        con.close()
+    problems = []
+    paths = {p for _, p, _ in listed}
+    missing = sorted(p for p in paths if not (root / p).exists())
+    if missing:
+        problems.append(f"{len(missing)} listed fix files missing")
+    on_disk = {str(p.relative_to(root)) for p in root.glob("day=*/source=*/*.parquet")} if root.exists() else set()
+    if on_disk - paths:
+        problems.append(f"{len(on_disk - paths)} fix files nobody lists")
+    if paths and not missing:
+        files = ", ".join("'" + str(root / p).replace("'", "''") + "'" for p in sorted(paths))
+        counts = dict(((t, f), n) for t, f, n in duckdb.sql(
+            f"SELECT track_id, filename, count(*) FROM read_parquet([{files}], filename = true) GROUP BY ALL").fetchall())
+        wrong = [(t, p) for t, p, n in listed if counts.get((t, str(root / p))) != n]
+        if wrong:
+            problems.append(f"{len(wrong)} fix_files rows whose count is not their file's")
+    return problems
+
+
 def dump(db) -> dict[str, list]:
     """Everything a store holds (a DuckDB file or a PostgreSQL URL), in a canonical order, without the
     times rows were stored: documents, events (their records: corroboration links and grades), tracks
-    with positions, happenings."""
+    with their fixes (a DuckDB file's from its fix archive), happenings."""
     con = _connect(db)
     try:
         def rows(sql: str) -> list:
@@ -92,9 +145,7 @@ def dump(db) -> dict[str, list]:
                 " ORDER BY id")],
             "tracks": rows("SELECT id, platform, ident, name, type_code, registration, operator, flag, military, source,"
                            " n_positions, CAST(t_start AS VARCHAR), CAST(t_end AS VARCHAR) FROM tracks ORDER BY id"),
-            "positions": rows("SELECT track_id, count(*), CAST(round(sum(lat) * 1e6) AS BIGINT),"
-                              " CAST(round(sum(lon) * 1e6) AS BIGINT), CAST(min(t) AS VARCHAR), CAST(max(t) AS VARCHAR)"
-                              " FROM positions GROUP BY 1 ORDER BY 1"),
+            "positions": _fixes(con, db),
             "clusters": [[i, records(r)] for i, r in rows("SELECT id, record FROM clusters ORDER BY id")],
             "members": rows("SELECT event_id, cluster_id FROM cluster_members ORDER BY 1"),
         }
@@ -104,19 +155,29 @@ def dump(db) -> dict[str, list]:
 
 def consistent(db: Path) -> list[str]:
     """What is wrong in a store left by a killed process: tracks of a feed whose document is not
-    stored, positions without their track, events without their document."""
+    stored, fixes without their track (a DuckDB file: listed fix files without their track or their file),
+    events without their document."""
+    postgres = str(db).startswith("postgresql://")
     con = _connect(db)
     try:
         problems = []
         for what, sql in (
             ("tracks of a feed not stored", "SELECT count(*) FROM tracks WHERE source NOT IN"
              " (SELECT path FROM documents WHERE media_type IN ('ais', 'adsb'))"),
-            ("positions without a track", "SELECT count(*) FROM positions WHERE track_id NOT IN (SELECT id FROM tracks)"),
+            ("positions without a track", "SELECT count(*) FROM positions WHERE track_id NOT IN (SELECT id FROM tracks)")
+            if postgres else
+            ("fix files listed without a track", "SELECT count(*) FROM fix_files WHERE track_id NOT IN (SELECT id FROM tracks)"),
             ("events without a document", "SELECT count(*) FROM events WHERE doc_id NOT IN (SELECT id FROM documents)"),
         ):
             n = con.execute(sql).fetchone()[0]
             if n:
                 problems.append(f"{n} {what}")
+        if not postgres:
+            root = Path(str(db) + ".fixes")
+            missing = [p for (p,) in con.execute("SELECT DISTINCT path FROM fix_files").fetchall()
+                       if not (root / p).exists()]
+            if missing:
+                problems.append(f"{len(missing)} listed fix files missing")
         return problems
     except duckdb.CatalogException:  # killed before the schema was made
         return []
