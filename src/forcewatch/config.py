@@ -29,6 +29,7 @@ stages never do. A config file is TOML::
     gzip_floor_bytes = 16777216      # and at least to this (16 MB): past it, a bomb, refused
     max_request_bytes = 16777216     # an API request body (413 past it, counted while read)
     lock_wait = 30.0                 # seconds to wait for a process that holds the store file
+    fixes = "archive/fixes"          # the tracks' fix archive (Parquet); default: beside the database, NAME.duckdb.fixes
 
 Relative paths are read from the config file's folder.
 """
@@ -101,6 +102,7 @@ class Settings:
     gzip_floor_bytes: int = DEFAULT_LIMITS.gzip_floor
     max_request_bytes: int = DEFAULT_LIMITS.request_body_bytes
     lock_wait: float = DEFAULT_LIMITS.lock_wait
+    fixes: Path | None = None  # the fix archive's folder (store/fixes.py); None: NAME.duckdb.fixes beside the database
 
     @property
     def limits(self) -> Limits:
@@ -165,7 +167,7 @@ def _read_file(path: Path) -> dict[str, Any]:
             if not isinstance(value, list):
                 raise ConfigError(f"{path}: {name} must be a list of paths")
             values[name] = tuple(local(v, name) for v in value)
-        elif name in ("cache_dir", "gazetteer", "geonames_import", *LEXICON_FILES):
+        elif name in ("cache_dir", "gazetteer", "geonames_import", "fixes", *LEXICON_FILES):
             values[name] = local(value, name)
         elif name in ("components", "plugins"):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

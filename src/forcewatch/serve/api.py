@@ -29,7 +29,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -62,6 +62,8 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000  # one page of /api/events or /api/documents
 GEOJSON_DEFAULT_LIMIT = 5000
 GEOJSON_MAX_LIMIT = 20000
+FIXES_DEFAULT_LIMIT = 5000  # fixes of one track in one answer (/api/tracks/{id}/fixes)
+FIXES_MAX_LIMIT = 20000
 MAX_DOCUMENT_CHARS = 2_000_000  # a report posted to the API
 MAX_OFFSET = 10_000_000  # past any store's size, well within DuckDB's 64-bit offsets
 WRITE_PATHS = ("/api/documents", "/documents")
@@ -292,6 +294,41 @@ class EventWithEvidence(BaseModel):
     evidence: EvidenceBody
 
 
+class TrackInfo(BaseModel):
+    id: str
+    platform: str | None = Field(None, description="aircraft or vessel")
+    ident: str | None = Field(None, description="ICAO 24-bit address (hex) or MMSI")
+    name: str | None = Field(None, description="Callsign or vessel name")
+    type_code: str | None = None
+    registration: str | None = None
+    operator: str | None = None
+    flag: str | None = None
+    military: bool | None = None
+    source: str | None = Field(None, description="The feed or stream the track came from")
+    t_start: datetime | None = Field(None, description="First fix (UTC)")
+    t_end: datetime | None = Field(None, description="Last fix (UTC)")
+    n_fixes: int = Field(0, description="Fixes stored (GET /api/tracks/{id}/fixes reads them)")
+
+
+class Fix(BaseModel):
+    t: datetime = Field(description="UTC")
+    lat: float
+    lon: float
+    altitude_ft: float | None = None
+    speed_kn: float | None = None
+    course_deg: float | None = None
+    on_ground: bool | None = None
+    status: str | None = Field(None, description="AIS navigational status, e.g. at_anchor")
+
+
+class FixPage(BaseModel):
+    track_id: str
+    limit: int
+    truncated: bool = Field(description="True when the window holds more fixes than limit: ask again with since "
+                                         "set to the last fix's time.")
+    items: list[Fix] = Field(description="The track's fixes in the window, oldest first.")
+
+
 class IngestRequest(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_DOCUMENT_CHARS, description="The report: plain text, or HTML with media_type=html.")
     title: str | None = None
@@ -346,9 +383,11 @@ def create_app(
     given_store = store
     if given_store is None:
         if is_url(db_path) or (db_path != ":memory:" and not Path(db_path).exists()):
-            open_store(db_path, shared=True, lock_wait=limits.lock_wait).close()  # the schema, made if missing
+            open_store(db_path, shared=True, lock_wait=limits.lock_wait,
+                       fixes=resources.settings.fixes).close()  # the schema, made if missing
         read_only = token is None and db_path != ":memory:"
-        store = open_store(db_path, read_only=read_only, shared=True, lock_wait=limits.lock_wait)
+        store = open_store(db_path, read_only=read_only, shared=True, lock_wait=limits.lock_wait,
+                           fixes=resources.settings.fixes)
     else:
         read_only = False
     ingester = Ingester(resources, pipeline)
@@ -603,6 +642,52 @@ def create_app(
                 raise ApiError(500, "cannot load the watched sites (see the server log)") from exc
         return {"total": len(sites), "origin": origin, "items": [x.to_dict() for x in sites]}
 
+    # -- tracks (their fixes: the fix archive, store/fixes.py) --------------
+    def known_track(s: Store, track_id: str) -> dict[str, Any]:
+        found = s.track(track_id)
+        if found is None:
+            raise ApiError(404, f"no track with id {track_id!r}")
+        return found
+
+    @app.get("/api/tracks/{track_id}", response_model=TrackInfo, tags=["tracks"], summary="One track's platform",
+             responses={404: {"model": ErrorResponse}})
+    def get_track(track_id: str, s: DB):
+        """What is known of the aircraft or vessel of a track (sensor events name it as ``track_id``),
+        when it was seen and how many fixes are stored; the fixes themselves are ``/fixes``."""
+        found = known_track(s, track_id)
+        return {**{k: v for k, v in found.items() if k != "n_positions"}, "n_fixes": found["n_positions"] or 0}
+
+    @app.get("/api/tracks/{track_id}/fixes", response_model=FixPage, tags=["tracks"], summary="One track's fixes",
+             responses={404: {"model": ErrorResponse},
+                        200: {"content": {"application/geo+json": {}},
+                              "description": "FixPage, or with format=geojson a GeoJSON Feature (a LineString)"}})
+    def get_track_fixes(
+        track_id: str,
+        s: DB,
+        since: Annotated[datetime | None, Query(description="Fixes at or after this time (ISO 8601; no offset: UTC).")] = None,
+        until: Annotated[datetime | None, Query(description="Fixes at or before this time (ISO 8601; no offset: UTC).")] = None,
+        limit: Annotated[int, Query(ge=1, le=FIXES_MAX_LIMIT,
+                                    description=f"At most this many fixes (at most {FIXES_MAX_LIMIT}).")] = FIXES_DEFAULT_LIMIT,
+        format: Annotated[Literal["json", "geojson"], Query(
+            description="json: a page of fixes; geojson: a Feature whose LineString is the track "
+                        "(properties: the platform and each vertex's time)")] = "json",
+    ):
+        """The track's fixes, oldest first, read from the fix archive (Parquet by day and source)."""
+        found = known_track(s, track_id)
+        fixes = s.track_fixes(track_id, since=since, until=until, limit=limit + 1)
+        truncated, fixes = len(fixes) > limit, fixes[:limit]
+        if format == "geojson":
+            coordinates = [[p.lon, p.lat] for p in fixes]
+            geometry = ({"type": "LineString", "coordinates": coordinates} if len(coordinates) > 1 else
+                        {"type": "Point", "coordinates": coordinates[0]} if coordinates else None)
+            properties = {k: found[k] for k in ("platform", "ident", "name", "military")}
+            properties |= {"track_id": track_id, "times": [p.t.isoformat() for p in fixes], "truncated": truncated}
+            return FastJSON({"type": "Feature", "id": track_id, "geometry": geometry, "properties": properties},
+                            media_type="application/geo+json")
+        items = [{"t": p.t.isoformat(), "lat": p.lat, "lon": p.lon, "altitude_ft": p.altitude_ft, "speed_kn": p.speed_kn,
+                  "course_deg": p.course_deg, "on_ground": p.on_ground, "status": p.status} for p in fixes]
+        return FastJSON({"track_id": track_id, "limit": limit, "truncated": truncated, "items": items})
+
     @app.get("/api/meta", tags=["meta"], summary="Vocabularies and server settings")
     def meta(s: DB) -> dict[str, Any]:
         """The values filters accept, counts of what is stored, and dashboard settings."""
@@ -610,7 +695,7 @@ def create_app(
             "types": list(EVENT_TYPES), "subtypes": list(SUBTYPES), "source_kinds": list(SOURCE_KINDS),
             "modalities": list(MODALITIES), "credibility_letters": list("ABCDEF"),
             "counts": {"events": s.count("events"), "documents": s.count("documents")},
-            "limits": {"max_page": MAX_LIMIT, "max_geojson": GEOJSON_MAX_LIMIT},
+            "limits": {"max_page": MAX_LIMIT, "max_geojson": GEOJSON_MAX_LIMIT, "max_fixes": FIXES_MAX_LIMIT},
             "ingest": "enabled" if token else "disabled",
             "tiles": tiles,
         }

@@ -298,6 +298,9 @@ def ingest(
     all_events: bool = ALL_EVENTS,
     follow_symlinks: bool = typer.Option(
         False, "--follow-symlinks", help="Follow symlinks in folders that lead out of them (by default they are skipped)."),
+    fixes: Path | None = typer.Option(
+        None, "--fixes", metavar="DIR", show_default=False,
+        help="Folder of the tracks' fix archive (Parquet by day and source; default: DB.fixes beside the database)."),
 ):
     """Store reports and sensor feeds and their events; a document or feed already stored is skipped.
 
@@ -313,7 +316,7 @@ def ingest(
 
     if feed_format is not None and feed_format not in FORMATS:
         raise typer.BadParameter(f"{feed_format!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
-    resources = _resources(ctx, sites=sites, aircraft_registry=aircraft_db, vessel_registry=vessel_db)
+    resources = _resources(ctx, sites=sites, aircraft_registry=aircraft_db, vessel_registry=vessel_db, fixes=fixes)
     ingester = Ingester(resources)
     # shared: the file is held only while a batch is written, so `serve` and `watch` keep working
     with _writable_store(db, resources) as store, \
@@ -469,7 +472,8 @@ def _writable_store(db: str, resources):
     from forcewatch.store import StoreBusy, open_store
 
     try:
-        return open_store(db, shared=True, lock_wait=resources.settings.lock_wait, on_wait=_echo)
+        return open_store(db, shared=True, lock_wait=resources.settings.lock_wait, on_wait=_echo,
+                          fixes=resources.settings.fixes)
     except StoreBusy as exc:
         _fail(escape(str(exc)))
 
@@ -587,13 +591,16 @@ def serve(
     allow_host: list[str] = typer.Option(
         [], "--allow-host", help="Also answer requests whose Host is this name (NAME or NAME:PORT; repeat for "
         "more), e.g. behind a reverse proxy. By default only the address served on and localhost are answered."),
+    fixes: Path | None = typer.Option(
+        None, "--fixes", metavar="DIR", show_default=False,
+        help="Folder of the tracks' fix archive (Parquet by day and source; default: DB.fixes beside the database)."),
 ):
     """Serve the web dashboard and the REST API (OpenAPI docs at /docs)."""
     if not _exists(db) and not token:
         err.print(f"[red]error:[/red] {db}: no such database (run `forcewatch ingest` or `forcewatch demo` first)",
                   highlight=False, soft_wrap=True)
         raise typer.Exit(2)
-    _run_server(_resources(ctx), db, host, port, token, tiles, allow_host)
+    _run_server(_resources(ctx, fixes=fixes), db, host, port, token, tiles, allow_host)
 
 
 def demo_reports() -> Path:
@@ -790,6 +797,9 @@ def watch(
     host: str = typer.Option("127.0.0.1", help="With --serve: address to listen on."),
     port: int = typer.Option(8000, help="With --serve: port to listen on."),
     all_events: bool = ALL_EVENTS,
+    fixes: Path | None = typer.Option(
+        None, "--fixes", metavar="DIR", show_default=False,
+        help="Folder of the tracks' fix archive (Parquet by day and source; default: DB.fixes beside the database)."),
 ):
     """Follow feeds, pages, folders and sensor streams until stopped; evaluate the standing rules over
     what is stored and raise alerts (the store, alerts.jsonl, webhooks, the dashboard).
@@ -808,7 +818,7 @@ def watch(
         if cfg.forcewatch_config is not None and not isinstance(ctx.obj, Path):
             ctx.obj = cfg.forcewatch_config
         resources = _resources(ctx, sites=list(cfg.site_files), aircraft_registry=list(cfg.aircraft_db),
-                               vessel_registry=list(cfg.vessel_db))
+                               vessel_registry=list(cfg.vessel_db), fixes=fixes)
         resources = Resources(resources.settings.with_sites(cfg.sites)) if cfg.sites else resources
         sites = resources.sites
         cfg.check_sites(sites)

@@ -175,6 +175,7 @@ class PostgresStore(Store):
                                                    " (open it once for writing to migrate it)"))
             self._migrate_database()
         self._read_columns(None, current=True)
+        self._fix_files, self._positions_table = False, True  # its fixes stay in its positions table (not the archive)
         self._watch_tables = True
 
     # -- connections -------------------------------------------------------
