@@ -275,3 +275,37 @@ def test_settings_and_the_cli_name_the_archive(tmp_path):
     with Store(db, read_only=True, fixes=archive) as store:
         (track_id,) = store.con.execute("SELECT id FROM tracks LIMIT 1").fetchone()
         assert store.count("fixes") > 0 and store.track_fixes(track_id)
+
+
+def test_compaction_merges_a_days_files_into_one_and_the_fixes_stay_the_same(tmp_path):
+    from typer.testing import CliRunner
+
+    from forcewatch.serve.cli import app
+    from forcewatch.store.fixes import compact
+
+    db = tmp_path / "fw.duckdb"
+    with Store(db) as store:
+        for k in range(4):  # as a live watcher stores them: a commit's closed tracks at a time
+            store.add_tracks([vessel(k), aircraft() if k == 0 else vessel(k + 10)])
+        root = store.fixes.root
+        expected = {tid: store.track_fixes(tid) for (tid,) in store.con.execute("SELECT id FROM tracks").fetchall()}
+        assert len(parquet_files(root)) == 4 + 4 + 1
+        assert compact(store, before=datetime(2024, 12, 10).date()) == 4  # the 10th is left
+        assert [f.rsplit("/", 1)[0] for f in parquet_files(root)] == ["day=2024-12-09/source=adsb", "day=2024-12-09/source=ais"] + [
+            "day=2024-12-10/source=ais"] * 4
+        assert compact(store) == 4 and compact(store) == 0
+        assert len(parquet_files(root)) == 3
+        assert {tid: store.track_fixes(tid) for tid in expected} == expected
+        assert store.count("fixes") == sum(map(len, expected.values()))
+        assert store.con.execute("SELECT count(*) FROM fix_files").fetchone()[0] == 7 * 2 + 1  # a row per track and day
+        store.add_tracks([vessel(1, n=2)])  # a track of a merged file stored again: the file is written without it
+        assert store.track_fixes("ais:273000001") == vessel(1, n=2).positions
+        assert store.track_fixes("ais:273000002") == expected["ais:273000002"]
+    plain = duckdb.sql(f"SELECT count(*) FROM read_parquet('{root}/**/*.parquet')").fetchone()[0]
+    assert plain == sum(map(len, expected.values())) - 60 + 2
+    with Store(db) as store:
+        store.add_tracks([vessel(20)])
+    # the 9th: the merged file written again without the track, the track's new file, vessel 20's; the 10th: two
+    res = CliRunner().invoke(app, ["fixes", "compact", "--db", str(db)])
+    assert res.exit_code == 0 and "5 fix file(s) merged" in res.output, res.output
+    assert len(parquet_files(root)) == 3

@@ -785,6 +785,42 @@ def gazetteer_info(ctx: typer.Context):
         console.print(f"imported GeoNames: {g.user_db} ({n:,} places)")
 
 
+fixes_app = typer.Typer(cls=Group, help="The tracks' fix archive (Parquet by day and source; docs/store.md).",
+                        no_args_is_help=True)
+app.add_typer(fixes_app, name="fixes")
+
+
+@fixes_app.command("compact", cls=Command)
+def fixes_compact(
+    ctx: typer.Context,
+    db: Path = typer.Option(DEFAULT_DB, help="DuckDB file."),
+    before: str | None = typer.Option(None, help="Merge the days before this one, YYYY-MM-DD (default: today, UTC)."),
+    fixes: Path | None = typer.Option(None, "--fixes", metavar="DIR", show_default=False,
+                                      help="Folder of the fix archive (default: DB.fixes beside the database)."),
+):
+    """Merge each day's and source's fix files into one (a live watcher writes one per commit that closes
+    tracks). Safe beside a running watch, serve or ingest: each merge is listed in one short transaction."""
+    from datetime import datetime, timezone
+
+    from forcewatch.store import Store, StoreBusy
+    from forcewatch.store.fixes import compact
+
+    if not db.exists():
+        _fail(f"{db}: no such database")
+    try:
+        day = date.fromisoformat(before) if before else datetime.now(timezone.utc).date()
+    except ValueError:
+        raise typer.BadParameter(f"{before!r} is not a date (YYYY-MM-DD)", param_hint="--before") from None
+    resources = _resources(ctx, fixes=fixes)
+    try:
+        with Store(db, shared=True, lock_wait=resources.settings.lock_wait, on_wait=_echo,
+                   fixes=resources.settings.fixes) as store:
+            merged = compact(store, before=day)
+    except StoreBusy as exc:
+        _fail(escape(str(exc)))
+    err.print(f"{merged} fix file(s) merged (days before {day}).", highlight=False)
+
+
 # -- forcewatch watch (docs/watch.md) ----------------------------------------
 
 @app.command(cls=Command)

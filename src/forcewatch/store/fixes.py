@@ -309,6 +309,48 @@ def list_batch(con, batch: FixBatch, stored_again: Sequence[str]) -> list[str]:
     return obsolete
 
 
+def compact(store, before=None, min_files: int = 2) -> int:
+    """Merge each partition's files into one, for the days before ``before`` (a date; None: every day)
+    that have at least ``min_files`` files: a live watcher writes a small file per commit that closes
+    tracks, and readers of the folder pay for every file. Each merged file is written outside any
+    transaction, then listed instead of its parts in one short transaction (which also checks that
+    nothing relisted them meanwhile); the parts are removed after its commit. ``store``: a store with
+    ``fixes``, ``con``, ``session()``, ``transaction()`` and ``_after_transaction``. Returns the files
+    merged away."""
+    archive: FixArchive = store.fixes
+    with store.session():
+        clause, params = ("WHERE day < ?", [before]) if before is not None else ("", [])
+        groups = store.con.execute(
+            f"SELECT day::VARCHAR, source, list(DISTINCT path ORDER BY path) FROM fix_files {clause}"
+            f" GROUP BY ALL HAVING count(DISTINCT path) >= ? ORDER BY ALL", [*params, max(2, min_files)]).fetchall()
+    merged = 0
+    for day, source, parts in groups:
+        rel = f"day={day}/source={source}/fixes-{os.getpid()}-{uuid.uuid4().hex[:12]}.parquet"
+        files = ", ".join(_literal(str(archive.root / p)) for p in parts)
+        try:
+            archive._copy(_scratch_con(), f"SELECT * FROM read_parquet([{files}]) ORDER BY track_id, t", rel)
+        except duckdb.IOException:  # a part replaced meanwhile: left for the next compaction
+            continue
+        with store.transaction():
+            store._after_transaction(on_rollback=lambda rel=rel: archive.remove([rel]))
+            con = store.con
+            rows = con.execute("SELECT track_id, sum(n)::INTEGER, count(DISTINCT path) FROM fix_files"
+                               " WHERE path IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1", [parts]).fetchall()
+            still = con.execute("SELECT count(DISTINCT path) FROM fix_files WHERE path IN (SELECT unnest(?::VARCHAR[]))",
+                                [parts]).fetchone()[0]
+            if still != len(parts):  # a track of them was stored again meanwhile: its copy is not what is listed
+                archive.remove([rel])
+                continue
+            con.execute("DELETE FROM fix_files WHERE path IN (SELECT unnest(?::VARCHAR[]))", [parts])
+            from forcewatch.store.duck import insert_many
+
+            insert_many(con, "INSERT INTO fix_files (track_id, path, day, source, n)",
+                        [(tid, rel, day, source, n) for tid, n, _ in rows])
+            store._after_transaction(on_commit=lambda parts=parts: archive.remove(parts))
+        merged += len(parts)
+    return merged
+
+
 def listed_paths(con) -> set[str]:
     return {r[0] for r in con.execute("SELECT DISTINCT path FROM fix_files").fetchall()}
 
