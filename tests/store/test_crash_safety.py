@@ -33,6 +33,7 @@ def clean(tmp_path_factory):
     out, err = proc.communicate()
     assert proc.returncode == 0, err
     expected = dump(db)
+    assert stores.archive_problems(db) == []
     assert len(expected["documents"]) == 13 and expected["tracks"] and expected["clusters"]
     assert any(e["corroborated_by"] for _, _, e in expected["events"]), "the batch must corroborate"
     return folder, inputs, expected, appeared or 0.0, took
@@ -58,6 +59,7 @@ def kill_and_rerun(clean, kills: int, seed: int, new_database=None) -> list[str]
         again = ingest(db, inputs)
         assert again.returncode == 0, again.stderr
         got = dump(db)
+        differences += [f"kill {k} at {moment:.2f} s: {p}" for p in stores.archive_problems(db)]
         for table in expected:
             if got[table] != expected[table]:
                 differences.append(f"kill {k} at {moment:.2f} s ({'killed' if proc.returncode else 'finished'}): "

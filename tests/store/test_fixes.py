@@ -205,6 +205,7 @@ def old_store(db: Path, tracks: list[Track]) -> None:
     Store(db).close()
     con = duckdb.connect(str(db))
     con.execute("DROP TABLE tracks; DROP TABLE fix_files;" + OLD_SCHEMA)
+    con.execute("UPDATE schema_version SET version = 1")  # the version before the archive
     for tr in tracks:
         times = [p.t.replace(tzinfo=None) for p in tr.positions]
         con.execute("INSERT INTO tracks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

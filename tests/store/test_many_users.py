@@ -70,6 +70,8 @@ def test_two_ingests_at_once_both_succeed_and_store_nothing_twice(batch, backend
     got = stores.dump(db)
     for table in ("documents", "tracks", "positions"):
         assert got[table] == clean[table], table
+    if not str(db).startswith("postgresql://"):  # both wrote fix files; the one that lost the race removed its own
+        assert stores.archive_problems(db) == []
     assert [e[0] for e in got["events"]] == [e[0] for e in clean["events"]]
     assert sorted(m[0] for m in got["members"]) == sorted(m[0] for m in clean["members"])
 
