@@ -1,5 +1,5 @@
 """GET /api/tracks/{id} and /api/tracks/{id}/fixes: a track's platform from the store, its fixes from
-the fix archive (store/fixes.py), as JSON or a GeoJSON LineString."""
+the fix archive (store/fixes.py; PostgreSQL: its positions table), as JSON or a GeoJSON LineString."""
 
 from __future__ import annotations
 
@@ -14,19 +14,23 @@ with warnings.catch_warnings():
 
 from forcewatch.records import Position, Track
 from forcewatch.serve.api import FIXES_MAX_LIMIT, create_app
-from forcewatch.store import Store
+from forcewatch.store import open_store
 
 T0 = datetime(2024, 12, 9, 23, 0, tzinfo=timezone.utc)  # the track crosses midnight: two day partitions
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    db = tmp_path_factory.mktemp("tracks") / "t.duckdb"
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def client(request, tmp_path_factory):
+    """The API over a store of each backend (PostgreSQL keeps its fixes in a positions table)."""
+    if request.param == "duckdb":
+        db = str(tmp_path_factory.mktemp("tracks") / "t.duckdb")
+    else:
+        db = request.getfixturevalue("postgres_databases")()
     track = Track(id="ais:273456780", platform="vessel", ident="273456780", name="ADMIRAL GRIGOROVICH",
                   type_code="frigate", flag="RU", military=True, source="tartus.nmea",
                   positions=[Position(T0 + timedelta(minutes=10 * k), 34.90 + k / 100, 35.80, speed_kn=12.0,
                                       course_deg=90.0, status="under_way") for k in range(12)])
-    with Store(db) as store:
+    with open_store(db) as store:
         store.add_tracks([track, Track(id="adsb:4b1805", platform="aircraft", ident="4b1805",
                                        positions=[Position(T0, 35.4, 35.9, altitude_ft=3000.0, on_ground=False)])])
     return TestClient(create_app(db))
