@@ -25,7 +25,7 @@ from pathlib import Path
 
 from forcewatch.config import Resources, Settings
 from forcewatch.records import Analysis, Document, Event
-from forcewatch.service import FeedsResult, IngestResult, Ingester, failure, read_documents, widens
+from forcewatch.service import FeedsResult, IngestResult, Ingester, failure, gather_inputs, read_documents, widens
 
 INSTALL = "pip install -e '.[scale]'"
 DOCS_PER_TASK = 8  # documents a worker codes per call: small, so two workers share a small corpus evenly
@@ -208,19 +208,13 @@ def read_corpus(paths: Sequence[Path], published: date | None = None, follow_sym
     """Report files (text, HTML, RSS, JSON lines: the readers ``forcewatch ingest`` uses), web archives
     (.warc, .warc.gz: their HTML pages) and sensor feeds, from files and folders. A file that cannot
     be read is named (with its line or record) and the rest read."""
-    from forcewatch.ingest.feeds import gather
-    from forcewatch.ingest.reports import report_suffixes
     from forcewatch.ingest.warc import is_warc, read_warc
 
     limits = (settings or Settings()).limits
     corpus = Corpus()
-    found = gather(paths, None, report_suffixes(), follow_symlinks, archive=is_warc)
-    for line in found.errors:
-        echo(f"error: {line}")
+    found = gather_inputs(paths, None, follow_symlinks, echo, archive=is_warc)
     corpus.failures += found.errors
     corpus.skipped = dict(found.skipped)
-    if (line := found.skip_line()) is not None:
-        echo(line)
     docs, failed = read_documents(found.reports, published, echo, limits=limits)
     corpus.failures += failed
     for path in found.archives:

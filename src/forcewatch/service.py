@@ -414,6 +414,20 @@ def report_files(paths: Iterable[Path], follow_symlinks: bool = False, echo=prin
     return [f for f, named in w.files if named or f.suffix.lower() in suffixes]
 
 
+def gather_inputs(paths: Sequence[Path], fmt: str | None, follow_symlinks: bool, echo, archive=None):
+    """What ``paths`` hold (ingest/feeds.gather: feeds, reports, web archives), each path that cannot be
+    read, and the count of those passed over, said in a line each."""
+    from forcewatch.ingest.feeds import gather
+    from forcewatch.ingest.reports import report_suffixes
+
+    found = gather(paths, fmt, report_suffixes(), follow_symlinks, **({"archive": archive} if archive else {}))
+    for line in found.errors:
+        echo(f"error: {line}")
+    if (line := found.skip_line()) is not None:
+        echo(line)
+    return found
+
+
 def ingest_paths(ingester: Ingester, store, paths: Sequence[Path], *, fmt: str | None = None,
                  published: date | None = None, scope: str = "force", follow_symlinks: bool = False, echo=print,
                  on_document: Callable[[Analysis], None] | None = None) -> BatchResult:
@@ -423,17 +437,10 @@ def ingest_paths(ingester: Ingester, store, paths: Sequence[Path], *, fmt: str |
     rerun after a kill at any moment fuses the batch a clean run fuses; the one entry point of the
     CLI and the harness (bench/fuzz.py)."""
     from forcewatch.ingest import InputError
-    from forcewatch.ingest.feeds import gather
-    from forcewatch.ingest.reports import report_suffixes
-
     result = BatchResult()
-    found = gather(paths, fmt, report_suffixes(), follow_symlinks)
-    for line in found.errors:
-        echo(f"error: {line}")
+    found = gather_inputs(paths, fmt, follow_symlinks, echo)
     result.failures += found.errors
     result.skipped = dict(found.skipped)
-    if (line := found.skip_line()) is not None:
-        echo(line)
     docs, failed = read_documents(found.reports, published, echo, limits=ingester.resources.settings.limits) \
         if found.reports else ([], [])
     result.failures += failed

@@ -29,8 +29,8 @@ import orjson
 
 from forcewatch.fuse.corroborate import reach
 from forcewatch.records import Alert, Cluster, Credibility, Document, Event, Position, Site, Track, doc_ref
-from forcewatch.store import fixes as fix_archive
-from forcewatch.store.fixes import FIX_FILES_SCHEMA, FixArchive
+from forcewatch.store.fixes import FIX_FILES_SCHEMA, FixArchive, list_batch, listed_paths, migrate_positions, paths_of
+from forcewatch.store.rows import insert_many, utc_naive as _utc_naive, writer_alive as _alive
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -459,19 +459,6 @@ class WatchTables:
                       [(alert_id, target, _now(), attempts)])
 
 
-def insert_many(con, head: str, rows: Sequence[tuple], chunk: int = 200, tail: str = "") -> None:
-    """``head VALUES (...), (...)`` in chunks: DuckDB's ``executemany`` runs one statement a row
-    (milliseconds each), which a live stream's events and alerts cannot wait for."""
-    rows = list(rows)
-    if not rows:
-        return
-    width = len(rows[0])
-    for k in range(0, len(rows), chunk):
-        part = rows[k:k + chunk]
-        marks = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(part))
-        con.execute(f"{head} VALUES {marks}{tail}", [v for row in part for v in row])
-
-
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
@@ -516,8 +503,8 @@ class Store(WatchTables):
             current = False
             if not read_only:
                 current = self._migrate(con)
-                self.fixes.sweep(lambda: fix_archive.listed_paths(con))  # what writers killed before a commit left
-                fix_archive.migrate_positions(con, self.fixes)  # a store from before the archive
+                self.fixes.sweep(lambda: listed_paths(con))  # what writers killed before a commit left
+                migrate_positions(con, self.fixes)  # a store from before the archive
             self._read_columns(con, current=current)
         except BaseException:
             con.close()
@@ -1211,7 +1198,7 @@ class Store(WatchTables):
                 # only tracks stored before have fixes to replace (a live track's id is new unless a
                 # restart hands it out again)
                 again = [r[0] for r in self._by_ids("SELECT id FROM tracks", [r[0] for r in track_rows])]
-                obsolete = fix_archive.list_batch(self.con, batch, again)
+                obsolete = list_batch(self.con, batch, again)
                 self._put("tracks", TRACK_COLUMNS, track_rows)
                 self._after_transaction(on_commit=lambda: self.fixes.remove(obsolete))
         except BaseException:
@@ -1238,7 +1225,7 @@ class Store(WatchTables):
         if not self._fix_files:
             return self._old_positions(track_id, since, until, limit)
         for attempt in (0, 1):
-            paths = fix_archive.paths_of(self.con, track_id)
+            paths = paths_of(self.con, track_id)
             try:
                 return self.fixes.read(paths, track_id, since, until, limit)
             except duckdb.IOException:  # a file replaced meanwhile (the track stored again): list again
@@ -1275,18 +1262,6 @@ class Store(WatchTables):
     def sites(self) -> list[Site]:
         rows = self.con.execute("SELECT record FROM sites ORDER BY name").fetchall()
         return [Site.from_dict(json.loads(r[0])) for r in rows]
-
-
-def _alive(pid: int) -> bool:
-    import os
-
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return True  # another user's process (or no pid at all): not ours to judge
-    return True
 
 
 def sweep_scratch(folder: Path) -> int:
@@ -1345,13 +1320,6 @@ def _event_columns(con) -> set[str]:
 
 def _csv_bool(value: bool | None) -> str | None:
     return None if value is None else ("true" if value else "false")
-
-
-def _utc_naive(t: datetime) -> str:
-    """A position time for a TIMESTAMP column: UTC, without offset."""
-    if t.tzinfo is not None:
-        t = t.astimezone(timezone.utc).replace(tzinfo=None)
-    return t.isoformat(sep=" ")
 
 
 def _document(row) -> Document:

@@ -42,6 +42,7 @@ from pathlib import Path
 import duckdb
 
 from forcewatch.records import Position, Track
+from forcewatch.store.rows import insert_many, utc_naive as _utc_naive, writer_alive as _alive
 
 FIX_COLUMNS = ("track_id", "ident", "t", "lat", "lon", "altitude_ft", "speed_kn", "course_deg", "on_ground", "status")
 
@@ -85,16 +86,6 @@ def _scratch_con() -> duckdb.DuckDBPyConnection:
 
 def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return True  # another user's process: not ours to judge
-    return True
 
 
 @dataclass
@@ -303,8 +294,6 @@ def list_batch(con, batch: FixBatch, stored_again: Sequence[str]) -> list[str]:
                 con.execute("UPDATE fix_files SET path = ? WHERE path = ?", [new, rel])
             obsolete.append(rel)
     if batch.rows:
-        from forcewatch.store.duck import insert_many
-
         insert_many(con, "INSERT INTO fix_files (track_id, path, day, source, n)", batch.rows)
     return obsolete
 
@@ -342,8 +331,6 @@ def compact(store, before=None, min_files: int = 2) -> int:
                 archive.remove([rel])
                 continue
             con.execute("DELETE FROM fix_files WHERE path IN (SELECT unnest(?::VARCHAR[]))", [parts])
-            from forcewatch.store.duck import insert_many
-
             insert_many(con, "INSERT INTO fix_files (track_id, path, day, source, n)",
                         [(tid, rel, day, source, n) for tid, n, _ in rows])
             store._after_transaction(on_commit=lambda parts=parts: archive.remove(parts))
@@ -389,8 +376,6 @@ def migrate_positions(con, archive: FixArchive) -> int:
         con.execute("BEGIN TRANSACTION")
         try:
             if rows:
-                from forcewatch.store.duck import insert_many
-
                 insert_many(con, "INSERT INTO fix_files (track_id, path, day, source, n)", rows)
             con.execute("DROP TABLE positions")
             con.execute("COMMIT")
@@ -401,10 +386,3 @@ def migrate_positions(con, archive: FixArchive) -> int:
         archive.remove(files)
         raise
     return sum(r[4] for r in rows)
-
-
-def _utc_naive(t: datetime) -> str:
-    """A fix time for the CSV: UTC, without offset."""
-    if t.tzinfo is not None:
-        t = t.astimezone(timezone.utc).replace(tzinfo=None)
-    return t.isoformat(sep=" ")
