@@ -86,8 +86,8 @@ def fusion_inputs(store, new_events: list[Event]) -> FusionInputs:
     neutral, and a batch of track events only with reports (tracks never corroborate tracks:
     fuse/corroborate.independent); happenings need dates that overlap with no slack
     (fuse/happenings.same_act) and places that overlap, so only stored events of the batch's own dates
-    and places, and the happenings they are in, are grouped again. Background events (history a report recalls: "a 1971 lease") take part
-    in neither, so their dates read nothing."""
+    and places, and the happenings they are in, are grouped again. Background events (history a report
+    recalls: "a 1971 lease") take part in neither, so their dates read nothing."""
     from forcewatch.fuse.corroborate import FUSION_WINDOW, NEUTRAL, candidate_subtypes, is_sensor, search_box
 
     acts = [e for e in new_events if e.time is not None and not e.background]
