@@ -126,6 +126,7 @@ def postgres_server(tmp_path_factory):
         shutil.rmtree(folder, ignore_errors=True)
         pytest.fail(f"PostgreSQL did not start: {exc.stderr or exc.stdout}{log[-2000:]}")
     base = f"postgresql://forcewatch@127.0.0.1:{port}/"
+    _SOCKET.update(folder=str(folder), port=port)
     from forcewatch.store.postgres import PostgresStore
 
     with psycopg.connect(base + "postgres", autocommit=True) as con:
@@ -140,6 +141,7 @@ def postgres_server(tmp_path_factory):
 
 
 _databases = iter(range(1, 1_000_000))
+_SOCKET: dict = {}  # where the session's server has its Unix socket
 
 
 def new_postgres_database(server: str) -> str:
@@ -162,6 +164,14 @@ def postgres_databases(postgres_server):
 def postgres_url(postgres_databases) -> str:
     """A new database of its own on the session's server."""
     return postgres_databases()
+
+
+@pytest.fixture
+def postgres_socket_url(postgres_databases) -> str:
+    """A new database named by the server's Unix socket rather than its port: reachable from a process
+    in a network namespace of its own (the Ray tests)."""
+    name = postgres_databases().rsplit("/", 1)[1]
+    return f"postgresql://forcewatch@/{name}?host={_SOCKET['folder']}&port={_SOCKET['port']}"
 
 
 @pytest.fixture(params=["duckdb", "postgresql"])

@@ -1,36 +1,52 @@
 """forcewatch batch on a local Ray with two workers: what it stores is what `forcewatch ingest` stores.
 
-One local Ray for the module (started by the first test that needs it); each run starts its own two
-actors, so each costs some seconds. Skipped when Ray is not installed
-(pip install -e '.[scale]')."""
+Each run is a `forcewatch batch` process in a network namespace of its own whose only interface is
+loopback: Ray 2.60 listens on the machine's address on every interface whatever the node address
+asked for, and with loopback alone it listens on 127.0.0.1 only. A DuckDB file and PostgreSQL's Unix
+socket reach across the namespace. Skipped when Ray is not installed (pip install -e '.[scale]') or
+no namespace can be made (unshare, from util-linux)."""
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from forcewatch.serve.cli import app
 from forcewatch_test_stores import dump, env
 
 DEMO = Path(__file__).resolve().parents[2] / "src" / "forcewatch" / "data" / "demo"
+# a new network namespace (as root; else inside a user namespace too) with its loopback up
+LOOPBACK_ONLY = ["unshare", "-n" if os.geteuid() == 0 else "-rn", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
 
 
 @pytest.fixture(scope="module")
-def local_ray():
-    """One local Ray for the Ray tests (all in this module), shut down after them, so the rest of the
-    suite does not run beside its idle processes."""
+def loopback_only():
+    """The command prefix that runs a program where only 127.0.0.1 exists."""
     pytest.importorskip("ray.data", reason="Ray is not installed (pip install -e '.[scale]')")
-    from forcewatch.scale import ray_cluster
+    if shutil.which("unshare") is None or shutil.which("ip") is None:
+        pytest.skip("unshare and ip (util-linux, iproute2) are needed to keep Ray on loopback")
+    probe = subprocess.run([*LOOPBACK_ONLY, "ip", "-brief", "address"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"no network namespace can be made here ({probe.stderr.strip() or probe.returncode})")
+    assert [line.split()[0] for line in probe.stdout.splitlines()] == ["lo"], probe.stdout
+    return LOOPBACK_ONLY
 
-    with ray_cluster(workers=2) as workers:
-        yield workers
+
+def batch(prefix: list[str], *args: str) -> subprocess.CompletedProcess:
+    """`forcewatch batch ARGS --workers 2` in the loopback-only namespace."""
+    return subprocess.run([*prefix, sys.executable, "-m", "forcewatch.serve.cli", "batch", *args, "--workers", "2"],
+                          env=env(), capture_output=True, text=True, timeout=900)
+
+
+def ingest(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "forcewatch.serve.cli", "ingest", *args], env=env(),
+                          capture_output=True, text=True, timeout=900)
 
 
 def write_warc(path: Path, pages: list[tuple[str, str, str, bytes]]) -> None:
@@ -80,11 +96,11 @@ def corpus(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def batched(local_ray, corpus):
+def batched(loopback_only, corpus):
     """The corpus through `forcewatch batch` into a DuckDB store, once for the module: (store, stderr)."""
     db = corpus / "batch.duckdb"
-    done = CliRunner().invoke(app, ["batch", str(corpus / "corpus"), "--db", str(db), "--workers", "2"])
-    assert done.exit_code == 1, done.stderr  # the bad line and the empty file
+    done = batch(loopback_only, str(corpus / "corpus"), "--db", str(db))
+    assert done.returncode == 1, done.stderr  # the bad line and the empty file
     return db, done.stderr
 
 
@@ -93,16 +109,15 @@ def comparable(store: dict) -> dict:
     return {**store, "documents": [row[:1] + row[3:] for row in store["documents"]]}
 
 
-def test_batch_stores_what_ingest_stores_and_a_rerun_stores_nothing(batched, corpus, tmp_path):
-    runner = CliRunner()
+def test_batch_stores_what_ingest_stores_and_a_rerun_stores_nothing(batched, corpus, loopback_only, tmp_path):
     (batch_db, said), ingest_db = batched, tmp_path / "ingest.duckdb"
     assert f"{corpus / 'corpus' / 'articles.jsonl'}:2: not valid JSON" in said
     assert f"{corpus / 'corpus' / 'empty.txt'}: file is empty" in said
     assert "7 document(s) stored" in said and "over 2 workers); 1 already stored" in said, said
     reports = corpus / "corpus"
-    ingested = runner.invoke(app, ["ingest", str(reports / "reports"), str(reports / "articles.jsonl"),
-                                   str(reports / "empty.txt"), str(corpus / "pages"), "--db", str(ingest_db)])
-    assert ingested.exit_code == 1 and "7 document(s) stored" in ingested.stderr, ingested.stderr
+    ingested = ingest(str(reports / "reports"), str(reports / "articles.jsonl"), str(reports / "empty.txt"),
+                      str(corpus / "pages"), "--db", str(ingest_db))
+    assert ingested.returncode == 1 and "7 document(s) stored" in ingested.stderr, ingested.stderr
     assert "1 already stored" in ingested.stderr, ingested.stderr
     stored = dump(batch_db)
     assert comparable(stored) == comparable(dump(ingest_db))
@@ -110,31 +125,20 @@ def test_batch_stores_what_ingest_stores_and_a_rerun_stores_nothing(batched, cor
     assert page[1] == str(reports / "crawl.warc.gz") and page[2] == "https://example.org/libya-airbridge"
     assert len(stored["events"]) > 20 and stored["clusters"]
 
-    again = runner.invoke(app, ["batch", str(reports), "--db", str(batch_db), "--workers", "2"])
+    again = batch(loopback_only, str(reports), "--db", str(batch_db))
     assert "0 document(s) stored with 0 event(s); 8 already stored" in again.stderr, again.stderr
     assert dump(batch_db) == stored
 
 
-def test_a_rerun_sends_only_what_is_not_stored_and_ends_where_one_run_ends(local_ray, corpus, tmp_path):
-    """As after a kill: part of the corpus stored (and fused) already, the rest in small write batches."""
-    from forcewatch.config import Resources
-    from forcewatch.scale import read_corpus, run
-    from forcewatch.store import open_store
-
-    resources = Resources()
-    whole = read_corpus([corpus / "corpus"], settings=resources.settings, echo=lambda _: None)
-    part = read_corpus([corpus / "corpus" / "reports"], settings=resources.settings, echo=lambda _: None)
+def test_a_rerun_sends_only_what_is_not_stored_and_ends_where_one_run_ends(batched, corpus, loopback_only, tmp_path):
+    """As after a kill: part of the corpus stored (and fused) already, the rest sent by the next run."""
     db = tmp_path / "resumed.duckdb"
-    with open_store(db, shared=True) as store:
-        first = run(resources, store, part, workers=2, write_batch=3, echo=lambda _: None)
-        assert (first.sent, first.added, first.skipped, first.failures) == (4, 4, 1, [])
-        rest = run(resources, store, whole, workers=2, write_batch=2, echo=lambda _: None)
-    assert (rest.sent, rest.added, rest.skipped) == (3, 3, 5)  # the copy counted too
-    assert len(rest.failures) == 2  # the bad line and the empty file, named again
-    once = tmp_path / "once.duckdb"
-    with open_store(once, shared=True) as store:
-        run(resources, store, whole, workers=2, echo=lambda _: None)
-    assert dump(db) == dump(once)
+    first = batch(loopback_only, str(corpus / "corpus" / "reports"), "--db", str(db))
+    assert first.returncode == 0 and "4 document(s) stored" in first.stderr, first.stderr
+    rest = batch(loopback_only, str(corpus / "corpus"), "--db", str(db))
+    assert rest.returncode == 1 and "3 document(s) stored" in rest.stderr, rest.stderr  # the bad line, the empty file
+    assert "5 already stored" in rest.stderr, rest.stderr  # the copy counted too
+    assert dump(db) == dump(batched[0])
 
 
 def test_without_ray_batch_says_how_to_install_it(tmp_path):
@@ -149,8 +153,9 @@ def test_without_ray_batch_says_how_to_install_it(tmp_path):
     assert not (tmp_path / "x.duckdb").exists()
 
 
-def test_batch_into_postgresql_stores_what_it_stores_into_duckdb(batched, corpus, postgres_url):
-    """--db a postgresql:// URL: the same documents, events and happenings (the store is the driver's alone)."""
-    done = CliRunner().invoke(app, ["batch", str(corpus / "corpus"), "--db", postgres_url, "--workers", "2"])
-    assert done.exit_code == 1 and "7 document(s) stored" in done.stderr, done.stderr
-    assert dump(postgres_url) == dump(batched[0])
+def test_batch_into_postgresql_stores_what_it_stores_into_duckdb(batched, corpus, loopback_only, postgres_socket_url):
+    """--db a postgresql:// URL (the server's Unix socket, which reaches into the namespace): the same
+    documents, events and happenings (the store is the driver's alone)."""
+    done = batch(loopback_only, str(corpus / "corpus"), "--db", postgres_socket_url)
+    assert done.returncode == 1 and "7 document(s) stored" in done.stderr, done.stderr
+    assert dump(postgres_socket_url) == dump(batched[0])
