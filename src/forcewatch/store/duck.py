@@ -30,7 +30,7 @@ import orjson
 from forcewatch.fuse.corroborate import reach
 from forcewatch.records import Alert, Cluster, Credibility, Document, Event, Position, Site, Track, doc_ref
 from forcewatch.store.fixes import FIX_FILES_SCHEMA, FixArchive, list_batch, listed_paths, migrate_positions, paths_of
-from forcewatch.store.rows import insert_many, utc_naive as _utc_naive, writer_alive as _alive
+from forcewatch.store.rows import insert_many, writer_alive as _alive
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -205,8 +205,8 @@ CLUSTER_COLUMNS = ("id", "t_start", "t_end", "lat", "lon", "type", "subtype", "n
 TRACK_COLUMNS = ("id", "platform", "ident", "name", "type_code", "registration", "operator", "flag", "military",
                  "source", "t_start", "t_end", "n_positions")
 # The key of each table rows are replaced by (or left out when stored).
-KEYS = {"events": ("id",), "event_records": ("id",), "clusters": ("id",), "cluster_members": ("event_id",), "tracks": ("id",),
-        "sites": ("id",), "watch_seen": ("source", "item"), "watch_state": ("key",),
+KEYS = {"events": ("id",), "event_records": ("id",), "clusters": ("id",), "cluster_members": ("event_id",),
+        "tracks": ("id",), "sites": ("id",), "watch_seen": ("source", "item"), "watch_state": ("key",),
         "alert_events": ("alert_id", "event_id"), "alert_deliveries": ("alert_id", "target"), "alerts": ("id",)}
 
 # Text search (the q filter) looks in one lower-cased column: the sentence, the place, who says
@@ -459,6 +459,14 @@ class WatchTables:
                       [(alert_id, target, _now(), attempts)])
 
 
+def track_row(track: Track) -> tuple:
+    """A track's row of ``tracks`` (TRACK_COLUMNS): its platform, first and last fix, how many."""
+    times = [p.t for p in track.positions]
+    return (track.id, track.platform, track.ident, track.name, track.type_code, track.registration, track.operator,
+            track.flag, track.military, track.source, _naive(min(times)) if times else None,
+            _naive(max(times)) if times else None, len(times))
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
@@ -500,12 +508,11 @@ class Store(WatchTables):
             sweep_scratch(self.scratch)
         con = connect(self.path, read_only, lock_wait, on_wait)
         try:
-            current = False
             if not read_only:
-                current = self._migrate(con)
+                self._migrate(con)
                 self.fixes.sweep(lambda: listed_paths(con))  # what writers killed before a commit left
                 migrate_positions(con, self.fixes)  # a store from before the archive
-            self._read_columns(con, current=current)
+            self._read_columns(con, current=not read_only)
         except BaseException:
             con.close()
             raise
@@ -527,16 +534,16 @@ class Store(WatchTables):
         return Path(self.path + ".scratch")
 
     @staticmethod
-    def _migrate(con) -> bool:
-        """The schema, made whole; returns whether it is this version's (else the file is older and
-        read-only). A file at SCHEMA_VERSION is left alone: one look at its version row. A new file gets
+    def _migrate(con) -> None:
+        """The schema, made whole, at SCHEMA_VERSION. A file at that version is left alone: one look at
+        its version row. A new file gets
         every column from SCHEMA; one written by an earlier forcewatch is altered step by step. Then a
         checkpoint, so no schema change waits in the write-ahead log: DuckDB 1.4 cannot replay an ALTER
         of a table with a DEFAULT column (documents.ingested_at), and a file killed before its first
         checkpoint would never open."""
         version = _schema_version(con)
         if version == SCHEMA_VERSION:
-            return True
+            return
         new = con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'documents'").fetchone() is None
         con.execute(SCHEMA)
         con.execute(WATCH_SCHEMA)
@@ -550,7 +557,7 @@ class Store(WatchTables):
             con.execute(INSTANT_MIGRATION)
             if "credibility" in _event_columns(con):
                 con.execute(GRADE_MIGRATION)
-        if not new and (_schema_version(con) or 1) < 2:
+        if not new and (version or 1) < 2:
             con.execute(REACH_MIGRATION)
         con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         con.execute("DELETE FROM schema_version")
@@ -559,21 +566,22 @@ class Store(WatchTables):
             con.execute("CHECKPOINT")
         except duckdb.Error:  # another connection of this process is writing: it checkpoints in its turn
             pass
-        return True
 
     def _read_columns(self, con, current: bool = False) -> None:
         """Which columns and tables a file has: all of them at this version; an older file opened
         read-only (not migrated) is asked."""
         if current or _schema_version(con) == SCHEMA_VERSION:
             columns = set(EVENT_COLUMNS)
-            self._counters = self._fused_column = True
+            self._counters = self._fused_column = self._fix_files = True
+            self._positions_table = False
         else:
             columns = _event_columns(con)
-            self._counters = con.execute(
-                "SELECT 1 FROM duckdb_tables() WHERE table_name = 'counters'").fetchone() is not None
+            tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+            self._counters = "counters" in tables
             self._fused_column = con.execute(
                 "SELECT 1 FROM duckdb_columns() WHERE table_name = 'documents' AND column_name = 'fused'"
             ).fetchone() is not None
+            self._fix_files, self._positions_table = "fix_files" in tables, "positions" in tables
         self._search_column = "search" in columns
         self._doc_ref_column = "doc_ref" in columns
         self._background_column = "background" in columns
@@ -581,11 +589,6 @@ class Store(WatchTables):
         self._time_order = (TIME_ORDER, TIME_ORDER_DESC) if "t_at" in columns else (
             TIME_ORDER.replace(" t_at NULLS FIRST,", ""), TIME_ORDER_DESC.replace(" t_at DESC NULLS LAST,", ""))
         self._grade_columns = GRADE_COLUMNS if "reliability" in columns else OLD_GRADE_COLUMNS
-        if current or _schema_version(con) == SCHEMA_VERSION:
-            self._fix_files, self._positions_table = True, False
-        else:
-            tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-            self._fix_files, self._positions_table = "fix_files" in tables, "positions" in tables
 
     def _event_columns(self) -> set[str]:
         return _event_columns(self.con)
@@ -934,9 +937,9 @@ class Store(WatchTables):
         background: bool | None = None,
         reports_only: bool = False,
     ) -> list[Event]:
-        """Stored events matching the filters, oldest first. ``reports_only``: no sensor (track) event,
-        for fusion of a track batch, which only reports can corroborate (fuse/corroborate.independent):
-        its read then does not grow with the tracks stored."""
+        """Stored events matching the filters, oldest first. ``reports_only``: no sensor (track) event, for
+        readers of claims only (the watcher's rule on claims without track support), whose read then does
+        not grow with the tracks stored."""
         where, params = self._event_filter(
             type, subtype, near, bbox, since, until, source_kind, modality, credibility, doc_id, q, background,
             reports_only,
@@ -1185,13 +1188,7 @@ class Store(WatchTables):
         batch = self.fixes.stage(tracks, self.scratch)
         if not batch.tracks:
             return 0
-        track_rows = []
-        for track in batch.tracks:
-            times = [p.t for p in track.positions]
-            track_rows.append(
-                (track.id, track.platform, track.ident, track.name, track.type_code, track.registration,
-                 track.operator, track.flag, track.military, track.source,
-                 _naive(min(times)) if times else None, _naive(max(times)) if times else None, len(times)))
+        track_rows = [track_row(track) for track in batch.tracks]
         try:
             with self.transaction():
                 self._after_transaction(on_rollback=batch.discard)
@@ -1208,12 +1205,10 @@ class Store(WatchTables):
 
     def track(self, track_id: str) -> dict | None:
         """What ``tracks`` holds of one track (its platform, when and how many fixes), without the fixes."""
-        columns = ("id", "platform", "ident", "name", "type_code", "registration", "operator", "flag", "military",
-                   "source", "t_start", "t_end", "n_positions")
-        rows = self._by_ids(f"SELECT {', '.join(columns)} FROM tracks", [track_id])
+        rows = self._by_ids(f"SELECT {', '.join(TRACK_COLUMNS)} FROM tracks", [track_id])
         if not rows:
             return None
-        out = dict(zip(columns, rows[0]))
+        out = dict(zip(TRACK_COLUMNS, rows[0]))
         for key in ("t_start", "t_end"):
             out[key] = out[key].replace(tzinfo=timezone.utc) if out[key] is not None else None
         return out
@@ -1316,10 +1311,6 @@ def _schema_version(con) -> int | None:
 def _event_columns(con) -> set[str]:
     return {r[0] for r in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE table_name = 'events'").fetchall()}
-
-
-def _csv_bool(value: bool | None) -> str | None:
-    return None if value is None else ("true" if value else "false")
 
 
 def _document(row) -> Document:

@@ -42,7 +42,7 @@ from pathlib import Path
 import duckdb
 
 from forcewatch.records import Position, Track
-from forcewatch.store.rows import insert_many, utc_naive as _utc_naive, writer_alive as _alive
+from forcewatch.store.rows import csv_bool, insert_many, utc_naive as _utc_naive, writer_alive as _alive
 
 FIX_COLUMNS = ("track_id", "ident", "t", "lat", "lon", "altitude_ft", "speed_kn", "course_deg", "on_ground", "status")
 
@@ -151,7 +151,7 @@ class FixArchive:
                     source = source_of(track.platform)
                     out.writerows(
                         (k, source, track.id, track.ident, _utc_naive(p.t), p.lat, p.lon, p.altitude_ft, p.speed_kn,
-                         p.course_deg, None if p.on_ground is None else ("true" if p.on_ground else "false"), p.status)
+                         p.course_deg, csv_bool(p.on_ground), p.status)
                         for p in track.positions)
                     n_fixes += len(track.positions)
             batch.tracks = [seen[k] for k in sorted(last.values())]

@@ -20,8 +20,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from forcewatch.records import Track
 from forcewatch.store.duck import (
-    LOCK_WAIT, TRACK_COLUMNS, Store, StoreBusy, _Borrowed, _csv_bool, _naive, _once_per_message, _utc_naive,
+    KEYS, LOCK_WAIT, TRACK_COLUMNS, Store, StoreBusy, _Borrowed, _once_per_message, track_row,
 )
+from forcewatch.store.rows import csv_bool, utc_naive
 
 # Versioned steps of the schema: (version, SQL), applied in order under an advisory lock, each once;
 # ``schema_version`` holds the last applied. Add a step, never edit one that has shipped.
@@ -128,18 +129,13 @@ def _marks(sql: str) -> str:
 
 class _Connection:
     """A psycopg connection that takes the DuckDB store's calls: ``execute(sql, params)`` returning
-    something to fetch from, ``executemany``, ``close``."""
+    something to fetch from, and ``close``."""
 
     def __init__(self, raw):
         self.raw = raw
 
     def execute(self, sql: str, params: Sequence | None = None):
         return self.raw.execute(sql) if params is None else self.raw.execute(_marks(sql), params)
-
-    def executemany(self, sql: str, rows: Iterable[Sequence]):
-        cursor = self.raw.cursor()
-        cursor.executemany(_marks(sql), rows)
-        return cursor
 
     def close(self) -> None:
         self.raw.close()
@@ -282,8 +278,6 @@ class PostgresStore(Store):
     # -- dialect ---------------------------------------------------------
     @staticmethod
     def _insert_sql(table: str, columns: Sequence[str], replace: bool | None) -> tuple[str, str]:
-        from forcewatch.store.duck import KEYS
-
         head = f"INSERT INTO {table} ({', '.join(columns)})"
         if replace is None:
             return head, ""
@@ -336,12 +330,7 @@ class PostgresStore(Store):
         tracks = list(tracks)
         if not tracks:
             return 0
-        rows = []
-        for track in tracks:
-            times = [p.t for p in track.positions]
-            rows.append((track.id, track.platform, track.ident, track.name, track.type_code, track.registration,
-                         track.operator, track.flag, track.military, track.source,
-                         _naive(min(times)) if times else None, _naive(max(times)) if times else None, len(times)))
+        rows = [track_row(track) for track in tracks]
         with self.transaction():
             again = [r[0] for r in self._by_ids("SELECT id FROM tracks", [r[0] for r in rows])]
             if again:
@@ -352,6 +341,6 @@ class PostgresStore(Store):
                     " FROM STDIN") as copy:
                 for track in {t.id: t for t in tracks}.values():
                     for p in track.positions:
-                        copy.write_row((track.id, _utc_naive(p.t), p.lat, p.lon, p.altitude_ft, p.speed_kn,
-                                        p.course_deg, _csv_bool(p.on_ground), p.status))
+                        copy.write_row((track.id, utc_naive(p.t), p.lat, p.lon, p.altitude_ft, p.speed_kn,
+                                        p.course_deg, csv_bool(p.on_ground), p.status))
         return len({r[0] for r in rows})

@@ -36,3 +36,8 @@ def utc_naive(t: datetime) -> str:
     if t.tzinfo is not None:
         t = t.astimezone(timezone.utc).replace(tzinfo=None)
     return t.isoformat(sep=" ")
+
+
+def csv_bool(value: bool | None) -> str | None:
+    """A boolean for a CSV cell (empty: unknown)."""
+    return None if value is None else ("true" if value else "false")
